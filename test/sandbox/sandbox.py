@@ -1,0 +1,308 @@
+"""ECS test sandbox: moto's server plus a scheduler that plays ECS's part.
+
+    python3 test/sandbox/sandbox.py [--port 0] [--tick 0.2] [--no-scheduler]
+
+Serves moto's WSGI app on 127.0.0.1 behind a small middleware that
+  * takes one global lock around every request and every scheduler tick,
+  * serves control routes under /_sandbox/ (reset, calls, record, config),
+  * counts API calls by action,
+  * adds ECS API behaviour moto lacks: ListServices/ListTasks paging
+    (maxResults/nextToken), the 10-name limit of DescribeServices and the
+    100-ARN limit of DescribeTasks, ListTasks' serviceName filter and its
+    default desiredStatus RUNNING, and CreateService keeping
+    deploymentConfiguration.
+When ready it prints one JSON line, {"endpoint": "http://127.0.0.1:PORT"}.
+It exits on SIGTERM/SIGINT and when its stdin closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import io
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from moto.moto_api import state_manager  # noqa: E402
+from moto.moto_api._internal.models import moto_api_backend  # noqa: E402
+from moto.ecs.models import EC2ContainerServiceBackend  # noqa: E402
+from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from scheduler import Scheduler, default_deployment_configuration  # noqa: E402
+
+ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
+
+LOCK = threading.RLock()
+SCHEDULER = Scheduler()
+
+
+def freeze_task_status() -> None:
+    """Tasks change lastStatus only when the scheduler (or StopTask) says so."""
+    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**15})
+
+
+# ---------------------------------------------------------------- moto patches
+def install_patches() -> None:
+    original_create = EC2ContainerServiceResponse.create_service
+
+    def create_service(self: EC2ContainerServiceResponse) -> Any:
+        result = original_create(self)
+        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+        SCHEDULER.on_service_created(
+            service, self._get_param("deploymentConfiguration"), self._get_param("launchType")
+        )
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
+
+    original_update = EC2ContainerServiceBackend.update_service
+
+    def update_service(self: EC2ContainerServiceBackend, props: dict[str, Any]) -> Any:
+        service = self._get_service(props.get("cluster", "default"), props["service"].split("/")[-1])
+        old_task_definition = service.task_definition
+        old_conf = copy.deepcopy(getattr(service, "deployment_configuration", None))
+        counts = (service.running_count, service.pending_count)
+        force = bool(props.pop("force_new_deployment", False))  # moto would just rename deployments[0]
+        new_conf = props.pop("deployment_configuration", None)
+        result = original_update(self, props)
+        service.running_count, service.pending_count = counts  # moto sets running = desired
+        if service.task_definition and service.task_definition != old_task_definition:
+            service.task_definition = self.describe_task_definition(service.task_definition).arn
+        if new_conf is not None:
+            merged = default_deployment_configuration(old_conf)
+            merged.update({k: v for k, v in new_conf.items() if v is not None})
+            service.deployment_configuration = merged
+        SCHEDULER.on_service_updated(service, old_task_definition, force)
+        return result
+
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+
+    original_list_tasks = EC2ContainerServiceBackend.list_tasks
+
+    def list_tasks(self: EC2ContainerServiceBackend, cluster_str: Any = None, container_instance: Any = None,
+                   family: Any = None, started_by: Any = None, service_name: Any = None,
+                   desiredStatus: Any = None) -> Any:
+        # ECS: "The default status filter is RUNNING"
+        tasks = original_list_tasks(self, cluster_str, container_instance, family, started_by, None,
+                                    desiredStatus or "RUNNING")
+        if service_name:
+            group = "service:" + service_name.split("/")[-1]
+            tasks = [t for t in tasks if t.group == group]
+        return tasks
+
+    EC2ContainerServiceBackend.list_tasks = list_tasks  # type: ignore[method-assign]
+
+    original_stop_task = EC2ContainerServiceBackend.stop_task
+
+    def stop_task(self: EC2ContainerServiceBackend, cluster_str: str, task_str: str, reason: str) -> Any:
+        # moto would release the task's container-instance resources a second time
+        cluster = self._get_cluster(cluster_str)
+        for arn, task in self.tasks.get(cluster.name, {}).items():
+            if arn.endswith(task_str.split("/")[-1]) and task.last_status == "STOPPED":
+                return task
+        task = original_stop_task(self, cluster_str, task_str, reason)
+        task.stopped_reason = reason or "Task stopped by user"
+        return task
+
+    EC2ContainerServiceBackend.stop_task = stop_task  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------- middleware
+def json_response(start_response: Callable[..., Any], status: int, body: Any,
+                  content_type: str = "application/json") -> list[bytes]:
+    data = json.dumps(body).encode()
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}.get(status, "Error")
+    start_response(f"{status} {reason}", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def ecs_error(start_response: Callable[..., Any], message: str,
+              error_type: str = "InvalidParameterException") -> list[bytes]:
+    return json_response(start_response, 400, {"__type": error_type, "message": message},
+                         "application/x-amz-json-1.1")
+
+
+class Sandbox:
+    def __init__(self, tick: float) -> None:
+        self.moto_app = DomainDispatcherApplication(create_backend_app)
+        self.tick = tick
+        self.paused = False
+        self.calls: list[dict[str, Any]] = []
+        self.stopping = threading.Event()
+
+    # -- scheduler thread
+    def run_scheduler(self) -> None:
+        while not self.stopping.wait(self.tick):
+            if self.paused:
+                continue
+            with LOCK:
+                try:
+                    SCHEDULER.tick()
+                except Exception:  # keep ticking; a bug shows in stderr
+                    logging.exception("scheduler tick failed")
+
+    # -- WSGI
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        with LOCK:
+            if path.startswith("/_sandbox/"):
+                return self.control(path, environ.get("REQUEST_METHOD", "GET"), body, start_response)
+            if path.rstrip("/") == "/moto-api/reset":
+                result = self.call_moto(environ, start_response)
+                freeze_task_status()
+                SCHEDULER.reset()
+                return result
+            return self.api(environ, body, start_response)
+
+    def call_moto(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        # consume moto's answer inside the lock
+        return list(self.moto_app(environ, start_response))
+
+    def api(self, environ: dict[str, Any], body: bytes, start_response: Callable[..., Any]) -> list[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        params: dict[str, Any] = {}
+        if target:
+            action = target.rsplit(".", 1)[-1]
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                params = {}
+        else:
+            form = parse_qs(body.decode("utf-8", "replace")) if body else {}
+            form.update(parse_qs(environ.get("QUERY_STRING", "")))
+            action = (form.get("Action") or [""])[0] or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+        call: dict[str, Any] = {"t": time.time(), "action": action}
+        if isinstance(params, dict) and isinstance(params.get("cluster"), str):
+            call["cluster"] = params["cluster"]
+        if target and not target.startswith(ECS_TARGET_PREFIX):
+            call["service"] = target.rsplit(".", 1)[0]
+        self.calls.append(call)
+        if not target.startswith(ECS_TARGET_PREFIX):
+            return self.call_moto(environ, start_response)
+
+        if action == "DescribeServices" and len(params.get("services") or []) > 10:
+            return ecs_error(start_response, "services can have at most 10 items.")
+        if action == "DescribeTasks" and len(params.get("tasks") or []) > 100:
+            return ecs_error(start_response, "tasks can have at most 100 items.")
+        if action in ("ListServices", "ListTasks"):
+            return self.paged(environ, params, start_response,
+                              "serviceArns" if action == "ListServices" else "taskArns",
+                              10 if action == "ListServices" else 100)
+        return self.call_moto(environ, start_response)
+
+    def paged(self, environ: dict[str, Any], params: dict[str, Any], start_response: Callable[..., Any],
+              key: str, default_max: int) -> list[bytes]:
+        max_results = params.get("maxResults")
+        if max_results is not None and not (isinstance(max_results, int) and 1 <= max_results <= 100):
+            return ecs_error(start_response, "maxResults must be between 1 and 100.")
+        offset = 0
+        token = params.get("nextToken")
+        if token:
+            try:
+                offset = int(json.loads(base64.b64decode(token))["offset"])
+            except Exception:
+                return ecs_error(start_response, "Invalid nextToken.")
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        raw = b"".join(self.moto_app(environ, capture))
+        if not captured["status"].startswith("200"):
+            start_response(captured["status"], captured["headers"])
+            return [raw]
+        answer = json.loads(raw)
+        items = answer.get(key) or []
+        size = max_results or default_max
+        page = {key: items[offset: offset + size]}
+        if offset + size < len(items):
+            page["nextToken"] = base64.b64encode(json.dumps({"offset": offset + size}).encode()).decode()
+        return json_response(start_response, 200, page, "application/x-amz-json-1.1")
+
+    def control(self, path: str, method: str, body: bytes, start_response: Callable[..., Any]) -> list[bytes]:
+        try:
+            args = json.loads(body) if body else {}
+        except ValueError:
+            return json_response(start_response, 400, {"error": "body is not JSON"})
+        route = (method, path.rstrip("/"))
+        if route == ("POST", "/_sandbox/reset"):
+            moto_api_backend.reset()
+            freeze_task_status()
+            SCHEDULER.reset()
+            self.calls = []
+            return json_response(start_response, 200, {"reset": True})
+        if route == ("GET", "/_sandbox/calls"):
+            return json_response(start_response, 200, {"calls": self.calls})
+        if route == ("POST", "/_sandbox/calls/clear"):
+            self.calls = []
+            return json_response(start_response, 200, {"cleared": True})
+        if route == ("GET", "/_sandbox/record"):
+            return json_response(start_response, 200, {"record": SCHEDULER.record})
+        if route == ("POST", "/_sandbox/config"):
+            if "tick" in args:
+                self.tick = max(0.01, float(args["tick"]))
+            if "paused" in args:
+                self.paused = bool(args["paused"])
+            return json_response(start_response, 200, {"tick": self.tick, "paused": self.paused})
+        if route == ("POST", "/_sandbox/tick"):
+            SCHEDULER.tick()
+            return json_response(start_response, 200, {"tick": SCHEDULER.tick_no})
+        if route == ("GET", "/_sandbox/config"):
+            return json_response(start_response, 200, {"tick": self.tick, "paused": self.paused})
+        return json_response(start_response, 404, {"error": f"no route {method} {path}"})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--tick", type=float, default=0.2)
+    parser.add_argument("--no-scheduler", action="store_true")
+    args = parser.parse_args()
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    install_patches()
+    freeze_task_status()
+    sandbox = Sandbox(args.tick)
+    server = make_server("127.0.0.1", args.port, sandbox, threaded=True)
+
+    def shut_down(*_: Any) -> None:
+        sandbox.stopping.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)
+
+    def watch_stdin() -> None:
+        try:
+            while sys.stdin.buffer.read1(65536):
+                pass
+        except (OSError, ValueError):
+            pass
+        shut_down()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    if not args.no_scheduler:
+        threading.Thread(target=sandbox.run_scheduler, daemon=True).start()
+    print(json.dumps({"endpoint": f"http://127.0.0.1:{server.server_port}"}), flush=True)
+    server.serve_forever()
+    server.server_close()
+
+
+if __name__ == "__main__":
+    main()
