@@ -1,0 +1,297 @@
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListClustersCommand,
+  ListServicesCommand,
+  ListTaskDefinitionFamiliesCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  StopTaskCommand,
+  UpdateServiceCommand,
+  type Deployment,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { chunk, mapConcurrent } from '../core/collections.js';
+import { OperationFailedError, UsageError } from '../core/errors.js';
+import { DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
+import type {
+  DeploymentControllerType,
+  DeploymentSnapshot,
+  RolloutState,
+  ServiceSnapshot,
+  TaskDefinitionSnapshot,
+  TaskSnapshot,
+} from '../core/model.js';
+import type { ObservedState } from '../core/plan.js';
+import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
+import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
+import { clientConfig, type AwsConfig } from './config.js';
+
+export function createEcsClient(config: AwsConfig): ECSClient {
+  return new ECSClient(clientConfig(config));
+}
+
+/** SDK answers carry Dates and undefineds; snapshots are plain JSON so plans serialise as they are. */
+export function toPlainJson(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toPlainJson);
+  if (value !== null && typeof value === 'object') {
+    const plain: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) {
+      if (field !== undefined) plain[key] = toPlainJson(field);
+    }
+    return plain;
+  }
+  return value;
+}
+
+export function lastArnSegment(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+function toDeployment(deployment: Deployment): DeploymentSnapshot {
+  return {
+    id: deployment.id ?? '',
+    status: deployment.status ?? 'UNKNOWN',
+    taskDefinitionArn: deployment.taskDefinition ?? '',
+    desiredCount: deployment.desiredCount ?? 0,
+    runningCount: deployment.runningCount ?? 0,
+    pendingCount: deployment.pendingCount ?? 0,
+    failedTasks: deployment.failedTasks ?? 0,
+    ...(deployment.rolloutState === undefined ? {} : { rolloutState: deployment.rolloutState as RolloutState }),
+    ...(deployment.rolloutStateReason === undefined ? {} : { rolloutStateReason: deployment.rolloutStateReason }),
+  };
+}
+
+export function toServiceSnapshot(service: Service): ServiceSnapshot {
+  const clusterArn = service.clusterArn ?? '';
+  const configuration = service.deploymentConfiguration;
+  return {
+    clusterArn,
+    clusterName: lastArnSegment(clusterArn),
+    serviceName: service.serviceName ?? lastArnSegment(service.serviceArn ?? ''),
+    serviceArn: service.serviceArn ?? '',
+    status: service.status ?? 'ACTIVE',
+    taskDefinitionArn: service.taskDefinition ?? '',
+    desiredCount: service.desiredCount ?? 0,
+    runningCount: service.runningCount ?? 0,
+    pendingCount: service.pendingCount ?? 0,
+    schedulingStrategy: service.schedulingStrategy === 'DAEMON' ? 'DAEMON' : 'REPLICA',
+    deploymentController: (service.deploymentController?.type ?? 'ECS') as DeploymentControllerType,
+    ...(service.launchType === undefined ? {} : { launchType: service.launchType }),
+    // ECS's defaults when the service was created without a deployment configuration.
+    minimumHealthyPercent: configuration?.minimumHealthyPercent ?? 100,
+    maximumPercent: configuration?.maximumPercent ?? 200,
+    deployments: (service.deployments ?? []).map(toDeployment),
+    events: (service.events ?? []).slice(0, 5).map((event) => ({
+      message: event.message ?? '',
+      ...(event.createdAt === undefined ? {} : { createdAt: event.createdAt.toISOString() }),
+    })),
+  };
+}
+
+export function toTaskSnapshot(task: Task): TaskSnapshot {
+  return {
+    taskArn: task.taskArn ?? '',
+    taskDefinitionArn: task.taskDefinitionArn ?? '',
+    lastStatus: task.lastStatus ?? 'UNKNOWN',
+    desiredStatus: task.desiredStatus ?? 'UNKNOWN',
+    ...(task.group === undefined ? {} : { group: task.group }),
+    ...(task.startedBy === undefined ? {} : { startedBy: task.startedBy }),
+    ...(task.startedAt === undefined ? {} : { startedAt: task.startedAt.toISOString() }),
+  };
+}
+
+function isNamed(error: unknown, ...names: string[]): boolean {
+  return error instanceof Error && names.includes(error.name);
+}
+
+/**
+ * ECS through the SDK: the executor's port, plus the reads discovery needs. Task definition
+ * revisions never change, so each is described once for the life of this object.
+ */
+export class SdkEcs implements EcsPort {
+  private readonly taskDefinitions = new Map<string, Promise<TaskDefinitionSnapshot>>();
+
+  constructor(readonly client: ECSClient) {}
+
+  async registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }> {
+    const answer = await this.client.send(new RegisterTaskDefinitionCommand(input as unknown as RegisterTaskDefinitionCommandInput));
+    const arn = answer.taskDefinition?.taskDefinitionArn;
+    if (arn === undefined) throw new OperationFailedError(`RegisterTaskDefinition for ${input.family} answered without an ARN`);
+    return { taskDefinitionArn: arn };
+  }
+
+  async updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot> {
+    const answer = await this.client.send(
+      new UpdateServiceCommand({
+        cluster: request.cluster,
+        service: request.service,
+        ...(request.taskDefinitionArn === undefined ? {} : { taskDefinition: request.taskDefinitionArn }),
+        ...(request.forceNewDeployment === undefined ? {} : { forceNewDeployment: request.forceNewDeployment }),
+        ...(request.desiredCount === undefined ? {} : { desiredCount: request.desiredCount }),
+      }),
+    );
+    if (answer.service === undefined) throw new OperationFailedError(`UpdateService for ${request.service} answered without the service`);
+    return toServiceSnapshot(answer.service);
+  }
+
+  async describeServices(cluster: string, services: readonly string[]): Promise<ServiceSnapshot[]> {
+    if (services.length > DESCRIBE_SERVICES_MAX_NAMES) {
+      throw new RangeError(`DescribeServices takes at most ${DESCRIBE_SERVICES_MAX_NAMES} services, got ${services.length}`);
+    }
+    if (services.length === 0) return [];
+    const answer = await this.client.send(new DescribeServicesCommand({ cluster, services: [...services] }));
+    return (answer.services ?? []).map(toServiceSnapshot);
+  }
+
+  async listServiceTasks(cluster: string, service: string): Promise<TaskSnapshot[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'RUNNING', maxResults: LIST_PAGE_MAX_RESULTS, nextToken }),
+      );
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+
+    const tasks: TaskSnapshot[] = [];
+    for (const group of chunk(arns, DESCRIBE_TASKS_MAX_ARNS)) {
+      const answer = await this.client.send(new DescribeTasksCommand({ cluster, tasks: group }));
+      tasks.push(...(answer.tasks ?? []).map(toTaskSnapshot));
+    }
+    // Some emulators ignore serviceName; ECS marks a service's tasks with this group, so filter on it too.
+    return tasks.filter((task) => task.group === undefined || task.group === `service:${service}`);
+  }
+
+  async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {
+    await this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason }));
+  }
+
+  async listClusterArns(): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListClustersCommand({ maxResults: LIST_PAGE_MAX_RESULTS, nextToken }));
+      arns.push(...(page.clusterArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return arns;
+  }
+
+  async listServiceArns(cluster: string): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(new ListServicesCommand({ cluster, maxResults: LIST_PAGE_MAX_RESULTS, nextToken }));
+        arns.push(...(page.serviceArns ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken !== undefined);
+    } catch (error) {
+      if (isNamed(error, 'ClusterNotFoundException')) throw new UsageError(`cluster ${cluster} does not exist in this region`);
+      throw error;
+    }
+    return arns;
+  }
+
+  describeTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
+    let cached = this.taskDefinitions.get(taskDefinition);
+    if (cached === undefined) {
+      cached = this.fetchTaskDefinition(taskDefinition);
+      // A failure is not cached: the next caller asks again.
+      cached.catch(() => this.taskDefinitions.delete(taskDefinition));
+      this.taskDefinitions.set(taskDefinition, cached);
+    }
+    return cached;
+  }
+
+  private async fetchTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
+    const answer = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }));
+    const definition = answer.taskDefinition;
+    if (definition?.taskDefinitionArn === undefined || definition.family === undefined) {
+      throw new OperationFailedError(`DescribeTaskDefinition ${taskDefinition} answered without a task definition`);
+    }
+    const snapshot: TaskDefinitionSnapshot = {
+      arn: definition.taskDefinitionArn,
+      family: definition.family,
+      revision: definition.revision ?? 0,
+      ...(definition.status === undefined ? {} : { status: definition.status }),
+      definition: toPlainJson(definition) as Record<string, unknown>,
+      tags: (answer.tags ?? []).flatMap((tag) => (tag.key === undefined ? [] : [{ key: tag.key, value: tag.value ?? '' }])),
+    };
+    // A family name resolves to its newest revision; remember it under its ARN as well.
+    if (snapshot.arn !== taskDefinition) this.taskDefinitions.set(snapshot.arn, Promise.resolve(snapshot));
+    return snapshot;
+  }
+
+  async listActiveFamilies(): Promise<string[]> {
+    const families: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListTaskDefinitionFamiliesCommand({ status: 'ACTIVE', maxResults: LIST_PAGE_MAX_RESULTS, nextToken }),
+      );
+      families.push(...(page.families ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return families;
+  }
+}
+
+export interface DiscoveryOptions {
+  /** Cluster names or ARNs; all clusters in the region when absent. */
+  readonly clusters?: readonly string[];
+  /** Service names or ARNs; every service when absent. */
+  readonly services?: readonly string[];
+  readonly allFamilies: boolean;
+  readonly concurrency: number;
+}
+
+/**
+ * Reads what a rollout plan needs, in as few calls as the API allows: clusters and services
+ * in pages of 100, services described ten at a time, each distinct task definition once.
+ */
+export async function discoverRolloutState(ecs: SdkEcs, options: DiscoveryOptions): Promise<ObservedState> {
+  const clusters = options.clusters?.length ? [...options.clusters] : await ecs.listClusterArns();
+  const wanted = options.services?.length ? options.services.map(lastArnSegment) : undefined;
+
+  const perCluster = await mapConcurrent(clusters, options.concurrency, async (cluster) => {
+    // Named services are described directly: listing a cluster to find ten names would cost more calls.
+    const names = wanted ?? (await ecs.listServiceArns(cluster));
+    const groups = chunk(names, DESCRIBE_SERVICES_MAX_NAMES);
+    const described = await mapConcurrent(groups, options.concurrency, async (group) => {
+      try {
+        return await ecs.describeServices(cluster, group);
+      } catch (error) {
+        if (isNamed(error, 'ClusterNotFoundException')) throw new UsageError(`cluster ${cluster} does not exist in this region`);
+        throw error;
+      }
+    });
+    return described.flat().filter((service) => service.status !== 'INACTIVE');
+  });
+  const services = perCluster.flat();
+
+  if (wanted !== undefined) {
+    const found = new Set(services.map((service) => service.serviceName));
+    const missing = wanted.filter((name) => !found.has(name));
+    if (missing.length > 0) {
+      throw new UsageError(`no such service in ${options.clusters?.length ? 'the given clusters' : 'any cluster'}: ${missing.join(', ')}`);
+    }
+  }
+
+  const arns = [...new Set(services.map((service) => service.taskDefinitionArn))];
+  const definitions = await mapConcurrent(arns, options.concurrency, (arn) => ecs.describeTaskDefinition(arn));
+  const taskDefinitions = Object.fromEntries(definitions.map((definition) => [definition.arn, definition]));
+
+  if (!options.allFamilies) return { services, taskDefinitions };
+  const familiesInUse = new Set(definitions.map((definition) => definition.family));
+  const idle = (await ecs.listActiveFamilies()).filter((family) => !familiesInUse.has(family));
+  const idleFamilies = await mapConcurrent(idle, options.concurrency, (family) => ecs.describeTaskDefinition(family));
+  return { services, taskDefinitions, idleFamilies };
+}

@@ -1,0 +1,43 @@
+import { CommanderError } from 'commander';
+import { ExitCode, isEcsRollError } from '../core/errors.js';
+import { buildProgram } from './program.js';
+import type { CliIo } from './render.js';
+
+const INTERRUPTED = 130;
+
+/** Runs the CLI and answers the exit code; nothing here or below calls process.exit. */
+export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSignal): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram({ io, signal, setExitCode: (code) => (exitCode = code) });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
+        ? ExitCode.ok
+        : ExitCode.usage;
+    }
+    if (isEcsRollError(error)) {
+      io.stderr.write(`ecs-roll: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const name = error instanceof Error ? error.name : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`ecs-roll: ${name === 'Error' ? '' : `${name}: `}${message}\n`);
+    return ExitCode.failed;
+  }
+}
+
+// The entry point: the only place that touches signals and the process's exit code.
+const controller = new AbortController();
+let interrupts = 0;
+process.on('SIGINT', () => {
+  interrupts += 1;
+  if (interrupts > 1) process.exit(INTERRUPTED);
+  process.stderr.write('\necs-roll: interrupted; finishing the calls in flight and reporting (Ctrl-C again to exit at once)\n');
+  controller.abort();
+});
+
+const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+process.exitCode = await runCli(process.argv.slice(2), io, controller.signal);

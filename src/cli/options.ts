@@ -1,0 +1,104 @@
+import { UsageError } from '../core/errors.js';
+import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
+import { STRATEGIES, type Strategy } from '../core/plan.js';
+import type { AwsConfig } from '../aws/config.js';
+
+/** What commander hands a rollout action: strings and booleans, unchecked. */
+export interface RawRolloutOptions {
+  cluster?: string[];
+  service?: string[];
+  allFamilies?: boolean;
+  strategy?: string;
+  dryRun?: boolean;
+  wait?: boolean;
+  timeout?: string;
+  pollInterval?: string;
+  rollback?: boolean;
+  force?: boolean;
+  json?: boolean;
+  color?: boolean;
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+}
+
+export interface RolloutOptions {
+  readonly image: string;
+  readonly clusters: readonly string[];
+  readonly services: readonly string[];
+  readonly allFamilies: boolean;
+  readonly strategy: Strategy;
+  readonly dryRun: boolean;
+  readonly wait: boolean;
+  readonly timeoutSeconds: number;
+  readonly pollIntervalMs: number;
+  readonly rollback: boolean;
+  readonly force: boolean;
+  readonly json: boolean;
+  readonly aws: AwsConfig;
+}
+
+/** Faster polling is for emulators; against AWS it only spends throttling budget. */
+const MIN_AWS_POLL_SECONDS = DEFAULT_POLL_INTERVAL_MS / 1000;
+
+export function parsePositiveSeconds(name: string, value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`${name} must be a positive number of seconds, got ${JSON.stringify(value)}`);
+  }
+  return seconds;
+}
+
+function splitList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '');
+}
+
+export function awsConfigFrom(raw: Pick<RawRolloutOptions, 'region' | 'profile' | 'endpointUrl'>, env: NodeJS.ProcessEnv): AwsConfig {
+  const endpointUrl = raw.endpointUrl ?? env.AWS_ENDPOINT_URL;
+  if (endpointUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(endpointUrl);
+    } catch {
+      throw new UsageError(`--endpoint-url must be a URL, got ${JSON.stringify(endpointUrl)}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new UsageError(`--endpoint-url must be an http or https URL, got ${JSON.stringify(endpointUrl)}`);
+    }
+  }
+  return {
+    ...(raw.region === undefined ? {} : { region: raw.region }),
+    ...(raw.profile === undefined ? {} : { profile: raw.profile }),
+    ...(raw.endpointUrl === undefined ? {} : { endpointUrl: raw.endpointUrl }),
+  };
+}
+
+export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: NodeJS.ProcessEnv): RolloutOptions {
+  const strategy = raw.strategy ?? 'rolling';
+  if (!(STRATEGIES as readonly string[]).includes(strategy)) {
+    throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
+  }
+  const aws = awsConfigFrom(raw, env);
+  const timeoutSeconds = raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parsePositiveSeconds('--timeout', raw.timeout);
+  const pollSeconds =
+    raw.pollInterval === undefined ? MIN_AWS_POLL_SECONDS : parsePositiveSeconds('--poll-interval', raw.pollInterval);
+  const emulated = aws.endpointUrl !== undefined || env.AWS_ENDPOINT_URL !== undefined;
+  if (pollSeconds < MIN_AWS_POLL_SECONDS && !emulated) {
+    throw new UsageError(`--poll-interval below ${MIN_AWS_POLL_SECONDS} s is only allowed against an emulator (--endpoint-url)`);
+  }
+  return {
+    image,
+    clusters: splitList(raw.cluster),
+    services: splitList(raw.service),
+    allFamilies: raw.allFamilies === true,
+    strategy: strategy as Strategy,
+    dryRun: raw.dryRun === true,
+    wait: raw.wait !== false,
+    timeoutSeconds,
+    pollIntervalMs: Math.round(pollSeconds * 1000),
+    rollback: raw.rollback !== false,
+    force: raw.force === true,
+    json: raw.json === true,
+    aws,
+  };
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type { CliIo } from './render.js';
+
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function addAwsOptions(command: Command): Command {
+  return command
+    .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, profile)')
+    .option('--profile <name>', 'AWS shared-config profile')
+    .option('--endpoint-url <url>', 'send every AWS call to this URL (a local emulator); AWS_ENDPOINT_URL works too');
+}
+
+export interface ProgramContext {
+  readonly io: CliIo;
+  readonly signal: AbortSignal;
+  /** Where a command's exit code goes; the entry point turns it into the process's. */
+  setExitCode(code: number): void;
+}
+
+/**
+ * The command tree. Actions import their modules when they run, so `--help` and `--version`
+ * load neither the AWS SDK nor the renderers.
+ */
+export function buildProgram(context: ProgramContext): Command {
+  const program = new Command('ecs-roll')
+    .description('Keep Amazon ECS services on the image versions their teams just built.')
+    .version(packageVersion(), '-v, --version')
+    .option('--no-color', 'no colours in the output (NO_COLOR works too)')
+    .showHelpAfterError('(run with --help for usage)')
+    // Errors become exceptions so the entry point alone decides the exit code (2 for usage).
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.io.stdout.write(text),
+      writeErr: (text) => context.io.stderr.write(text),
+    });
+
+  addAwsOptions(
+    program
+      .command('rollout')
+      .description('move every ECS service whose task definition runs the image to the new tag or digest')
+      .argument('<image>', 'image:tag or image@digest, e.g. acme/web:1.4.2')
+      .option('--cluster <name...>', 'only these clusters (default: all in the region)', collect)
+      .option('--service <name...>', 'only these services', collect)
+      .option('--all-families', 'also register new revisions of task definition families that no service runs')
+      .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']).default('rolling'))
+      .option('--dry-run', 'print the plan and change nothing')
+      .option('--no-wait', 'make the changes and return without waiting for the deployments')
+      .option('--timeout <seconds>', 'how long to wait for the deployments', '900')
+      .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
+      .option('--rollback', 'on failure, put every changed service back on its previous revision (default)', true)
+      .option('--no-rollback', 'leave services where they are when the rollout fails')
+      .option('--force', 'start a new deployment of services already on the tag (a mutable tag pushed again)')
+      .option('--json', 'one JSON document on stdout, no colour or spinner'),
+  ).action(async (image: string, options: Record<string, unknown>, command: Command) => {
+    const { runRollout } = await import('./commands/rollout.js');
+    const globals = command.optsWithGlobals() as { color?: boolean };
+    context.setExitCode(await runRollout(image, { ...options, color: globals.color }, context.io, context.signal));
+  });
+
+  return program;
+}

@@ -1,0 +1,204 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Ora } from 'ora';
+import type { RolloutEvent } from '../core/events.js';
+import type { RolloutResult, ServiceOutcomeKind } from '../core/execute.js';
+import { formatVersion } from '../core/image-ref.js';
+import type { RolloutPlan } from '../core/plan.js';
+
+export interface OutputStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+export interface CliIo {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface Renderer {
+  plan(plan: RolloutPlan, dryRun: boolean): void;
+  event(event: RolloutEvent): void;
+  result(result: RolloutResult): void;
+  /** Stops any spinner; safe to call twice. */
+  close(): void;
+}
+
+/** Colour follows the conventions: off when not a terminal, with NO_COLOR, or with --no-color; FORCE_COLOR wins. */
+export function colorLevel(io: CliIo, colorFlag: boolean | undefined): 0 | 1 {
+  if (colorFlag === false) return 0;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined && force !== '0' && force !== 'false') return 1;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return 0;
+  if (io.env.TERM === 'dumb') return 0;
+  return io.stdout.isTTY === true ? 1 : 0;
+}
+
+/** `arn:aws:ecs:…:task-definition/web:3` → `web:3`, which is what people call a revision. */
+export function shortArn(arn: string | undefined): string {
+  if (arn === undefined) return '-';
+  const slash = arn.lastIndexOf('/');
+  return slash === -1 ? arn : arn.slice(slash + 1);
+}
+
+const OUTCOME_LABELS: Record<ServiceOutcomeKind, string> = {
+  completed: 'deployed',
+  updated: 'updated (not waited for)',
+  unchanged: 'unchanged',
+  skipped: 'skipped',
+  'not-started': 'not changed',
+  failed: 'FAILED',
+  'timed-out': 'TIMED OUT',
+  'rolled-back': 'rolled back',
+  'rollback-failed': 'ROLLBACK FAILED',
+  interrupted: 'interrupted',
+};
+
+export function createRenderer(
+  io: CliIo,
+  options: { json: boolean; color: boolean | undefined; spinner?: (text: string) => Ora },
+): Renderer {
+  if (options.json) return jsonRenderer(io);
+  return humanRenderer(io, new Chalk({ level: colorLevel(io, options.color) }), options.spinner);
+}
+
+function jsonRenderer(io: CliIo): Renderer {
+  let plan: RolloutPlan | undefined;
+  const write = (document: unknown) => io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  return {
+    plan(planned, dryRun) {
+      plan = planned;
+      if (!dryRun) return;
+      write({
+        kind: 'rollout-plan',
+        dryRun: true,
+        target: planned.target,
+        services: planned.services.map((service) => ({
+          cluster: service.cluster,
+          service: service.service,
+          oldTaskDefinitionArn: service.taskDefinitionArn,
+          newTaskDefinitionArn: null,
+          outcome: service.action === 'none' ? 'unchanged' : service.action === 'skip' ? 'skipped' : 'planned',
+          action: service.action,
+          ...(service.reason === undefined ? {} : { reason: service.reason }),
+          changes: service.changes,
+        })),
+        plan: planned,
+      });
+    },
+    event() {},
+    result(result) {
+      write({ ...result, unaffectedServices: plan?.unaffectedServices ?? 0 });
+    },
+    close() {},
+  };
+}
+
+function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: string) => Ora) | undefined): Renderer {
+  let spinner: Ora | undefined;
+  const waiting = new Map<string, string>();
+  let waitingPhase = '';
+  const line = (text: string) => {
+    if (spinner?.isSpinning) spinner.clear();
+    io.stdout.write(`${text}\n`);
+    if (spinner?.isSpinning) spinner.render();
+  };
+  const spinnerText = () =>
+    `${waitingPhase}: ${[...waiting].map(([service, status]) => `${service} ${status}`).join(color.dim(' · '))}`;
+  const stopSpinner = () => {
+    if (spinner?.isSpinning) spinner.stop();
+    spinner = undefined;
+  };
+
+  return {
+    plan(plan, dryRun) {
+      const version = formatVersion(plan.target);
+      const moving = plan.services.filter((service) => service.action === 'update' || service.action === 'redeploy');
+      line(
+        `${color.bold(dryRun ? 'Plan' : 'Rollout')} ${color.cyan(plan.target.image)} ${color.dim(`(${plan.target.repository})`)}: ` +
+          `${moving.length} service${moving.length === 1 ? '' : 's'} to move, ${plan.registrations.length} new revision${plan.registrations.length === 1 ? '' : 's'}` +
+          `, strategy ${plan.strategy}`,
+      );
+      for (const registration of plan.registrations) {
+        line(`  ${color.bold('register')} ${shortArn(registration.sourceTaskDefinitionArn)} → ${registration.family}:new${registration.idleFamily ? color.dim(' (no service runs it)') : ''}`);
+        for (const change of registration.changes) line(`      ${change.container}: ${change.from} → ${color.green(change.to)}`);
+      }
+      for (const service of plan.services) {
+        const name = `${service.cluster}/${service.service}`;
+        if (service.action === 'update') line(`  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → ${service.changes[0]?.to ?? version}`);
+        else if (service.action === 'redeploy') line(`  ${color.bold('redeploy')} ${name}: ${shortArn(service.taskDefinitionArn)} (${service.reason})`);
+        else if (service.action === 'skip') line(`  ${color.yellow('skip')}     ${name}: ${service.reason}`);
+        else line(`  ${color.dim('keep')}     ${name}: ${service.reason}`);
+      }
+      if (plan.services.length === 0 && plan.registrations.length === 0) {
+        line(`  no task definition in use runs ${plan.target.repository} ${color.dim(`(${plan.unaffectedServices} services looked at)`)}`);
+      }
+      if (dryRun) line(color.dim('Dry run: nothing was changed.'));
+    },
+
+    event(event) {
+      switch (event.type) {
+        case 'registered':
+          line(`${color.green('✔')} registered ${shortArn(event.to)} ${color.dim(`from ${shortArn(event.from)}`)}`);
+          return;
+        case 'service-updated':
+          line(
+            `${color.green('✔')} ${event.forced ? 'redeploying' : 'updated'} ${event.cluster}/${event.service}: ${shortArn(event.from)} → ${shortArn(event.to)}` +
+              (event.deploymentId === undefined ? '' : color.dim(` (deployment ${event.deploymentId})`)),
+          );
+          return;
+        case 'wait-started':
+          waitingPhase = event.phase === 'rollback' ? 'Rolling back' : 'Waiting for deployments';
+          line(`${waitingPhase}: ${event.services} service${event.services === 1 ? '' : 's'}, timeout ${event.timeoutSeconds} s`);
+          waiting.clear();
+          if (makeSpinner !== undefined && io.stdout.isTTY === true) spinner = makeSpinner(waitingPhase).start();
+          return;
+        case 'progress': {
+          const name = `${event.cluster}/${event.service}`;
+          const status = `${event.progress.running}/${event.progress.desired}${event.progress.failedTasks > 0 ? color.red(` ${event.progress.failedTasks} failed`) : ''}`;
+          waiting.set(name, status);
+          if (spinner !== undefined) spinner.text = spinnerText();
+          else line(`  ${name}: ${event.progress.running}/${event.progress.desired} running on the new revision${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}`);
+          return;
+        }
+        case 'tasks-stopped':
+          line(`  ${event.cluster}/${event.service}: stopped ${event.taskArns.length} old task${event.taskArns.length === 1 ? '' : 's'}, ${event.remainingOld} to go`);
+          return;
+        case 'service-completed':
+          waiting.delete(`${event.cluster}/${event.service}`);
+          if (spinner !== undefined) spinner.text = spinnerText();
+          line(`${color.green('✔')} ${event.cluster}/${event.service} ${event.phase === 'rollback' ? 'is back on its previous revision' : 'deployment completed'}`);
+          if (waiting.size === 0) stopSpinner();
+          return;
+        case 'service-failed':
+          waiting.delete(`${event.cluster}/${event.service}`);
+          line(`${color.red('✖')} ${event.cluster}/${event.service} ${event.phase === 'rollback' ? 'rollback ' : ''}failed: ${event.reason}`);
+          if (waiting.size === 0) stopSpinner();
+          return;
+        case 'rollback-started':
+          stopSpinner();
+          line(color.yellow(`Rolling back ${event.services} service${event.services === 1 ? '' : 's'} this run changed`));
+          return;
+        case 'notice':
+          line(`${color.yellow('!')} ${event.cluster === undefined ? '' : `${event.cluster}/${event.service ?? ''}: `}${event.message}`);
+          return;
+        case 'plan':
+          return;
+      }
+    },
+
+    result(result) {
+      stopSpinner();
+      const counts = new Map<string, number>();
+      for (const service of result.services) counts.set(service.outcome, (counts.get(service.outcome) ?? 0) + 1);
+      const notable = result.services.filter((service) => !['completed', 'updated', 'unchanged', 'skipped'].includes(service.outcome));
+      for (const service of notable) {
+        line(`  ${color.red(OUTCOME_LABELS[service.outcome])} ${service.cluster}/${service.service}${service.reason === undefined ? '' : `: ${service.reason}`}`);
+      }
+      const summary = [...counts].map(([outcome, count]) => `${count} ${OUTCOME_LABELS[outcome as ServiceOutcomeKind]}`).join(', ');
+      line(result.ok ? color.green(`Done: ${summary || 'nothing to do'}`) : color.red(`Rollout failed: ${summary}`));
+    },
+
+    close: stopSpinner,
+  };
+}

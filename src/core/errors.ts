@@ -1,0 +1,37 @@
+/**
+ * Every failure the tool can report carries the exit code the CLI should end with,
+ * so that only the entry point decides to exit and the Lambda can reuse the same code.
+ */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class EcsRollError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad input from the user: an argument, an option, a reference that does not parse. */
+export class UsageError extends EcsRollError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.usage, options);
+  }
+}
+
+/** The work was attempted and did not succeed (a deployment failed, timed out, an AWS call was refused). */
+export class OperationFailedError extends EcsRollError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.failed, options);
+  }
+}
+
+export function isEcsRollError(error: unknown): error is EcsRollError {
+  return error instanceof EcsRollError;
+}

@@ -1,0 +1,54 @@
+import type { ContainerChange, RolloutPlan } from './plan.js';
+import type { DeploymentProgress } from './wait.js';
+
+/**
+ * What the executor reports while it works. Renderers (spinner, plain lines, JSON lines in Lambda)
+ * turn these into output; the executor itself never prints.
+ */
+export type RolloutEvent =
+  | { readonly type: 'plan'; readonly plan: RolloutPlan }
+  | {
+      readonly type: 'registered';
+      readonly family: string;
+      readonly from: string;
+      readonly to: string;
+      readonly changes: readonly ContainerChange[];
+    }
+  | {
+      readonly type: 'service-updated';
+      readonly cluster: string;
+      readonly service: string;
+      readonly from: string;
+      readonly to: string;
+      readonly deploymentId?: string;
+      readonly forced: boolean;
+    }
+  | { readonly type: 'wait-started'; readonly services: number; readonly timeoutSeconds: number; readonly phase: Phase }
+  | {
+      readonly type: 'progress';
+      readonly cluster: string;
+      readonly service: string;
+      readonly phase: Phase;
+      readonly progress: DeploymentProgress;
+    }
+  | {
+      readonly type: 'tasks-stopped';
+      readonly cluster: string;
+      readonly service: string;
+      readonly taskArns: readonly string[];
+      readonly remainingOld: number;
+    }
+  | { readonly type: 'service-completed'; readonly cluster: string; readonly service: string; readonly phase: Phase }
+  | {
+      readonly type: 'service-failed';
+      readonly cluster: string;
+      readonly service: string;
+      readonly phase: Phase;
+      readonly reason: string;
+    }
+  | { readonly type: 'rollback-started'; readonly services: number }
+  | { readonly type: 'notice'; readonly cluster?: string; readonly service?: string; readonly message: string };
+
+export type Phase = 'rollout' | 'rollback';
+
+export type EmitEvent = (event: RolloutEvent) => void;

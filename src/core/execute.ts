@@ -1,0 +1,422 @@
+import { chunk, groupBy, mapConcurrent } from './collections.js';
+import type { EmitEvent, Phase } from './events.js';
+import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
+import type { ServiceSnapshot } from './model.js';
+import type { PlannedService, RolloutPlan } from './plan.js';
+import type { Clock, EcsPort } from './ports.js';
+import { nextReplacementBatch } from './replace.js';
+import { assessDeployment, primaryDeploymentId, stuckReason } from './wait.js';
+
+export const RESULT_VERSION = 1;
+
+export type ServiceOutcomeKind =
+  /** The deployment the update created reached COMPLETED. */
+  | 'completed'
+  /** Updated without waiting (`--no-wait`). */
+  | 'updated'
+  | 'unchanged'
+  | 'skipped'
+  /** Not touched because an earlier step failed or the run was interrupted. */
+  | 'not-started'
+  | 'failed'
+  | 'timed-out'
+  | 'rolled-back'
+  | 'rollback-failed'
+  /** Updated, then waiting was interrupted before the deployment finished. */
+  | 'interrupted';
+
+const SUCCESSFUL_OUTCOMES: ReadonlySet<ServiceOutcomeKind> = new Set(['completed', 'updated', 'unchanged', 'skipped']);
+
+export interface ServiceOutcome {
+  readonly cluster: string;
+  readonly service: string;
+  readonly action: PlannedService['action'];
+  readonly oldTaskDefinitionArn: string;
+  readonly newTaskDefinitionArn?: string;
+  readonly deploymentId?: string;
+  readonly outcome: ServiceOutcomeKind;
+  readonly reason?: string;
+}
+
+export interface RolloutResult {
+  readonly version: typeof RESULT_VERSION;
+  readonly kind: 'rollout-result';
+  readonly target: RolloutPlan['target'];
+  readonly ok: boolean;
+  readonly registrations: readonly { readonly family: string; readonly from: string; readonly to: string }[];
+  readonly services: readonly ServiceOutcome[];
+}
+
+export interface ExecuteOptions {
+  readonly wait: boolean;
+  readonly timeoutMs: number;
+  readonly pollIntervalMs: number;
+  readonly rollback: boolean;
+  readonly concurrency: number;
+  /** Aborting stops waiting (no new changes are started); what was changed is reported. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ExecutorDeps {
+  readonly ecs: EcsPort;
+  readonly clock: Clock;
+  readonly emit: EmitEvent;
+}
+
+interface Tracked {
+  readonly cluster: string;
+  readonly service: string;
+  readonly deploymentId: string;
+  readonly targetTaskDefinitionArn: string;
+  readonly replaceTasks: boolean;
+}
+
+type WaitEnd =
+  | { readonly state: 'completed' }
+  | { readonly state: 'failed' | 'timed-out' | 'interrupted'; readonly reason: string };
+
+interface WaitReport {
+  readonly ends: Map<string, WaitEnd>;
+  /** The newest snapshot seen of each service, to check nobody else moved it before rolling back. */
+  readonly snapshots: Map<string, ServiceSnapshot>;
+}
+
+const keyOf = (entry: { cluster: string; service: string }) => `${entry.cluster}\u0000${entry.service}`;
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Carries out a rollout plan: registers the new revisions, points services at them, waits for the
+ * deployments those updates created, and on failure puts back what it changed.
+ */
+export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, options: ExecuteOptions): Promise<RolloutResult> {
+  const { ecs, emit } = deps;
+  const outcomes = new Map<string, ServiceOutcome>();
+  const setOutcome = (planned: PlannedService, outcome: ServiceOutcomeKind, extra: Partial<ServiceOutcome> = {}) => {
+    const previous = outcomes.get(keyOf(planned));
+    outcomes.set(keyOf(planned), {
+      cluster: planned.cluster,
+      service: planned.service,
+      action: planned.action,
+      oldTaskDefinitionArn: planned.taskDefinitionArn,
+      ...(previous?.newTaskDefinitionArn === undefined ? {} : { newTaskDefinitionArn: previous.newTaskDefinitionArn }),
+      ...(previous?.deploymentId === undefined ? {} : { deploymentId: previous.deploymentId }),
+      ...extra,
+      outcome,
+    });
+  };
+  const finish = (registrations: RolloutResult['registrations']): RolloutResult => {
+    const services = plan.services.map((planned) => outcomes.get(keyOf(planned)) as ServiceOutcome);
+    return {
+      version: RESULT_VERSION,
+      kind: 'rollout-result',
+      target: plan.target,
+      ok: services.every((service) => SUCCESSFUL_OUTCOMES.has(service.outcome)),
+      registrations,
+      services,
+    };
+  };
+
+  for (const planned of plan.services) {
+    if (planned.action === 'none') setOutcome(planned, 'unchanged', { reason: planned.reason ?? 'already on the target' });
+    else if (planned.action === 'skip') setOutcome(planned, 'skipped', { reason: planned.reason ?? 'skipped' });
+    else setOutcome(planned, 'not-started');
+  }
+
+  // Register every revision before touching any service, so a refused registration changes nothing.
+  const newArns = new Map<string, string>();
+  const registered: { family: string; from: string; to: string }[] = [];
+  try {
+    await mapConcurrent(plan.registrations, options.concurrency, async (registration) => {
+      const { taskDefinitionArn } = await ecs.registerTaskDefinition(registration.input);
+      newArns.set(registration.sourceTaskDefinitionArn, taskDefinitionArn);
+      registered.push({ family: registration.family, from: registration.sourceTaskDefinitionArn, to: taskDefinitionArn });
+      emit({
+        type: 'registered',
+        family: registration.family,
+        from: registration.sourceTaskDefinitionArn,
+        to: taskDefinitionArn,
+        changes: registration.changes,
+      });
+    });
+  } catch (error) {
+    const reason = `registering a new task definition revision failed, so no service was changed: ${errorMessage(error)}`;
+    for (const planned of plan.services) {
+      if (planned.action === 'update' || planned.action === 'redeploy') setOutcome(planned, 'not-started', { reason });
+    }
+    return finish(registered);
+  }
+
+  const movable = plan.services.filter((planned) => planned.action === 'update' || planned.action === 'redeploy');
+  const tracked: Tracked[] = [];
+  const changed: PlannedService[] = [];
+  await mapConcurrent(movable, options.concurrency, async (planned) => {
+    if (options.signal?.aborted) {
+      setOutcome(planned, 'not-started', { reason: 'interrupted before this service was updated' });
+      return;
+    }
+    const forced = planned.action === 'redeploy';
+    const target = forced ? planned.taskDefinitionArn : newArns.get(planned.registration ?? '');
+    if (target === undefined) throw new Error(`plan names registration ${planned.registration} that it does not contain`);
+    try {
+      const answer = await ecs.updateService({
+        cluster: planned.clusterArn,
+        service: planned.service,
+        taskDefinitionArn: target,
+        ...(forced ? { forceNewDeployment: true } : {}),
+      });
+      const deploymentId = primaryDeploymentId(answer);
+      if (!forced) changed.push(planned);
+      setOutcome(planned, 'updated', { newTaskDefinitionArn: target, ...(deploymentId === undefined ? {} : { deploymentId }) });
+      emit({
+        type: 'service-updated',
+        cluster: planned.cluster,
+        service: planned.service,
+        from: planned.taskDefinitionArn,
+        to: target,
+        forced,
+        ...(deploymentId === undefined ? {} : { deploymentId }),
+      });
+      if (deploymentId === undefined) {
+        setOutcome(planned, 'failed', { reason: 'UpdateService answered without a PRIMARY deployment to follow' });
+      } else {
+        tracked.push({
+          cluster: planned.clusterArn,
+          service: planned.service,
+          deploymentId,
+          targetTaskDefinitionArn: target,
+          replaceTasks: plan.strategy === 'replace' && planned.schedulingStrategy === 'REPLICA',
+        });
+      }
+    } catch (error) {
+      setOutcome(planned, 'failed', { reason: `UpdateService failed: ${errorMessage(error)}` });
+    }
+  });
+
+  let snapshots = new Map<string, ServiceSnapshot>();
+  if (options.wait && tracked.length > 0) {
+    const report = await waitForDeployments(tracked, 'rollout', deps, options);
+    snapshots = report.snapshots;
+    for (const planned of movable) {
+      const end = report.ends.get(keyOf({ cluster: planned.clusterArn, service: planned.service }));
+      if (end === undefined) continue;
+      if (end.state === 'completed') setOutcome(planned, 'completed');
+      else setOutcome(planned, end.state, { reason: end.reason });
+    }
+  }
+
+  const failed = [...outcomes.values()].some((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'timed-out');
+  if (failed && options.rollback && !options.signal?.aborted && changed.length > 0) {
+    await rollBack(changed, snapshots, deps, options, setOutcome, (planned) => outcomes.get(keyOf(planned)));
+  }
+  return finish(registered);
+}
+
+async function rollBack(
+  changed: readonly PlannedService[],
+  snapshots: ReadonlyMap<string, ServiceSnapshot>,
+  deps: ExecutorDeps,
+  options: ExecuteOptions,
+  setOutcome: (planned: PlannedService, outcome: ServiceOutcomeKind, extra?: Partial<ServiceOutcome>) => void,
+  outcomeOf: (planned: PlannedService) => ServiceOutcome | undefined,
+): Promise<void> {
+  const { ecs, emit } = deps;
+  emit({ type: 'rollback-started', services: changed.length });
+  const tracked: Tracked[] = [];
+  const reverted = new Map<string, PlannedService>();
+  const why = (planned: PlannedService) => {
+    const previous = outcomeOf(planned);
+    return previous?.outcome === 'completed' || previous?.outcome === 'updated'
+      ? 'another service in this rollout failed'
+      : (previous?.reason ?? 'the rollout failed');
+  };
+
+  await mapConcurrent(changed, options.concurrency, async (planned) => {
+    const key = keyOf({ cluster: planned.clusterArn, service: planned.service });
+    const latest = snapshots.get(key);
+    const ours = outcomeOf(planned)?.newTaskDefinitionArn;
+    if (latest !== undefined && latest.taskDefinitionArn !== ours && latest.taskDefinitionArn !== planned.taskDefinitionArn) {
+      // Someone else moved the service on since: putting our "before" back would undo their change.
+      setOutcome(planned, 'rollback-failed', {
+        reason: `${why(planned)}; not rolled back because the service has since moved to ${latest.taskDefinitionArn}`,
+      });
+      return;
+    }
+    try {
+      const answer = await ecs.updateService({
+        cluster: planned.clusterArn,
+        service: planned.service,
+        taskDefinitionArn: planned.taskDefinitionArn,
+      });
+      const deploymentId = primaryDeploymentId(answer);
+      emit({
+        type: 'service-updated',
+        cluster: planned.cluster,
+        service: planned.service,
+        from: ours ?? planned.taskDefinitionArn,
+        to: planned.taskDefinitionArn,
+        forced: false,
+        ...(deploymentId === undefined ? {} : { deploymentId }),
+      });
+      if (!options.wait || deploymentId === undefined) {
+        setOutcome(planned, 'rolled-back', { reason: `${why(planned)}; put back on ${planned.taskDefinitionArn}` });
+        return;
+      }
+      reverted.set(key, planned);
+      tracked.push({
+        cluster: planned.clusterArn,
+        service: planned.service,
+        deploymentId,
+        targetTaskDefinitionArn: planned.taskDefinitionArn,
+        replaceTasks: false,
+      });
+    } catch (error) {
+      setOutcome(planned, 'rollback-failed', { reason: `${why(planned)}; rolling back failed: ${errorMessage(error)}` });
+    }
+  });
+
+  if (tracked.length === 0) return;
+  const report = await waitForDeployments(tracked, 'rollback', deps, options);
+  for (const [key, planned] of reverted) {
+    const end = report.ends.get(key);
+    if (end?.state === 'completed') {
+      setOutcome(planned, 'rolled-back', { reason: `${why(planned)}; rolled back to ${planned.taskDefinitionArn}` });
+    } else {
+      setOutcome(planned, 'rollback-failed', {
+        reason: `${why(planned)}; the rollback to ${planned.taskDefinitionArn} did not finish: ${end === undefined ? 'no answer' : end.reason}`,
+      });
+    }
+  }
+}
+
+/**
+ * Polls the tracked deployments until each completes or fails, or the timeout passes.
+ * One DescribeServices call per ten services per poll, never more often than the poll interval.
+ */
+export async function waitForDeployments(
+  tracked: readonly Tracked[],
+  phase: Phase,
+  deps: ExecutorDeps,
+  options: Pick<ExecuteOptions, 'timeoutMs' | 'pollIntervalMs' | 'concurrency' | 'signal'>,
+): Promise<WaitReport> {
+  const { ecs, clock, emit } = deps;
+  const ends = new Map<string, WaitEnd>();
+  const snapshots = new Map<string, ServiceSnapshot>();
+  const pending = new Map(tracked.map((entry) => [keyOf(entry), entry]));
+  const lastProgress = new Map<string, string>();
+  const heldNoticeGiven = new Set<string>();
+  const deadline = clock.now() + options.timeoutMs;
+  emit({ type: 'wait-started', services: pending.size, timeoutSeconds: Math.round(options.timeoutMs / 1000), phase });
+
+  const settle = (entry: Tracked, end: WaitEnd) => {
+    pending.delete(keyOf(entry));
+    ends.set(keyOf(entry), end);
+    const cluster = clusterName(entry.cluster);
+    if (end.state === 'completed') emit({ type: 'service-completed', cluster, service: entry.service, phase });
+    else emit({ type: 'service-failed', cluster, service: entry.service, phase, reason: end.reason });
+  };
+
+  while (pending.size > 0) {
+    if (options.signal?.aborted) {
+      for (const entry of pending.values()) settle(entry, { state: 'interrupted', reason: 'waiting was interrupted' });
+      break;
+    }
+    await clock.sleep(Math.max(0, Math.min(options.pollIntervalMs, deadline - clock.now())), options.signal);
+    if (options.signal?.aborted) continue;
+
+    const byCluster = groupBy([...pending.values()], (entry) => entry.cluster);
+    const batches = [...byCluster].flatMap(([cluster, entries]) =>
+      chunk(entries, DESCRIBE_SERVICES_MAX_NAMES).map((group) => ({ cluster, group })),
+    );
+    await mapConcurrent(batches, options.concurrency, async ({ cluster, group }) => {
+      let described: ServiceSnapshot[];
+      try {
+        described = await ecs.describeServices(
+          cluster,
+          group.map((entry) => entry.service),
+        );
+      } catch (error) {
+        emit({ type: 'notice', cluster: clusterName(cluster), message: `could not describe services, will retry: ${errorMessage(error)}` });
+        return;
+      }
+      const byName = new Map(described.map((service) => [service.serviceName, service]));
+      for (const entry of group) {
+        const snapshot = byName.get(entry.service);
+        if (snapshot === undefined || snapshot.status === 'INACTIVE') {
+          settle(entry, { state: 'failed', reason: 'the service no longer exists' });
+          continue;
+        }
+        snapshots.set(keyOf(entry), snapshot);
+        const assessment = assessDeployment(snapshot, entry.deploymentId);
+        const progressKey = JSON.stringify(assessment.progress);
+        if (lastProgress.get(keyOf(entry)) !== progressKey) {
+          lastProgress.set(keyOf(entry), progressKey);
+          emit({ type: 'progress', cluster: snapshot.clusterName, service: entry.service, phase, progress: assessment.progress });
+        }
+        if (assessment.state === 'completed') settle(entry, { state: 'completed' });
+        else if (assessment.state === 'failed') settle(entry, { state: 'failed', reason: assessment.reason });
+        else if (entry.replaceTasks) await replaceOldTasks(entry, snapshot, deps, heldNoticeGiven);
+      }
+    });
+
+    if (pending.size > 0 && clock.now() >= deadline) {
+      for (const entry of pending.values()) {
+        const snapshot = snapshots.get(keyOf(entry));
+        const stuck = snapshot === undefined ? undefined : stuckReason(snapshot);
+        settle(entry, {
+          state: 'timed-out',
+          reason: `the deployment did not finish within ${Math.round(options.timeoutMs / 1000)} s${stuck === undefined ? '' : `; ECS says: ${stuck}`}`,
+        });
+      }
+    }
+  }
+  return { ends, snapshots };
+}
+
+async function replaceOldTasks(
+  entry: Tracked,
+  snapshot: ServiceSnapshot,
+  deps: ExecutorDeps,
+  heldNoticeGiven: Set<string>,
+): Promise<void> {
+  const { ecs, emit } = deps;
+  try {
+    const tasks = await ecs.listServiceTasks(entry.cluster, entry.service);
+    const step = nextReplacementBatch({
+      tasks,
+      targetTaskDefinitionArn: entry.targetTaskDefinitionArn,
+      desiredCount: snapshot.desiredCount,
+      minimumHealthyPercent: snapshot.minimumHealthyPercent,
+    });
+    if (step.holdReason === 'minimum-healthy' && !heldNoticeGiven.has(keyOf(entry))) {
+      heldNoticeGiven.add(keyOf(entry));
+      emit({
+        type: 'notice',
+        cluster: snapshot.clusterName,
+        service: entry.service,
+        message: `minimumHealthyPercent ${snapshot.minimumHealthyPercent} leaves no task to stop; waiting for ECS's own deployment`,
+      });
+    }
+    if (step.stop.length === 0) return;
+    for (const task of step.stop) {
+      await ecs.stopTask(entry.cluster, task.taskArn, `ecs-roll: replacing with ${entry.targetTaskDefinitionArn}`);
+    }
+    emit({
+      type: 'tasks-stopped',
+      cluster: snapshot.clusterName,
+      service: entry.service,
+      taskArns: step.stop.map((task) => task.taskArn),
+      remainingOld: step.remainingOld - step.stop.length,
+    });
+  } catch (error) {
+    emit({ type: 'notice', cluster: snapshot.clusterName, service: entry.service, message: `replacing tasks failed, will retry: ${errorMessage(error)}` });
+  }
+}
+
+/** `arn:aws:ecs:region:account:cluster/name` → `name`; a plain name stays as it is. */
+export function clusterName(clusterOrArn: string): string {
+  const slash = clusterOrArn.lastIndexOf('/');
+  return clusterOrArn.startsWith('arn:') && slash !== -1 ? clusterOrArn.slice(slash + 1) : clusterOrArn;
+}

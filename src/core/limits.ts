@@ -1,0 +1,10 @@
+/** Limits the ECS API enforces; the adapters and the executor batch by these. */
+export const DESCRIBE_SERVICES_MAX_NAMES = 10;
+export const LIST_PAGE_MAX_RESULTS = 100;
+export const DESCRIBE_TASKS_MAX_ARNS = 100;
+
+/** Against AWS, polling faster than this only burns throttling budget. */
+export const DEFAULT_POLL_INTERVAL_MS = 10_000;
+export const DEFAULT_TIMEOUT_SECONDS = 900;
+/** Calls in flight at once; the SDK's adaptive retry absorbs the throttling that remains. */
+export const DEFAULT_CONCURRENCY = 8;

@@ -1,0 +1,196 @@
+import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
+import type { ServiceSnapshot, TaskDefinitionSnapshot } from './model.js';
+import { registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
+
+export const PLAN_VERSION = 1;
+
+export type Strategy = 'rolling' | 'replace';
+export const STRATEGIES: readonly Strategy[] = ['rolling', 'replace'];
+
+export interface ContainerChange {
+  readonly container: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** One new task definition revision to register; services on the same source revision share it. */
+export interface PlannedRegistration {
+  /** The source revision's ARN, which also identifies this registration within the plan. */
+  readonly sourceTaskDefinitionArn: string;
+  readonly family: string;
+  readonly changes: readonly ContainerChange[];
+  readonly input: RegisterTaskDefinitionInput;
+  /** True when no service in scope runs the source revision (`--all-families`). */
+  readonly idleFamily: boolean;
+}
+
+export type ServiceAction =
+  /** Register (or reuse) the new revision and point the service at it. */
+  | 'update'
+  /** Already on the target; start a new deployment of the same revision so tasks pull the image again. */
+  | 'redeploy'
+  /** Already on the target. */
+  | 'none'
+  /** Uses the image but ecs-roll cannot or should not move it (reason says why). */
+  | 'skip';
+
+export interface PlannedService {
+  readonly cluster: string;
+  readonly clusterArn: string;
+  readonly service: string;
+  readonly serviceArn: string;
+  readonly action: ServiceAction;
+  readonly reason?: string;
+  readonly taskDefinitionArn: string;
+  /** For `update`: the registration (by source ARN) whose new revision the service moves to. */
+  readonly registration?: string;
+  readonly changes: readonly ContainerChange[];
+  readonly desiredCount: number;
+  readonly minimumHealthyPercent: number;
+  readonly maximumPercent: number;
+  readonly schedulingStrategy: 'REPLICA' | 'DAEMON';
+}
+
+export interface RolloutPlan {
+  readonly version: typeof PLAN_VERSION;
+  readonly kind: 'rollout';
+  readonly target: {
+    readonly image: string;
+    readonly repository: string;
+    readonly tag?: string;
+    readonly digest?: string;
+  };
+  readonly strategy: Strategy;
+  readonly registrations: readonly PlannedRegistration[];
+  readonly services: readonly PlannedService[];
+  /** Services looked at whose task definitions do not use the image. */
+  readonly unaffectedServices: number;
+}
+
+export interface RolloutRequest {
+  readonly target: ImageReference;
+  readonly strategy: Strategy;
+  /** Redeploy services already on the target (a mutable tag pushed again). */
+  readonly force: boolean;
+}
+
+export interface ObservedState {
+  readonly services: readonly ServiceSnapshot[];
+  /** Every task definition a service above runs, by ARN. */
+  readonly taskDefinitions: Readonly<Record<string, TaskDefinitionSnapshot>>;
+  /** Newest ACTIVE revision of families no service runs; only filled for `--all-families`. */
+  readonly idleFamilies?: readonly TaskDefinitionSnapshot[];
+}
+
+interface ContainerLike {
+  readonly name?: unknown;
+  readonly image?: unknown;
+}
+
+/** The containers of a task definition that run the target's repository, with their new image. */
+export function imageChanges(definition: TaskDefinitionSnapshot, target: ImageReference): ContainerChange[] {
+  const containers = definition.definition.containerDefinitions;
+  if (!Array.isArray(containers)) return [];
+  const changes: ContainerChange[] = [];
+  for (const container of containers as ContainerLike[]) {
+    if (typeof container.image !== 'string' || typeof container.name !== 'string') continue;
+    const current = tryParseImageReference(container.image);
+    if (current === undefined || current.repository !== target.repository) continue;
+    changes.push({ container: container.name, from: container.image, to: retag(current, target) });
+  }
+  return changes;
+}
+
+function isNoop(changes: readonly ContainerChange[]): boolean {
+  return changes.every((change) => change.from === change.to);
+}
+
+function skipReason(service: ServiceSnapshot): string | undefined {
+  if (service.status !== 'ACTIVE') return `service is ${service.status}`;
+  if (service.deploymentController !== 'ECS') {
+    return `deployment controller is ${service.deploymentController}; deploy it with that controller`;
+  }
+  return undefined;
+}
+
+/**
+ * Decides what a rollout does, from state alone: which revisions to register, which services to move.
+ * Pure: the same state and request always give the same plan, and the plan is plain JSON.
+ */
+export function planRollout(state: ObservedState, request: RolloutRequest): RolloutPlan {
+  const { target } = request;
+  const registrations = new Map<string, PlannedRegistration>();
+  const services: PlannedService[] = [];
+  let unaffectedServices = 0;
+
+  const register = (definition: TaskDefinitionSnapshot, changes: readonly ContainerChange[], idleFamily: boolean) => {
+    if (registrations.has(definition.arn)) return;
+    const images = new Map(changes.map((change) => [change.container, change.to]));
+    registrations.set(definition.arn, {
+      sourceTaskDefinitionArn: definition.arn,
+      family: definition.family,
+      changes,
+      input: registrationInput(definition.definition, definition.tags, images),
+      idleFamily,
+    });
+  };
+
+  for (const service of state.services) {
+    const definition = state.taskDefinitions[service.taskDefinitionArn];
+    const changes = definition === undefined ? [] : imageChanges(definition, target);
+    if (definition === undefined || changes.length === 0) {
+      unaffectedServices += 1;
+      continue;
+    }
+    const base = {
+      cluster: service.clusterName,
+      clusterArn: service.clusterArn,
+      service: service.serviceName,
+      serviceArn: service.serviceArn,
+      taskDefinitionArn: service.taskDefinitionArn,
+      changes,
+      desiredCount: service.desiredCount,
+      minimumHealthyPercent: service.minimumHealthyPercent,
+      maximumPercent: service.maximumPercent,
+      schedulingStrategy: service.schedulingStrategy,
+    };
+    const skip = skipReason(service);
+    if (skip !== undefined) {
+      services.push({ ...base, action: 'skip', reason: skip });
+    } else if (isNoop(changes)) {
+      services.push(
+        request.force
+          ? { ...base, action: 'redeploy', reason: `already on ${formatVersion(target)}; --force starts a new deployment` }
+          : { ...base, action: 'none', reason: `already on ${formatVersion(target)}` },
+      );
+    } else {
+      register(definition, changes, false);
+      services.push({ ...base, action: 'update', registration: definition.arn });
+    }
+  }
+
+  for (const definition of state.idleFamilies ?? []) {
+    const changes = imageChanges(definition, target);
+    if (changes.length > 0 && !isNoop(changes)) register(definition, changes, true);
+  }
+
+  return {
+    version: PLAN_VERSION,
+    kind: 'rollout',
+    target: {
+      image: target.original,
+      repository: target.repository,
+      ...(target.tag === undefined ? {} : { tag: target.tag }),
+      ...(target.digest === undefined ? {} : { digest: target.digest }),
+    },
+    strategy: request.strategy,
+    registrations: [...registrations.values()],
+    services: services.sort((a, b) => a.cluster.localeCompare(b.cluster) || a.service.localeCompare(b.service)),
+    unaffectedServices,
+  };
+}
+
+/** True when carrying out the plan would change nothing. */
+export function planIsEmpty(plan: RolloutPlan): boolean {
+  return plan.registrations.length === 0 && plan.services.every((service) => service.action === 'none' || service.action === 'skip');
+}

@@ -1,0 +1,45 @@
+import type { ServiceSnapshot, TaskSnapshot } from './model.js';
+import type { RegisterTaskDefinitionInput } from './task-definition.js';
+
+/**
+ * The part of ECS the executor needs. The AWS adapter implements it with the SDK;
+ * unit tests implement it with plain objects.
+ */
+export interface EcsPort {
+  registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }>;
+  updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot>;
+  /** At most DESCRIBE_SERVICES_MAX_NAMES names in one call, as the API allows. */
+  describeServices(cluster: string, services: readonly string[]): Promise<ServiceSnapshot[]>;
+  /** The service's tasks whose desired status is RUNNING, whatever their revision. */
+  listServiceTasks(cluster: string, service: string): Promise<TaskSnapshot[]>;
+  stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
+}
+
+export interface UpdateServiceRequest {
+  readonly cluster: string;
+  readonly service: string;
+  readonly taskDefinitionArn?: string;
+  readonly forceNewDeployment?: boolean;
+  readonly desiredCount?: number;
+}
+
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};

@@ -1,0 +1,75 @@
+import type { DeploymentSnapshot, ServiceSnapshot } from './model.js';
+
+export type DeploymentAssessment =
+  | { readonly state: 'in-progress'; readonly progress: DeploymentProgress }
+  | { readonly state: 'completed'; readonly progress: DeploymentProgress }
+  | { readonly state: 'failed'; readonly reason: string; readonly progress: DeploymentProgress };
+
+export interface DeploymentProgress {
+  /** Tasks of the tracked deployment (so: on the new revision) that run. */
+  readonly running: number;
+  readonly pending: number;
+  readonly desired: number;
+  readonly failedTasks: number;
+  readonly rolloutState?: string;
+}
+
+function progressOf(service: ServiceSnapshot, deployment: DeploymentSnapshot | undefined): DeploymentProgress {
+  return {
+    running: deployment?.runningCount ?? 0,
+    pending: deployment?.pendingCount ?? 0,
+    desired: deployment?.desiredCount ?? service.desiredCount,
+    failedTasks: deployment?.failedTasks ?? 0,
+    ...(deployment?.rolloutState === undefined ? {} : { rolloutState: deployment.rolloutState }),
+  };
+}
+
+/**
+ * Where the deployment an update created stands. A service that looks stable is not enough:
+ * after a circuit-breaker rollback it is stable on the old revision, so only the tracked
+ * deployment's own state counts.
+ */
+export function assessDeployment(service: ServiceSnapshot, deploymentId: string): DeploymentAssessment {
+  const deployment = service.deployments.find((candidate) => candidate.id === deploymentId);
+  const progress = progressOf(service, deployment);
+  if (deployment === undefined) {
+    return {
+      state: 'failed',
+      reason: `deployment ${deploymentId} is gone; the service now runs ${service.taskDefinitionArn} (rolled back by ECS or replaced by another deployment)`,
+      progress,
+    };
+  }
+  if (deployment.rolloutState === 'FAILED') {
+    return { state: 'failed', reason: deployment.rolloutStateReason ?? 'the deployment failed', progress };
+  }
+  if (deployment.rolloutState === 'COMPLETED') return { state: 'completed', progress };
+  if (deployment.status !== 'PRIMARY') {
+    const primary = service.deployments.find((candidate) => candidate.status === 'PRIMARY');
+    return {
+      state: 'failed',
+      reason: `deployment ${deploymentId} was superseded by ${primary?.id ?? 'another deployment'} (${primary?.taskDefinitionArn ?? service.taskDefinitionArn})`,
+      progress,
+    };
+  }
+  if (
+    deployment.rolloutState === undefined &&
+    service.deployments.length === 1 &&
+    deployment.runningCount === deployment.desiredCount &&
+    service.runningCount === service.desiredCount
+  ) {
+    return { state: 'completed', progress };
+  }
+  return { state: 'in-progress', progress };
+}
+
+/** The primary deployment of a service as UpdateService answered it: the one the update created. */
+export function primaryDeploymentId(service: ServiceSnapshot): string | undefined {
+  return service.deployments.find((deployment) => deployment.status === 'PRIMARY')?.id;
+}
+
+const PLACEMENT_FAILURE = /unable to place a task/i;
+
+/** The latest service event that explains a stuck deployment, if ECS wrote one. */
+export function stuckReason(service: ServiceSnapshot): string | undefined {
+  return service.events.find((event) => PLACEMENT_FAILURE.test(event.message))?.message;
+}
