@@ -88,7 +88,11 @@ function jsonRenderer(io: CliIo): Renderer {
     },
     event() {},
     result(result) {
-      write({ ...result, unaffectedServices: plan?.unaffectedServices ?? 0 });
+      write({
+        ...result,
+        services: result.services.map((service) => ({ ...service, newTaskDefinitionArn: service.newTaskDefinitionArn ?? null })),
+        unaffectedServices: plan?.unaffectedServices ?? 0,
+      });
     },
     close() {},
   };
@@ -125,7 +129,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
       }
       for (const service of plan.services) {
         const name = `${service.cluster}/${service.service}`;
-        if (service.action === 'update') line(`  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → ${service.changes[0]?.to ?? version}`);
+        if (service.action === 'update') line(`  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → new ${service.taskDefinitionArn.slice(service.taskDefinitionArn.lastIndexOf('/') + 1).replace(/:\d+$/, '')} revision (${version})`);
         else if (service.action === 'redeploy') line(`  ${color.bold('redeploy')} ${name}: ${shortArn(service.taskDefinitionArn)} (${service.reason})`);
         else if (service.action === 'skip') line(`  ${color.yellow('skip')}     ${name}: ${service.reason}`);
         else line(`  ${color.dim('keep')}     ${name}: ${service.reason}`);
