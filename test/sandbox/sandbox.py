@@ -137,6 +137,7 @@ def ecs_error(start_response: Callable[..., Any], message: str,
 class Sandbox:
     def __init__(self, tick: float) -> None:
         self.moto_app = DomainDispatcherApplication(create_backend_app)
+        self.initial_tick = tick
         self.tick = tick
         self.paused = False
         self.calls: list[dict[str, Any]] = []
@@ -246,6 +247,7 @@ class Sandbox:
             freeze_task_status()
             SCHEDULER.reset()
             self.calls = []
+            self.tick, self.paused = self.initial_tick, False  # one test file's knobs never leak into the next
             return json_response(start_response, 200, {"reset": True})
         if route == ("GET", "/_sandbox/calls"):
             return json_response(start_response, 200, {"calls": self.calls})

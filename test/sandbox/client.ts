@@ -1,0 +1,90 @@
+// Talks to the sandbox's control routes (/_sandbox/...) over fetch, so a test
+// file that only has the endpoint (inject('sandboxEndpoint')) can reset it and
+// read what the scheduler and the API saw.
+
+/** One ECS (or other) API call the sandbox served since the last reset. */
+export interface SandboxCall {
+  /** Epoch seconds. */
+  t: number;
+  /** The operation, e.g. "DescribeServices". */
+  action: string;
+  /** The request's `cluster` parameter, when it had one. */
+  cluster?: string;
+  /** For non-ECS JSON APIs: the X-Amz-Target prefix. */
+  service?: string;
+}
+
+/** The scheduler's view of one service at the end of one tick. */
+export interface RecordEntry {
+  /** Epoch seconds. */
+  t: number;
+  tick: number;
+  cluster: string;
+  service: string;
+  desired: number;
+  /** Tasks RUNNING, of any revision. */
+  running: number;
+  /** Tasks RUNNING that belong to the PRIMARY deployment. */
+  runningPrimary: number;
+  pending: number;
+  minimumHealthyPercent: number;
+  maximumPercent: number;
+  primaryTaskDefinition: string;
+  primaryRolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  /** How many deployments the service lists. */
+  deployments: number;
+}
+
+export interface SandboxConfig {
+  tick?: number;
+  paused?: boolean;
+}
+
+export interface SandboxControl {
+  /** Clear moto, the scheduler, the call log and the record; the tick goes back to its start value, unpaused. */
+  reset(): Promise<void>;
+  calls(): Promise<SandboxCall[]>;
+  clearCalls(): Promise<void>;
+  record(): Promise<RecordEntry[]>;
+  config(config: SandboxConfig): Promise<{ tick: number; paused: boolean }>;
+  /** Run one scheduler tick now (works with the scheduler thread off or paused). */
+  tick(): Promise<void>;
+}
+
+async function control(endpoint: string, method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
+  const url = `${endpoint.replace(/\/+$/, '')}/_sandbox/${route}`;
+  const init: RequestInit = { method };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers = { 'content-type': 'application/json' };
+  }
+  const response = await fetch(url, init);
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(`sandbox ${method} ${route} answered ${response.status}: ${text}`);
+  }
+  return JSON.parse(text) as unknown;
+}
+
+export function sandboxControl(endpoint: string): SandboxControl {
+  return {
+    async reset() {
+      await control(endpoint, 'POST', 'reset');
+    },
+    async calls() {
+      return ((await control(endpoint, 'GET', 'calls')) as { calls: SandboxCall[] }).calls;
+    },
+    async clearCalls() {
+      await control(endpoint, 'POST', 'calls/clear');
+    },
+    async record() {
+      return ((await control(endpoint, 'GET', 'record')) as { record: RecordEntry[] }).record;
+    },
+    async config(config) {
+      return (await control(endpoint, 'POST', 'config', config)) as { tick: number; paused: boolean };
+    },
+    async tick() {
+      await control(endpoint, 'POST', 'tick');
+    },
+  };
+}
