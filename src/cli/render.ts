@@ -3,6 +3,7 @@ import type { Ora } from 'ora';
 import type { RolloutEvent } from '../core/events.js';
 import type { RolloutResult, ServiceOutcomeKind } from '../core/execute.js';
 import { formatVersion } from '../core/image-ref.js';
+import { revisionName } from '../core/model.js';
 import type { RolloutPlan } from '../core/plan.js';
 
 export interface OutputStream {
@@ -36,9 +37,7 @@ export function colorLevel(io: CliIo, colorFlag: boolean | undefined): 0 | 1 {
 
 /** `arn:aws:ecs:…:task-definition/web:3` → `web:3`, which is what people call a revision. */
 export function shortArn(arn: string | undefined): string {
-  if (arn === undefined) return '-';
-  const slash = arn.lastIndexOf('/');
-  return slash === -1 ? arn : arn.slice(slash + 1);
+  return arn === undefined ? '-' : revisionName(arn);
 }
 
 const OUTCOME_LABELS: Record<ServiceOutcomeKind, string> = {
@@ -129,7 +128,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
       }
       for (const service of plan.services) {
         const name = `${service.cluster}/${service.service}`;
-        if (service.action === 'update') line(`  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → new ${service.taskDefinitionArn.slice(service.taskDefinitionArn.lastIndexOf('/') + 1).replace(/:\d+$/, '')} revision (${version})`);
+        if (service.action === 'update') line(`  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → new ${revisionName(service.taskDefinitionArn).replace(/:\d+$/, '')} revision (${version})`);
         else if (service.action === 'redeploy') line(`  ${color.bold('redeploy')} ${name}: ${shortArn(service.taskDefinitionArn)} (${service.reason})`);
         else if (service.action === 'skip') line(`  ${color.yellow('skip')}     ${name}: ${service.reason}`);
         else line(`  ${color.dim('keep')}     ${name}: ${service.reason}`);
@@ -162,7 +161,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           const status = `${event.progress.running}/${event.progress.desired}${event.progress.failedTasks > 0 ? color.red(` ${event.progress.failedTasks} failed`) : ''}`;
           waiting.set(name, status);
           if (spinner !== undefined) spinner.text = spinnerText();
-          else line(`  ${name}: ${event.progress.running}/${event.progress.desired} running on the new revision${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}`);
+          else line(`  ${name}: ${event.progress.running}/${event.progress.desired} running on the ${event.phase === 'rollback' ? 'previous' : 'new'} revision${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}`);
           return;
         }
         case 'tasks-stopped':

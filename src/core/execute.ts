@@ -1,7 +1,7 @@
 import { chunk, groupBy, mapConcurrent } from './collections.js';
 import type { EmitEvent, Phase } from './events.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
-import type { ServiceSnapshot } from './model.js';
+import { revisionName, type ServiceSnapshot } from './model.js';
 import type { PlannedService, RolloutPlan } from './plan.js';
 import type { Clock, EcsPort } from './ports.js';
 import { nextReplacementBatch } from './replace.js';
@@ -240,7 +240,7 @@ async function rollBack(
     if (latest !== undefined && latest.taskDefinitionArn !== ours && latest.taskDefinitionArn !== planned.taskDefinitionArn) {
       // Someone else moved the service on since: putting our "before" back would undo their change.
       setOutcome(planned, 'rollback-failed', {
-        reason: `${why(planned)}; not rolled back because the service has since moved to ${latest.taskDefinitionArn}`,
+        reason: `${why(planned)}; not rolled back because the service has since moved to ${revisionName(latest.taskDefinitionArn)}`,
       });
       return;
     }
@@ -261,7 +261,7 @@ async function rollBack(
         ...(deploymentId === undefined ? {} : { deploymentId }),
       });
       if (!options.wait || deploymentId === undefined) {
-        setOutcome(planned, 'rolled-back', { reason: `${why(planned)}; put back on ${planned.taskDefinitionArn}` });
+        setOutcome(planned, 'rolled-back', { reason: `${why(planned)}; put back on ${revisionName(planned.taskDefinitionArn)}` });
         return;
       }
       reverted.set(key, planned);
@@ -282,10 +282,10 @@ async function rollBack(
   for (const [key, planned] of reverted) {
     const end = report.ends.get(key);
     if (end?.state === 'completed') {
-      setOutcome(planned, 'rolled-back', { reason: `${why(planned)}; rolled back to ${planned.taskDefinitionArn}` });
+      setOutcome(planned, 'rolled-back', { reason: `${why(planned)}; rolled back to ${revisionName(planned.taskDefinitionArn)}` });
     } else {
       setOutcome(planned, 'rollback-failed', {
-        reason: `${why(planned)}; the rollback to ${planned.taskDefinitionArn} did not finish: ${end === undefined ? 'no answer' : end.reason}`,
+        reason: `${why(planned)}; the rollback to ${revisionName(planned.taskDefinitionArn)} did not finish: ${end === undefined ? 'no answer' : end.reason}`,
       });
     }
   }

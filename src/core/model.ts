@@ -75,3 +75,8 @@ export interface ServiceKey {
 export function serviceLabel(key: ServiceKey): string {
   return `${key.cluster}/${key.service}`;
 }
+
+/** `arn:aws:ecs:…:task-definition/web:3` → `web:3`, the name people use for a revision. */
+export function revisionName(taskDefinitionArn: string): string {
+  return taskDefinitionArn.slice(taskDefinitionArn.lastIndexOf('/') + 1);
+}

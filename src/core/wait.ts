@@ -1,4 +1,4 @@
-import type { DeploymentSnapshot, ServiceSnapshot } from './model.js';
+import { revisionName, type DeploymentSnapshot, type ServiceSnapshot } from './model.js';
 
 export type DeploymentAssessment =
   | { readonly state: 'in-progress'; readonly progress: DeploymentProgress }
@@ -35,7 +35,7 @@ export function assessDeployment(service: ServiceSnapshot, deploymentId: string)
   if (deployment === undefined) {
     return {
       state: 'failed',
-      reason: `deployment ${deploymentId} is gone; the service now runs ${service.taskDefinitionArn} (rolled back by ECS or replaced by another deployment)`,
+      reason: `deployment ${deploymentId} is gone; the service now runs ${revisionName(service.taskDefinitionArn)} (rolled back by ECS or replaced by another deployment)`,
       progress,
     };
   }
@@ -47,7 +47,7 @@ export function assessDeployment(service: ServiceSnapshot, deploymentId: string)
     const primary = service.deployments.find((candidate) => candidate.status === 'PRIMARY');
     return {
       state: 'failed',
-      reason: `deployment ${deploymentId} was superseded by ${primary?.id ?? 'another deployment'} (${primary?.taskDefinitionArn ?? service.taskDefinitionArn})`,
+      reason: `deployment ${deploymentId} was superseded by ${primary?.id ?? 'another deployment'} (${revisionName(primary?.taskDefinitionArn ?? service.taskDefinitionArn)})`,
       progress,
     };
   }
