@@ -13,6 +13,16 @@ Serves moto's WSGI app on 127.0.0.1 behind a small middleware that
     deploymentConfiguration.
 When ready it prints one JSON line, {"endpoint": "http://127.0.0.1:PORT"}.
 It exits on SIGTERM/SIGINT and when its stdin closes.
+
+Control routes (JSON):
+  POST /_sandbox/reset        clear moto, the scheduler, calls and record; tick back to --tick, unpaused
+  GET  /_sandbox/calls        {"calls": [{"t", "action", "cluster"?, "service"?}]} since the last reset
+  POST /_sandbox/calls/clear  forget the calls so far
+  GET  /_sandbox/record       {"record": [...]} one entry per tick per service (see scheduler.py)
+  GET  /_sandbox/config       {"tick", "paused"}
+  POST /_sandbox/config       {"tick"?: seconds, "paused"?: bool}
+  POST /_sandbox/tick         run one scheduler tick now (also with --no-scheduler)
+moto's own /moto-api/reset also resets the scheduler and re-freezes task status.
 """
 
 from __future__ import annotations

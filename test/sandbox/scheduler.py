@@ -58,6 +58,7 @@ sequence of calls (ids come from a seeded random generator).
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import time
@@ -72,6 +73,7 @@ DEFAULT_MAX_PERCENT = 200
 EVENT_REPEAT_TICKS = 150  # ECS throttles repeated service events
 MAX_EVENTS = 100
 MAX_STOPPED_PER_CLUSTER = 500
+MAX_RECORD = 200_000
 
 
 def default_deployment_configuration(given: dict[str, Any] | None) -> dict[str, Any]:
@@ -191,7 +193,10 @@ class Scheduler:
                     for task in self._service_tasks(backend, service):
                         self._stop(backend, task, "Service deleted")
                 elif self.managed(service):
-                    self._tick_service(backend, service, now)
+                    try:
+                        self._tick_service(backend, service, now)
+                    except Exception:  # one odd service must not stop the others
+                        logging.exception("scheduler: service %s/%s", service.cluster_name, service.name)
             for cluster_name in list(backend.clusters):
                 self._tidy_cluster(backend, cluster_name)
 
@@ -343,6 +348,7 @@ class Scheduler:
                 "deployments": len(service.deployments),
             }
         )
+        del self.record[: max(0, len(self.record) - MAX_RECORD)]
 
     # ----- placement ---------------------------------------------------
     def _needs_instance(self, backend: Any, service: Any) -> bool:
