@@ -44,6 +44,7 @@ from urllib.parse import parse_qs
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from moto.moto_api import state_manager  # noqa: E402
+from moto.moto_api._internal import mock_random  # noqa: E402
 from moto.moto_api._internal.models import moto_api_backend  # noqa: E402
 from moto.ecs.models import EC2ContainerServiceBackend  # noqa: E402
 from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
@@ -254,6 +255,7 @@ class Sandbox:
         route = (method, path.rstrip("/"))
         if route == ("POST", "/_sandbox/reset"):
             moto_api_backend.reset()
+            mock_random.seed(0)  # task and event ids repeat run to run
             freeze_task_status()
             SCHEDULER.reset()
             self.calls = []
@@ -289,6 +291,7 @@ def main() -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     install_patches()
+    mock_random.seed(0)
     freeze_task_status()
     sandbox = Sandbox(args.tick)
     server = make_server("127.0.0.1", args.port, sandbox, threaded=True)

@@ -370,6 +370,28 @@ describe('service scheduler', () => {
   });
 });
 
+describe('control routes', () => {
+  it('is deterministic: the same calls and ticks after a reset give the same ids and record', async () => {
+    const run = async () => {
+      await control.reset();
+      await control.config({ paused: true });
+      await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }));
+      const td = await taskDefinition('web', 'nginx:1.0');
+      await createService({ serviceName: 'web', taskDefinition: td, desiredCount: 2 });
+      for (let i = 0; i < 3; i += 1) await control.tick();
+      const forced = primary((await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'web', forceNewDeployment: true }))).service!);
+      for (let i = 0; i < 3; i += 1) await control.tick();
+      const tasks = (await serviceTasks('web')).map((t) => t.taskArn).sort();
+      const record = (await control.record()).map(({ t: _t, ...rest }) => rest);
+      return { forced: forced.id, tasks, record, state: primary(await describe1('web')).rolloutState };
+    };
+    const first = await run();
+    expect(first.state).toBe('COMPLETED');
+    expect(first.record).toHaveLength(6);
+    expect(await run()).toEqual(first);
+  });
+});
+
 describe('API limits and filters moto lacks', () => {
   it('pages ListServices at maxResults (default 10) with nextToken', async () => {
     const td = await taskDefinition('web', 'nginx:1.0');
