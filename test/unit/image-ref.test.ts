@@ -74,6 +74,8 @@ describe('parseImageReference: normalisation as Docker does', () => {
   it('keeps an IPv6 host with its port', () => {
     const reference = parseImageReference('[::1]:5000/foo:1');
     expect(reference).toMatchObject({ registry: '[::1]:5000', path: 'foo', repository: '[::1]:5000/foo', tag: '1', name: '[::1]:5000/foo' });
+    expect(parseImageReference('[::1]/foo')).toMatchObject({ registry: '[::1]', path: 'foo' });
+    expect(() => parseImageReference('[::1]:port/foo')).toThrow(InvalidImageReferenceError);
   });
 
   it('trims surrounding white space and keeps the spelling as written in name', () => {
