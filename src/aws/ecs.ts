@@ -201,6 +201,8 @@ export class SdkEcs implements EcsPort {
   }
 
   describeTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
+    // A bare family name means "the newest revision", which changes; only revisions are cached.
+    if (!/:\d+$/.test(taskDefinition)) return this.fetchTaskDefinition(taskDefinition);
     let cached = this.taskDefinitions.get(taskDefinition);
     if (cached === undefined) {
       cached = this.fetchTaskDefinition(taskDefinition);
@@ -225,8 +227,7 @@ export class SdkEcs implements EcsPort {
       definition: toPlainJson(definition) as Record<string, unknown>,
       tags: (answer.tags ?? []).flatMap((tag) => (tag.key === undefined ? [] : [{ key: tag.key, value: tag.value ?? '' }])),
     };
-    // A family name resolves to its newest revision; remember it under its ARN as well.
-    if (snapshot.arn !== taskDefinition) this.taskDefinitions.set(snapshot.arn, Promise.resolve(snapshot));
+    if (!this.taskDefinitions.has(snapshot.arn)) this.taskDefinitions.set(snapshot.arn, Promise.resolve(snapshot));
     return snapshot;
   }
 

@@ -60,9 +60,66 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--force', 'start a new deployment of services already on the tag (a mutable tag pushed again)')
       .option('--json', 'one JSON document on stdout, no colour or spinner'),
   ).action(async (image: string, options: Record<string, unknown>, command: Command) => {
-    const { runRollout } = await import('./commands/rollout.js');
+    const { runRolloutCommand } = await import('./commands/rollout.js');
     const globals = command.optsWithGlobals() as { color?: boolean };
-    context.setExitCode(await runRollout(image, { ...options, color: globals.color }, context.io, context.signal));
+    context.setExitCode(await runRolloutCommand(image, { ...options, color: globals.color }, context.io, context.signal));
+  });
+
+  addAwsOptions(
+    program
+      .command('install')
+      .description('deploy the webhook receiver to AWS Lambda behind API Gateway and print the URL for Docker Hub')
+      .requiredOption('--repo <namespace/name...>', 'repositories whose pushes may roll out (the allow-list)', collect)
+      .option('--name <name>', 'name of the install: prefix of every resource it creates', 'ecs-roll')
+      .option('--stage <stage>', 'API Gateway stage', 'live')
+      .option('--cluster <name...>', 'only these clusters (default: all in the region)', collect)
+      .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob>', 'any')
+      .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']).default('rolling'))
+      .option('--timeout <seconds>', 'how long the worker waits for the deployments', '900')
+      .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
+      .option('--dry-run', 'print the resources and the IAM policy, change nothing')
+      .option('--json', 'one JSON document on stdout'),
+  ).action(async (options: Record<string, unknown>) => {
+    const { runInstallCommand } = await import('./commands/install.js');
+    context.setExitCode(await runInstallCommand(options, context.io, context.signal));
+  });
+
+  addAwsOptions(
+    program
+      .command('uninstall')
+      .description('remove everything install created')
+      .option('--name <name>', 'name of the install', 'ecs-roll')
+      .option('--json', 'one JSON document on stdout'),
+  ).action(async (options: Record<string, unknown>) => {
+    const { runUninstallCommand } = await import('./commands/install.js');
+    context.setExitCode(await runUninstallCommand(options, context.io, context.signal));
+  });
+
+  program
+    .command('package')
+    .description('write the Lambda deployment zip that install uploads (for Terraform, CloudFormation, CDK)')
+    .requiredOption('--out <file.zip>', 'where to write the zip')
+    .action(async (options: { out: string }) => {
+      const { runPackageCommand } = await import('./commands/package.js');
+      context.setExitCode(await runPackageCommand(options, context.io));
+    });
+
+  addAwsOptions(
+    program
+      .command('serve')
+      .description('run the webhook receiver over HTTP and the rollouts in-process (self-hosting, local testing)')
+      .option('--port <port>', 'port to listen on', '8080')
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .option('--token <token>', 'URL token (default: ECS_ROLL_TOKEN)')
+      .option('--repo <namespace/name...>', 'allowed repositories (default: ECS_ROLL_REPOS)', collect)
+      .option('--cluster <name...>', 'only these clusters (default: ECS_ROLL_CLUSTERS, or all)', collect)
+      .option('--policy <policy>', 'any, semver or match:<glob> (default: ECS_ROLL_POLICY, or any)')
+      .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']))
+      .option('--timeout <seconds>', 'how long each rollout waits (default: ECS_ROLL_TIMEOUT, or 900)')
+      .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)'),
+  ).action(async (options: Record<string, unknown>) => {
+    const { runServeCommand } = await import('./commands/serve.js');
+    context.setExitCode(await runServeCommand(options, context.io, context.signal));
   });
 
   return program;

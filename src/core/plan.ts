@@ -1,5 +1,6 @@
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
-import type { ServiceSnapshot, TaskDefinitionSnapshot } from './model.js';
+import type { ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
+import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
 import { registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
 
 export const PLAN_VERSION = 1;
@@ -72,6 +73,27 @@ export interface RolloutRequest {
   readonly strategy: Strategy;
   /** Redeploy services already on the target (a mutable tag pushed again). */
   readonly force: boolean;
+  /** Webhook installs: which tags may move a service. */
+  readonly policy?: UpdatePolicy;
+  /**
+   * When the image was pushed (epoch seconds), from the webhook. It is recorded on the revisions
+   * this rollout registers, and a push older than the one that last changed a service is ignored.
+   */
+  readonly pushedAt?: number;
+}
+
+/** The tag that records which push last changed a task definition, so late webhooks cannot move it back. */
+export const PUSHED_AT_TAG = 'ecs-roll:pushed-at';
+
+export function recordedPushTime(definition: TaskDefinitionSnapshot): number | undefined {
+  const value = definition.tags.find((tag) => tag.key === PUSHED_AT_TAG)?.value;
+  const seconds = value === undefined ? Number.NaN : Number(value);
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
+
+function withPushTime(tags: readonly Tag[], pushedAt: number | undefined): readonly Tag[] {
+  if (pushedAt === undefined) return tags;
+  return [...tags.filter((tag) => tag.key !== PUSHED_AT_TAG), { key: PUSHED_AT_TAG, value: String(pushedAt) }];
 }
 
 export interface ObservedState {
@@ -114,6 +136,27 @@ function skipReason(service: ServiceSnapshot): string | undefined {
 }
 
 /**
+ * Why a webhook's push must not move this task definition: an older push than the one that
+ * last changed it, or a tag the install's policy does not allow. A duplicate push is already a no-op.
+ */
+function webhookSkipReason(
+  definition: TaskDefinitionSnapshot,
+  changes: readonly ContainerChange[],
+  request: RolloutRequest,
+): string | undefined {
+  if (isNoop(changes)) return undefined;
+  const recorded = recordedPushTime(definition);
+  if (request.pushedAt !== undefined && recorded !== undefined && request.pushedAt <= recorded) {
+    return `push of ${request.pushedAt} is not newer than the push (${recorded}) that last changed ${definition.family}:${definition.revision}`;
+  }
+  if (request.policy !== undefined && request.target.tag !== undefined) {
+    const running = changes.map((change) => tryParseImageReference(change.from)?.tag).find((tag) => tag !== undefined);
+    return policyRejectsUpgrade(request.policy, running, request.target.tag);
+  }
+  return undefined;
+}
+
+/**
  * Decides what a rollout does, from state alone: which revisions to register, which services to move.
  * Pure: the same state and request always give the same plan, and the plan is plain JSON.
  */
@@ -130,7 +173,7 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       sourceTaskDefinitionArn: definition.arn,
       family: definition.family,
       changes,
-      input: registrationInput(definition.definition, definition.tags, images),
+      input: registrationInput(definition.definition, withPushTime(definition.tags, request.pushedAt), images),
       idleFamily,
     });
   };
@@ -154,7 +197,7 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       maximumPercent: service.maximumPercent,
       schedulingStrategy: service.schedulingStrategy,
     };
-    const skip = skipReason(service);
+    const skip = skipReason(service) ?? webhookSkipReason(definition, changes, request);
     if (skip !== undefined) {
       services.push({ ...base, action: 'skip', reason: skip });
     } else if (isNoop(changes)) {
@@ -171,7 +214,9 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
 
   for (const definition of state.idleFamilies ?? []) {
     const changes = imageChanges(definition, target);
-    if (changes.length > 0 && !isNoop(changes)) register(definition, changes, true);
+    if (changes.length > 0 && !isNoop(changes) && webhookSkipReason(definition, changes, request) === undefined) {
+      register(definition, changes, true);
+    }
   }
 
   return {
@@ -184,10 +229,18 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       ...(target.digest === undefined ? {} : { digest: target.digest }),
     },
     strategy: request.strategy,
-    registrations: [...registrations.values()],
-    services: services.sort((a, b) => a.cluster.localeCompare(b.cluster) || a.service.localeCompare(b.service)),
+    // Discovery order is whatever ListServices answered; the plan must not depend on it.
+    registrations: [...registrations.values()].sort(
+      (a, b) => Number(a.idleFamily) - Number(b.idleFamily) || compareText(a.sourceTaskDefinitionArn, b.sourceTaskDefinitionArn),
+    ),
+    services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
     unaffectedServices,
   };
+}
+
+/** Code-point order: unlike localeCompare it is the same on every machine and locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** True when carrying out the plan would change nothing. */

@@ -1,0 +1,69 @@
+import type { EmitEvent } from '../core/events.js';
+import { executeRollout, type RolloutResult } from '../core/execute.js';
+import type { ImageReference } from '../core/image-ref.js';
+import { DEFAULT_CONCURRENCY } from '../core/limits.js';
+import { planRollout, type RolloutPlan, type Strategy } from '../core/plan.js';
+import type { UpdatePolicy } from '../core/policy.js';
+import { systemClock } from '../core/ports.js';
+import type { AwsConfig } from './config.js';
+import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
+
+export interface RolloutRun {
+  readonly target: ImageReference;
+  readonly clusters: readonly string[];
+  readonly services: readonly string[];
+  readonly allFamilies: boolean;
+  readonly strategy: Strategy;
+  readonly force: boolean;
+  readonly policy?: UpdatePolicy;
+  readonly pushedAt?: number;
+  /** Stop after planning. */
+  readonly dryRun: boolean;
+  readonly wait: boolean;
+  readonly timeoutMs: number;
+  readonly pollIntervalMs: number;
+  readonly rollback: boolean;
+  readonly signal?: AbortSignal;
+  readonly emit: EmitEvent;
+}
+
+/**
+ * Read, plan, execute: the one rollout the CLI, the Lambda worker and `serve` all run.
+ * The plan is emitted before anything changes, so every front end can show it.
+ */
+export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
+  const client = createEcsClient(aws);
+  try {
+    const ecs = new SdkEcs(client);
+    const state = await discoverRolloutState(ecs, {
+      clusters: run.clusters,
+      services: run.services,
+      allFamilies: run.allFamilies,
+      concurrency: DEFAULT_CONCURRENCY,
+    });
+    const plan = planRollout(state, {
+      target: run.target,
+      strategy: run.strategy,
+      force: run.force,
+      ...(run.policy === undefined ? {} : { policy: run.policy }),
+      ...(run.pushedAt === undefined ? {} : { pushedAt: run.pushedAt }),
+    });
+    run.emit({ type: 'plan', plan });
+    if (run.dryRun) return { plan };
+    const result = await executeRollout(
+      plan,
+      { ecs, clock: systemClock, emit: run.emit },
+      {
+        wait: run.wait,
+        timeoutMs: run.timeoutMs,
+        pollIntervalMs: run.pollIntervalMs,
+        rollback: run.rollback,
+        concurrency: DEFAULT_CONCURRENCY,
+        ...(run.signal === undefined ? {} : { signal: run.signal }),
+      },
+    );
+    return { plan, result };
+  } finally {
+    client.destroy();
+  }
+}

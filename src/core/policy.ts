@@ -1,0 +1,42 @@
+import picomatch from 'picomatch';
+import semver from 'semver';
+import { UsageError } from './errors.js';
+
+/** Which pushed tags a webhook install acts on. */
+export type UpdatePolicy =
+  | { readonly kind: 'any' }
+  /** Only semantic versions, and only higher than what the service runs. */
+  | { readonly kind: 'semver' }
+  /** Only tags matching a glob such as `release-*`. */
+  | { readonly kind: 'match'; readonly glob: string };
+
+export function parsePolicy(text: string): UpdatePolicy {
+  if (text === 'any') return { kind: 'any' };
+  if (text === 'semver') return { kind: 'semver' };
+  if (text.startsWith('match:') && text.length > 'match:'.length) return { kind: 'match', glob: text.slice('match:'.length) };
+  throw new UsageError(`--policy must be any, semver or match:<glob>, got ${JSON.stringify(text)}`);
+}
+
+export function formatPolicy(policy: UpdatePolicy): string {
+  return policy.kind === 'match' ? `match:${policy.glob}` : policy.kind;
+}
+
+/** The part of a policy that needs only the pushed tag: a reason to ignore it, or undefined. */
+export function policyRejectsTag(policy: UpdatePolicy, tag: string): string | undefined {
+  if (policy.kind === 'semver' && semver.valid(tag) === null) return `policy semver: ${tag} is not a semantic version`;
+  if (policy.kind === 'match' && !picomatch.isMatch(tag, policy.glob, { dot: true })) {
+    return `policy ${formatPolicy(policy)}: ${tag} does not match`;
+  }
+  return undefined;
+}
+
+/** The part that compares with what runs: under semver a service only ever moves up. */
+export function policyRejectsUpgrade(policy: UpdatePolicy, runningTag: string | undefined, tag: string): string | undefined {
+  const rejected = policyRejectsTag(policy, tag);
+  if (rejected !== undefined || policy.kind !== 'semver') return rejected;
+  if (runningTag === undefined || semver.valid(runningTag) === null) {
+    return `policy semver: the running tag ${runningTag ?? '(none)'} is not a semantic version to compare with`;
+  }
+  if (!semver.gt(tag, runningTag)) return `policy semver: ${tag} is not higher than the running ${runningTag}`;
+  return undefined;
+}

@@ -1,0 +1,114 @@
+/**
+ * The Lambda entry points, bundled into one file: `handler.receive` answers API Gateway within its
+ * 29 s limit and hands the rollout to `handler.work`, invoked asynchronously, which runs it with
+ * waiting and rollback. Configuration comes from the environment that `install` sets.
+ */
+import { isEcsRollError } from '../core/errors.js';
+import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config.js';
+import { runJob } from '../webhook/jobs.js';
+import { jsonLines } from '../webhook/log.js';
+import { MAX_BODY_BYTES, parseJob, receiveWebhook } from '../webhook/receiver.js';
+
+/** The fields of API Gateway's REST proxy event that the receiver reads. */
+export interface ApiGatewayProxyEvent {
+  readonly httpMethod?: string;
+  readonly path?: string;
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
+}
+
+export interface ApiGatewayProxyResult {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface LambdaContext {
+  getRemainingTimeInMillis?(): number;
+}
+
+const log = jsonLines((line) => process.stdout.write(line));
+let cachedConfig: WebhookConfig | undefined;
+
+function config(): WebhookConfig {
+  cachedConfig ??= webhookConfigFromEnv(process.env);
+  return cachedConfig;
+}
+
+function answer(statusCode: number, body: Readonly<Record<string, unknown>>): ApiGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
+}
+
+function bodyOf(event: ApiGatewayProxyEvent): { body: Buffer | undefined; tooLarge: boolean } {
+  const raw = typeof event.body === 'string' ? event.body : '';
+  // Base64 is a third larger than what it encodes; refuse before decoding anything huge.
+  if (raw.length > MAX_BODY_BYTES * 2) return { body: undefined, tooLarge: true };
+  const body = event.isBase64Encoded === true ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  return body.length > MAX_BODY_BYTES ? { body: undefined, tooLarge: true } : { body, tooLarge: false };
+}
+
+export async function receive(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
+  let settings: WebhookConfig;
+  try {
+    settings = config();
+  } catch (error) {
+    log({ level: 'error', event: 'misconfigured', message: error instanceof Error ? error.message : String(error) });
+    return answer(503, { error: 'not configured' });
+  }
+  const { body, tooLarge } = bodyOf(event);
+  const decision = receiveWebhook(
+    { method: event.httpMethod ?? '', path: event.path ?? '', body, bodyTooLarge: tooLarge },
+    settings,
+  );
+  // The path holds the token, so only the outcome is logged.
+  log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image });
+  if (decision.job === undefined) return answer(decision.status, decision.body);
+
+  const worker = process.env[ENV.workerFunction];
+  if (worker === undefined || worker === '') {
+    log({ level: 'error', event: 'misconfigured', message: `${ENV.workerFunction} is not set` });
+    return answer(503, { error: 'not configured' });
+  }
+  try {
+    const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+    const lambda = new LambdaClient({});
+    await lambda.send(
+      new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(decision.job)) }),
+    );
+  } catch (error) {
+    log({ level: 'error', event: 'handoff-failed', image: decision.job.image, message: error instanceof Error ? error.message : String(error) });
+    return answer(503, { error: 'could not queue the rollout; try again' });
+  }
+  return answer(decision.status, decision.body);
+}
+
+/** Leaves time for the rollback's own wait and for the report before Lambda stops the function. */
+function waitBudgetSeconds(context: LambdaContext | undefined, configured: number): number {
+  const remainingMs = context?.getRemainingTimeInMillis?.();
+  if (remainingMs === undefined) return configured;
+  return Math.max(10, Math.min(configured, Math.floor((remainingMs - 30_000) / 2000)));
+}
+
+export async function work(event: unknown, context?: LambdaContext): Promise<{ ok: boolean; reason?: string }> {
+  const job = parseJob(event);
+  if (job === undefined) {
+    log({ level: 'error', event: 'bad-job', message: 'the event is not a rollout job; ignored' });
+    return { ok: false, reason: 'bad job' };
+  }
+  try {
+    const settings = config();
+    const result = await runJob(job, settings, {}, log, { timeoutSeconds: waitBudgetSeconds(context, settings.timeoutSeconds) });
+    return { ok: result?.ok ?? true };
+  } catch (error) {
+    // Returning instead of throwing: Lambda would retry a thrown async event, repeating a rollout
+    // that has already been rolled back.
+    log({
+      level: 'error',
+      event: 'job-failed',
+      job: job.image,
+      message: error instanceof Error ? error.message : String(error),
+      exitCode: isEcsRollError(error) ? error.exitCode : 1,
+    });
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}

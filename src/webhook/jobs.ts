@@ -1,0 +1,47 @@
+import { parseTargetImage } from '../core/image-ref.js';
+import type { RolloutResult } from '../core/execute.js';
+import type { AwsConfig } from '../aws/config.js';
+import type { WebhookConfig } from './config.js';
+import { logEvent, type LogLine } from './log.js';
+import type { RolloutJob } from './receiver.js';
+
+/**
+ * Runs one webhook's rollout, as `ecs-roll rollout <image>` would with the install's settings.
+ * Safe to run twice for the same job: the second run finds the services on the tag and changes nothing,
+ * and a job older than the push that last changed a service leaves it alone.
+ */
+export async function runJob(
+  job: RolloutJob,
+  config: WebhookConfig,
+  aws: AwsConfig,
+  log: LogLine,
+  options: { timeoutSeconds?: number; signal?: AbortSignal } = {},
+): Promise<RolloutResult | undefined> {
+  const { runRollout } = await import('../aws/rollout.js');
+  const context = { job: job.image, pushedAt: job.pushedAt };
+  log({ ...context, event: 'job-started' });
+  const { result } = await runRollout(aws, {
+    target: parseTargetImage(job.image),
+    clusters: config.clusters,
+    services: [],
+    allFamilies: false,
+    strategy: config.strategy,
+    force: false,
+    policy: config.policy,
+    pushedAt: job.pushedAt,
+    dryRun: false,
+    wait: true,
+    timeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
+    pollIntervalMs: config.pollIntervalSeconds * 1000,
+    rollback: true,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    emit: (event) => logEvent(log, event, context),
+  });
+  log({
+    ...context,
+    event: 'job-finished',
+    ok: result?.ok ?? true,
+    services: result?.services.map((service) => ({ cluster: service.cluster, service: service.service, outcome: service.outcome })) ?? [],
+  });
+  return result;
+}
