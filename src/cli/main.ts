@@ -32,12 +32,15 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
 // The entry point: the only place that touches signals and the process's exit code.
 const controller = new AbortController();
 let interrupts = 0;
-process.on('SIGINT', () => {
+const interrupt = () => {
   interrupts += 1;
   if (interrupts > 1) process.exit(INTERRUPTED);
   process.stderr.write('\necs-roll: interrupted; finishing the calls in flight and reporting (Ctrl-C again to exit at once)\n');
   controller.abort();
-});
+};
+process.on('SIGINT', interrupt);
+// Containers and process managers stop `serve` with SIGTERM.
+process.on('SIGTERM', interrupt);
 
 const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 process.exitCode = await runCli(process.argv.slice(2), io, controller.signal);

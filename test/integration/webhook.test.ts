@@ -1,0 +1,311 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { unzipSync } from 'fflate';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { hashToken } from '../../src/webhook/config.js';
+import { sandboxControl } from '../sandbox/client.js';
+import {
+  container,
+  createCluster,
+  createService,
+  ecsClient,
+  imagesOf,
+  registerTaskDefinition,
+  revisionCount,
+  runCli,
+  serviceTaskDefinition,
+  TEST_ENV,
+} from './helpers.js';
+
+const endpoint = inject('sandboxEndpoint');
+const sandbox = sandboxControl(endpoint);
+const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
+const TOKEN = randomBytes(32).toString('base64url');
+let ecs: ECSClient;
+
+function dockerHubPush(tag: string, pushedAt: number, repo = 'acme/web') {
+  const [namespace, name] = repo.split('/');
+  return {
+    callback_url: 'http://127.0.0.1:9/must-never-be-called',
+    push_data: { pushed_at: pushedAt, pusher: 'ci', tag },
+    repository: { repo_name: repo, namespace, name, is_private: true, status: 'Active', repo_url: `https://hub.docker.com/r/${repo}` },
+  };
+}
+
+async function seed(): Promise<string> {
+  await createCluster(ecs, 'prod');
+  const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]);
+  await createService(ecs, 'prod', 'web', source, { desiredCount: 2 });
+  await createService(ecs, 'prod', 'other', await registerTaskDefinition(ecs, 'other', [container('app', 'acme/other:1.0')]));
+  return source;
+}
+
+async function primaryRolloutState(service: string): Promise<string | undefined> {
+  const answer = await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: [service] }));
+  return answer.services?.[0]?.deployments?.find((deployment) => deployment.status === 'PRIMARY')?.rolloutState;
+}
+
+beforeAll(() => {
+  ecs = ecsClient(endpoint);
+});
+
+beforeEach(async () => {
+  await sandbox.reset();
+  await sandbox.config({ tick: 0.1 });
+});
+
+/** `ecs-roll serve` as a child process; its JSON log lines are collected as they arrive. */
+class ServeProcess {
+  readonly lines: Record<string, unknown>[] = [];
+  raw = '';
+  private constructor(readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      this.raw += text;
+      for (const line of text.split('\n').filter((part) => part.trim() !== '')) {
+        try {
+          this.lines.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          this.lines.push({ unparsed: line });
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (this.raw += text));
+  }
+
+  static async start(): Promise<{ serve: ServeProcess; base: string }> {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'serve', '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.3', '--timeout', '30'],
+      { env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: TOKEN, ECS_ROLL_REPOS: 'acme/web' }, stdio: 'pipe' },
+    );
+    const serve = new ServeProcess(child);
+    const listening = await serve.waitFor((line) => line.event === 'listening');
+    const base = String(listening.url).replace('/hooks/dockerhub/<token>', '');
+    return { serve, base };
+  }
+
+  async waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = this.lines.find(match);
+      if (found !== undefined) return found;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`no matching log line within ${timeoutMs} ms; output so far:\n${this.raw}`);
+  }
+
+  async stop(): Promise<number | null> {
+    this.child.kill('SIGTERM');
+    const [code] = (await once(this.child, 'exit')) as [number | null];
+    return code;
+  }
+}
+
+describe('ecs-roll serve', () => {
+  let serve: ServeProcess;
+  let base: string;
+
+  beforeEach(async () => {
+    ({ serve, base } = await ServeProcess.start());
+  });
+
+  afterEach(async () => {
+    expect(await serve.stop()).toBe(0);
+    expect(serve.raw).not.toContain(TOKEN);
+  });
+
+  const post = (body: unknown, token = TOKEN, init: RequestInit = {}) =>
+    fetch(`${base}/hooks/dockerhub/${token}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
+
+  it('rolls a Docker Hub push out to the services, answering before the rollout finishes', async () => {
+    const source = await seed();
+    const response = await post(dockerHubPush('1.1', 1_767_225_600));
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ status: 'accepted', image: 'acme/web:1.1' });
+
+    const finished = await serve.waitFor((line) => line.event === 'job-finished');
+    expect(finished.ok).toBe(true);
+    const now = await serviceTaskDefinition(ecs, 'prod', 'web');
+    expect(now).not.toBe(source);
+    expect(await imagesOf(ecs, now)).toEqual({ web: 'acme/web:1.1' });
+    expect(await primaryRolloutState('web')).toBe('COMPLETED');
+    expect(await revisionCount(ecs, 'other')).toBe(1);
+  });
+
+  it('refuses bad calls with their status codes and changes nothing', async () => {
+    const source = await seed();
+    await sandbox.clearCalls();
+    const cases: [string, () => Promise<Response>, number][] = [
+      ['wrong token', () => post(dockerHubPush('1.1', 1_767_225_600), `${TOKEN.slice(0, -1)}A`), 404],
+      ['missing token', () => fetch(`${base}/hooks/dockerhub/`, { method: 'POST', body: '{}' }), 404],
+      ['wrong method', () => fetch(`${base}/hooks/dockerhub/${TOKEN}`), 405],
+      ['repository outside the allow-list', () => post(dockerHubPush('1.1', 1_767_225_600, 'acme/other')), 403],
+      ['malformed JSON', () => post('{"push_data":'), 400],
+      ['bad tag', () => post(dockerHubPush('1.1;reboot', 1_767_225_600)), 400],
+      ['oversized body', () => post({ ...dockerHubPush('1.1', 1_767_225_600), padding: 'x'.repeat(70_000) }), 413],
+    ];
+    for (const [name, call, status] of cases) {
+      const response = await call();
+      expect(response.status, name).toBe(status);
+      expect(response.headers.get('content-type'), name).toBe('application/json');
+    }
+    expect(await sandbox.calls()).toEqual([]);
+    expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
+    expect(serve.lines.filter((line) => line.event === 'webhook').map((line) => line.status)).toEqual(cases.map(([, , status]) => status));
+  });
+
+  it('ignores a push older than the one that changed the service, and a duplicate', async () => {
+    await seed();
+    expect((await post(dockerHubPush('1.3', 1_767_300_000))).status).toBe(202);
+    await serve.waitFor((line) => line.event === 'job-finished' && line.job === 'acme/web:1.3');
+    const afterNewer = await serviceTaskDefinition(ecs, 'prod', 'web');
+    expect(await imagesOf(ecs, afterNewer)).toEqual({ web: 'acme/web:1.3' });
+
+    expect((await post(dockerHubPush('1.2', 1_767_200_000))).status).toBe(202);
+    const stale = await serve.waitFor((line) => line.event === 'job-finished' && line.job === 'acme/web:1.2');
+    expect(stale.services).toEqual([{ cluster: 'prod', service: 'web', outcome: 'skipped' }]);
+
+    expect((await post(dockerHubPush('1.3', 1_767_300_000))).status).toBe(202);
+    await serve.waitFor((line) => line.event === 'job-finished' && line.job === 'acme/web:1.3' && serve.lines.filter((l) => l.event === 'job-finished').length === 3);
+
+    expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(afterNewer);
+    expect(await revisionCount(ecs, 'web')).toBe(2);
+  });
+});
+
+/** A stand-in for Lambda's Invoke API, which moto cannot run here (it needs Docker): it records what the receiver hands over. */
+async function startInvokeRecorder(): Promise<{ server: Server; url: string; calls: { path: string; invocationType: string | undefined; body: string }[] }> {
+  const calls: { path: string; invocationType: string | undefined; body: string }[] = [];
+  const server = createServer(async (request: IncomingMessage, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    calls.push({ path: request.url ?? '', invocationType: request.headers['x-amz-invocation-type'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
+    response.writeHead(202, { 'content-type': 'application/json' });
+    response.end('');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return { server, url: `http://127.0.0.1:${port}`, calls };
+}
+
+describe('the packaged Lambda handler', () => {
+  let folder: string;
+  let recorder: Awaited<ReturnType<typeof startInvokeRecorder>>;
+
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'ecs-roll-lambda-'));
+    const zipPath = join(folder, 'function.zip');
+    const packaged = await runCli(['package', '--out', zipPath]);
+    expect(packaged.code).toBe(0);
+    const files = unzipSync(new Uint8Array(await readFile(zipPath)));
+    expect(Object.keys(files)).toEqual(['handler.mjs']);
+    await writeFile(join(folder, 'handler.mjs'), files['handler.mjs'] ?? new Uint8Array());
+    recorder = await startInvokeRecorder();
+  });
+
+  afterAll(async () => {
+    recorder.server.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  /** Loads handler.mjs in a fresh node process with no node_modules beside it and calls one entry point. */
+  async function invoke(entry: 'receive' | 'work', event: unknown): Promise<{ result: unknown; logs: Record<string, unknown>[]; stdout: string }> {
+    const script = `const m = await import('./handler.mjs'); const r = await m.${entry}(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => 120000 }); process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: folder,
+      env: {
+        PATH: process.env.PATH,
+        ...TEST_ENV,
+        EVENT: JSON.stringify(event),
+        ECS_ROLL_TOKEN_SHA256: hashToken(TOKEN),
+        ECS_ROLL_REPOS: 'acme/web',
+        ECS_ROLL_WORKER_FUNCTION: 'ecs-roll-worker',
+        ECS_ROLL_POLL_INTERVAL: '0.3',
+        ECS_ROLL_TIMEOUT: '30',
+        AWS_ENDPOINT_URL_LAMBDA: recorder.url,
+        AWS_ENDPOINT_URL_ECS: endpoint,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, stderr).toBe(0);
+    const lines = stdout.split('\n').filter((line) => line.trim() !== '');
+    const resultLine = lines.find((line) => line.startsWith('RESULT '));
+    return {
+      result: JSON.parse((resultLine ?? 'RESULT null').slice('RESULT '.length)),
+      logs: lines.filter((line) => !line.startsWith('RESULT ')).map((line) => JSON.parse(line) as Record<string, unknown>),
+      stdout,
+    };
+  }
+
+  function proxyEvent(path: string, body: string | null, method = 'POST') {
+    return {
+      resource: '/hooks/dockerhub/{token}',
+      path,
+      httpMethod: method,
+      headers: { 'Content-Type': 'application/json', 'User-Agent': 'Go-http-client/1.1' },
+      multiValueHeaders: {},
+      queryStringParameters: null,
+      pathParameters: { token: path.split('/').pop() ?? '' },
+      stageVariables: null,
+      requestContext: { resourcePath: '/hooks/dockerhub/{token}', httpMethod: method, stage: 'live', requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef' },
+      body,
+      isBase64Encoded: false,
+    };
+  }
+
+  it('answers 404 to a bad token and 400 to a bad body, handing nothing over', async () => {
+    const before = recorder.calls.length;
+    const wrong = await invoke('receive', proxyEvent(`/hooks/dockerhub/${TOKEN}x`, JSON.stringify(dockerHubPush('1.1', 1_767_225_600))));
+    expect(wrong.result).toMatchObject({ statusCode: 404 });
+    const bad = await invoke('receive', proxyEvent(`/hooks/dockerhub/${TOKEN}`, '{"repository":{"repo_name":"acme/web"}}'));
+    expect(bad.result).toMatchObject({ statusCode: 400 });
+    expect(recorder.calls.length).toBe(before);
+    expect(wrong.stdout + bad.stdout).not.toContain(TOKEN);
+  });
+
+  it('answers 202 to a good push and hands the job to the worker, which rolls it out', async () => {
+    const source = await seed();
+    const received = await invoke('receive', proxyEvent(`/hooks/dockerhub/${TOKEN}`, JSON.stringify(dockerHubPush('1.1', 1_767_225_600))));
+    expect(received.result).toMatchObject({ statusCode: 202 });
+    expect(JSON.parse((received.result as { body: string }).body)).toEqual({ status: 'accepted', image: 'acme/web:1.1' });
+    expect(received.stdout).not.toContain(TOKEN);
+
+    const handoff = recorder.calls.at(-1);
+    expect(handoff?.path).toBe('/2015-03-31/functions/ecs-roll-worker/invocations');
+    expect(handoff?.invocationType).toBe('Event');
+    const job = JSON.parse(handoff?.body ?? '{}') as unknown;
+
+    const worked = await invoke('work', job);
+    expect(worked.result).toEqual({ ok: true });
+    expect(worked.logs.map((line) => line.event)).toEqual(expect.arrayContaining(['job-started', 'plan', 'registered', 'service-updated', 'service-completed', 'job-finished']));
+    const now = await serviceTaskDefinition(ecs, 'prod', 'web');
+    expect(now).not.toBe(source);
+    expect(await imagesOf(ecs, now)).toEqual({ web: 'acme/web:1.1' });
+    expect(await primaryRolloutState('web')).toBe('COMPLETED');
+
+    // Lambda may deliver an async event twice: the second run changes nothing.
+    const again = await invoke('work', job);
+    expect(again.result).toEqual({ ok: true });
+    expect(await revisionCount(ecs, 'web')).toBe(2);
+    expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(now);
+  });
+
+  it('ignores an event that is not a job', async () => {
+    const worked = await invoke('work', { image: 'acme/web:9', callback_url: 'http://127.0.0.1:9/' });
+    expect(worked.result).toEqual({ ok: false, reason: 'bad job' });
+  });
+});
