@@ -1,10 +1,236 @@
-import { OperationFailedError } from '../../core/errors.js';
-import type { CliIo } from '../render.js';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { UsageError } from '../../core/errors.js';
+import { CLUSTER_NAME_PATTERN, INSTALL_NAME_PATTERN, STAGE_NAME_PATTERN } from '../../core/install-plan.js';
+import type { Strategy } from '../../core/plan.js';
+import { parsePolicy, type UpdatePolicy } from '../../core/policy.js';
+import { normaliseRepository, parseStrategy } from '../../webhook/config.js';
+import type { AwsConfig } from '../../aws/config.js';
+import type { InstallProgress, InstallReport, RemovalReport } from '../../aws/install.js';
+import { awsConfigFrom, parsePositiveSeconds } from '../options.js';
+import { colorLevel, type CliIo, type OutputStream } from '../render.js';
 
-export async function runInstallCommand(_raw: Record<string, unknown>, _io: CliIo, _signal: AbortSignal): Promise<number> {
-  throw new OperationFailedError('install is not available yet');
+/** Lambda stops a function at 900 s; the worker's wait has to fit in it. */
+const MAX_WORKER_TIMEOUT_SECONDS = 900;
+
+export interface InstallOptions {
+  readonly name: string;
+  readonly stage: string;
+  readonly repositories: readonly string[];
+  readonly clusters: readonly string[];
+  readonly policy: UpdatePolicy;
+  readonly strategy: Strategy;
+  readonly timeoutSeconds: number;
+  readonly rotateToken: boolean;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  readonly aws: AwsConfig;
 }
 
-export async function runUninstallCommand(_raw: Record<string, unknown>, _io: CliIo, _signal: AbortSignal): Promise<number> {
-  throw new OperationFailedError('uninstall is not available yet');
+function strings(value: unknown): string[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list
+    .map(String)
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function optionalString(raw: Record<string, unknown>, key: string): string | undefined {
+  const value = raw[key];
+  return value === undefined ? undefined : String(value);
+}
+
+export function parseInstallName(value: string | undefined): string {
+  const name = value ?? 'ecs-roll';
+  if (!INSTALL_NAME_PATTERN.test(name)) {
+    throw new UsageError(
+      `--name must be 1 to 40 letters, digits, hyphens or underscores (it prefixes the IAM role and the Lambda functions), got ${JSON.stringify(name)}`,
+    );
+  }
+  return name;
+}
+
+function awsOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): AwsConfig {
+  const region = optionalString(raw, 'region');
+  const profile = optionalString(raw, 'profile');
+  const endpointUrl = optionalString(raw, 'endpointUrl');
+  return awsConfigFrom(
+    { ...(region === undefined ? {} : { region }), ...(profile === undefined ? {} : { profile }), ...(endpointUrl === undefined ? {} : { endpointUrl }) },
+    env,
+  );
+}
+
+/** Every check that needs no AWS call, so bad input costs none and changes nothing. */
+export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): InstallOptions {
+  const name = parseInstallName(optionalString(raw, 'name'));
+  const stage = optionalString(raw, 'stage') ?? 'live';
+  if (!STAGE_NAME_PATTERN.test(stage)) {
+    throw new UsageError(`--stage must be letters, digits, hyphens or underscores, got ${JSON.stringify(stage)}`);
+  }
+  const repos = strings(raw['repo']);
+  if (repos.length === 0) throw new UsageError('--repo must name at least one repository (namespace/name) whose pushes may roll out');
+  const repositories = [...new Set(repos.map(normaliseRepository))];
+  const clusters = [...new Set(strings(raw['cluster']).map((cluster) => cluster.slice(cluster.lastIndexOf('/') + 1)))];
+  for (const cluster of clusters) {
+    if (!CLUSTER_NAME_PATTERN.test(cluster)) throw new UsageError(`--cluster takes cluster names, got ${JSON.stringify(cluster)}`);
+  }
+  const policy = parsePolicy(optionalString(raw, 'policy') ?? 'any');
+  const strategy = parseStrategy(optionalString(raw, 'strategy'));
+  const timeoutText = optionalString(raw, 'timeout');
+  const timeoutSeconds = timeoutText === undefined ? MAX_WORKER_TIMEOUT_SECONDS : parsePositiveSeconds('--timeout', timeoutText);
+  if (timeoutSeconds > MAX_WORKER_TIMEOUT_SECONDS) {
+    throw new UsageError(`--timeout can be at most ${MAX_WORKER_TIMEOUT_SECONDS} s: the worker runs on Lambda, which stops a function at 900 s`);
+  }
+  return {
+    name,
+    stage,
+    repositories,
+    clusters,
+    policy,
+    strategy,
+    timeoutSeconds,
+    rotateToken: raw['rotateToken'] === true,
+    dryRun: raw['dryRun'] === true,
+    json: raw['json'] === true,
+    aws: awsOptions(raw, env),
+  };
+}
+
+interface Waiter {
+  update(text: string): void;
+  stop(): void;
+}
+
+/** Progress for people: lines on `out`, and an ora spinner for the long waits when `out` is a terminal. */
+async function makeProgress(io: CliIo, out: OutputStream, color: ChalkInstance, quiet: boolean): Promise<InstallProgress> {
+  const ora = out.isTTY === true ? (await import('ora')).default : undefined;
+  return {
+    done(description) {
+      if (!quiet) out.write(`${color.green('✔')} ${description}\n`);
+    },
+    warn(message) {
+      io.stderr.write(`${color.yellow('!')} ${message}\n`);
+    },
+    waiting(text): Waiter {
+      if (ora !== undefined) {
+        const spinner = ora({ text, stream: out as NodeJS.WritableStream, discardStdin: false }).start();
+        return {
+          update: (next) => (spinner.text = next),
+          stop: () => spinner.stop(),
+        };
+      }
+      // Not a terminal: one line now, then one at most every 15 s.
+      out.write(`… ${text}\n`);
+      let last = Date.now();
+      return {
+        update(next) {
+          if (Date.now() - last < 15_000) return;
+          last = Date.now();
+          out.write(`… ${next}\n`);
+        },
+        stop() {},
+      };
+    },
+  };
+}
+
+export async function runInstallCommand(raw: Record<string, unknown>, io: CliIo, signal: AbortSignal): Promise<number> {
+  const options = parseInstallOptions(raw, io.env);
+  const color = new Chalk({ level: options.json ? 0 : colorLevel(io, raw['color'] as boolean | undefined) });
+  // With --json, stdout carries the document alone: waits and warnings go to stderr.
+  const progress = await makeProgress(io, options.json ? io.stderr : io.stdout, color, options.json);
+  const { runInstall } = await import('../../aws/install.js');
+  if (!options.json) {
+    io.stdout.write(`${color.bold(options.dryRun ? 'Plan for' : 'Installing')} ${color.cyan(options.name)}: webhook for ${options.repositories.join(', ')}\n`);
+  }
+  const report = await runInstall({
+    aws: options.aws,
+    name: options.name,
+    stage: options.stage,
+    repositories: options.repositories,
+    clusters: options.clusters,
+    policy: options.policy,
+    strategy: options.strategy,
+    timeoutSeconds: options.timeoutSeconds,
+    rotateToken: options.rotateToken,
+    dryRun: options.dryRun,
+    signal,
+    progress,
+  });
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ kind: 'install', ...report }, null, 2)}\n`);
+  } else {
+    renderInstall(io.stdout, color, report);
+  }
+  return 0;
+}
+
+function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallReport): void {
+  const line = (text = '') => out.write(`${text}\n`);
+  if (report.dryRun) {
+    if (report.actions.length === 0) line(`  nothing to change: install ${report.name} is up to date`);
+    for (const action of report.actions) line(`  ${color.bold('+')} ${action.description}`);
+    line();
+    line(`${color.bold('IAM policy')} ${report.policy.name} on role ${report.role.name}:`);
+    line(JSON.stringify(report.policy.document, null, 2));
+    if (report.passRoleArns.length === 0) {
+      line(color.yellow('No task definition in use runs these repositories, so the role may pass no task role (no iam:PassRole).'));
+    }
+    line();
+    line(`Webhook URL would be: ${report.url}`);
+    line(color.dim('Dry run: nothing was changed.'));
+    return;
+  }
+  if (report.actions.length === 0) line(`Nothing to change: install ${report.name} is up to date.`);
+  line();
+  line(`${color.bold('Role')}       ${report.role.arn}`);
+  line(`${color.bold('Receiver')}   ${report.functions.receiver.arn}`);
+  line(`${color.bold('Worker')}     ${report.functions.worker.arn}`);
+  line(`${color.bold('API')}        ${report.api.id} (stage ${report.stage})`);
+  line(`${color.bold('Log groups')} ${report.logGroups.join(', ')}`);
+  line();
+  if (report.tokenIssued) {
+    line(`${color.bold('Webhook URL')} (add it to the repositories' webhooks on Docker Hub; it is shown this once and stored nowhere):`);
+    line(`  ${color.green(report.url)}`);
+  } else {
+    line(`${color.bold('Webhook URL')}: ${report.url}`);
+    line(
+      color.dim(
+        '  The token was issued by the first install and only its SHA-256 is stored, so it cannot be shown again; ' +
+          'run install with --rotate-token for a new URL (the old one then stops working).',
+      ),
+    );
+  }
+  if (report.passRoleArns.length === 0) {
+    line(color.yellow('No task definition in use runs these repositories yet, so the worker may pass no task role; run install again once they run.'));
+  }
+}
+
+export async function runUninstallCommand(raw: Record<string, unknown>, io: CliIo, _signal: AbortSignal): Promise<number> {
+  const name = parseInstallName(optionalString(raw, 'name'));
+  const aws = awsOptions(raw, io.env);
+  const json = raw['json'] === true;
+  const color = new Chalk({ level: json ? 0 : colorLevel(io, raw['color'] as boolean | undefined) });
+  const { runUninstall } = await import('../../aws/install.js');
+  const resources = await runUninstall({ aws, name, signal: _signal });
+  const count = (status: RemovalReport['status']) => resources.filter((resource) => resource.status === status).length;
+  if (json) {
+    io.stdout.write(
+      `${JSON.stringify({ kind: 'uninstall', name, deleted: count('deleted'), alreadyGone: count('already gone'), leftAlone: count('not ours, left alone'), resources }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  for (const resource of resources) {
+    const label = `${resource.kind} ${resource.name}${resource.id === undefined ? '' : ` (${resource.id})`}`;
+    if (resource.status === 'deleted') io.stdout.write(`${color.green('✔')} deleted ${label}\n`);
+    else if (resource.status === 'already gone') io.stdout.write(`${color.dim('·')} ${label}: already gone\n`);
+    else io.stdout.write(`${color.yellow('!')} ${label}: left alone (${resource.reason ?? 'not created by this install'})\n`);
+  }
+  io.stdout.write(
+    count('deleted') === 0 && count('not ours, left alone') === 0
+      ? `Nothing to remove: install ${name} was already gone.\n`
+      : `Uninstalled ${name}: ${count('deleted')} deleted, ${count('already gone')} already gone.\n`,
+  );
+  return 0;
 }
