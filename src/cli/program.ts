@@ -122,5 +122,66 @@ export function buildProgram(context: ProgramContext): Command {
     context.setExitCode(await runServeCommand(options, context.io, context.signal));
   });
 
+  const scale = addAwsOptions(
+    program
+      .command('scale')
+      .description("set an ECS service's desired task count, or let CloudWatch alarms drive it")
+      .argument('<service>', 'service name, or cluster/service')
+      .option('--cluster <name>', 'the cluster that holds the service')
+      .option('--count <n>', 'set the desired count')
+      .option('--by <change>', 'change it: +n, -n, +n% or -n% (percentages round as EC2 Auto Scaling does)')
+      .option('--min <n>', 'never below this count')
+      .option('--max <n>', 'never above this count')
+      .option('--update-autoscaling', "move Application Auto Scaling's bounds to include the new count")
+      .option('--no-wait', 'return without waiting for the tasks')
+      .option('--timeout <seconds>', 'how long to wait', '900')
+      .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
+      .option('--dry-run', 'print what would change, change nothing')
+      .option('--json', 'one JSON document on stdout'),
+  ).action(async (service: string, options: Record<string, unknown>, command: Command) => {
+    const { runScaleCommand } = await import('./commands/scale.js');
+    const globals = command.optsWithGlobals() as { color?: boolean };
+    context.setExitCode(await runScaleCommand(service, { ...options, color: globals.color }, context.io, context.signal));
+  });
+
+  const policy = scale.command('policy').description('scaling policies that CloudWatch alarms trigger');
+  addAwsOptions(
+    policy
+      .command('put')
+      .description("attach a scaling policy to an existing alarm (needs install's topic)")
+      .argument('<cluster/service>')
+      .requiredOption('--alarm <alarm-name>', 'the CloudWatch alarm')
+      .requiredOption('--adjust <change>', '+n, -n, =n, +n% or -n%')
+      .requiredOption('--min <n>', 'never below this count')
+      .requiredOption('--max <n>', 'never above this count')
+      .option('--cooldown <seconds>', 'ignore the alarm this long after a policy scaled the service', '300')
+      .option('--name <name>', 'the install whose topic the alarm notifies', 'ecs-roll')
+      .option('--json', 'one JSON document on stdout'),
+  ).action(async (service: string, options: Record<string, unknown>) => {
+    const { runPolicyPut } = await import('./commands/scale-policy.js');
+    context.setExitCode(await runPolicyPut(service, options, context.io));
+  });
+  addAwsOptions(
+    policy
+      .command('list')
+      .description('every scaling policy, with its alarm state')
+      .option('--json', 'one JSON document on stdout'),
+  ).action(async (options: Record<string, unknown>) => {
+    const { runPolicyList } = await import('./commands/scale-policy.js');
+    context.setExitCode(await runPolicyList(options, context.io));
+  });
+  addAwsOptions(
+    policy
+      .command('remove')
+      .description("take a scaling policy off its alarm (the alarm's other actions stay)")
+      .argument('<cluster/service>')
+      .requiredOption('--alarm <alarm-name>', 'the CloudWatch alarm')
+      .option('--name <name>', 'the install whose topic the alarm notifies', 'ecs-roll')
+      .option('--json', 'one JSON document on stdout'),
+  ).action(async (service: string, options: Record<string, unknown>) => {
+    const { runPolicyRemove } = await import('./commands/scale-policy.js');
+    context.setExitCode(await runPolicyRemove(service, options, context.io));
+  });
+
   return program;
 }

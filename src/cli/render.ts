@@ -145,6 +145,10 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           line(`${color.green('✔')} registered ${shortArn(event.to)} ${color.dim(`from ${shortArn(event.from)}`)}`);
           return;
         case 'service-updated':
+          if (event.desiredCount !== undefined) {
+            line(`${color.green('✔')} scaled ${event.cluster}/${event.service}: desired ${event.desiredCount.from} → ${event.desiredCount.to}`);
+            return;
+          }
           line(
             `${color.green('✔')} ${event.forced ? 'redeploying' : 'updated'} ${event.cluster}/${event.service}: ${shortArn(event.from)} → ${shortArn(event.to)}` +
               (event.deploymentId === undefined ? '' : color.dim(` (deployment ${event.deploymentId})`)),
@@ -170,7 +174,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
         case 'service-completed':
           waiting.delete(`${event.cluster}/${event.service}`);
           if (spinner !== undefined) spinner.text = spinnerText();
-          line(`${color.green('✔')} ${event.cluster}/${event.service} ${event.phase === 'rollback' ? 'is back on its previous revision' : 'deployment completed'}`);
+          line(`${color.green('✔')} ${event.cluster}/${event.service} ${event.phase === 'rollback' ? 'is back on its previous revision' : 'done'}`);
           if (waiting.size === 0) stopSpinner();
           return;
         case 'service-failed':

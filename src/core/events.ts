@@ -22,6 +22,8 @@ export type RolloutEvent =
       readonly to: string;
       readonly deploymentId?: string;
       readonly forced: boolean;
+      /** Set when only the desired count changed (`scale`). */
+      readonly desiredCount?: { readonly from: number; readonly to: number };
     }
   | { readonly type: 'wait-started'; readonly services: number; readonly timeoutSeconds: number; readonly phase: Phase }
   | {

@@ -69,6 +69,8 @@ interface Tracked {
   readonly deploymentId: string;
   readonly targetTaskDefinitionArn: string;
   readonly replaceTasks: boolean;
+  /** A desired-count change: done when the count has settled, not when a new deployment completes. */
+  readonly settleCount?: boolean;
 }
 
 type WaitEnd =
@@ -149,7 +151,9 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
     return finish(registered);
   }
 
-  const movable = plan.services.filter((planned) => planned.action === 'update' || planned.action === 'redeploy');
+  const movable = plan.services.filter(
+    (planned) => planned.action === 'update' || planned.action === 'redeploy' || planned.action === 'scale',
+  );
   const tracked: Tracked[] = [];
   const changed: PlannedService[] = [];
   await mapConcurrent(movable, options.concurrency, async (planned) => {
@@ -158,17 +162,19 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
       return;
     }
     const forced = planned.action === 'redeploy';
-    const target = forced ? planned.taskDefinitionArn : newArns.get(planned.registration ?? '');
+    const scaling = planned.action === 'scale';
+    const target = forced || scaling ? planned.taskDefinitionArn : newArns.get(planned.registration ?? '');
     if (target === undefined) throw new Error(`plan names registration ${planned.registration} that it does not contain`);
     try {
       const answer = await ecs.updateService({
         cluster: planned.clusterArn,
         service: planned.service,
-        taskDefinitionArn: target,
+        // A scale sends no task definition at all, so it cannot undo a rollout running beside it.
+        ...(scaling ? { desiredCount: planned.targetDesiredCount ?? planned.desiredCount } : { taskDefinitionArn: target }),
         ...(forced ? { forceNewDeployment: true } : {}),
       });
       const deploymentId = primaryDeploymentId(answer);
-      if (!forced) changed.push(planned);
+      if (planned.action === 'update') changed.push(planned);
       setOutcome(planned, 'updated', { newTaskDefinitionArn: target, ...(deploymentId === undefined ? {} : { deploymentId }) });
       emit({
         type: 'service-updated',
@@ -177,6 +183,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
         from: planned.taskDefinitionArn,
         to: target,
         forced,
+        ...(scaling ? { desiredCount: { from: planned.desiredCount, to: planned.targetDesiredCount ?? planned.desiredCount } } : {}),
         ...(deploymentId === undefined ? {} : { deploymentId }),
       });
       if (deploymentId === undefined) {
@@ -187,7 +194,8 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
           service: planned.service,
           deploymentId,
           targetTaskDefinitionArn: target,
-          replaceTasks: plan.strategy === 'replace' && planned.schedulingStrategy === 'REPLICA',
+          replaceTasks: plan.strategy === 'replace' && planned.schedulingStrategy === 'REPLICA' && !scaling,
+          ...(scaling ? { settleCount: true } : {}),
         });
       }
     } catch (error) {
@@ -349,7 +357,7 @@ export async function waitForDeployments(
           continue;
         }
         snapshots.set(keyOf(entry), snapshot);
-        const assessment = assessDeployment(snapshot, entry.deploymentId);
+        const assessment = assessDeployment(snapshot, entry.deploymentId, { settleCount: entry.settleCount === true });
         const progressKey = JSON.stringify(assessment.progress);
         if (lastProgress.get(keyOf(entry)) !== progressKey) {
           lastProgress.set(keyOf(entry), progressKey);

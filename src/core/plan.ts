@@ -33,7 +33,9 @@ export type ServiceAction =
   /** Already on the target. */
   | 'none'
   /** Uses the image but ecs-roll cannot or should not move it (reason says why). */
-  | 'skip';
+  | 'skip'
+  /** Change the desired count only; the task definition stays pinned (`ecs-roll scale`). */
+  | 'scale';
 
 export interface PlannedService {
   readonly cluster: string;
@@ -47,6 +49,8 @@ export interface PlannedService {
   readonly registration?: string;
   readonly changes: readonly ContainerChange[];
   readonly desiredCount: number;
+  /** For `scale`: the desired count to set. */
+  readonly targetDesiredCount?: number;
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
   readonly schedulingStrategy: 'REPLICA' | 'DAEMON';
@@ -54,7 +58,7 @@ export interface PlannedService {
 
 export interface RolloutPlan {
   readonly version: typeof PLAN_VERSION;
-  readonly kind: 'rollout';
+  readonly kind: 'rollout' | 'scale';
   readonly target: {
     readonly image: string;
     readonly repository: string;
@@ -235,6 +239,44 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     ),
     services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
     unaffectedServices,
+  };
+}
+
+/**
+ * A scale is a deployment plan with the task definition pinned: one service, its count changed,
+ * carried out and waited for by the same executor as a rollout.
+ */
+export function planScale(service: ServiceSnapshot, targetDesiredCount: number): RolloutPlan {
+  const skip = skipReason(service);
+  const action: ServiceAction = skip !== undefined ? 'skip' : targetDesiredCount === service.desiredCount ? 'none' : 'scale';
+  return {
+    version: PLAN_VERSION,
+    kind: 'scale',
+    target: { image: '', repository: '' },
+    strategy: 'rolling',
+    registrations: [],
+    services: [
+      {
+        cluster: service.clusterName,
+        clusterArn: service.clusterArn,
+        service: service.serviceName,
+        serviceArn: service.serviceArn,
+        action,
+        ...(skip !== undefined
+          ? { reason: skip }
+          : action === 'none'
+            ? { reason: `desired count is already ${targetDesiredCount}` }
+            : {}),
+        taskDefinitionArn: service.taskDefinitionArn,
+        changes: [],
+        desiredCount: service.desiredCount,
+        targetDesiredCount,
+        minimumHealthyPercent: service.minimumHealthyPercent,
+        maximumPercent: service.maximumPercent,
+        schedulingStrategy: service.schedulingStrategy,
+      },
+    ],
+    unaffectedServices: 0,
   };
 }
 

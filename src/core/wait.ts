@@ -29,9 +29,10 @@ function progressOf(service: ServiceSnapshot, deployment: DeploymentSnapshot | u
  * after a circuit-breaker rollback it is stable on the old revision, so only the tracked
  * deployment's own state counts.
  */
-export function assessDeployment(service: ServiceSnapshot, deploymentId: string): DeploymentAssessment {
+export function assessDeployment(service: ServiceSnapshot, deploymentId: string, options: { settleCount?: boolean } = {}): DeploymentAssessment {
   const deployment = service.deployments.find((candidate) => candidate.id === deploymentId);
   const progress = progressOf(service, deployment);
+  if (options.settleCount === true) return assessCount(service, deployment, deploymentId, progress);
   if (deployment === undefined) {
     return {
       state: 'failed',
@@ -60,6 +61,25 @@ export function assessDeployment(service: ServiceSnapshot, deploymentId: string)
     return { state: 'completed', progress };
   }
   return { state: 'in-progress', progress };
+}
+
+/**
+ * For a change of desired count alone: ECS makes no new deployment, so the one that was PRIMARY
+ * must not fail, and the service must run exactly its desired count with nothing pending.
+ */
+function assessCount(
+  service: ServiceSnapshot,
+  deployment: DeploymentSnapshot | undefined,
+  deploymentId: string,
+  progress: DeploymentProgress,
+): DeploymentAssessment {
+  const counts = { ...progress, running: service.runningCount, pending: service.pendingCount, desired: service.desiredCount };
+  if (deployment?.rolloutState === 'FAILED') {
+    return { state: 'failed', reason: deployment.rolloutStateReason ?? `deployment ${deploymentId} failed`, progress: counts };
+  }
+  const settled = service.runningCount === service.desiredCount && service.pendingCount === 0;
+  const deploymentDone = deployment === undefined || deployment.rolloutState !== 'IN_PROGRESS' || service.deployments.length === 1;
+  return settled && deploymentDone ? { state: 'completed', progress: counts } : { state: 'in-progress', progress: counts };
 }
 
 /** The primary deployment of a service as UpdateService answered it: the one the update created. */
