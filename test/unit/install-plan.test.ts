@@ -1,0 +1,399 @@
+import { describe, expect, it } from 'vitest';
+import {
+  INSTALL_TAG,
+  PERMISSION_STATEMENT_ID,
+  ROUTE_PATH,
+  TRUST_POLICY_DOCUMENT,
+  UNKNOWN_ACCOUNT,
+  UNKNOWN_API_ID,
+  functionArn,
+  installNames,
+  installPolicyDocument,
+  integrationUri,
+  isRolePropagationError,
+  permissionSourceArn,
+  planInstall,
+  resolveAction,
+  retryWhileRolePropagates,
+  roleArn,
+  samePolicy,
+  webhookUrl,
+  type DesiredInstall,
+  type FunctionSpec,
+  type ObservedFunction,
+  type ObservedInstall,
+  type RetryClock,
+} from '../../src/core/install-plan.js';
+
+const REGION = 'eu-west-1';
+const ACCOUNT = '111122223333';
+const names = installNames('hooks');
+
+describe('installPolicyDocument', () => {
+  const document = installPolicyDocument({
+    region: REGION,
+    account: ACCOUNT,
+    names,
+    clusters: ['prod', 'staging'],
+    passRoleArns: ['arn:aws:iam::111122223333:role/web-task', 'arn:aws:iam::111122223333:role/web-exec', 'arn:aws:iam::111122223333:role/web-task'],
+  });
+
+  it('is exactly the least-privilege document', () => {
+    expect(document).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'EcsRead',
+          Effect: 'Allow',
+          Action: [
+            'ecs:DescribeServices',
+            'ecs:DescribeTaskDefinition',
+            'ecs:DescribeTasks',
+            'ecs:ListClusters',
+            'ecs:ListServices',
+            'ecs:ListTasks',
+          ],
+          Resource: '*',
+        },
+        { Sid: 'EcsRegisterTaskDefinition', Effect: 'Allow', Action: 'ecs:RegisterTaskDefinition', Resource: '*' },
+        { Sid: 'EcsTagTaskDefinition', Effect: 'Allow', Action: 'ecs:TagResource', Resource: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/*' },
+        {
+          Sid: 'EcsUpdateService',
+          Effect: 'Allow',
+          Action: 'ecs:UpdateService',
+          Resource: ['arn:aws:ecs:eu-west-1:111122223333:service/prod/*', 'arn:aws:ecs:eu-west-1:111122223333:service/staging/*'],
+        },
+        {
+          Sid: 'EcsStopTask',
+          Effect: 'Allow',
+          Action: 'ecs:StopTask',
+          Resource: ['arn:aws:ecs:eu-west-1:111122223333:task/prod/*', 'arn:aws:ecs:eu-west-1:111122223333:task/staging/*'],
+        },
+        {
+          Sid: 'PassTaskRoles',
+          Effect: 'Allow',
+          Action: 'iam:PassRole',
+          Resource: ['arn:aws:iam::111122223333:role/web-exec', 'arn:aws:iam::111122223333:role/web-task'],
+          Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+        },
+        { Sid: 'InvokeWorker', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'arn:aws:lambda:eu-west-1:111122223333:function:hooks-worker' },
+        {
+          Sid: 'WriteLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [
+            'arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/hooks-receiver:*',
+            'arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/hooks-worker:*',
+          ],
+        },
+      ],
+    });
+  });
+
+  it('has no wildcard action, and a wildcard resource only for calls without resource-level permissions', () => {
+    for (const statement of document.Statement) {
+      const actions = typeof statement.Action === 'string' ? [statement.Action] : statement.Action;
+      for (const action of actions) expect(action).not.toContain('*');
+      const resources = typeof statement.Resource === 'string' ? [statement.Resource] : statement.Resource;
+      if (resources.includes('*')) {
+        expect(actions.every((action) => /^ecs:(List|Describe)|^ecs:RegisterTaskDefinition$/.test(action))).toBe(true);
+      }
+    }
+  });
+
+  it('lets the role pass only the discovered roles, only to ECS tasks, and invoke only the worker', () => {
+    const passing = document.Statement.filter((statement) => JSON.stringify(statement.Action).includes('iam:PassRole'));
+    expect(passing).toHaveLength(1);
+    expect(passing[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    const invoking = document.Statement.filter((statement) => JSON.stringify(statement.Action).includes('lambda:'));
+    expect(invoking.map((statement) => statement.Resource)).toEqual([functionArn({ region: REGION, account: ACCOUNT }, 'hooks-worker')]);
+  });
+
+  it('omits PassRole when no task definition names a role, and scopes to every cluster without --cluster', () => {
+    const open = installPolicyDocument({ region: REGION, account: ACCOUNT, names, clusters: [], passRoleArns: [] });
+    expect(JSON.stringify(open)).not.toContain('iam:PassRole');
+    expect(open.Statement.find((statement) => statement.Sid === 'EcsUpdateService')?.Resource).toEqual([
+      'arn:aws:ecs:eu-west-1:111122223333:service/*/*',
+    ]);
+  });
+
+  it('uses the partition of the region', () => {
+    const china = installPolicyDocument({ region: 'cn-north-1', account: ACCOUNT, names, clusters: [], passRoleArns: [] });
+    expect(JSON.stringify(china)).toContain('arn:aws-cn:ecs:cn-north-1:');
+    expect(JSON.stringify(china)).not.toContain('arn:aws:');
+  });
+});
+
+describe('samePolicy', () => {
+  it('ignores key order and one-item lists, as IAM rewrites them', () => {
+    expect(samePolicy({ a: ['x'], b: 1 }, { b: 1, a: 'x' })).toBe(true);
+    expect(samePolicy({ a: ['x', 'y'] }, { a: ['y', 'x'] })).toBe(false);
+  });
+});
+
+// -----------------------------------------------------------------------------------------------
+
+const at = { region: REGION, account: ACCOUNT };
+const env = { ECS_ROLL_TOKEN_SHA256: 'a'.repeat(64), ECS_ROLL_REPOS: 'docker.io/acme/web', ECS_ROLL_POLICY: 'any' };
+
+function spec(role: 'receiver' | 'worker'): FunctionSpec {
+  return {
+    name: names.functions[role],
+    handler: role === 'receiver' ? 'handler.receive' : 'handler.work',
+    runtime: 'nodejs22.x',
+    timeout: role === 'receiver' ? 10 : 900,
+    memorySize: role === 'receiver' ? 256 : 512,
+    architecture: 'arm64',
+    roleArn: roleArn(at, names.role),
+    environment: env,
+    ...(role === 'worker' ? { reservedConcurrency: 1 } : {}),
+  };
+}
+
+const desired: DesiredInstall = {
+  ...at,
+  names,
+  stage: 'live',
+  trustPolicy: TRUST_POLICY_DOCUMENT,
+  policyDocument: installPolicyDocument({ ...at, names, clusters: [], passRoleArns: [] }),
+  functions: { receiver: spec('receiver'), worker: spec('worker') },
+  codeSha256: 'c29tZSBzaGE=',
+  logRetentionDays: 30,
+  tags: { [INSTALL_TAG]: 'hooks' },
+};
+
+function observedFunction(role: 'receiver' | 'worker', apiId: string): ObservedFunction {
+  const wanted = desired.functions[role];
+  return {
+    arn: functionArn(at, wanted.name),
+    handler: wanted.handler,
+    runtime: wanted.runtime,
+    timeout: wanted.timeout,
+    memorySize: wanted.memorySize,
+    architectures: ['arm64'],
+    roleArn: wanted.roleArn,
+    environment: { ...wanted.environment },
+    codeSha256: desired.codeSha256,
+    ...(wanted.reservedConcurrency === undefined ? {} : { reservedConcurrency: wanted.reservedConcurrency }),
+    tags: { ...desired.tags },
+    permissions:
+      role === 'receiver'
+        ? { [PERMISSION_STATEMENT_ID]: { principal: 'apigateway.amazonaws.com', sourceArn: permissionSourceArn(at, apiId) } }
+        : {},
+  };
+}
+
+/** What AWS holds right after a complete install, as the reader reports it. */
+function installed(apiId = 'abc123'): ObservedInstall {
+  const receiverArn = functionArn(at, names.functions.receiver);
+  return {
+    account: ACCOUNT,
+    role: {
+      arn: roleArn(at, names.role),
+      tags: { [INSTALL_TAG]: 'hooks' },
+      // IAM answers with its own key order and one-item lists unwrapped; that is no change.
+      trustPolicy: { Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' }, Effect: 'Allow' }], Version: '2012-10-17' },
+      policyDocument: JSON.parse(JSON.stringify(desired.policyDocument)) as unknown,
+    },
+    functions: { receiver: observedFunction('receiver', apiId), worker: observedFunction('worker', apiId) },
+    logGroups: { receiver: { retentionDays: 30 }, worker: { retentionDays: 30 } },
+    api: {
+      id: apiId,
+      rootId: 'root',
+      resources: [
+        { id: 'root', path: '/' },
+        { id: 'r1', path: '/hooks' },
+        { id: 'r2', path: '/hooks/dockerhub' },
+        { id: 'r3', path: ROUTE_PATH, post: { authorizationType: 'NONE', integrationType: 'AWS_PROXY', integrationUri: integrationUri(REGION, receiverArn) } },
+      ],
+      stage: { name: 'live', rateLimit: 5, burstLimit: 10 },
+    },
+  };
+}
+
+describe('planInstall', () => {
+  it('creates everything, in dependency order, when nothing exists', () => {
+    const actions = planInstall(desired, { functions: {}, logGroups: {} });
+    expect(actions.map((action) => action.kind)).toEqual([
+      'create-role',
+      'put-role-policy',
+      'create-log-group',
+      'create-log-group',
+      'create-function',
+      'put-concurrency',
+      'create-function',
+      'create-rest-api',
+      'create-resource',
+      'create-resource',
+      'create-resource',
+      'put-method',
+      'put-integration',
+      'create-deployment',
+      'update-stage-throttling',
+      'add-permission',
+    ]);
+    expect(actions.filter((action) => action.kind === 'create-resource').map((action) => action.kind === 'create-resource' && [action.parentPath, action.pathPart])).toEqual([
+      ['/', 'hooks'],
+      ['/hooks', 'dockerhub'],
+      ['/hooks/dockerhub', '{token}'],
+    ]);
+    const creates = actions.flatMap((action) => (action.kind === 'create-function' ? [action.function.name] : []));
+    expect(creates).toEqual(['hooks-worker', 'hooks-receiver']);
+    // The API's id is not known until it is created: the plan carries a stand-in, filled in later.
+    const permission = actions.at(-1);
+    expect(permission).toMatchObject({ kind: 'add-permission', statementId: PERMISSION_STATEMENT_ID, principal: 'apigateway.amazonaws.com' });
+    expect(JSON.stringify(permission)).toContain(UNKNOWN_API_ID);
+    expect(resolveAction(permission!, { apiId: 'xyz' })).toMatchObject({
+      sourceArn: 'arn:aws:execute-api:eu-west-1:111122223333:xyz/*/POST/hooks/dockerhub/*',
+    });
+    // Serialisable as it is: --json prints it.
+    expect(JSON.parse(JSON.stringify(actions))).toEqual(actions);
+  });
+
+  it('plans nothing when everything exists and matches', () => {
+    expect(planInstall(desired, installed())).toEqual([]);
+  });
+
+  it('updates only the functions configuration when the settings changed', () => {
+    const changed: DesiredInstall = {
+      ...desired,
+      functions: {
+        receiver: { ...spec('receiver'), environment: { ...env, ECS_ROLL_POLICY: 'semver' } },
+        worker: { ...spec('worker'), environment: { ...env, ECS_ROLL_POLICY: 'semver' } },
+      },
+    };
+    const actions = planInstall(changed, installed());
+    expect(actions.map((action) => action.kind)).toEqual(['update-function-configuration', 'update-function-configuration']);
+    expect(actions[0]).toMatchObject({ changed: ['env ECS_ROLL_POLICY'] });
+    // Names the variable, never its value (the token's hash lives there).
+    expect(JSON.stringify(actions.map((action) => action.kind === 'update-function-configuration' && action.changed))).not.toContain('semver');
+  });
+
+  it('uploads code only when its SHA-256 differs', () => {
+    const actions = planInstall({ ...desired, codeSha256: 'bmV3IGNvZGU=' }, installed());
+    expect(actions).toEqual([
+      { kind: 'update-function-code', functionName: 'hooks-worker', codeSha256: 'bmV3IGNvZGU=' },
+      { kind: 'update-function-code', functionName: 'hooks-receiver', codeSha256: 'bmV3IGNvZGU=' },
+    ]);
+  });
+
+  it('replaces a permission whose source is another API, and puts back lost concurrency and throttling', () => {
+    const observed = installed();
+    const drifted: ObservedInstall = {
+      ...observed,
+      functions: {
+        receiver: { ...observedFunction('receiver', 'old-api') },
+        worker: { ...observedFunction('worker', 'abc123'), reservedConcurrency: undefined } as ObservedFunction,
+      },
+      api: { ...observed.api!, stage: { name: 'live' } },
+    };
+    expect(planInstall(desired, drifted).map((action) => action.kind)).toEqual([
+      'put-concurrency',
+      'update-stage-throttling',
+      'remove-permission',
+      'add-permission',
+    ]);
+  });
+
+  it('redeploys the stage when the route is missing from an existing API', () => {
+    const observed = installed();
+    const bare: ObservedInstall = { ...observed, api: { id: 'abc123', rootId: 'root', resources: [{ id: 'root', path: '/' }], stage: observed.api!.stage! } };
+    expect(planInstall(desired, bare).map((action) => action.kind)).toEqual([
+      'create-resource',
+      'create-resource',
+      'create-resource',
+      'put-method',
+      'put-integration',
+      'create-deployment',
+    ]);
+  });
+
+  it('carries a stand-in for the account until the role is created', () => {
+    const unknown = { ...desired, account: UNKNOWN_ACCOUNT };
+    const actions = planInstall(unknown, { functions: {}, logGroups: {} });
+    const resolved = actions.map((action) => resolveAction(action, { account: ACCOUNT, apiId: 'abc' }));
+    expect(JSON.stringify(resolved)).not.toContain(UNKNOWN_ACCOUNT);
+    expect(JSON.stringify(resolved)).not.toContain(UNKNOWN_API_ID);
+    expect(resolved.find((action) => action.kind === 'create-function')).toMatchObject({
+      function: { roleArn: 'arn:aws:iam::111122223333:role/hooks' },
+    });
+  });
+});
+
+describe('webhookUrl', () => {
+  it('is the stage URL of the route with the token last', () => {
+    expect(webhookUrl('us-east-1', 'abc123', 'live', 'TOKEN')).toBe('https://abc123.execute-api.us-east-1.amazonaws.com/live/hooks/dockerhub/TOKEN');
+  });
+});
+
+// -----------------------------------------------------------------------------------------------
+// moto never refuses CreateFunction for a new role, so the propagation retry is proved here only.
+
+function fakeClock(): RetryClock & { sleeps: number[] } {
+  let now = 0;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+}
+
+function propagationError(): Error {
+  const error = new Error('The role defined for the function cannot be assumed by Lambda.');
+  error.name = 'InvalidParameterValueException';
+  return error;
+}
+
+describe('retryWhileRolePropagates', () => {
+  it('recognises only the role-propagation refusal', () => {
+    expect(isRolePropagationError(propagationError())).toBe(true);
+    const other = new Error('Unzipped size must be smaller than 262144000 bytes');
+    other.name = 'InvalidParameterValueException';
+    expect(isRolePropagationError(other)).toBe(false);
+  });
+
+  it('retries with backoff until Lambda accepts the role', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const retries: number[] = [];
+    const result = await retryWhileRolePropagates(
+      async () => {
+        calls += 1;
+        if (calls <= 5) throw propagationError();
+        return 'created';
+      },
+      clock,
+      { onRetry: (attempt) => retries.push(attempt) },
+    );
+    expect(result).toBe('created');
+    expect(calls).toBe(6);
+    expect(clock.sleeps).toEqual([1000, 2000, 4000, 8000, 10_000]);
+    expect(retries).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('gives up after about three minutes with the last refusal', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    await expect(
+      retryWhileRolePropagates(async () => {
+        calls += 1;
+        throw propagationError();
+      }, clock),
+    ).rejects.toThrow(/cannot be assumed/);
+    expect(clock.now()).toBeLessThanOrEqual(180_000);
+    expect(clock.now()).toBeGreaterThan(165_000);
+    expect(calls).toBe(clock.sleeps.length + 1);
+  });
+
+  it('does not retry any other error', async () => {
+    const clock = fakeClock();
+    const denied = new Error('not authorized to perform: lambda:CreateFunction');
+    denied.name = 'AccessDeniedException';
+    await expect(retryWhileRolePropagates(async () => Promise.reject(denied), clock)).rejects.toBe(denied);
+    expect(clock.sleeps).toEqual([]);
+  });
+});
