@@ -155,6 +155,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           );
           return;
         case 'wait-started':
+          stopSpinner();
           waitingPhase = event.phase === 'rollback' ? 'Rolling back' : 'Waiting for deployments';
           line(`${waitingPhase}: ${event.services} service${event.services === 1 ? '' : 's'}, timeout ${event.timeoutSeconds} s`);
           waiting.clear();
@@ -175,12 +176,10 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           waiting.delete(`${event.cluster}/${event.service}`);
           if (spinner !== undefined) spinner.text = spinnerText();
           line(`${color.green('✔')} ${event.cluster}/${event.service} ${event.phase === 'rollback' ? 'is back on its previous revision' : 'done'}`);
-          if (waiting.size === 0) stopSpinner();
           return;
         case 'service-failed':
           waiting.delete(`${event.cluster}/${event.service}`);
           line(`${color.red('✖')} ${event.cluster}/${event.service} ${event.phase === 'rollback' ? 'rollback ' : ''}failed: ${event.reason}`);
-          if (waiting.size === 0) stopSpinner();
           return;
         case 'rollback-started':
           stopSpinner();
