@@ -1,0 +1,323 @@
+import { createHash } from 'node:crypto';
+import {
+  APIGatewayClient,
+  GetIntegrationCommand,
+  GetMethodCommand,
+  GetResourcesCommand,
+  GetRestApisCommand,
+  GetStageCommand,
+} from '@aws-sdk/client-api-gateway';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetFunctionCommand, GetFunctionConcurrencyCommand, GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { sandboxControl, type SandboxCall } from '../sandbox/client.js';
+import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
+
+const endpoint = inject('sandboxEndpoint');
+const sandbox = sandboxControl(endpoint);
+const config = { endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+let ecs: ECSClient;
+let iam: IAMClient;
+let lambda: LambdaClient;
+let apigw: APIGatewayClient;
+let logs: CloudWatchLogsClient;
+
+const install = (...args: string[]) => runCli(['install', ...args, '--endpoint-url', endpoint]);
+const uninstall = (...args: string[]) => runCli(['uninstall', ...args, '--endpoint-url', endpoint]);
+
+const URL_PATTERN = /https:\/\/([a-z0-9]+)\.execute-api\.us-east-1\.amazonaws\.com\/live\/hooks\/dockerhub\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+async function env(name: string): Promise<Record<string, string>> {
+  const answer = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
+  return answer.Configuration?.Environment?.Variables ?? {};
+}
+
+async function apisNamed(name: string) {
+  const answer = await apigw.send(new GetRestApisCommand({}));
+  return (answer.items ?? []).filter((api) => api.name === name);
+}
+
+async function permissionStatements(name: string): Promise<{ Sid: string; Condition?: { ArnLike?: Record<string, string> } }[]> {
+  const answer = await lambda.send(new GetPolicyCommand({ FunctionName: name }));
+  return (JSON.parse(answer.Policy ?? '{}') as { Statement?: { Sid: string }[] }).Statement ?? [];
+}
+
+/** A call that changes something: anything but Get/List/Describe, and anything but GET on the REST APIs. */
+function mutating(calls: readonly SandboxCall[]): SandboxCall[] {
+  return calls.filter((call) => {
+    const rest = /^([A-Z]+) \//.exec(call.action);
+    if (rest !== null) return rest[1] !== 'GET' && rest[1] !== 'HEAD';
+    return !/^(Get|List|Describe)/.test(call.action);
+  });
+}
+
+beforeAll(() => {
+  ecs = ecsClient(endpoint);
+  iam = new IAMClient(config);
+  lambda = new LambdaClient(config);
+  apigw = new APIGatewayClient(config);
+  logs = new CloudWatchLogsClient(config);
+});
+
+beforeEach(async () => {
+  await sandbox.reset();
+});
+
+/** A cluster where acme/web runs with its own task and execution roles, and another image with other roles. */
+async function seedEcs(): Promise<void> {
+  await createCluster(ecs, 'prod');
+  const web = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')], {
+    taskRoleArn: 'arn:aws:iam::123456789012:role/web-task',
+    executionRoleArn: 'arn:aws:iam::123456789012:role/web-exec',
+  });
+  const other = await registerTaskDefinition(ecs, 'billing', [container('billing', 'acme/billing:3.1')], {
+    taskRoleArn: 'arn:aws:iam::123456789012:role/billing-task',
+  });
+  await createService(ecs, 'prod', 'web', web);
+  await createService(ecs, 'prod', 'billing', other);
+}
+
+describe('install against the sandbox', () => {
+  it('creates the role, the functions, the API, the permission and the log groups, and prints the URL once', async () => {
+    await seedEcs();
+    const run = await install('--repo', 'acme/web', '--cluster', 'prod', '--policy', 'semver');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+
+    const match = URL_PATTERN.exec(run.stdout);
+    expect(match, run.stdout).not.toBeNull();
+    const [, apiId, token] = match as unknown as [string, string, string];
+    expect(run.stdout.split(token)).toHaveLength(2);
+
+    // The role and its least-privilege policy, with PassRole for the web service's roles only.
+    const role = await iam.send(new GetRoleCommand({ RoleName: 'ecs-roll' }));
+    expect(role.Role?.Arn).toBe('arn:aws:iam::123456789012:role/ecs-roll');
+    expect(decodeURIComponent(role.Role?.AssumeRolePolicyDocument ?? '')).toContain('lambda.amazonaws.com');
+    expect(role.Role?.Tags).toContainEqual({ Key: 'ecs-roll:install', Value: 'ecs-roll' });
+    const policy = await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }));
+    const document = JSON.parse(decodeURIComponent(policy.PolicyDocument ?? '')) as { Statement: { Sid: string; Action: unknown; Resource: unknown; Condition?: unknown }[] };
+    const passRole = document.Statement.find((statement) => statement.Sid === 'PassTaskRoles');
+    expect(passRole?.Resource).toEqual(['arn:aws:iam::123456789012:role/web-exec', 'arn:aws:iam::123456789012:role/web-task']);
+    expect(passRole?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect(document.Statement.find((statement) => statement.Sid === 'EcsUpdateService')?.Resource).toEqual([
+      'arn:aws:ecs:us-east-1:123456789012:service/prod/*',
+    ]);
+    expect(JSON.stringify(document.Statement.map((statement) => statement.Action))).not.toContain('*');
+
+    // Two functions from one zip, configured by environment; the token's hash, never the token.
+    const receiver = await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-receiver' }));
+    const worker = await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }));
+    expect(receiver.Configuration).toMatchObject({ Handler: 'handler.receive', Runtime: 'nodejs22.x', Timeout: 10, MemorySize: 256, State: 'Active', Role: role.Role?.Arn });
+    expect(worker.Configuration).toMatchObject({ Handler: 'handler.work', Runtime: 'nodejs22.x', Timeout: 900, MemorySize: 512, State: 'Active' });
+    expect(receiver.Configuration?.CodeSha256).toBe(worker.Configuration?.CodeSha256);
+    expect(receiver.Tags).toEqual({ 'ecs-roll:install': 'ecs-roll' });
+    const receiverEnv = await env('ecs-roll-receiver');
+    expect(receiverEnv).toMatchObject({
+      ECS_ROLL_TOKEN_SHA256: sha256(token),
+      ECS_ROLL_REPOS: 'docker.io/acme/web',
+      ECS_ROLL_POLICY: 'semver',
+      ECS_ROLL_CLUSTERS: 'prod',
+      ECS_ROLL_STRATEGY: 'rolling',
+      ECS_ROLL_WORKER_FUNCTION: 'ecs-roll-worker',
+    });
+    expect(JSON.stringify(receiverEnv)).not.toContain(token);
+    expect((await env('ecs-roll-worker')).ECS_ROLL_TOKEN_SHA256).toBe(sha256(token));
+    const concurrency = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'ecs-roll-worker' }));
+    expect(concurrency.ReservedConcurrentExecutions).toBe(1);
+
+    // The API: the route, POST without authorisation, a proxy integration to the receiver, the stage throttled.
+    const apis = await apisNamed('ecs-roll');
+    expect(apis.map((api) => api.id)).toEqual([apiId]);
+    expect(apis[0]?.tags).toEqual({ 'ecs-roll:install': 'ecs-roll' });
+    const resources = await apigw.send(new GetResourcesCommand({ restApiId: apiId }));
+    const paths = (resources.items ?? []).map((item) => item.path).sort();
+    expect(paths).toEqual(['/', '/hooks', '/hooks/dockerhub', '/hooks/dockerhub/{token}']);
+    const route = resources.items?.find((item) => item.path === '/hooks/dockerhub/{token}');
+    const method = await apigw.send(new GetMethodCommand({ restApiId: apiId, resourceId: route?.id, httpMethod: 'POST' }));
+    expect(method.authorizationType).toBe('NONE');
+    const integration = await apigw.send(new GetIntegrationCommand({ restApiId: apiId, resourceId: route?.id, httpMethod: 'POST' }));
+    expect(integration.type).toBe('AWS_PROXY');
+    expect(integration.uri).toBe(
+      `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${receiver.Configuration?.FunctionArn}/invocations`,
+    );
+    const stage = await apigw.send(new GetStageCommand({ restApiId: apiId, stageName: 'live' }));
+    expect(stage.methodSettings?.['*/*']).toMatchObject({ throttlingRateLimit: 5, throttlingBurstLimit: 10 });
+
+    // API Gateway may invoke the receiver, from this API's route only.
+    const statements = await permissionStatements('ecs-roll-receiver');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.Condition?.ArnLike?.['AWS:SourceArn']).toBe(`arn:aws:execute-api:us-east-1:123456789012:${apiId}/*/POST/hooks/dockerhub/*`);
+
+    const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/ecs-roll-' }));
+    expect((groups.logGroups ?? []).map((group) => [group.logGroupName, group.retentionInDays])).toEqual([
+      ['/aws/lambda/ecs-roll-receiver', 30],
+      ['/aws/lambda/ecs-roll-worker', 30],
+    ]);
+  });
+
+  it('changes nothing that should stay when run again, and a new token only with --rotate-token', async () => {
+    const first = await install('--repo', 'acme/web');
+    expect(first.code).toBe(0);
+    const [, apiId, token] = URL_PATTERN.exec(first.stdout) as unknown as [string, string, string];
+    const receiverArn = (await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-receiver' }))).Configuration?.FunctionArn;
+
+    await sandbox.clearCalls();
+    const second = await install('--repo', 'acme/web');
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('Nothing to change');
+    expect(second.stdout).toContain(`https://${apiId}.execute-api.us-east-1.amazonaws.com/live/hooks/dockerhub/<token from the first install>`);
+    expect(second.stdout).not.toContain(token);
+    expect(mutating(await sandbox.calls())).toEqual([]);
+    expect((await apisNamed('ecs-roll')).map((api) => api.id)).toEqual([apiId]);
+    expect((await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-receiver' }))).Configuration?.FunctionArn).toBe(receiverArn);
+    expect(await permissionStatements('ecs-roll-receiver')).toHaveLength(1);
+    expect((await env('ecs-roll-receiver')).ECS_ROLL_TOKEN_SHA256).toBe(sha256(token));
+
+    // A changed setting updates the configuration and keeps the token.
+    const changed = await install('--repo', 'acme/web', '--repo', 'acme/api', '--json');
+    expect(changed.code).toBe(0);
+    const report = JSON.parse(changed.stdout) as { actions: { kind: string }[]; tokenIssued: boolean };
+    expect(report.actions.map((action) => action.kind)).toEqual(['update-function-configuration', 'update-function-configuration']);
+    expect(report.tokenIssued).toBe(false);
+    expect(await env('ecs-roll-worker')).toMatchObject({ ECS_ROLL_REPOS: 'docker.io/acme/web,docker.io/acme/api', ECS_ROLL_TOKEN_SHA256: sha256(token) });
+
+    const rotated = await install('--repo', 'acme/web', '--repo', 'acme/api', '--rotate-token');
+    expect(rotated.code).toBe(0);
+    const [, rotatedApi, newToken] = URL_PATTERN.exec(rotated.stdout) as unknown as [string, string, string];
+    expect(rotatedApi).toBe(apiId);
+    expect(newToken).not.toBe(token);
+    expect((await env('ecs-roll-receiver')).ECS_ROLL_TOKEN_SHA256).toBe(sha256(newToken));
+    expect((await env('ecs-roll-worker')).ECS_ROLL_TOKEN_SHA256).toBe(sha256(newToken));
+    expect(await permissionStatements('ecs-roll-receiver')).toHaveLength(1);
+  });
+
+  it('--dry-run reads only and prints the resources and the policy', async () => {
+    await seedEcs();
+    await sandbox.clearCalls();
+    const run = await install('--repo', 'acme/web', '--dry-run');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const calls = await sandbox.calls();
+    expect(calls.length).toBeGreaterThan(0);
+    expect(mutating(calls)).toEqual([]);
+    expect(run.stdout).toContain('create IAM role ecs-roll');
+    expect(run.stdout).toContain('create Lambda function ecs-roll-receiver');
+    expect(run.stdout).toContain('create REST API ecs-roll');
+    expect(run.stdout).toContain('"iam:PassRole"');
+    expect(run.stdout).toContain('arn:aws:iam::123456789012:role/web-task');
+    expect(run.stdout).not.toContain('billing-task');
+    expect(run.stdout).toContain('Dry run: nothing was changed.');
+    expect(await apisNamed('ecs-roll')).toEqual([]);
+  });
+
+  it('--json prints one document with every resource, and the token only in the URL of a first install', async () => {
+    const run = await install('--repo', 'acme/web', '--name', 'hooks', '--stage', 'live', '--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      kind: string;
+      role: { arn: string };
+      functions: { receiver: { arn: string }; worker: { arn: string } };
+      api: { id: string };
+      stage: string;
+      url: string;
+      tokenIssued: boolean;
+      logGroups: string[];
+    };
+    expect(report).toMatchObject({
+      kind: 'install',
+      role: { arn: 'arn:aws:iam::123456789012:role/hooks' },
+      functions: {
+        receiver: { arn: 'arn:aws:lambda:us-east-1:123456789012:function:hooks-receiver' },
+        worker: { arn: 'arn:aws:lambda:us-east-1:123456789012:function:hooks-worker' },
+      },
+      stage: 'live',
+      tokenIssued: true,
+      logGroups: ['/aws/lambda/hooks-receiver', '/aws/lambda/hooks-worker'],
+    });
+    const [, apiId, token] = URL_PATTERN.exec(report.url) as unknown as [string, string, string];
+    expect(apiId).toBe(report.api.id);
+    expect(JSON.stringify({ ...report, url: undefined })).not.toContain(token);
+    expect((await env('hooks-receiver')).ECS_ROLL_TOKEN_SHA256).toBe(sha256(token));
+  });
+
+  it('uninstall removes everything install made, and a second uninstall finds it all gone', async () => {
+    expect((await install('--repo', 'acme/web')).code).toBe(0);
+    const run = await uninstall('--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { deleted: number; alreadyGone: number; resources: { kind: string; status: string }[] };
+    expect(report.resources.map((resource) => `${resource.kind}:${resource.status}`)).toEqual([
+      'rest-api:deleted',
+      'lambda-function:deleted',
+      'lambda-function:deleted',
+      'iam-role-policy:deleted',
+      'iam-role:deleted',
+      'log-group:deleted',
+      'log-group:deleted',
+    ]);
+
+    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-receiver' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(iam.send(new GetRoleCommand({ RoleName: 'ecs-roll' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+    expect(await apisNamed('ecs-roll')).toEqual([]);
+    const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/ecs-roll-' }));
+    expect(groups.logGroups ?? []).toEqual([]);
+
+    const again = await uninstall();
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Nothing to remove');
+    expect(again.stdout.match(/already gone/g)?.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('will not take over, or remove, a role of the same name that another tool made', async () => {
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'ecs-roll',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      }),
+    );
+    await sandbox.clearCalls();
+    const run = await install('--repo', 'acme/web');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('IAM role ecs-roll exists but is not tagged ecs-roll:install=ecs-roll');
+    expect(mutating(await sandbox.calls())).toEqual([]);
+
+    const removal = await uninstall('--json');
+    expect(removal.code).toBe(0);
+    const report = JSON.parse(removal.stdout) as { resources: { kind: string; status: string }[] };
+    expect(report.resources.find((resource) => resource.kind === 'iam-role')?.status).toBe('not ours, left alone');
+    expect((await iam.send(new GetRoleCommand({ RoleName: 'ecs-roll' }))).Role?.RoleName).toBe('ecs-roll');
+  });
+
+  it('refuses bad input with exit 2 before any AWS call', async () => {
+    await sandbox.clearCalls();
+    const bad: string[][] = [
+      ['install'],
+      ['install', '--repo', 'acme/web:1.0'],
+      ['install', '--repo', 'acme/web@sha256:' + 'a'.repeat(64)],
+      ['install', '--repo', 'Not A Repo'],
+      ['install', '--repo', 'acme/web', '--policy', 'newest'],
+      ['install', '--repo', 'acme/web', '--policy', 'match:'],
+      ['install', '--repo', 'acme/web', '--timeout', '0'],
+      ['install', '--repo', 'acme/web', '--timeout', '-5'],
+      ['install', '--repo', 'acme/web', '--name', 'has space'],
+      ['install', '--repo', 'acme/web', '--name', 'x'.repeat(41)],
+      ['install', '--repo', 'acme/web', '--strategy', 'yolo'],
+      ['uninstall', '--name', 'bad/name'],
+    ];
+    for (const args of bad) {
+      const run = await runCli([...args, '--endpoint-url', endpoint]);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).not.toBe('');
+    }
+    expect(await sandbox.calls()).toEqual([]);
+  });
+});
