@@ -207,13 +207,13 @@ function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallR
   }
 }
 
-export async function runUninstallCommand(raw: Record<string, unknown>, io: CliIo, _signal: AbortSignal): Promise<number> {
+export async function runUninstallCommand(raw: Record<string, unknown>, io: CliIo, signal: AbortSignal): Promise<number> {
   const name = parseInstallName(optionalString(raw, 'name'));
   const aws = awsOptions(raw, io.env);
   const json = raw['json'] === true;
   const color = new Chalk({ level: json ? 0 : colorLevel(io, raw['color'] as boolean | undefined) });
   const { runUninstall } = await import('../../aws/install.js');
-  const resources = await runUninstall({ aws, name, signal: _signal });
+  const resources = await runUninstall({ aws, name, signal });
   const count = (status: RemovalReport['status']) => resources.filter((resource) => resource.status === status).length;
   if (json) {
     io.stdout.write(
