@@ -7,7 +7,6 @@ import {
   ECSClient,
   ListServicesCommand,
   ListTasksCommand,
-  RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
   StopTaskCommand,
   UpdateServiceCommand,
@@ -18,6 +17,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl, type RecordEntry } from './client.js';
+import { addContainerInstance } from './ec2.js';
 
 const endpoint = inject('sandboxEndpoint');
 const control = sandboxControl(endpoint);
@@ -86,36 +86,6 @@ function steady(name: string, timeoutMs?: number): Promise<Service> {
     },
     timeoutMs,
   );
-}
-
-/** Registers an EC2 instance (moto needs one) as a container instance: 4096 CPU units, 7482 MiB. */
-async function registerContainerInstance(): Promise<string> {
-  const body = new URLSearchParams({
-    Action: 'RunInstances',
-    Version: '2016-11-15',
-    ImageId: 'ami-12c6146b',
-    MinCount: '1',
-    MaxCount: '1',
-  });
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      // moto routes by the credential scope; it does not check the signature
-      authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body,
-  });
-  const xml = await response.text();
-  const instanceId = /<instanceId>(i-[0-9a-f]+)<\/instanceId>/.exec(xml)?.[1];
-  if (!instanceId) throw new Error(`RunInstances gave no instance id: ${xml.slice(0, 400)}`);
-  const answer = await ecs.send(
-    new RegisterContainerInstanceCommand({
-      cluster: CLUSTER,
-      instanceIdentityDocument: JSON.stringify({ instanceId, region: 'us-east-1' }),
-    }),
-  );
-  return answer.containerInstance!.containerInstanceArn!;
 }
 
 function rowsFor(record: RecordEntry[], service: string): RecordEntry[] {
@@ -250,7 +220,7 @@ describe('service scheduler', () => {
   });
 
   it('gets stuck, with the "unable to place a task" event, on an EC2 cluster without room for one more task', async () => {
-    await registerContainerInstance(); // 4096 CPU units
+    await addContainerInstance(ecs, endpoint, CLUSTER); // 4096 CPU units
     const v1 = await taskDefinition('web', 'nginx:1.0', { cpu: 1024, memory: 512 });
     const v2 = await taskDefinition('web', 'nginx:2.0', { cpu: 1024, memory: 512 });
     await createService({ serviceName: 'web', taskDefinition: v1, desiredCount: 4, launchType: 'EC2' });
