@@ -42,5 +42,13 @@ process.on('SIGINT', interrupt);
 // Containers and process managers stop `serve` with SIGTERM.
 process.on('SIGTERM', interrupt);
 
+// A reader that goes away (`ecs-roll … | head`) is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 process.exitCode = await runCli(process.argv.slice(2), io, controller.signal);

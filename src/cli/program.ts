@@ -79,9 +79,10 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (options: Record<string, unknown>) => {
+  ).action(async (options: Record<string, unknown>, command: Command) => {
     const { runInstallCommand } = await import('./commands/install.js');
-    context.setExitCode(await runInstallCommand(options, context.io, context.signal));
+    const globals = command.optsWithGlobals() as { color?: boolean };
+    context.setExitCode(await runInstallCommand({ ...options, color: globals.color }, context.io, context.signal));
   });
 
   addAwsOptions(
@@ -90,9 +91,10 @@ export function buildProgram(context: ProgramContext): Command {
       .description('remove everything install created')
       .option('--name <name>', 'name of the install', 'ecs-roll')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (options: Record<string, unknown>) => {
+  ).action(async (options: Record<string, unknown>, command: Command) => {
     const { runUninstallCommand } = await import('./commands/install.js');
-    context.setExitCode(await runUninstallCommand(options, context.io, context.signal));
+    const globals = command.optsWithGlobals() as { color?: boolean };
+    context.setExitCode(await runUninstallCommand({ ...options, color: globals.color }, context.io, context.signal));
   });
 
   program
