@@ -22,11 +22,19 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
       io.stderr.write(`ecs-roll: ${error.message}\n`);
       return error.exitCode;
     }
-    const name = error instanceof Error ? error.name : 'Error';
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`ecs-roll: ${name === 'Error' ? '' : `${name}: `}${message}\n`);
+    io.stderr.write(`ecs-roll: ${describeFailure(error)}\n`);
     return ExitCode.failed;
   }
+}
+
+/** The SDK's own words for the two set-up mistakes everyone makes first are too terse to act on. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message === 'Region is missing') return 'no AWS region: pass --region or set AWS_REGION (or a region in your profile)';
+  if (error.name === 'CredentialsProviderError') {
+    return `no AWS credentials found (${error.message}); set AWS_PROFILE or --profile, or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables`;
+  }
+  return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
 }
 
 // The entry point: the only place that touches signals and the process's exit code.

@@ -217,12 +217,13 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
 
   const failed = [...outcomes.values()].some((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'timed-out');
   if (failed && options.rollback && !options.signal?.aborted && changed.length > 0) {
-    await rollBack(changed, snapshots, deps, options, setOutcome, (planned) => outcomes.get(keyOf(planned)));
+    await rollBack(plan.strategy, changed, snapshots, deps, options, setOutcome, (planned) => outcomes.get(keyOf(planned)));
   }
   return finish(registered);
 }
 
 async function rollBack(
+  strategy: RolloutPlan['strategy'],
   changed: readonly PlannedService[],
   snapshots: ReadonlyMap<string, ServiceSnapshot>,
   deps: ExecutorDeps,
@@ -278,7 +279,8 @@ async function rollBack(
         service: planned.service,
         deploymentId,
         targetTaskDefinitionArn: planned.taskDefinitionArn,
-        replaceTasks: false,
+        // A cluster with no room for the rollout has no room for a rolling rollback either.
+        replaceTasks: strategy === 'replace' && planned.schedulingStrategy === 'REPLICA',
       });
     } catch (error) {
       setOutcome(planned, 'rollback-failed', { reason: `${why(planned)}; rolling back failed: ${errorMessage(error)}` });
