@@ -16,7 +16,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { chunk, mapConcurrent } from '../core/collections.js';
-import { OperationFailedError, UsageError } from '../core/errors.js';
+import { OperationFailedError, TransientAwsError, UsageError } from '../core/errors.js';
 import { DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
 import type {
   DeploymentControllerType,
@@ -30,9 +30,10 @@ import type { ObservedState } from '../core/plan.js';
 import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
+import { isTransientAwsError } from './errors.js';
 
-export function createEcsClient(config: AwsConfig): ECSClient {
-  return new ECSClient(clientConfig(config));
+export function createEcsClient(config: AwsConfig, options: { retries?: boolean } = {}): ECSClient {
+  return new ECSClient({ ...clientConfig(config), ...(options.retries === false ? { maxAttempts: 1 } : {}) });
 }
 
 /** SDK answers carry Dates and undefineds; snapshots are plain JSON so plans serialise as they are. */
@@ -117,10 +118,25 @@ function isNamed(error: unknown, ...names: string[]): boolean {
 export class SdkEcs implements EcsPort {
   private readonly taskDefinitions = new Map<string, Promise<TaskDefinitionSnapshot>>();
 
-  constructor(readonly client: ECSClient) {}
+  /**
+   * @param registrationClient a client without retries, for the one call whose blind retry
+   *   would duplicate its effect (RegisterTaskDefinition); the executor retries it with care.
+   */
+  constructor(
+    readonly client: ECSClient,
+    private readonly registrationClient: ECSClient = client,
+  ) {}
 
   async registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }> {
-    const answer = await this.client.send(new RegisterTaskDefinitionCommand(input as unknown as RegisterTaskDefinitionCommandInput));
+    let answer;
+    try {
+      answer = await this.registrationClient.send(new RegisterTaskDefinitionCommand(input as unknown as RegisterTaskDefinitionCommandInput));
+    } catch (error) {
+      if (isTransientAwsError(error)) {
+        throw new TransientAwsError(`RegisterTaskDefinition for ${input.family}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+      throw error;
+    }
     const arn = answer.taskDefinition?.taskDefinitionArn;
     if (arn === undefined) throw new OperationFailedError(`RegisterTaskDefinition for ${input.family} answered without an ARN`);
     return { taskDefinitionArn: arn };
@@ -198,6 +214,15 @@ export class SdkEcs implements EcsPort {
       throw error;
     }
     return arns;
+  }
+
+  async latestTaskDefinition(family: string): Promise<TaskDefinitionSnapshot | undefined> {
+    try {
+      return await this.fetchTaskDefinition(family);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ClientException' && /not found|does not exist|unable to describe/i.test(error.message)) return undefined;
+      throw error;
+    }
   }
 
   describeTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {

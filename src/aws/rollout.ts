@@ -33,8 +33,9 @@ export interface RolloutRun {
  */
 export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
   const client = createEcsClient(aws);
+  const registrationClient = createEcsClient(aws, { retries: false });
   try {
-    const ecs = new SdkEcs(client);
+    const ecs = new SdkEcs(client, registrationClient);
     const state = await discoverRolloutState(ecs, {
       clusters: run.clusters,
       services: run.services,
@@ -65,5 +66,6 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     return { plan, result };
   } finally {
     client.destroy();
+    registrationClient.destroy();
   }
 }

@@ -35,3 +35,9 @@ export class OperationFailedError extends EcsRollError {
 export function isEcsRollError(error: unknown): error is EcsRollError {
   return error instanceof EcsRollError;
 }
+
+/**
+ * A call that failed in a way worth trying again (throttling, a 5xx, a dropped connection), raised by
+ * adapters for calls they do not retry themselves because a blind retry could repeat their effect.
+ */
+export class TransientAwsError extends OperationFailedError {}

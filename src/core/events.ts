@@ -13,6 +13,8 @@ export type RolloutEvent =
       readonly from: string;
       readonly to: string;
       readonly changes: readonly ContainerChange[];
+      /** An identical revision already existed (an earlier, interrupted run registered it) and was reused. */
+      readonly reused: boolean;
     }
   | {
       readonly type: 'service-updated';

@@ -1,8 +1,10 @@
 import { chunk, groupBy, mapConcurrent } from './collections.js';
 import type { EmitEvent, Phase } from './events.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
+import { TransientAwsError } from './errors.js';
 import { revisionName, type ServiceSnapshot } from './model.js';
-import type { PlannedService, RolloutPlan } from './plan.js';
+import type { PlannedRegistration, PlannedService, RolloutPlan } from './plan.js';
+import { registrationInput, sameRegistration } from './task-definition.js';
 import type { Clock, EcsPort } from './ports.js';
 import { nextReplacementBatch } from './replace.js';
 import { assessDeployment, primaryDeploymentId, stuckReason } from './wait.js';
@@ -132,7 +134,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
   const registered: { family: string; from: string; to: string }[] = [];
   try {
     await mapConcurrent(plan.registrations, options.concurrency, async (registration) => {
-      const { taskDefinitionArn } = await ecs.registerTaskDefinition(registration.input);
+      const { taskDefinitionArn, reused } = await registerIdempotently(registration, deps);
       newArns.set(registration.sourceTaskDefinitionArn, taskDefinitionArn);
       registered.push({ family: registration.family, from: registration.sourceTaskDefinitionArn, to: taskDefinitionArn });
       emit({
@@ -141,6 +143,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
         from: registration.sourceTaskDefinitionArn,
         to: taskDefinitionArn,
         changes: registration.changes,
+        reused,
       });
     });
   } catch (error) {
@@ -220,6 +223,40 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
     await rollBack(plan.strategy, changed, snapshots, deps, options, setOutcome, (planned) => outcomes.get(keyOf(planned)));
   }
   return finish(registered);
+}
+
+/** Attempts of one registration when AWS throttles or drops the connection. */
+const REGISTER_ATTEMPTS = 6;
+const REGISTER_BACKOFF_MS = 500;
+
+/**
+ * Registers the plan's revision at most once. A run killed after registering, or a registration whose
+ * answer was lost, left an identical revision as the family's newest: that one is reused, so running
+ * the same rollout again never makes a duplicate.
+ */
+async function registerIdempotently(
+  registration: PlannedRegistration,
+  { ecs, clock }: ExecutorDeps,
+): Promise<{ taskDefinitionArn: string; reused: boolean }> {
+  const identicalNewest = async (): Promise<string | undefined> => {
+    const newest = await ecs.latestTaskDefinition(registration.family);
+    if (newest === undefined || newest.arn === registration.sourceTaskDefinitionArn) return undefined;
+    return sameRegistration(registrationInput(newest.definition, newest.tags, new Map()), registration.input) ? newest.arn : undefined;
+  };
+  const existing = await identicalNewest();
+  if (existing !== undefined) return { taskDefinitionArn: existing, reused: true };
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const { taskDefinitionArn } = await ecs.registerTaskDefinition(registration.input);
+      return { taskDefinitionArn, reused: false };
+    } catch (error) {
+      if (!(error instanceof TransientAwsError) || attempt >= REGISTER_ATTEMPTS) throw error;
+      await clock.sleep(REGISTER_BACKOFF_MS * 2 ** (attempt - 1));
+      // The failed attempt may have registered all the same; only its answer was lost.
+      const registered = await identicalNewest();
+      if (registered !== undefined) return { taskDefinitionArn: registered, reused: true };
+    }
+  }
 }
 
 async function rollBack(

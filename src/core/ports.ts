@@ -1,4 +1,4 @@
-import type { ServiceSnapshot, TaskSnapshot } from './model.js';
+import type { ServiceSnapshot, TaskDefinitionSnapshot, TaskSnapshot } from './model.js';
 import type { RegisterTaskDefinitionInput } from './task-definition.js';
 
 /**
@@ -6,7 +6,13 @@ import type { RegisterTaskDefinitionInput } from './task-definition.js';
  * unit tests implement it with plain objects.
  */
 export interface EcsPort {
+  /**
+   * One attempt, never retried inside: a retry after a lost answer would register a duplicate.
+   * Transient failures are thrown as TransientAwsError; the executor decides whether to try again.
+   */
   registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }>;
+  /** The newest ACTIVE revision of a family, described afresh (with tags); undefined if there is none. */
+  latestTaskDefinition(family: string): Promise<TaskDefinitionSnapshot | undefined>;
   updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot>;
   /** At most DESCRIBE_SERVICES_MAX_NAMES names in one call, as the API allows. */
   describeServices(cluster: string, services: readonly string[]): Promise<ServiceSnapshot[]>;

@@ -45,3 +45,26 @@ export function registrationInput(
   if (typeof copy.family !== 'string') throw new TypeError('a task definition without a family cannot be registered');
   return copy as RegisterTaskDefinitionInput;
 }
+
+/** JSON with sorted keys and without empty values, so two descriptions of one definition compare equal. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .map(([key, field]) => [key, canonical(field)] as const)
+      .filter(([, field]) => field !== undefined && field !== null && !(Array.isArray(field) && field.length === 0) && !(typeof field === 'object' && !Array.isArray(field) && Object.keys(field as object).length === 0))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+/** Would registering `input` give a revision identical to `existing` (definition and tags)? */
+export function sameRegistration(existing: RegisterTaskDefinitionInput, input: RegisterTaskDefinitionInput): boolean {
+  const sortTags = (tags: unknown) =>
+    Array.isArray(tags) ? [...(tags as Tag[])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : tags;
+  return (
+    JSON.stringify(canonical({ ...existing, tags: sortTags(existing.tags) })) ===
+    JSON.stringify(canonical({ ...input, tags: sortTags(input.tags) }))
+  );
+}

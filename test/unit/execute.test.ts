@@ -110,6 +110,12 @@ class FakeEcs implements EcsPort {
     return { taskDefinitionArn: taskDefinitionArnOf(input.family, revision) };
   }
 
+  /** Registrations are not kept as full definitions here, so no newest revision is ever identical. */
+  async latestTaskDefinition(family: string): Promise<TaskDefinitionSnapshot | undefined> {
+    this.record('latestTaskDefinition', [family]);
+    return undefined;
+  }
+
   async updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot> {
     this.record('updateService', [request]);
     if (this.failUpdateOf.has(request.service)) throw new Error('AccessDeniedException: not allowed');
