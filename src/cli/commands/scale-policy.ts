@@ -179,9 +179,16 @@ export async function runPolicyList(raw: Record<string, unknown>, io: CliIo): Pr
   const alarms = new CloudWatchAlarms(aws);
   try {
     const all = await alarms.listAlarms();
-    const read = await mapConcurrent(all, LIST_TAGS_CONCURRENCY, async (alarm) =>
-      alarm.AlarmArn === undefined ? { alarm, found: { kind: 'none' } as const } : { alarm, found: policyFromTags(await alarms.alarmTags(alarm.AlarmArn)) },
-    );
+    const read = await mapConcurrent(all, LIST_TAGS_CONCURRENCY, async (alarm) => {
+      if (alarm.AlarmArn === undefined) return { alarm, found: { kind: 'none' } as const };
+      try {
+        return { alarm, found: policyFromTags(await alarms.alarmTags(alarm.AlarmArn)) };
+      } catch (error) {
+        // Deleted between DescribeAlarms and now: it carries no policy any more.
+        if (error instanceof Error && error.name === 'ResourceNotFoundException') return { alarm, found: { kind: 'none' } as const };
+        throw error;
+      }
+    });
     const rows = read
       .filter((entry) => entry.found.kind !== 'none')
       .map(({ alarm, found }) => ({
