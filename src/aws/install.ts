@@ -54,6 +54,15 @@ import {
   type FunctionConfiguration,
   type Runtime,
 } from '@aws-sdk/client-lambda';
+import {
+  CreateTopicCommand,
+  DeleteTopicCommand,
+  ListSubscriptionsByTopicCommand,
+  ListTagsForResourceCommand as SnsListTagsForResourceCommand,
+  ListTopicsCommand,
+  SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { OperationFailedError } from '../core/errors.js';
 import { parseImageReference } from '../core/image-ref.js';
 import {
@@ -71,6 +80,8 @@ import {
   retryWhileRolePropagates,
   roleArn,
   ROUTE_PATH,
+  topicArn,
+  topicNameOfArn,
   TRUST_POLICY_DOCUMENT,
   UNKNOWN_ACCOUNT,
   UNKNOWN_API_ID,
@@ -83,7 +94,10 @@ import {
   type ObservedApi,
   type ObservedFunction,
   type ObservedInstall,
+  type ObservedPermission,
   type ObservedResource,
+  type ObservedSubscription,
+  type ObservedTopic,
   type PolicyDocument,
   type RetryClock,
 } from '../core/install-plan.js';
@@ -128,6 +142,8 @@ export interface InstallReport {
   readonly policy: { readonly name: string; readonly document: PolicyDocument };
   readonly functions: Readonly<Record<FunctionRole, { readonly name: string; readonly arn: string }>>;
   readonly api: { readonly name: string; readonly id: string };
+  /** The SNS topic that alarms notify; the worker is subscribed to it. */
+  readonly topic: { readonly name: string; readonly arn: string };
   readonly stage: string;
   /** With the token only when this run issued it; a placeholder otherwise. */
   readonly url: string;
@@ -151,6 +167,7 @@ interface Clients {
   readonly lambda: LambdaClient;
   readonly apigw: APIGatewayClient;
   readonly logs: CloudWatchLogsClient;
+  readonly sns: SNSClient;
 }
 
 function createClients(aws: AwsConfig): Clients {
@@ -160,6 +177,7 @@ function createClients(aws: AwsConfig): Clients {
     lambda: new LambdaClient(config),
     apigw: new APIGatewayClient(config),
     logs: new CloudWatchLogsClient(config),
+    sns: new SNSClient(config),
   };
 }
 
@@ -222,7 +240,7 @@ async function observeRole(clients: Clients, names: InstallNames): Promise<Obser
 interface PolicyStatementText {
   Sid?: string;
   Principal?: { Service?: string } | string;
-  Condition?: { ArnLike?: Record<string, string> };
+  Condition?: { ArnLike?: Record<string, string>; StringEquals?: Record<string, string> };
 }
 
 async function observeFunction(clients: Clients, name: string, install: string): Promise<ObservedFunction | undefined> {
@@ -234,12 +252,17 @@ async function observeFunction(clients: Clients, name: string, install: string):
   const concurrency = await clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
   const policy = await orMissing(clients.lambda.send(new GetPolicyCommand({ FunctionName: name })), 'ResourceNotFoundException');
   const statements = policy?.Policy === undefined ? [] : ((JSON.parse(policy.Policy) as { Statement?: PolicyStatementText[] }).Statement ?? []);
-  const permissions: Record<string, { principal?: string; sourceArn?: string }> = {};
+  const permissions: Record<string, ObservedPermission> = {};
   for (const statement of statements) {
     if (statement.Sid === undefined) continue;
     const principal = typeof statement.Principal === 'string' ? statement.Principal : statement.Principal?.Service;
     const sourceArn = statement.Condition?.ArnLike?.['AWS:SourceArn'];
-    permissions[statement.Sid] = { ...(principal === undefined ? {} : { principal }), ...(sourceArn === undefined ? {} : { sourceArn }) };
+    const sourceAccount = statement.Condition?.StringEquals?.['AWS:SourceAccount'];
+    permissions[statement.Sid] = {
+      ...(principal === undefined ? {} : { principal }),
+      ...(sourceArn === undefined ? {} : { sourceArn }),
+      ...(sourceAccount === undefined ? {} : { sourceAccount }),
+    };
   }
   return functionSnapshot(configuration, tags, permissions, concurrency.ReservedConcurrentExecutions);
 }
@@ -333,6 +356,45 @@ async function observeApi(clients: Clients, names: InstallNames, stage: string, 
   };
 }
 
+/** The topic with this name (the ARN's last segment), paging through ListTopics; names are unique per region. */
+async function findTopicArn(clients: Clients, name: string): Promise<string | undefined> {
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.sns.send(new ListTopicsCommand({ NextToken: nextToken }));
+    const found = (page.Topics ?? []).find((topic) => topic.TopicArn !== undefined && topicNameOfArn(topic.TopicArn) === name);
+    if (found?.TopicArn !== undefined) return found.TopicArn;
+    nextToken = page.NextToken;
+  } while (nextToken !== undefined && nextToken !== '');
+  return undefined;
+}
+
+async function topicTags(clients: Clients, arn: string): Promise<Record<string, string>> {
+  const answer = await clients.sns.send(new SnsListTagsForResourceCommand({ ResourceArn: arn }));
+  return tagsOf(answer.Tags);
+}
+
+async function observeTopic(clients: Clients, names: InstallNames): Promise<ObservedTopic | undefined> {
+  const arn = await findTopicArn(clients, names.topic);
+  if (arn === undefined) return undefined;
+  const tags = await topicTags(clients, arn);
+  if (tags[INSTALL_TAG] !== names.install) throw notOurs('SNS topic', names.topic, names.install);
+  return { arn, tags, subscriptions: await topicSubscriptions(clients, arn) };
+}
+
+async function topicSubscriptions(clients: Clients, arn: string): Promise<ObservedSubscription[]> {
+  const subscriptions: ObservedSubscription[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn, NextToken: nextToken }));
+    for (const subscription of page.Subscriptions ?? []) {
+      if (subscription.Protocol === undefined || subscription.Endpoint === undefined) continue;
+      subscriptions.push({ arn: subscription.SubscriptionArn ?? '', protocol: subscription.Protocol, endpoint: subscription.Endpoint });
+    }
+    nextToken = page.NextToken;
+  } while (nextToken !== undefined && nextToken !== '');
+  return subscriptions;
+}
+
 interface EcsFindings {
   readonly passRoleArns: string[];
   readonly account?: string;
@@ -394,18 +456,20 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
 
   // Reading: everything the plan needs, and nothing changed yet.
   const [role, ecs] = await Promise.all([observeRole(clients, names), discoverPassRoles(request.aws, request.repositories, request.clusters)]);
-  const [receiver, worker, receiverLogs, workerLogs, api] = await Promise.all([
+  const [receiver, worker, receiverLogs, workerLogs, api, topic] = await Promise.all([
     observeFunction(clients, names.functions.receiver, names.install),
     observeFunction(clients, names.functions.worker, names.install),
     observeLogGroup(clients, names.logGroups.receiver),
     observeLogGroup(clients, names.logGroups.worker),
     observeApi(clients, names, request.stage, warnings),
+    observeTopic(clients, names),
   ]);
   const observedAccount =
     (role === undefined ? undefined : accountOfArn(role.arn)) ??
     ecs.account ??
     (receiver === undefined ? undefined : accountOfArn(receiver.arn)) ??
-    (worker === undefined ? undefined : accountOfArn(worker.arn));
+    (worker === undefined ? undefined : accountOfArn(worker.arn)) ??
+    (topic === undefined ? undefined : accountOfArn(topic.arn));
   const account = observedAccount ?? UNKNOWN_ACCOUNT;
   const observed: ObservedInstall = {
     ...(observedAccount === undefined ? {} : { account: observedAccount }),
@@ -413,6 +477,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     functions: { ...(receiver === undefined ? {} : { receiver }), ...(worker === undefined ? {} : { worker }) },
     logGroups: { ...(receiverLogs === undefined ? {} : { receiver: receiverLogs }), ...(workerLogs === undefined ? {} : { worker: workerLogs }) },
     ...(api === undefined ? {} : { api }),
+    ...(topic === undefined ? {} : { topic }),
   };
 
   // The token: kept from the existing install unless asked to rotate; only its hash is stored.
@@ -496,6 +561,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       worker: { name: names.functions.worker, arn: functionArn(finalAt, names.functions.worker) },
     },
     api: { name: names.api, id: apiId },
+    topic: { name: names.topic, arn: topic?.arn ?? topicArn(finalAt, names.topic) },
     stage: request.stage,
     url: webhookUrl(region, apiId, request.stage, urlToken),
     tokenIssued: token !== undefined,
@@ -540,7 +606,7 @@ class Executor {
   }
 
   async apply(action: InstallAction): Promise<{ account?: string; apiId?: string }> {
-    const { iam, lambda, apigw, logs } = this.clients;
+    const { iam, lambda, apigw, logs, sns } = this.clients;
     const tags = (record: Readonly<Record<string, string>>) => Object.entries(record).map(([Key, Value]) => ({ Key, Value }));
     switch (action.kind) {
       case 'create-role': {
@@ -694,9 +760,21 @@ class Executor {
             StatementId: action.statementId,
             Action: 'lambda:InvokeFunction',
             Principal: action.principal,
-            SourceArn: action.sourceArn,
+            ...(action.sourceArn === undefined ? {} : { SourceArn: action.sourceArn }),
+            ...(action.sourceAccount === undefined ? {} : { SourceAccount: action.sourceAccount }),
           }),
         );
+        return {};
+      case 'create-topic': {
+        const answer = await sns.send(new CreateTopicCommand({ Name: action.topic, Tags: tags(action.tags) }));
+        // The plan named the ARN in advance (the permission and the subscription use it); it must be this one.
+        if (answer.TopicArn !== action.topicArn) {
+          throw new OperationFailedError(`CreateTopic ${action.topic} answered ${answer.TopicArn ?? 'no ARN'}, not the expected ${action.topicArn}`);
+        }
+        return {};
+      }
+      case 'subscribe':
+        await sns.send(new SubscribeCommand({ TopicArn: action.topicArn, Protocol: action.protocol, Endpoint: action.endpoint, ReturnSubscriptionArn: true }));
         return {};
     }
   }
@@ -773,11 +851,13 @@ class Executor {
 export type RemovalStatus = 'deleted' | 'already gone' | 'not ours, left alone';
 
 export interface RemovalReport {
-  readonly kind: 'rest-api' | 'lambda-function' | 'iam-role-policy' | 'iam-role' | 'log-group';
+  readonly kind: 'rest-api' | 'sns-topic' | 'lambda-function' | 'iam-role-policy' | 'iam-role' | 'log-group';
   readonly name: string;
   readonly id?: string;
   readonly status: RemovalStatus;
   readonly reason?: string;
+  /** For the topic: how many subscriptions went with it. */
+  readonly subscriptions?: number;
 }
 
 export async function runUninstall(request: { aws: AwsConfig; name: string; signal: AbortSignal }): Promise<RemovalReport[]> {
@@ -794,7 +874,31 @@ export async function runUninstall(request: { aws: AwsConfig; name: string; sign
     removed.push({ kind: 'rest-api', name: names.api, id: api.id, status: gone === undefined ? 'already gone' : 'deleted' });
   }
 
-  // The functions; their resource policies (the API Gateway permission) go with them.
+  // The alarm topic, before the worker it delivers to; DeleteTopic takes its subscriptions with it.
+  // DeleteTopic also succeeds for a topic that does not exist, so "already gone" comes from ListTopics.
+  const topicArnFound = await findTopicArn(clients, names.topic);
+  if (topicArnFound === undefined) {
+    removed.push({ kind: 'sns-topic', name: names.topic, status: 'already gone' });
+  } else {
+    const tags = await orMissing(topicTags(clients, topicArnFound), 'NotFoundException', 'NotFound', 'ResourceNotFoundException');
+    if (tags === undefined) {
+      removed.push({ kind: 'sns-topic', name: names.topic, id: topicArnFound, status: 'already gone' });
+    } else if (tags[INSTALL_TAG] !== names.install) {
+      removed.push({
+        kind: 'sns-topic',
+        name: names.topic,
+        id: topicArnFound,
+        status: 'not ours, left alone',
+        reason: `no tag ${INSTALL_TAG}=${names.install}`,
+      });
+    } else {
+      const subscriptions = await orMissing(topicSubscriptions(clients, topicArnFound), 'NotFoundException', 'NotFound');
+      await clients.sns.send(new DeleteTopicCommand({ TopicArn: topicArnFound }));
+      removed.push({ kind: 'sns-topic', name: names.topic, id: topicArnFound, status: 'deleted', subscriptions: subscriptions?.length ?? 0 });
+    }
+  }
+
+  // The functions; their resource policies (the API Gateway and alarm permissions) go with them.
   const foreign = new Set<FunctionRole>();
   for (const role of ['receiver', 'worker'] as const) {
     const name = names.functions[role];

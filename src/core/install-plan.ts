@@ -15,6 +15,12 @@ export const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
 export const LOG_RETENTION_DAYS = 30;
 /** Fixed, so that running install again finds its statement instead of adding another. */
 export const PERMISSION_STATEMENT_ID = 'ecs-roll-apigateway-invoke';
+/** The worker's statement for the alarm topic's deliveries; fixed for the same reason. */
+export const SNS_PERMISSION_STATEMENT_ID = 'ecs-roll-sns-invoke';
+/** The worker's statement for CloudWatch's direct Lambda alarm action; fixed for the same reason. */
+export const ALARM_PERMISSION_STATEMENT_ID = 'ecs-roll-cloudwatch-alarm-invoke';
+export const SNS_PRINCIPAL = 'sns.amazonaws.com';
+export const ALARM_PRINCIPAL = 'lambda.alarms.cloudwatch.amazonaws.com';
 export const STAGE_THROTTLING = { rateLimit: 5, burstLimit: 10 } as const;
 /** The webhook's route; the last part is the token. */
 export const ROUTE_PARTS = ['hooks', 'dockerhub', '{token}'] as const;
@@ -36,6 +42,8 @@ export interface InstallNames {
   readonly api: string;
   readonly functions: Readonly<Record<FunctionRole, string>>;
   readonly logGroups: Readonly<Record<FunctionRole, string>>;
+  /** The SNS topic that alarms notify; `scale policy` finds it by this name (the ARN's last segment). */
+  readonly topic: string;
 }
 
 export function installNames(name: string): InstallNames {
@@ -47,6 +55,7 @@ export function installNames(name: string): InstallNames {
     api: name,
     functions,
     logGroups: { receiver: `/aws/lambda/${functions.receiver}`, worker: `/aws/lambda/${functions.worker}` },
+    topic: `${name}-alarms`,
   };
 }
 
@@ -77,6 +86,15 @@ export function functionArn(at: Location, functionName: string): string {
 
 export function roleArn(at: Location, roleName: string): string {
   return `arn:${partitionOf(at.region)}:iam::${at.account}:role/${roleName}`;
+}
+
+export function topicArn(at: Location, topicName: string): string {
+  return `arn:${partitionOf(at.region)}:sns:${at.region}:${at.account}:${topicName}`;
+}
+
+/** `arn:aws:sns:eu-west-1:123456789012:ecs-roll-alarms` → `ecs-roll-alarms`. */
+export function topicNameOfArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf(':') + 1);
 }
 
 export function integrationUri(region: string, receiverArn: string): string {
@@ -122,13 +140,14 @@ export interface PolicyInput extends Location {
 }
 
 /**
- * The worker's least privilege: what a rollout calls, scoped as far as each action's resource-level
- * support allows. ECS's list and describe calls and RegisterTaskDefinition take no resource ARN,
- * so they alone get "*".
+ * The worker's least privilege: what a rollout and the alarm path call, scoped as far as each
+ * action's resource-level support allows. ECS's list and describe calls and RegisterTaskDefinition
+ * take no resource ARN, so they alone get "*"; CloudWatch's alarm calls take alarm ARNs.
  */
 export function installPolicyDocument(input: PolicyInput): PolicyDocument {
   const partition = partitionOf(input.region);
   const ecs = `arn:${partition}:ecs:${input.region}:${input.account}`;
+  const alarms = `arn:${partition}:cloudwatch:${input.region}:${input.account}:alarm:*`;
   const clusters = input.clusters.length === 0 ? ['*'] : [...new Set(input.clusters)].sort();
   const passRoles = [...new Set(input.passRoleArns)].sort();
   const logs = FUNCTION_ROLES.map(
@@ -152,6 +171,14 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
     { Sid: 'EcsTagTaskDefinition', Effect: 'Allow', Action: 'ecs:TagResource', Resource: `${ecs}:task-definition/*` },
     { Sid: 'EcsUpdateService', Effect: 'Allow', Action: 'ecs:UpdateService', Resource: clusters.map((c) => `${ecs}:service/${c}/*`) },
     { Sid: 'EcsStopTask', Effect: 'Allow', Action: 'ecs:StopTask', Resource: clusters.map((c) => `${ecs}:task/${c}/*`) },
+    // The alarm path: the policy in the alarm's tags, the service's tags, and its scaled-at tag.
+    {
+      Sid: 'EcsServiceTags',
+      Effect: 'Allow',
+      Action: ['ecs:ListTagsForResource', 'ecs:TagResource'],
+      Resource: clusters.map((c) => `${ecs}:service/${c}/*`),
+    },
+    { Sid: 'CloudWatchReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'], Resource: alarms },
   ];
   if (passRoles.length > 0) {
     statements.push({
@@ -230,7 +257,25 @@ export interface ObservedFunction {
   readonly reservedConcurrency?: number;
   readonly tags: Readonly<Record<string, string>>;
   /** The resource policy's statements, by Sid. */
-  readonly permissions: Readonly<Record<string, { readonly principal?: string; readonly sourceArn?: string }>>;
+  readonly permissions: Readonly<Record<string, ObservedPermission>>;
+}
+
+export interface ObservedPermission {
+  readonly principal?: string;
+  readonly sourceArn?: string;
+  readonly sourceAccount?: string;
+}
+
+export interface ObservedSubscription {
+  readonly arn: string;
+  readonly protocol: string;
+  readonly endpoint: string;
+}
+
+export interface ObservedTopic {
+  readonly arn: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly subscriptions: readonly ObservedSubscription[];
 }
 
 export interface ObservedResource {
@@ -257,6 +302,7 @@ export interface ObservedInstall {
   readonly functions: Readonly<Partial<Record<FunctionRole, ObservedFunction>>>;
   readonly logGroups: Readonly<Partial<Record<FunctionRole, { readonly retentionDays?: number }>>>;
   readonly api?: ObservedApi;
+  readonly topic?: ObservedTopic;
 }
 
 export type InstallAction =
@@ -281,8 +327,12 @@ export type InstallAction =
       readonly functionName: string;
       readonly statementId: string;
       readonly principal: string;
-      readonly sourceArn: string;
-    };
+      /** Exactly one of the two: the resource that may call, or the account whose resources may. */
+      readonly sourceArn?: string;
+      readonly sourceAccount?: string;
+    }
+  | { readonly kind: 'create-topic'; readonly topic: string; readonly topicArn: string; readonly tags: Readonly<Record<string, string>> }
+  | { readonly kind: 'subscribe'; readonly topicArn: string; readonly protocol: 'lambda'; readonly endpoint: string };
 
 function sameEnvironment(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -384,21 +434,66 @@ export function planInstall(desired: DesiredInstall, observed: ObservedInstall):
   }
 
   // API Gateway may call the receiver, from this API's webhook route only.
-  const sourceArn = permissionSourceArn(desired, apiId);
-  const statement = observed.functions.receiver?.permissions[PERMISSION_STATEMENT_ID];
-  if (statement === undefined || statement.sourceArn !== sourceArn || statement.principal !== 'apigateway.amazonaws.com') {
-    if (statement !== undefined) {
-      actions.push({ kind: 'remove-permission', functionName: names.functions.receiver, statementId: PERMISSION_STATEMENT_ID });
-    }
-    actions.push({
-      kind: 'add-permission',
+  actions.push(
+    ...planPermission(observed.functions.receiver, {
       functionName: names.functions.receiver,
       statementId: PERMISSION_STATEMENT_ID,
       principal: 'apigateway.amazonaws.com',
-      sourceArn,
-    });
+      sourceArn: permissionSourceArn(desired, apiId),
+    }),
+  );
+
+  // The alarm topic: alarms notify it, and it delivers to the worker. Subscriptions that someone
+  // else added (an e-mail address, a queue) are theirs and stay.
+  const topic = observed.topic;
+  const alarmTopicArn = topic?.arn ?? topicArn(desired, names.topic);
+  if (topic === undefined) actions.push({ kind: 'create-topic', topic: names.topic, topicArn: alarmTopicArn, tags: desired.tags });
+  // The permission before the subscription, so that the first delivery may already invoke.
+  actions.push(
+    ...planPermission(observed.functions.worker, {
+      functionName: names.functions.worker,
+      statementId: SNS_PERMISSION_STATEMENT_ID,
+      principal: SNS_PRINCIPAL,
+      sourceArn: alarmTopicArn,
+    }),
+  );
+  const workerArn = functionArn(desired, names.functions.worker);
+  if (topic?.subscriptions.some((subscription) => subscription.protocol === 'lambda' && subscription.endpoint === workerArn) !== true) {
+    actions.push({ kind: 'subscribe', topicArn: alarmTopicArn, protocol: 'lambda', endpoint: workerArn });
   }
+
+  // CloudWatch's direct Lambda alarm action: any alarm of this account may invoke the worker.
+  actions.push(
+    ...planPermission(observed.functions.worker, {
+      functionName: names.functions.worker,
+      statementId: ALARM_PERMISSION_STATEMENT_ID,
+      principal: ALARM_PRINCIPAL,
+      sourceAccount: desired.account,
+    }),
+  );
   return actions;
+}
+
+type AddPermission = Omit<Extract<InstallAction, { kind: 'add-permission' }>, 'kind'>;
+
+/**
+ * Nothing when the function's statement with this Sid says exactly this; otherwise the statement is
+ * (removed, when it says something else, and) added. Lambda refuses a second statement with one Sid.
+ */
+function planPermission(current: ObservedFunction | undefined, wanted: AddPermission): InstallAction[] {
+  const statement = current?.permissions[wanted.statementId];
+  if (
+    statement !== undefined &&
+    statement.principal === wanted.principal &&
+    statement.sourceArn === wanted.sourceArn &&
+    statement.sourceAccount === wanted.sourceAccount
+  ) {
+    return [];
+  }
+  return [
+    ...(statement === undefined ? [] : [{ kind: 'remove-permission', functionName: wanted.functionName, statementId: wanted.statementId } as const]),
+    { kind: 'add-permission', ...wanted },
+  ];
 }
 
 /** What an action does, in one line, for people. The environment's values never appear. */
@@ -437,7 +532,13 @@ export function describeAction(action: InstallAction): string {
     case 'remove-permission':
       return `remove the outdated permission ${action.statementId} from ${action.functionName}`;
     case 'add-permission':
-      return `allow ${action.principal} to invoke ${action.functionName} from ${action.sourceArn}`;
+      return action.sourceArn !== undefined
+        ? `allow ${action.principal} to invoke ${action.functionName} from ${action.sourceArn}`
+        : `allow ${action.principal} to invoke ${action.functionName} from account ${action.sourceAccount ?? '?'}`;
+    case 'create-topic':
+      return `create SNS topic ${action.topic} for alarms (${action.topicArn})`;
+    case 'subscribe':
+      return `subscribe ${action.endpoint} to SNS topic ${action.topicArn} (protocol ${action.protocol})`;
   }
 }
 

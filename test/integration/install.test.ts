@@ -11,6 +11,7 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionCommand, GetFunctionConcurrencyCommand, GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateTopicCommand, ListSubscriptionsByTopicCommand, ListTagsForResourceCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl, type SandboxCall } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
@@ -23,6 +24,7 @@ let iam: IAMClient;
 let lambda: LambdaClient;
 let apigw: APIGatewayClient;
 let logs: CloudWatchLogsClient;
+let sns: SNSClient;
 
 const install = (...args: string[]) => runCli(['install', ...args, '--endpoint-url', endpoint]);
 const uninstall = (...args: string[]) => runCli(['uninstall', ...args, '--endpoint-url', endpoint]);
@@ -43,9 +45,40 @@ async function apisNamed(name: string) {
   return (answer.items ?? []).filter((api) => api.name === name);
 }
 
-async function permissionStatements(name: string): Promise<{ Sid: string; Condition?: { ArnLike?: Record<string, string> } }[]> {
+interface PermissionStatement {
+  Sid: string;
+  Principal?: { Service?: string } | string;
+  Condition?: { ArnLike?: Record<string, string>; StringEquals?: Record<string, string> };
+}
+
+async function permissionStatements(name: string): Promise<PermissionStatement[]> {
   const answer = await lambda.send(new GetPolicyCommand({ FunctionName: name }));
-  return (JSON.parse(answer.Policy ?? '{}') as { Statement?: { Sid: string }[] }).Statement ?? [];
+  return (JSON.parse(answer.Policy ?? '{}') as { Statement?: PermissionStatement[] }).Statement ?? [];
+}
+
+function principalOf(statement: PermissionStatement): string | undefined {
+  return typeof statement.Principal === 'string' ? statement.Principal : statement.Principal?.Service;
+}
+
+async function topicArns(name: string): Promise<string[]> {
+  const answer = await sns.send(new ListTopicsCommand({}));
+  return (answer.Topics ?? []).flatMap((topic) => (topic.TopicArn?.split(':').at(-1) === name ? [topic.TopicArn] : []));
+}
+
+/** The alarm topic, its tags and subscriptions, and the worker's statements for SNS and CloudWatch alarms. */
+async function alarmWiring(install = 'ecs-roll') {
+  const arns = await topicArns(`${install}-alarms`);
+  const arn = arns[0] ?? '';
+  const tags = arn === '' ? [] : ((await sns.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags ?? []);
+  const subscriptions = arn === '' ? [] : ((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn }))).Subscriptions ?? []);
+  const statements = await permissionStatements(`${install}-worker`);
+  return {
+    arns,
+    tags,
+    subscriptions: subscriptions.map((subscription) => ({ protocol: subscription.Protocol, endpoint: subscription.Endpoint })),
+    sns: statements.filter((statement) => principalOf(statement) === 'sns.amazonaws.com'),
+    alarms: statements.filter((statement) => principalOf(statement) === 'lambda.alarms.cloudwatch.amazonaws.com'),
+  };
 }
 
 /** A call that changes something: anything but Get/List/Describe, and anything but GET on the REST APIs. */
@@ -63,6 +96,7 @@ beforeAll(() => {
   lambda = new LambdaClient(config);
   apigw = new APIGatewayClient(config);
   logs = new CloudWatchLogsClient(config);
+  sns = new SNSClient(config);
 });
 
 beforeEach(async () => {
@@ -159,6 +193,28 @@ describe('install against the sandbox', () => {
       ['/aws/lambda/ecs-roll-receiver', 30],
       ['/aws/lambda/ecs-roll-worker', 30],
     ]);
+
+    // The alarm topic, tagged; the worker subscribed to it; SNS allowed from that topic, alarms from this account.
+    const wiring = await alarmWiring();
+    const topic = 'arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms';
+    expect(wiring.arns).toEqual([topic]);
+    expect(wiring.tags).toContainEqual({ Key: 'ecs-roll:install', Value: 'ecs-roll' });
+    expect(wiring.subscriptions).toEqual([{ protocol: 'lambda', endpoint: worker.Configuration?.FunctionArn }]);
+    expect(wiring.sns).toHaveLength(1);
+    expect(wiring.sns[0]?.Condition?.ArnLike?.['AWS:SourceArn']).toBe(topic);
+    expect(wiring.alarms).toHaveLength(1);
+    expect(wiring.alarms[0]?.Condition?.StringEquals?.['AWS:SourceAccount']).toBe('123456789012');
+    expect(run.stdout).toContain(topic);
+
+    // What the alarm path calls, scoped to alarms and to the cluster's services.
+    expect(document.Statement.find((statement) => statement.Sid === 'EcsServiceTags')).toMatchObject({
+      Action: ['ecs:ListTagsForResource', 'ecs:TagResource'],
+      Resource: ['arn:aws:ecs:us-east-1:123456789012:service/prod/*'],
+    });
+    expect(document.Statement.find((statement) => statement.Sid === 'CloudWatchReadAlarms')).toMatchObject({
+      Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'],
+      Resource: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*',
+    });
   });
 
   it('changes nothing that should stay when run again, and a new token only with --rotate-token', async () => {
@@ -179,6 +235,11 @@ describe('install against the sandbox', () => {
     expect((await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-receiver' }))).Configuration?.FunctionArn).toBe(receiverArn);
     expect(await permissionStatements('ecs-roll-receiver')).toHaveLength(1);
     expect((await env('ecs-roll-receiver')).ECS_ROLL_TOKEN_SHA256).toBe(sha256(token));
+    const wiring = await alarmWiring();
+    expect(wiring.arns).toHaveLength(1);
+    expect(wiring.subscriptions).toHaveLength(1);
+    expect(wiring.sns).toHaveLength(1);
+    expect(wiring.alarms).toHaveLength(1);
 
     // A changed setting updates the configuration and keeps the token.
     const changed = await install('--repo', 'acme/web', '--repo', 'acme/api', '--json');
@@ -213,8 +274,18 @@ describe('install against the sandbox', () => {
     expect(run.stdout).toContain('"iam:PassRole"');
     expect(run.stdout).toContain('arn:aws:iam::123456789012:role/web-task');
     expect(run.stdout).not.toContain('billing-task');
+    expect(run.stdout).toContain('create SNS topic ecs-roll-alarms');
+    expect(run.stdout).toContain(
+      'allow sns.amazonaws.com to invoke ecs-roll-worker from arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms',
+    );
+    expect(run.stdout).toContain(
+      'subscribe arn:aws:lambda:us-east-1:123456789012:function:ecs-roll-worker to SNS topic arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms (protocol lambda)',
+    );
+    expect(run.stdout).toContain('allow lambda.alarms.cloudwatch.amazonaws.com to invoke ecs-roll-worker from account 123456789012');
+    expect(run.stdout).toContain('"cloudwatch:DescribeAlarms"');
     expect(run.stdout).toContain('Dry run: nothing was changed.');
     expect(await apisNamed('ecs-roll')).toEqual([]);
+    expect(await topicArns('ecs-roll-alarms')).toEqual([]);
   });
 
   it('--json prints one document with every resource, and the token only in the URL of a first install', async () => {
@@ -226,6 +297,7 @@ describe('install against the sandbox', () => {
       role: { arn: string };
       functions: { receiver: { arn: string }; worker: { arn: string } };
       api: { id: string };
+      topic: { name: string; arn: string };
       stage: string;
       url: string;
       tokenIssued: boolean;
@@ -238,6 +310,7 @@ describe('install against the sandbox', () => {
         receiver: { arn: 'arn:aws:lambda:us-east-1:123456789012:function:hooks-receiver' },
         worker: { arn: 'arn:aws:lambda:us-east-1:123456789012:function:hooks-worker' },
       },
+      topic: { name: 'hooks-alarms', arn: 'arn:aws:sns:us-east-1:123456789012:hooks-alarms' },
       stage: 'live',
       tokenIssued: true,
       logGroups: ['/aws/lambda/hooks-receiver', '/aws/lambda/hooks-worker'],
@@ -246,6 +319,7 @@ describe('install against the sandbox', () => {
     expect(apiId).toBe(report.api.id);
     expect(JSON.stringify({ ...report, url: undefined })).not.toContain(token);
     expect((await env('hooks-receiver')).ECS_ROLL_TOKEN_SHA256).toBe(sha256(token));
+    expect(await topicArns('hooks-alarms')).toEqual([report.topic.arn]);
   });
 
   it('uninstall removes everything install made, and a second uninstall finds it all gone', async () => {
@@ -253,9 +327,14 @@ describe('install against the sandbox', () => {
     const run = await uninstall('--json');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as { deleted: number; alreadyGone: number; resources: { kind: string; status: string }[] };
+    const report = JSON.parse(run.stdout) as {
+      deleted: number;
+      alreadyGone: number;
+      resources: { kind: string; status: string; id?: string; subscriptions?: number }[];
+    };
     expect(report.resources.map((resource) => `${resource.kind}:${resource.status}`)).toEqual([
       'rest-api:deleted',
+      'sns-topic:deleted',
       'lambda-function:deleted',
       'lambda-function:deleted',
       'iam-role-policy:deleted',
@@ -270,11 +349,18 @@ describe('install against the sandbox', () => {
     expect(await apisNamed('ecs-roll')).toEqual([]);
     const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/ecs-roll-' }));
     expect(groups.logGroups ?? []).toEqual([]);
+    expect(report.resources.find((resource) => resource.kind === 'sns-topic')).toMatchObject({
+      id: 'arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms',
+      subscriptions: 1,
+    });
+    expect(await topicArns('ecs-roll-alarms')).toEqual([]);
+    expect((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms' })).catch(() => undefined))?.Subscriptions ?? []).toEqual([]);
 
     const again = await uninstall();
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Nothing to remove');
-    expect(again.stdout.match(/already gone/g)?.length).toBeGreaterThanOrEqual(7);
+    expect(again.stdout).toContain('sns-topic ecs-roll-alarms: already gone');
+    expect(again.stdout.match(/already gone/g)?.length).toBeGreaterThanOrEqual(8);
   });
 
   it('will not take over, or remove, a role of the same name that another tool made', async () => {
@@ -295,6 +381,21 @@ describe('install against the sandbox', () => {
     const report = JSON.parse(removal.stdout) as { resources: { kind: string; status: string }[] };
     expect(report.resources.find((resource) => resource.kind === 'iam-role')?.status).toBe('not ours, left alone');
     expect((await iam.send(new GetRoleCommand({ RoleName: 'ecs-roll' }))).Role?.RoleName).toBe('ecs-roll');
+  });
+
+  it('will not take over, or remove, an alarm topic of the same name that another tool made', async () => {
+    const foreign = await sns.send(new CreateTopicCommand({ Name: 'ecs-roll-alarms' }));
+    await sandbox.clearCalls();
+    const run = await install('--repo', 'acme/web');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('SNS topic ecs-roll-alarms exists but is not tagged ecs-roll:install=ecs-roll');
+    expect(mutating(await sandbox.calls())).toEqual([]);
+
+    const removal = await uninstall('--json');
+    expect(removal.code).toBe(0);
+    const report = JSON.parse(removal.stdout) as { resources: { kind: string; status: string }[] };
+    expect(report.resources.find((resource) => resource.kind === 'sns-topic')?.status).toBe('not ours, left alone');
+    expect(await topicArns('ecs-roll-alarms')).toEqual([foreign.TopicArn]);
   });
 
   it('refuses bad input with exit 2 before any AWS call', async () => {

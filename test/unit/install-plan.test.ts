@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { alarmTopicName } from '../../src/core/alarm.js';
 import {
+  ALARM_PERMISSION_STATEMENT_ID,
+  describeAction,
   INSTALL_TAG,
   PERMISSION_STATEMENT_ID,
   ROUTE_PATH,
@@ -17,6 +20,8 @@ import {
   retryWhileRolePropagates,
   roleArn,
   samePolicy,
+  SNS_PERMISSION_STATEMENT_ID,
+  topicArn,
   webhookUrl,
   type DesiredInstall,
   type FunctionSpec,
@@ -70,6 +75,18 @@ describe('installPolicyDocument', () => {
           Resource: ['arn:aws:ecs:eu-west-1:111122223333:task/prod/*', 'arn:aws:ecs:eu-west-1:111122223333:task/staging/*'],
         },
         {
+          Sid: 'EcsServiceTags',
+          Effect: 'Allow',
+          Action: ['ecs:ListTagsForResource', 'ecs:TagResource'],
+          Resource: ['arn:aws:ecs:eu-west-1:111122223333:service/prod/*', 'arn:aws:ecs:eu-west-1:111122223333:service/staging/*'],
+        },
+        {
+          Sid: 'CloudWatchReadAlarms',
+          Effect: 'Allow',
+          Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'],
+          Resource: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:*',
+        },
+        {
           Sid: 'PassTaskRoles',
           Effect: 'Allow',
           Action: 'iam:PassRole',
@@ -112,9 +129,20 @@ describe('installPolicyDocument', () => {
   it('omits PassRole when no task definition names a role, and scopes to every cluster without --cluster', () => {
     const open = installPolicyDocument({ region: REGION, account: ACCOUNT, names, clusters: [], passRoleArns: [] });
     expect(JSON.stringify(open)).not.toContain('iam:PassRole');
-    expect(open.Statement.find((statement) => statement.Sid === 'EcsUpdateService')?.Resource).toEqual([
-      'arn:aws:ecs:eu-west-1:111122223333:service/*/*',
+    for (const sid of ['EcsUpdateService', 'EcsServiceTags']) {
+      expect(open.Statement.find((statement) => statement.Sid === sid)?.Resource).toEqual(['arn:aws:ecs:eu-west-1:111122223333:service/*/*']);
+    }
+  });
+
+  it('lets the alarm path read alarms of this account and region only, and tag services only', () => {
+    const tagging = document.Statement.filter((statement) => JSON.stringify(statement.Action).includes('TagResource'));
+    expect(tagging.map((statement) => statement.Resource)).toEqual([
+      'arn:aws:ecs:eu-west-1:111122223333:task-definition/*',
+      ['arn:aws:ecs:eu-west-1:111122223333:service/prod/*', 'arn:aws:ecs:eu-west-1:111122223333:service/staging/*'],
     ]);
+    const cloudwatch = document.Statement.filter((statement) => JSON.stringify(statement.Action).includes('cloudwatch:'));
+    expect(cloudwatch.map((statement) => statement.Resource)).toEqual(['arn:aws:cloudwatch:eu-west-1:111122223333:alarm:*']);
+    expect(JSON.stringify(document)).not.toMatch(/cloudwatch:(Put|Set|Delete|Tag)/);
   });
 
   it('uses the partition of the region', () => {
@@ -179,9 +207,15 @@ function observedFunction(role: 'receiver' | 'worker', apiId: string): ObservedF
     permissions:
       role === 'receiver'
         ? { [PERMISSION_STATEMENT_ID]: { principal: 'apigateway.amazonaws.com', sourceArn: permissionSourceArn(at, apiId) } }
-        : {},
+        : {
+            [SNS_PERMISSION_STATEMENT_ID]: { principal: 'sns.amazonaws.com', sourceArn: TOPIC_ARN },
+            [ALARM_PERMISSION_STATEMENT_ID]: { principal: 'lambda.alarms.cloudwatch.amazonaws.com', sourceAccount: ACCOUNT },
+          },
   };
 }
+
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:hooks-alarms';
+const WORKER_ARN = 'arn:aws:lambda:eu-west-1:111122223333:function:hooks-worker';
 
 /** What AWS holds right after a complete install, as the reader reports it. */
 function installed(apiId = 'abc123'): ObservedInstall {
@@ -208,6 +242,11 @@ function installed(apiId = 'abc123'): ObservedInstall {
       ],
       stage: { name: 'live', rateLimit: 5, burstLimit: 10 },
     },
+    topic: {
+      arn: TOPIC_ARN,
+      tags: { [INSTALL_TAG]: 'hooks' },
+      subscriptions: [{ arn: `${TOPIC_ARN}:0b1c`, protocol: 'lambda', endpoint: WORKER_ARN }],
+    },
   };
 }
 
@@ -231,6 +270,10 @@ describe('planInstall', () => {
       'create-deployment',
       'update-stage-throttling',
       'add-permission',
+      'create-topic',
+      'add-permission',
+      'subscribe',
+      'add-permission',
     ]);
     expect(actions.filter((action) => action.kind === 'create-resource').map((action) => action.kind === 'create-resource' && [action.parentPath, action.pathPart])).toEqual([
       ['/', 'hooks'],
@@ -240,7 +283,7 @@ describe('planInstall', () => {
     const creates = actions.flatMap((action) => (action.kind === 'create-function' ? [action.function.name] : []));
     expect(creates).toEqual(['hooks-worker', 'hooks-receiver']);
     // The API's id is not known until it is created: the plan carries a stand-in, filled in later.
-    const permission = actions.at(-1);
+    const permission = actions.find((action) => action.kind === 'add-permission');
     expect(permission).toMatchObject({ kind: 'add-permission', statementId: PERMISSION_STATEMENT_ID, principal: 'apigateway.amazonaws.com' });
     expect(JSON.stringify(permission)).toContain(UNKNOWN_API_ID);
     expect(resolveAction(permission!, { apiId: 'xyz' })).toMatchObject({
@@ -317,6 +360,96 @@ describe('planInstall', () => {
     expect(resolved.find((action) => action.kind === 'create-function')).toMatchObject({
       function: { roleArn: 'arn:aws:iam::111122223333:role/hooks' },
     });
+  });
+});
+
+describe('planInstall: the alarm topic', () => {
+  const bare: ObservedInstall = { functions: {}, logGroups: {} };
+
+  it('names the topic as scale policy looks for it, in the install account and region', () => {
+    expect(names.topic).toBe(alarmTopicName('hooks'));
+    expect(topicArn(at, names.topic)).toBe(TOPIC_ARN);
+  });
+
+  it('creates the tagged topic, lets SNS invoke the worker from it alone, subscribes the worker, and lets alarms of the account invoke it', () => {
+    const actions = planInstall(desired, bare);
+    const alarmPart = actions.slice(actions.findIndex((action) => action.kind === 'create-topic'));
+    expect(alarmPart).toEqual([
+      { kind: 'create-topic', topic: 'hooks-alarms', topicArn: TOPIC_ARN, tags: { [INSTALL_TAG]: 'hooks' } },
+      { kind: 'add-permission', functionName: 'hooks-worker', statementId: SNS_PERMISSION_STATEMENT_ID, principal: 'sns.amazonaws.com', sourceArn: TOPIC_ARN },
+      { kind: 'subscribe', topicArn: TOPIC_ARN, protocol: 'lambda', endpoint: WORKER_ARN },
+      {
+        kind: 'add-permission',
+        functionName: 'hooks-worker',
+        statementId: ALARM_PERMISSION_STATEMENT_ID,
+        principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+        sourceAccount: ACCOUNT,
+      },
+    ]);
+    // The worker exists before anything names it.
+    expect(actions.findIndex((action) => action.kind === 'create-function' && action.function.name === 'hooks-worker')).toBeLessThan(
+      actions.findIndex((action) => action.kind === 'create-topic'),
+    );
+  });
+
+  it('fills in the account of the topic, the subscription and the alarm permission once it is known', () => {
+    const actions = planInstall({ ...desired, account: UNKNOWN_ACCOUNT }, bare).map((action) => resolveAction(action, { account: ACCOUNT, apiId: 'abc' }));
+    expect(actions.find((action) => action.kind === 'create-topic')).toMatchObject({ topicArn: TOPIC_ARN });
+    expect(actions.find((action) => action.kind === 'subscribe')).toMatchObject({ topicArn: TOPIC_ARN, endpoint: WORKER_ARN });
+    expect(actions.filter((action) => action.kind === 'add-permission' && action.functionName === 'hooks-worker')).toMatchObject([
+      { sourceArn: TOPIC_ARN },
+      { sourceAccount: ACCOUNT },
+    ]);
+  });
+
+  it('subscribes the worker to an existing topic once, and leaves the subscriptions of others alone', () => {
+    const observed = installed();
+    const others: ObservedInstall = {
+      ...observed,
+      topic: { ...observed.topic!, subscriptions: [{ arn: `${TOPIC_ARN}:1`, protocol: 'email', endpoint: 'ops@example.com' }] },
+    };
+    expect(planInstall(desired, others)).toEqual([{ kind: 'subscribe', topicArn: TOPIC_ARN, protocol: 'lambda', endpoint: WORKER_ARN }]);
+    const both: ObservedInstall = {
+      ...observed,
+      topic: { ...observed.topic!, subscriptions: [...others.topic!.subscriptions, ...observed.topic!.subscriptions] },
+    };
+    expect(planInstall(desired, both)).toEqual([]);
+  });
+
+  it('replaces worker statements that name another topic or account, and adds missing ones, by their fixed ids', () => {
+    const observed = installed();
+    const worker = observedFunction('worker', 'abc123');
+    const drifted: ObservedInstall = {
+      ...observed,
+      functions: {
+        ...observed.functions,
+        worker: {
+          ...worker,
+          permissions: { [SNS_PERMISSION_STATEMENT_ID]: { principal: 'sns.amazonaws.com', sourceArn: 'arn:aws:sns:eu-west-1:111122223333:old' } },
+        },
+      },
+    };
+    expect(planInstall(desired, drifted)).toEqual([
+      { kind: 'remove-permission', functionName: 'hooks-worker', statementId: SNS_PERMISSION_STATEMENT_ID },
+      { kind: 'add-permission', functionName: 'hooks-worker', statementId: SNS_PERMISSION_STATEMENT_ID, principal: 'sns.amazonaws.com', sourceArn: TOPIC_ARN },
+      {
+        kind: 'add-permission',
+        functionName: 'hooks-worker',
+        statementId: ALARM_PERMISSION_STATEMENT_ID,
+        principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+        sourceAccount: ACCOUNT,
+      },
+    ]);
+  });
+
+  it('describes the topic, the subscription and both permissions for --dry-run', () => {
+    const lines = planInstall(desired, bare).slice(-4).map(describeAction);
+    expect(lines).toEqual([
+      `create SNS topic hooks-alarms for alarms (${TOPIC_ARN})`,
+      `allow sns.amazonaws.com to invoke hooks-worker from ${TOPIC_ARN}`,
+      `subscribe ${WORKER_ARN} to SNS topic ${TOPIC_ARN} (protocol lambda)`,
+      `allow lambda.alarms.cloudwatch.amazonaws.com to invoke hooks-worker from account ${ACCOUNT}`,
+    ]);
   });
 });
 

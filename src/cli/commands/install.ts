@@ -179,6 +179,7 @@ function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallR
     }
     line();
     line(`Webhook URL would be: ${report.url}`);
+    line(`Alarm topic would be: ${report.topic.arn}`);
     line(color.dim('Dry run: nothing was changed.'));
     return;
   }
@@ -188,6 +189,7 @@ function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallR
   line(`${color.bold('Receiver')}   ${report.functions.receiver.arn}`);
   line(`${color.bold('Worker')}     ${report.functions.worker.arn}`);
   line(`${color.bold('API')}        ${report.api.id} (stage ${report.stage})`);
+  line(`${color.bold('Alarms')}     ${report.topic.arn} (SNS topic; the worker is subscribed)`);
   line(`${color.bold('Log groups')} ${report.logGroups.join(', ')}`);
   line();
   if (report.tokenIssued) {
@@ -223,7 +225,8 @@ export async function runUninstallCommand(raw: Record<string, unknown>, io: CliI
   }
   for (const resource of resources) {
     const label = `${resource.kind} ${resource.name}${resource.id === undefined ? '' : ` (${resource.id})`}`;
-    if (resource.status === 'deleted') io.stdout.write(`${color.green('✔')} deleted ${label}\n`);
+    const extra = resource.subscriptions === undefined ? '' : ` and its ${resource.subscriptions} subscription${resource.subscriptions === 1 ? '' : 's'}`;
+    if (resource.status === 'deleted') io.stdout.write(`${color.green('✔')} deleted ${label}${extra}\n`);
     else if (resource.status === 'already gone') io.stdout.write(`${color.dim('·')} ${label}: already gone\n`);
     else io.stdout.write(`${color.yellow('!')} ${label}: left alone (${resource.reason ?? 'not created by this install'})\n`);
   }
