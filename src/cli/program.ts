@@ -154,23 +154,25 @@ export function buildProgram(context: ProgramContext): Command {
       .argument('<cluster/service>')
       .requiredOption('--alarm <alarm-name>', 'the CloudWatch alarm')
       .requiredOption('--adjust <change>', '+n, -n, =n, +n% or -n%')
-      .requiredOption('--min <n>', 'never below this count')
-      .requiredOption('--max <n>', 'never above this count')
+      // Required, but checked by the command: `scale` has its own --min and --max and takes them first.
+      .option('--min <n>', 'never below this count (required)')
+      .option('--max <n>', 'never above this count (required)')
       .option('--cooldown <seconds>', 'ignore the alarm this long after a policy scaled the service', '300')
       .option('--name <name>', 'the install whose topic the alarm notifies', 'ecs-roll')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (service: string, options: Record<string, unknown>) => {
+  ).action(async (service: string, _options: Record<string, unknown>, command: Command) => {
     const { runPolicyPut } = await import('./commands/scale-policy.js');
-    context.setExitCode(await runPolicyPut(service, options, context.io));
+    // With the options `scale` parsed (--min, --max, --json, --region, --profile, --endpoint-url share its names).
+    context.setExitCode(await runPolicyPut(service, command.optsWithGlobals(), context.io));
   });
   addAwsOptions(
     policy
       .command('list')
       .description('every scaling policy, with its alarm state')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (options: Record<string, unknown>) => {
+  ).action(async (_options: Record<string, unknown>, command: Command) => {
     const { runPolicyList } = await import('./commands/scale-policy.js');
-    context.setExitCode(await runPolicyList(options, context.io));
+    context.setExitCode(await runPolicyList(command.optsWithGlobals(), context.io));
   });
   addAwsOptions(
     policy
@@ -180,9 +182,9 @@ export function buildProgram(context: ProgramContext): Command {
       .requiredOption('--alarm <alarm-name>', 'the CloudWatch alarm')
       .option('--name <name>', 'the install whose topic the alarm notifies', 'ecs-roll')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (service: string, options: Record<string, unknown>) => {
+  ).action(async (service: string, _options: Record<string, unknown>, command: Command) => {
     const { runPolicyRemove } = await import('./commands/scale-policy.js');
-    context.setExitCode(await runPolicyRemove(service, options, context.io));
+    context.setExitCode(await runPolicyRemove(service, command.optsWithGlobals(), context.io));
   });
 
   return program;

@@ -8,6 +8,7 @@ import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config
 import { runJob } from '../webhook/jobs.js';
 import { jsonLines } from '../webhook/log.js';
 import { MAX_BODY_BYTES, parseJob, receiveWebhook } from '../webhook/receiver.js';
+import { handleAlarmEvent, isAlarmEvent, type AlarmDecision } from './alarm.js';
 
 /** The fields of API Gateway's REST proxy event that the receiver reads. */
 export interface ApiGatewayProxyEvent {
@@ -89,7 +90,13 @@ function waitBudgetSeconds(context: LambdaContext | undefined, configured: numbe
   return Math.max(10, Math.min(configured, Math.floor((remainingMs - 30_000) / 2000)));
 }
 
-export async function work(event: unknown, context?: LambdaContext): Promise<{ ok: boolean; reason?: string }> {
+export async function work(
+  event: unknown,
+  context?: LambdaContext,
+): Promise<{ ok: boolean; reason?: string; decisions?: AlarmDecision[] }> {
+  // CloudWatch alarms reach the worker through the install's SNS topic or as a direct alarm action;
+  // handleAlarmEvent logs every decision and never throws, so Lambda does not retry a scale.
+  if (isAlarmEvent(event)) return handleAlarmEvent(event, log);
   const job = parseJob(event);
   if (job === undefined) {
     log({ level: 'error', event: 'bad-job', message: 'the event is not a rollout job; ignored' });
