@@ -133,18 +133,23 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
   const newArns = new Map<string, string>();
   const registered: { family: string; from: string; to: string }[] = [];
   try {
-    await mapConcurrent(plan.registrations, options.concurrency, async (registration) => {
-      const { taskDefinitionArn, reused } = await registerIdempotently(registration, deps);
-      newArns.set(registration.sourceTaskDefinitionArn, taskDefinitionArn);
-      registered.push({ family: registration.family, from: registration.sourceTaskDefinitionArn, to: taskDefinitionArn });
-      emit({
-        type: 'registered',
-        family: registration.family,
-        from: registration.sourceTaskDefinitionArn,
-        to: taskDefinitionArn,
-        changes: registration.changes,
-        reused,
-      });
+    // Families in parallel, one family's registrations one after another: registerIdempotently can only
+    // recognise a registration whose answer was lost while it is still its family's newest revision.
+    const families = [...groupBy(plan.registrations, (registration) => registration.family).values()];
+    await mapConcurrent(families, options.concurrency, async (family) => {
+      for (const registration of family) {
+        const { taskDefinitionArn, reused } = await registerIdempotently(registration, deps);
+        newArns.set(registration.sourceTaskDefinitionArn, taskDefinitionArn);
+        registered.push({ family: registration.family, from: registration.sourceTaskDefinitionArn, to: taskDefinitionArn });
+        emit({
+          type: 'registered',
+          family: registration.family,
+          from: registration.sourceTaskDefinitionArn,
+          to: taskDefinitionArn,
+          changes: registration.changes,
+          reused,
+        });
+      }
     });
   } catch (error) {
     const reason = `registering a new task definition revision failed, so no service was changed: ${errorMessage(error)}`;
