@@ -107,3 +107,158 @@ describe('faults from AWS: one call in five throttled, failed, reset or delayed'
     expect(await fleetProblems(ecs, fleet, '1.1')).toEqual([]);
   });
 });
+
+describe('a killed process, run again', () => {
+  let reference: Awaited<ReturnType<typeof fleetState>>;
+  let mutatingCalls = 0;
+
+  beforeAll(async () => {
+    await sandbox.reset();
+    const fleet = await seedFleet(ecs, KILL_FLEET);
+    proxy.reset();
+    const run = await spawnCli(rolloutArgs(proxy.url, '--no-wait')).done;
+    expect(run.code).toBe(0);
+    mutatingCalls = proxy.stats().mutatingForwarded;
+    reference = await fleetState(ecs, fleet);
+    expect(await fleetProblems(ecs, fleet, '1.1')).toEqual([]);
+  });
+
+  it('makes 4 registrations and 20 updates uninterrupted', () => {
+    expect(mutatingCalls).toBe(24);
+  });
+
+  it.each(['first', 'middle', 'last'])('killed after the %s mutating call, the next run converges with no duplicate revision', async (which) => {
+    const k = which === 'first' ? 1 : which === 'middle' ? Math.ceil(mutatingCalls / 2) : mutatingCalls;
+    const fleet = await seedFleet(ecs, KILL_FLEET);
+    let pid: number | undefined;
+    proxy.setCut({ afterMutating: k, onCut: () => pid !== undefined && process.kill(pid, 'SIGKILL') });
+    const killed = spawnCli(rolloutArgs(proxy.url, '--no-wait'));
+    pid = killed.child.pid;
+    const first = await killed.done;
+    expect(first.signal).toBe('SIGKILL');
+    expect(proxy.stats().mutatingForwarded).toBeGreaterThanOrEqual(k);
+
+    proxy.setCut(undefined);
+    const again = await spawnCli(rolloutArgs(proxy.url, '--no-wait')).done;
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(await fleetProblems(ecs, fleet, '1.1')).toEqual([]);
+    expect(await fleetState(ecs, fleet)).toEqual(reference);
+  });
+  // Known gap, not fixable from the executor alone: the port shows it only a family's newest revision,
+  // so a re-run cannot find the copy of the older revision behind the newer one's copy (see
+  // test/stress/RESULTS.md). When EcsPort can describe a given revision this starts passing: drop .fails.
+  it.fails('known gap: killed after registering both revisions of one family, the re-run registers the older copy again', async () => {
+    const fleet = await seedFleet(ecs, { ...KILL_FLEET, webServices: 2, webFamilies: 1, twoRevisionFamilies: 1 });
+    let pid: number | undefined;
+    proxy.setCut({ afterMutating: 2, onCut: () => pid !== undefined && process.kill(pid, 'SIGKILL') });
+    const killed = spawnCli(rolloutArgs(proxy.url, '--no-wait'));
+    pid = killed.child.pid;
+    expect((await killed.done).signal).toBe('SIGKILL');
+    proxy.setCut(undefined);
+    expect((await spawnCli(rolloutArgs(proxy.url, '--no-wait')).done).code).toBe(0);
+    expect(await fleetProblems(ecs, fleet, '1.1')).toEqual([]);
+  });
+});
+
+describe('Ctrl-C', () => {
+  /** Each service's outcome as the human report prints it: `  interrupted c0/web-svc-3: …`, `  not changed c1/…`. */
+  const reported = (stdout: string, label: string) =>
+    new Set([...stdout.matchAll(new RegExp(`^  ${label} (\\S+?):`, 'gm'))].map((match) => match[1] ?? ''));
+
+  async function revisions(fleet: Fleet): Promise<Map<string, { source: string; now: string }>> {
+    const entries = await Promise.all(
+      fleet.services.map(async (service) => [`${service.cluster}/${service.service}`, { source: service.source, now: await serviceTaskDefinition(ecs, service.cluster, service.service) }] as const),
+    );
+    return new Map(entries);
+  }
+
+  /** Slows every UpdateService down and sends SIGINT (once or twice) when the first one arrives. */
+  async function interruptDuringUpdates(fleet: Fleet, signals: number, delayMs: number) {
+    let pid: number | undefined;
+    let sentAt: number[] = [];
+    let armed = true;
+    const decide = (action: string) => {
+      if (action !== 'UpdateService') return 'ok' as const;
+      if (armed) {
+        armed = false;
+        for (let index = 0; index < signals; index += 1) {
+          setTimeout(() => {
+            sentAt.push(Date.now());
+            if (pid !== undefined) process.kill(pid, 'SIGINT');
+          }, 150 + 300 * index);
+        }
+      }
+      return 'delay' as const;
+    };
+    return withProxy({ rate: 0, seed: 1, decide, delayMs: [delayMs, delayMs] }, async (slow) => {
+      const cli = spawnCli(rolloutArgs(slow.url, '--poll-interval', '0.3'));
+      pid = cli.child.pid;
+      const run = await cli.done;
+      const exitedAt = Date.now();
+      // Calls the CLI had in flight still reach ECS after the proxy's delay; let them land.
+      await new Promise((resolve) => setTimeout(resolve, delayMs + 300));
+      return { run, exitedAt, sentAt, states: await revisions(fleet) };
+    });
+  }
+
+  it('while waiting: stops at once, reports every service as interrupted, exits 130, starts no rollback', async () => {
+    const fleet = await seedFleet(ecs, KILL_FLEET);
+    await sandbox.config({ paused: true }); // no deployment ever finishes
+    const cli = spawnCli(rolloutArgs(endpoint, '--poll-interval', '0.3'));
+    let stdout = '';
+    cli.child.stdout?.on('data', (text: string) => (stdout += text));
+    await until('the wait to start', () => stdout.includes('Waiting for deployments'));
+    await new Promise((resolve) => setTimeout(resolve, 700)); // a poll or two
+    const sentAt = Date.now();
+    cli.child.kill('SIGINT');
+    const run = await cli.done;
+    expect(Date.now() - sentAt).toBeLessThan(3_000);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('interrupted');
+    const names = fleet.services.map((service) => `${service.cluster}/${service.service}`);
+    expect(reported(run.stdout, 'interrupted')).toEqual(new Set(names));
+    expect(run.stdout).toMatch(/Rollout failed: 20 interrupted/);
+    // Every service was updated before the wait, so each is on its new revision; no rollback was started.
+    expect(await fleetProblems(ecs, fleet, '1.1')).toEqual([]);
+    expect((await sandbox.calls()).filter((call) => call.action === 'UpdateService')).toHaveLength(20);
+  });
+
+  it('while updating: updates no further service, reports updated and not-started ones apart, each service old or new', async () => {
+    const fleet = await seedFleet(ecs, KILL_FLEET);
+    await sandbox.config({ paused: true });
+    const { run, states } = await interruptDuringUpdates(fleet, 1, 1_000);
+    expect(run.code, run.stdout + run.stderr).toBe(130);
+    const interrupted = reported(run.stdout, 'interrupted');
+    const notStarted = reported(run.stdout, 'not changed');
+    expect(notStarted.size).toBeGreaterThan(0);
+    expect(interrupted.size).toBeGreaterThan(0);
+    expect(interrupted.size + notStarted.size).toBe(20);
+    expect(run.stdout).toContain(`Rollout failed: ${interrupted.size} interrupted, ${notStarted.size} not changed`);
+    const newRevisions = new Set<string>();
+    for (const [name, { source, now }] of states) {
+      if (notStarted.has(name)) expect(now, name).toBe(source);
+      else {
+        expect(now, name).not.toBe(source);
+        newRevisions.add(now);
+      }
+    }
+    expect(newRevisions.size).toBeLessThanOrEqual(4);
+  });
+
+  it('a second Ctrl-C exits within a second with 130, each service left old or new', async () => {
+    const fleet = await seedFleet(ecs, KILL_FLEET);
+    await sandbox.config({ paused: true });
+    const { run, exitedAt, sentAt, states } = await interruptDuringUpdates(fleet, 2, 2_500);
+    expect(sentAt).toHaveLength(2);
+    expect(run.code).toBe(130);
+    expect(exitedAt - (sentAt[1] ?? 0)).toBeLessThan(1_000);
+    const sources = new Map(fleet.services.map((service) => [service.source, service.source]));
+    const fresh = new Set([...states.values()].filter(({ source, now }) => now !== source).map(({ now }) => now));
+    // Each service is either on its source or on one of at most four new revisions, one per family.
+    expect(fresh.size).toBeLessThanOrEqual(4);
+    for (const { source, now } of states.values()) {
+      expect(now === source || (fresh.has(now) && now.split('/').pop()?.split(':')[0] === source.split('/').pop()?.split(':')[0])).toBe(true);
+    }
+    expect(sources.size).toBe(4);
+  });
+});
