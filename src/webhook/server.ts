@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { WebhookConfig } from './config.js';
 import type { LogLine } from './log.js';
 import { MAX_BODY_BYTES, receiveWebhook, type RolloutJob } from './receiver.js';
@@ -61,6 +62,20 @@ export function createWebhookServer(config: WebhookConfig, onJob: (job: RolloutJ
       log({ level: 'warn', event: 'webhook-read-failed', message: error instanceof Error ? error.message : String(error) });
       if (!response.headersSent) send(response, 400, { error: 'could not read the request' }, true);
     }
+  });
+  // CONNECT never reaches the request handler, and without this listener node drops the connection
+  // unanswered: decide it like any other method (404 off the route or with a wrong token, else 405).
+  server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    const target = request.url ?? '';
+    const path = target.startsWith('/') ? new URL(target, 'http://localhost').pathname : target;
+    const decision = receiveWebhook({ method: 'CONNECT', path, body: Buffer.alloc(0) }, config);
+    log({ level: 'warn', event: 'webhook', status: decision.status });
+    const text = JSON.stringify(decision.body);
+    socket.end(
+      `HTTP/1.1 ${decision.status} ${STATUS_CODES[decision.status] ?? ''}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(text)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${text}`,
+    );
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;

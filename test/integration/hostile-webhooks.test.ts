@@ -10,6 +10,7 @@ import * as crypto from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -588,6 +589,29 @@ describe('ecs-roll serve', () => {
     expectNoToken(output);
     await expectNoMutatingCall();
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
+  });
+
+  // CONNECT never reaches an HTTP server's request handler: without a 'connect' listener node drops
+  // the connection without a word. serve answers it like any other method.
+  it('answers CONNECT with 405 on the route and 404 elsewhere, instead of dropping the connection', async () => {
+    await sandbox.clearCalls();
+    const raw = async (target: string) => {
+      const socket = createConnection(port, '127.0.0.1');
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      socket.on('error', () => {});
+      socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      await Promise.race([once(socket, 'close'), new Promise((resolve) => setTimeout(resolve, 5000))]);
+      socket.destroy();
+      return text;
+    };
+    const onRoute = await raw(route(TOKEN));
+    expect(onRoute).toMatch(/^HTTP\/1\.1 405 /);
+    expect(onRoute).toMatch(/content-type: application\/json/i);
+    expect(onRoute).toContain('{"error":"method not allowed; use POST"}');
+    expect(await raw('127.0.0.1:443')).toMatch(/^HTTP\/1\.1 404 /);
+    expect(await raw(route(`${TOKEN}x`))).toMatch(/^HTTP\/1\.1 404 /);
+    await expectNoMutatingCall();
   });
 
   it('stops cleanly on SIGTERM, with the token in no log line', async () => {
