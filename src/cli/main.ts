@@ -1,12 +1,31 @@
-import { CommanderError } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { ExitCode, isEcsRollError } from '../core/errors.js';
-import { buildProgram } from './program.js';
 import type { CliIo } from './render.js';
+import { packageVersion } from './version.js';
 
 const INTERRUPTED = 130;
+/** Top-level help, rendered by commander at build time (scripts/render-help.mjs). */
+const PRERENDERED_HELP = new URL('./help.txt', import.meta.url);
+
+/**
+ * `--version` and top-level `--help` are answered without loading commander, which is most of
+ * the start-up time: they are what people and scripts run most often to check the tool is there.
+ */
+async function quickAnswer(argv: readonly string[]): Promise<string | undefined> {
+  if (argv.length !== 1) return undefined;
+  if (argv[0] === '--version' || argv[0] === '-v') return `${packageVersion()}\n`;
+  if (argv[0] === '--help' || argv[0] === '-h') return readFile(PRERENDERED_HELP, 'utf8').catch(() => undefined);
+  return undefined;
+}
 
 /** Runs the CLI and answers the exit code; nothing here or below calls process.exit. */
 export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSignal): Promise<number> {
+  const quick = await quickAnswer(argv);
+  if (quick !== undefined) {
+    io.stdout.write(quick);
+    return ExitCode.ok;
+  }
+  const [{ CommanderError }, { buildProgram }] = await Promise.all([import('commander'), import('./program.js')]);
   let exitCode: number = ExitCode.ok;
   const program = buildProgram({ io, signal, setExitCode: (code) => (exitCode = code) });
   try {

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { CliIo } from './render.js';
+import { packageVersion } from './version.js';
 
-export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
-}
+/** Help is wrapped at a fixed width, so the text rendered at build time is the text commander prints. */
+export const HELP_WIDTH = 80;
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -34,6 +32,7 @@ export function buildProgram(context: ProgramContext): Command {
     .description('Keep Amazon ECS services on the image versions their teams just built.')
     .version(packageVersion(), '-v, --version')
     .option('--no-color', 'no colours in the output (NO_COLOR works too)')
+    .configureHelp({ helpWidth: HELP_WIDTH })
     .showHelpAfterError('(run with --help for usage)')
     // Errors become exceptions so the entry point alone decides the exit code (2 for usage).
     .exitOverride()
