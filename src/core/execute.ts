@@ -138,6 +138,8 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
     const families = [...groupBy(plan.registrations, (registration) => registration.family).values()];
     await mapConcurrent(families, options.concurrency, async (family) => {
       for (const registration of family) {
+        // Ctrl-C during discovery or registration: register nothing more; no service will be moved to it.
+        if (options.signal?.aborted) throw new RegistrationInterrupted();
         const { taskDefinitionArn, reused } = await registerIdempotently(registration, deps);
         newArns.set(registration.sourceTaskDefinitionArn, taskDefinitionArn);
         registered.push({ family: registration.family, from: registration.sourceTaskDefinitionArn, to: taskDefinitionArn });
@@ -152,7 +154,10 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
       }
     });
   } catch (error) {
-    const reason = `registering a new task definition revision failed, so no service was changed: ${errorMessage(error)}`;
+    const reason =
+      error instanceof RegistrationInterrupted
+        ? 'interrupted before this service was updated'
+        : `registering a new task definition revision failed, so no service was changed: ${errorMessage(error)}`;
     for (const planned of plan.services) {
       if (planned.action === 'update' || planned.action === 'redeploy') setOutcome(planned, 'not-started', { reason });
     }
@@ -229,6 +234,8 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
   }
   return finish(registered);
 }
+
+class RegistrationInterrupted extends Error {}
 
 /** Attempts of one registration when AWS throttles or drops the connection. */
 const REGISTER_ATTEMPTS = 6;

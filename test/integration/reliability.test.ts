@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { sandboxControl } from '../sandbox/client.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import {
+  familyRevisions,
   fleetProblems,
   fleetState,
   KILL_FLEET,
@@ -243,6 +244,28 @@ describe('Ctrl-C', () => {
       }
     }
     expect(newRevisions.size).toBeLessThanOrEqual(4);
+  });
+
+  it('during discovery: registers no revision, reports every service not changed, exits 130', async () => {
+    const fleet = await seedFleet(ecs, KILL_FLEET);
+    let pid: number | undefined;
+    let armed = true;
+    // Discovery's DescribeTaskDefinition calls are slowed; Ctrl-C comes while they are in flight.
+    const decide = (action: string) => {
+      if (action !== 'DescribeTaskDefinition' || !armed) return 'ok' as const;
+      armed = false;
+      setTimeout(() => pid !== undefined && process.kill(pid, 'SIGINT'), 100);
+      return 'delay' as const;
+    };
+    await withProxy({ rate: 0, seed: 1, decide, delayMs: [800, 800] }, async (slow) => {
+      const cli = spawnCli(rolloutArgs(slow.url, '--poll-interval', '0.3'));
+      pid = cli.child.pid;
+      const run = await cli.done;
+      expect(run.code, run.stdout + run.stderr).toBe(130);
+      expect(reported(run.stdout, 'not changed').size).toBe(20);
+    });
+    for (const [family, before] of fleet.revisionsBefore) expect((await familyRevisions(ecs, family)).length, family).toBe(before);
+    expect((await sandbox.calls()).filter((call) => call.action === 'UpdateService')).toHaveLength(0);
   });
 
   it('a second Ctrl-C exits within a second with 130, each service left old or new', async () => {
