@@ -36,6 +36,10 @@ function config(): WebhookConfig {
   return cachedConfig;
 }
 
+function stringOr(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
 function answer(statusCode: number, body: Readonly<Record<string, unknown>>): ApiGatewayProxyResult {
   return { statusCode, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
 }
@@ -58,7 +62,8 @@ export async function receive(event: ApiGatewayProxyEvent): Promise<ApiGatewayPr
   }
   const { body, tooLarge } = bodyOf(event);
   const decision = receiveWebhook(
-    { method: event.httpMethod ?? '', path: event.path ?? '', body, bodyTooLarge: tooLarge },
+    // The event's fields are typed by API Gateway's contract, not by anything this code can check; take strings only.
+    { method: stringOr(event.httpMethod), path: stringOr(event.path), body, bodyTooLarge: tooLarge },
     settings,
   );
   // The path holds the token, so only the outcome is logged.

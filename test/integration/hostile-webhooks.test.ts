@@ -427,6 +427,8 @@ describe('the packaged Lambda handler', () => {
       { event: { path: route(TOKEN), httpMethod: ['POST'], body: JSON.stringify(push()) }, expected: 405 },
       { event: { path: route(TOKEN), httpMethod: 'post', body: JSON.stringify(push()) }, expected: 405 },
       { event: {}, expected: 404 },
+      // An array whose text is the route must not pass for the route.
+      { event: { path: [route(TOKEN)], httpMethod: 'POST', body: JSON.stringify(push()) }, expected: 404 },
     ];
     const all = [...events, ...odd.map((item) => item.event)];
     const eventsFile = join(folder, 'events.jsonl');
