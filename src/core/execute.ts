@@ -2,7 +2,7 @@ import { chunk, groupBy, mapConcurrent } from './collections.js';
 import type { EmitEvent, Phase } from './events.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
 import { TransientAwsError } from './errors.js';
-import { revisionName, type ServiceSnapshot } from './model.js';
+import { revisionName, type ServiceSnapshot, type TaskDefinitionSnapshot } from './model.js';
 import type { PlannedRegistration, PlannedService, RolloutPlan } from './plan.js';
 import { registrationInput, sameRegistration } from './task-definition.js';
 import type { Clock, EcsPort } from './ports.js';
@@ -140,7 +140,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
       for (const registration of family) {
         // Ctrl-C during discovery or registration: register nothing more; no service will be moved to it.
         if (options.signal?.aborted) throw new RegistrationInterrupted();
-        const { taskDefinitionArn, reused } = await registerIdempotently(registration, deps);
+        const { taskDefinitionArn, reused } = await registerIdempotently(registration, deps, options.signal);
         newArns.set(registration.sourceTaskDefinitionArn, taskDefinitionArn);
         registered.push({ family: registration.family, from: registration.sourceTaskDefinitionArn, to: taskDefinitionArn });
         emit({
@@ -240,22 +240,42 @@ class RegistrationInterrupted extends Error {}
 /** Attempts of one registration when AWS throttles or drops the connection. */
 const REGISTER_ATTEMPTS = 6;
 const REGISTER_BACKOFF_MS = 500;
+/** How far above the source revision to look for a copy an earlier run left behind. */
+const RECENT_REVISIONS_TO_SCAN = 10;
+
+function revisionNumber(taskDefinitionArn: string): number {
+  return Number(taskDefinitionArn.slice(taskDefinitionArn.lastIndexOf(':') + 1));
+}
 
 /**
  * Registers the plan's revision at most once. A run killed after registering, or a registration whose
- * answer was lost, left an identical revision as the family's newest: that one is reused, so running
- * the same rollout again never makes a duplicate.
+ * answer was lost, left an identical revision above the source: that one is reused, so running the
+ * same rollout again never makes a duplicate. In the usual case the family's newest revision is the
+ * source itself and one DescribeTaskDefinition settles it.
  */
 async function registerIdempotently(
   registration: PlannedRegistration,
   { ecs, clock }: ExecutorDeps,
+  signal: AbortSignal | undefined,
 ): Promise<{ taskDefinitionArn: string; reused: boolean }> {
-  const identicalNewest = async (): Promise<string | undefined> => {
+  const isCopy = (candidate: TaskDefinitionSnapshot): boolean =>
+    candidate.status !== 'INACTIVE' &&
+    sameRegistration(registrationInput(candidate.definition, candidate.tags, new Map()), registration.input);
+  const existingCopy = async (): Promise<string | undefined> => {
     const newest = await ecs.latestTaskDefinition(registration.family);
-    if (newest === undefined || newest.arn === registration.sourceTaskDefinitionArn) return undefined;
-    return sameRegistration(registrationInput(newest.definition, newest.tags, new Map()), registration.input) ? newest.arn : undefined;
+    if (newest === undefined) return undefined;
+    if (isCopy(newest)) return newest.arn;
+    // Two revisions of one family rolled out together leave two copies; the older one is not the newest.
+    const source = revisionNumber(registration.sourceTaskDefinitionArn);
+    const lowest = Math.max(source + 1, newest.revision - RECENT_REVISIONS_TO_SCAN);
+    for (let revision = newest.revision - 1; revision >= lowest; revision -= 1) {
+      const candidate = await ecs.describeTaskDefinition(`${registration.family}:${revision}`).catch(() => undefined);
+      if (candidate !== undefined && isCopy(candidate)) return candidate.arn;
+    }
+    return undefined;
   };
-  const existing = await identicalNewest();
+
+  const existing = await existingCopy();
   if (existing !== undefined) return { taskDefinitionArn: existing, reused: true };
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -263,9 +283,10 @@ async function registerIdempotently(
       return { taskDefinitionArn, reused: false };
     } catch (error) {
       if (!(error instanceof TransientAwsError) || attempt >= REGISTER_ATTEMPTS) throw error;
-      await clock.sleep(REGISTER_BACKOFF_MS * 2 ** (attempt - 1));
+      await clock.sleep(REGISTER_BACKOFF_MS * 2 ** (attempt - 1), signal);
+      if (signal?.aborted) throw new RegistrationInterrupted();
       // The failed attempt may have registered all the same; only its answer was lost.
-      const registered = await identicalNewest();
+      const registered = await existingCopy();
       if (registered !== undefined) return { taskDefinitionArn: registered, reused: true };
     }
   }

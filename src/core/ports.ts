@@ -13,6 +13,8 @@ export interface EcsPort {
   registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }>;
   /** The newest ACTIVE revision of a family, described afresh (with tags); undefined if there is none. */
   latestTaskDefinition(family: string): Promise<TaskDefinitionSnapshot | undefined>;
+  /** One revision (`family:N` or its ARN), with tags; revisions never change, so adapters may cache it. */
+  describeTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot>;
   updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot>;
   /** At most DESCRIBE_SERVICES_MAX_NAMES names in one call, as the API allows. */
   describeServices(cluster: string, services: readonly string[]): Promise<ServiceSnapshot[]>;

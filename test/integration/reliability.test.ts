@@ -145,10 +145,8 @@ describe('a killed process, run again', () => {
     expect(await fleetProblems(ecs, fleet, '1.1')).toEqual([]);
     expect(await fleetState(ecs, fleet)).toEqual(reference);
   });
-  // Known gap, not fixable from the executor alone: the port shows it only a family's newest revision,
-  // so a re-run cannot find the copy of the older revision behind the newer one's copy (see
-  // test/stress/RESULTS.md). When EcsPort can describe a given revision this starts passing: drop .fails.
-  it.fails('known gap: killed after registering both revisions of one family, the re-run registers the older copy again', async () => {
+  // The copy of the older revision sits behind the newer one's copy: the re-run looks below the newest.
+  it('killed after registering copies of both revisions of one family, the re-run reuses both', async () => {
     const fleet = await seedFleet(ecs, { ...KILL_FLEET, webServices: 2, webFamilies: 1, twoRevisionFamilies: 1 });
     let pid: number | undefined;
     proxy.setCut({ afterMutating: 2, onCut: () => pid !== undefined && process.kill(pid, 'SIGKILL') });

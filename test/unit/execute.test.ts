@@ -116,6 +116,11 @@ class FakeEcs implements EcsPort {
     return undefined;
   }
 
+  async describeTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
+    this.record('describeTaskDefinition', [taskDefinition]);
+    throw new Error(`fake ECS keeps no revision ${taskDefinition}`);
+  }
+
   async updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot> {
     this.record('updateService', [request]);
     if (this.failUpdateOf.has(request.service)) throw new Error('AccessDeniedException: not allowed');

@@ -14,6 +14,7 @@ import { aContainer, anObservedState, aRequest, aService, aTaskDefinition, taskD
 class RegistrationFake implements EcsPort {
   readonly revisions: TaskDefinitionSnapshot[] = [];
   registerCalls = 0;
+  readonly describes: string[] = [];
   /** What each register call does: 'ok', 'lost' (registered, answer lost), 'throttled', 'refused'. */
   script: ('ok' | 'lost' | 'throttled' | 'refused')[] = [];
 
@@ -36,6 +37,14 @@ class RegistrationFake implements EcsPort {
 
   async latestTaskDefinition(): Promise<TaskDefinitionSnapshot | undefined> {
     return this.revisions.at(-1);
+  }
+
+  async describeTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
+    this.describes.push(taskDefinition);
+    const revision = Number(taskDefinition.split(':').pop());
+    const found = this.revisions.find((candidate) => candidate.revision === revision);
+    if (found === undefined) throw new Error(`ClientException: no revision ${taskDefinition}`);
+    return found;
   }
 
   async updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot> {
@@ -133,6 +142,30 @@ describe('registering a revision at most once', () => {
     const result = await run();
     expect(ecs.registerCalls).toBe(1);
     expect(result.services[0]?.reason).toMatch(/invalid container definition/);
+  });
+});
+
+describe('registering two revisions of one family', () => {
+  it('reuses both copies an interrupted run left, though only one of them is the newest', async () => {
+    const first = aTaskDefinition({ family: 'web', revision: 1, containers: [aContainer({ name: 'web', image: 'acme/web:1.0' })] });
+    const second = aTaskDefinition({ family: 'web', revision: 2, containers: [aContainer({ name: 'web', image: 'acme/web:1.0' }), aContainer({ name: 'log', image: 'fluent/fluent-bit:3' })] });
+    const plan = planRollout(
+      anObservedState(
+        [aService({ serviceName: 'a', taskDefinitionArn: first.arn }), aService({ serviceName: 'b', taskDefinitionArn: second.arn })],
+        [first, second],
+      ),
+      aRequest('acme/web:1.1'),
+    );
+    const ecs = new RegistrationFake(first);
+    ecs.revisions.push(second);
+    const run = () =>
+      executeRollout(plan, { ecs, clock, emit: () => {} }, { wait: false, timeoutMs: 1000, pollIntervalMs: 10, rollback: false, concurrency: 4 });
+    await run();
+    expect(ecs.revisions.map((revision) => revision.revision)).toEqual([1, 2, 3, 4]);
+    const again = await run();
+    expect(ecs.registerCalls).toBe(2);
+    expect(ecs.revisions).toHaveLength(4);
+    expect(again.services.map((service) => service.newTaskDefinitionArn).sort()).toEqual([taskDefinitionArnOf('web', 3), taskDefinitionArnOf('web', 4)]);
   });
 });
 
