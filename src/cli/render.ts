@@ -51,6 +51,7 @@ const OUTCOME_LABELS: Record<ServiceOutcomeKind, string> = {
   'rolled-back': 'rolled back',
   'rollback-failed': 'ROLLBACK FAILED',
   interrupted: 'interrupted',
+  superseded: 'superseded',
 };
 
 export function createRenderer(

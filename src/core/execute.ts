@@ -3,7 +3,7 @@ import type { EmitEvent, Phase } from './events.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
 import { TransientAwsError } from './errors.js';
 import { revisionName, type ServiceSnapshot, type TaskDefinitionSnapshot } from './model.js';
-import type { PlannedRegistration, PlannedService, RolloutPlan } from './plan.js';
+import { recordedPushTime, type PlannedRegistration, type PlannedService, type RolloutPlan } from './plan.js';
 import { registrationInput, sameRegistration } from './task-definition.js';
 import type { Clock, EcsPort } from './ports.js';
 import { nextReplacementBatch } from './replace.js';
@@ -25,7 +25,9 @@ export type ServiceOutcomeKind =
   | 'rolled-back'
   | 'rollback-failed'
   /** Updated, then waiting was interrupted before the deployment finished. */
-  | 'interrupted';
+  | 'interrupted'
+  /** A later rollout (or a change outside ecs-roll) took the service over; it is left to that one. */
+  | 'superseded';
 
 const SUCCESSFUL_OUTCOMES: ReadonlySet<ServiceOutcomeKind> = new Set(['completed', 'updated', 'unchanged', 'skipped']);
 
@@ -70,14 +72,18 @@ interface Tracked {
   readonly service: string;
   readonly deploymentId: string;
   readonly targetTaskDefinitionArn: string;
+  /** What the service ran before this run moved it; a service back on it was rolled back by ECS. */
+  readonly sourceTaskDefinitionArn: string;
   readonly replaceTasks: boolean;
   /** A desired-count change: done when the count has settled, not when a new deployment completes. */
   readonly settleCount?: boolean;
+  /** Times this run put its revision back over an older rollout that had overwritten it. */
+  readonly reapplied?: number;
 }
 
 type WaitEnd =
   | { readonly state: 'completed' }
-  | { readonly state: 'failed' | 'timed-out' | 'interrupted'; readonly reason: string };
+  | { readonly state: 'failed' | 'timed-out' | 'interrupted' | 'superseded'; readonly reason: string };
 
 interface WaitReport {
   readonly ends: Map<string, WaitEnd>;
@@ -186,6 +192,16 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
         ...(scaling ? { desiredCount: planned.targetDesiredCount ?? planned.desiredCount } : { taskDefinitionArn: target }),
         ...(forced ? { forceNewDeployment: true } : {}),
       });
+      if (planned.action === 'update' && plan.pushedAt !== undefined) {
+        const newer = await newerRolloutOverwritten(answer, planned.taskDefinitionArn, target, plan.pushedAt, ecs);
+        if (newer !== undefined) {
+          // Two rollouts raced and this older one landed last: give the service back to the newer one.
+          await ecs.updateService({ cluster: planned.clusterArn, service: planned.service, taskDefinitionArn: newer });
+          setOutcome(planned, 'superseded', { reason: `a later rollout had already moved it to ${revisionName(newer)}; left there` });
+          emit({ type: 'notice', cluster: planned.cluster, service: planned.service, message: `a later rollout owns this service (${revisionName(newer)}); left to it` });
+          return;
+        }
+      }
       const deploymentId = primaryDeploymentId(answer);
       if (planned.action === 'update') changed.push(planned);
       setOutcome(planned, 'updated', { newTaskDefinitionArn: target, ...(deploymentId === undefined ? {} : { deploymentId }) });
@@ -207,6 +223,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
           service: planned.service,
           deploymentId,
           targetTaskDefinitionArn: target,
+          sourceTaskDefinitionArn: planned.taskDefinitionArn,
           replaceTasks: plan.strategy === 'replace' && planned.schedulingStrategy === 'REPLICA' && !scaling,
           ...(scaling ? { settleCount: true } : {}),
         });
@@ -218,7 +235,10 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
 
   let snapshots = new Map<string, ServiceSnapshot>();
   if (options.wait && tracked.length > 0) {
-    const report = await waitForDeployments(tracked, 'rollout', deps, options);
+    const report = await waitForDeployments(tracked, 'rollout', deps, {
+      ...options,
+      ...(plan.pushedAt === undefined ? {} : { pushedAt: plan.pushedAt }),
+    });
     snapshots = report.snapshots;
     for (const planned of movable) {
       const end = report.ends.get(keyOf({ cluster: planned.clusterArn, service: planned.service }));
@@ -303,6 +323,8 @@ async function rollBack(
 ): Promise<void> {
   const { ecs, emit } = deps;
   emit({ type: 'rollback-started', services: changed.length });
+  // Asked afresh: between the last poll and now another rollout may have taken a service over.
+  const fresh = await describeNow(changed, deps, options.concurrency);
   const tracked: Tracked[] = [];
   const reverted = new Map<string, PlannedService>();
   const why = (planned: PlannedService) => {
@@ -314,7 +336,7 @@ async function rollBack(
 
   await mapConcurrent(changed, options.concurrency, async (planned) => {
     const key = keyOf({ cluster: planned.clusterArn, service: planned.service });
-    const latest = snapshots.get(key);
+    const latest = fresh.get(key) ?? snapshots.get(key);
     const ours = outcomeOf(planned)?.newTaskDefinitionArn;
     if (latest !== undefined && latest.taskDefinitionArn !== ours && latest.taskDefinitionArn !== planned.taskDefinitionArn) {
       // Someone else moved the service on since: putting our "before" back would undo their change.
@@ -349,6 +371,7 @@ async function rollBack(
         service: planned.service,
         deploymentId,
         targetTaskDefinitionArn: planned.taskDefinitionArn,
+        sourceTaskDefinitionArn: ours ?? planned.taskDefinitionArn,
         // A cluster with no room for the rollout has no room for a rolling rollback either.
         replaceTasks: strategy === 'replace' && planned.schedulingStrategy === 'REPLICA',
       });
@@ -379,7 +402,7 @@ export async function waitForDeployments(
   tracked: readonly Tracked[],
   phase: Phase,
   deps: ExecutorDeps,
-  options: Pick<ExecuteOptions, 'timeoutMs' | 'pollIntervalMs' | 'concurrency' | 'signal'>,
+  options: Pick<ExecuteOptions, 'timeoutMs' | 'pollIntervalMs' | 'concurrency' | 'signal'> & { pushedAt?: number },
 ): Promise<WaitReport> {
   const { ecs, clock, emit } = deps;
   const ends = new Map<string, WaitEnd>();
@@ -436,8 +459,12 @@ export async function waitForDeployments(
           emit({ type: 'progress', cluster: snapshot.clusterName, service: entry.service, phase, progress: assessment.progress });
         }
         if (assessment.state === 'completed') settle(entry, { state: 'completed' });
-        else if (assessment.state === 'failed') settle(entry, { state: 'failed', reason: assessment.reason });
-        else if (entry.replaceTasks) await replaceOldTasks(entry, snapshot, deps, heldNoticeGiven);
+        else if (assessment.state === 'failed') {
+          const takeover = await resolveTakeover(entry, snapshot, deps, options.pushedAt);
+          if (takeover === undefined) settle(entry, { state: 'failed', reason: assessment.reason });
+          else if (takeover.kind === 'yield') settle(entry, { state: 'superseded', reason: takeover.reason });
+          else pending.set(keyOf(entry), { ...entry, deploymentId: takeover.deploymentId, reapplied: (entry.reapplied ?? 0) + 1 });
+        } else if (entry.replaceTasks) await replaceOldTasks(entry, snapshot, deps, heldNoticeGiven);
       }
     });
 
@@ -453,6 +480,108 @@ export async function waitForDeployments(
     }
   }
   return { ends, snapshots };
+}
+
+async function describeNow(
+  services: readonly PlannedService[],
+  { ecs }: ExecutorDeps,
+  concurrency: number,
+): Promise<Map<string, ServiceSnapshot>> {
+  const found = new Map<string, ServiceSnapshot>();
+  const batches = [...groupBy(services, (planned) => planned.clusterArn)].flatMap(([cluster, group]) =>
+    chunk(group, DESCRIBE_SERVICES_MAX_NAMES).map((names) => ({ cluster, names })),
+  );
+  await mapConcurrent(batches, concurrency, async ({ cluster, names }) => {
+    try {
+      for (const snapshot of await ecs.describeServices(cluster, names.map((planned) => planned.service))) {
+        found.set(keyOf({ cluster, service: snapshot.serviceName }), snapshot);
+      }
+    } catch {
+      // The last poll's snapshot stands in.
+    }
+  });
+  return found;
+}
+
+/** Re-applying over older rollouts stops after this many tries, so two runs can never fight for ever. */
+const MAX_REAPPLY = 3;
+
+/**
+ * Is their revision from a later rollout than ours? Equal times (two runs started in the same instant)
+ * are settled by the revision itself, so both runs reach the same answer.
+ */
+function isLater(theirs: number, theirArn: string, ours: number, ourArn: string): boolean {
+  if (theirs !== ours) return theirs > ours;
+  const byRevision = revisionNumber(theirArn) - revisionNumber(ourArn);
+  return byRevision !== 0 ? byRevision > 0 : theirArn > ourArn;
+}
+
+async function pushTimeOf(ecs: EcsPort, taskDefinitionArn: string): Promise<number | undefined> {
+  try {
+    return recordedPushTime(await ecs.describeTaskDefinition(taskDefinitionArn));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * After an update: did it overwrite a revision that a later ecs-roll rollout had just set? UpdateService's
+ * answer still lists the previous deployments; one of a third revision, newer than this run, is that.
+ */
+async function newerRolloutOverwritten(
+  answer: ServiceSnapshot,
+  source: string,
+  ours: string,
+  pushedAt: number,
+  ecs: EcsPort,
+): Promise<string | undefined> {
+  const others = [...new Set(answer.deployments.map((deployment) => deployment.taskDefinitionArn))].filter(
+    (arn) => arn !== source && arn !== ours && arn !== '',
+  );
+  for (const other of others) {
+    const theirs = await pushTimeOf(ecs, other);
+    if (theirs !== undefined && isLater(theirs, other, pushedAt, ours)) return other;
+  }
+  return undefined;
+}
+
+/**
+ * The tracked deployment failed because the service now runs a third revision: someone else moved it.
+ * A later ecs-roll rollout wins (this run yields); an older one that landed last is overwritten again;
+ * a change from outside ecs-roll is left alone. Undefined when it was a plain failure.
+ */
+async function resolveTakeover(
+  entry: Tracked,
+  snapshot: ServiceSnapshot,
+  { ecs, emit }: ExecutorDeps,
+  pushedAt: number | undefined,
+): Promise<{ kind: 'yield'; reason: string } | { kind: 'reapplied'; deploymentId: string } | undefined> {
+  const now = snapshot.taskDefinitionArn;
+  if (entry.settleCount === true || now === entry.sourceTaskDefinitionArn) return undefined;
+  if (now === entry.targetTaskDefinitionArn) {
+    // Another run gave the service back to this one with a deployment of its own: follow that one.
+    const primary = snapshot.deployments.find((deployment) => deployment.status === 'PRIMARY');
+    if (primary === undefined || primary.id === entry.deploymentId || primary.taskDefinitionArn !== now) return undefined;
+    if ((entry.reapplied ?? 0) >= MAX_REAPPLY) return undefined;
+    return { kind: 'reapplied', deploymentId: primary.id };
+  }
+  const theirs = await pushTimeOf(ecs, now);
+  if (pushedAt === undefined || theirs === undefined) {
+    return { kind: 'yield', reason: `the service was moved to ${revisionName(now)} by something other than this run; left there` };
+  }
+  if (isLater(theirs, now, pushedAt, entry.targetTaskDefinitionArn) || (entry.reapplied ?? 0) >= MAX_REAPPLY) {
+    return { kind: 'yield', reason: `a later rollout moved it to ${revisionName(now)}; left to it` };
+  }
+  const answer = await ecs.updateService({ cluster: entry.cluster, service: entry.service, taskDefinitionArn: entry.targetTaskDefinitionArn });
+  const deploymentId = primaryDeploymentId(answer);
+  if (deploymentId === undefined) return undefined;
+  emit({
+    type: 'notice',
+    cluster: snapshot.clusterName,
+    service: entry.service,
+    message: `an older rollout overwrote ${revisionName(entry.targetTaskDefinitionArn)} with ${revisionName(now)}; put it back`,
+  });
+  return { kind: 'reapplied', deploymentId };
 }
 
 async function replaceOldTasks(

@@ -1,7 +1,7 @@
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
 import type { ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
-import { registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
+import { PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
 
 export const PLAN_VERSION = 1;
 
@@ -66,6 +66,8 @@ export interface RolloutPlan {
     readonly digest?: string;
   };
   readonly strategy: Strategy;
+  /** The push time this rollout records on its revisions; orders it against concurrent rollouts. */
+  readonly pushedAt?: number;
   readonly registrations: readonly PlannedRegistration[];
   readonly services: readonly PlannedService[];
   /** Services looked at whose task definitions do not use the image. */
@@ -86,8 +88,7 @@ export interface RolloutRequest {
   readonly pushedAt?: number;
 }
 
-/** The tag that records which push last changed a task definition, so late webhooks cannot move it back. */
-export const PUSHED_AT_TAG = 'ecs-roll:pushed-at';
+export { PUSHED_AT_TAG };
 
 export function recordedPushTime(definition: TaskDefinitionSnapshot): number | undefined {
   const value = definition.tags.find((tag) => tag.key === PUSHED_AT_TAG)?.value;
@@ -233,6 +234,7 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       ...(target.digest === undefined ? {} : { digest: target.digest }),
     },
     strategy: request.strategy,
+    ...(request.pushedAt === undefined ? {} : { pushedAt: request.pushedAt }),
     // Discovery order is whatever ListServices answered; the plan must not depend on it.
     registrations: [...registrations.values()].sort(
       (a, b) => Number(a.idleFamily) - Number(b.idleFamily) || compareText(a.sourceTaskDefinitionArn, b.sourceTaskDefinitionArn),

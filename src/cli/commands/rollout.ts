@@ -23,6 +23,8 @@ export async function runRolloutCommand(image: string, raw: RawRolloutOptions, i
       allFamilies: options.allFamilies,
       strategy: options.strategy,
       force: options.force,
+      // Recorded on the new revisions: of two rollouts racing over the same services, the later one wins.
+      pushedAt: (performance.timeOrigin + performance.now()) / 1000,
       dryRun: options.dryRun,
       wait: options.wait,
       timeoutMs: options.timeoutSeconds * 1000,
