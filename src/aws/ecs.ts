@@ -18,13 +18,14 @@ import {
 import { chunk, mapConcurrent } from '../core/collections.js';
 import { OperationFailedError, TransientAwsError, UsageError } from '../core/errors.js';
 import { DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
-import type {
-  DeploymentControllerType,
-  DeploymentSnapshot,
-  RolloutState,
-  ServiceSnapshot,
-  TaskDefinitionSnapshot,
-  TaskSnapshot,
+import {
+  nameFromArn,
+  type DeploymentControllerType,
+  type DeploymentSnapshot,
+  type RolloutState,
+  type ServiceSnapshot,
+  type TaskDefinitionSnapshot,
+  type TaskSnapshot,
 } from '../core/model.js';
 import type { ObservedState } from '../core/plan.js';
 import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
@@ -50,9 +51,7 @@ export function toPlainJson(value: unknown): unknown {
   return value;
 }
 
-export function lastArnSegment(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
+
 
 function toDeployment(deployment: Deployment): DeploymentSnapshot {
   return {
@@ -73,8 +72,8 @@ export function toServiceSnapshot(service: Service): ServiceSnapshot {
   const configuration = service.deploymentConfiguration;
   return {
     clusterArn,
-    clusterName: lastArnSegment(clusterArn),
-    serviceName: service.serviceName ?? lastArnSegment(service.serviceArn ?? ''),
+    clusterName: nameFromArn(clusterArn),
+    serviceName: service.serviceName ?? nameFromArn(service.serviceArn ?? ''),
     serviceArn: service.serviceArn ?? '',
     status: service.status ?? 'ACTIVE',
     taskDefinitionArn: service.taskDefinition ?? '',
@@ -105,6 +104,18 @@ export function toTaskSnapshot(task: Task): TaskSnapshot {
     ...(task.startedBy === undefined ? {} : { startedBy: task.startedBy }),
     ...(task.startedAt === undefined ? {} : { startedAt: task.startedAt.toISOString() }),
   };
+}
+
+/** Follows nextToken until the last page; ECS's List calls all page the same way. */
+async function allPages<T>(fetchPage: (nextToken: string | undefined) => Promise<{ items?: T[]; nextToken?: string }>): Promise<T[]> {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await fetchPage(nextToken);
+    items.push(...(page.items ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  return items;
 }
 
 function isNamed(error: unknown, ...names: string[]): boolean {
@@ -166,15 +177,12 @@ export class SdkEcs implements EcsPort {
   }
 
   async listServiceTasks(cluster: string, service: string): Promise<TaskSnapshot[]> {
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
+    const arns = await allPages(async (nextToken) => {
       const page = await this.client.send(
         new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'RUNNING', maxResults: LIST_PAGE_MAX_RESULTS, nextToken }),
       );
-      arns.push(...(page.taskArns ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken !== undefined);
+      return { items: page.taskArns, nextToken: page.nextToken };
+    });
 
     const tasks: TaskSnapshot[] = [];
     for (const group of chunk(arns, DESCRIBE_TASKS_MAX_ARNS)) {
@@ -190,30 +198,22 @@ export class SdkEcs implements EcsPort {
   }
 
   async listClusterArns(): Promise<string[]> {
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
+    return allPages(async (nextToken) => {
       const page = await this.client.send(new ListClustersCommand({ maxResults: LIST_PAGE_MAX_RESULTS, nextToken }));
-      arns.push(...(page.clusterArns ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken !== undefined);
-    return arns;
+      return { items: page.clusterArns, nextToken: page.nextToken };
+    });
   }
 
   async listServiceArns(cluster: string): Promise<string[]> {
-    const arns: string[] = [];
-    let nextToken: string | undefined;
     try {
-      do {
+      return await allPages(async (nextToken) => {
         const page = await this.client.send(new ListServicesCommand({ cluster, maxResults: LIST_PAGE_MAX_RESULTS, nextToken }));
-        arns.push(...(page.serviceArns ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken !== undefined);
+        return { items: page.serviceArns, nextToken: page.nextToken };
+      });
     } catch (error) {
       if (isNamed(error, 'ClusterNotFoundException')) throw new UsageError(`cluster ${cluster} does not exist in this region`);
       throw error;
     }
-    return arns;
   }
 
   async latestTaskDefinition(family: string): Promise<TaskDefinitionSnapshot | undefined> {
@@ -257,16 +257,12 @@ export class SdkEcs implements EcsPort {
   }
 
   async listActiveFamilies(): Promise<string[]> {
-    const families: string[] = [];
-    let nextToken: string | undefined;
-    do {
+    return allPages(async (nextToken) => {
       const page = await this.client.send(
         new ListTaskDefinitionFamiliesCommand({ status: 'ACTIVE', maxResults: LIST_PAGE_MAX_RESULTS, nextToken }),
       );
-      families.push(...(page.families ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken !== undefined);
-    return families;
+      return { items: page.families, nextToken: page.nextToken };
+    });
   }
 }
 
@@ -285,7 +281,7 @@ export interface DiscoveryOptions {
  */
 export async function discoverRolloutState(ecs: SdkEcs, options: DiscoveryOptions): Promise<ObservedState> {
   const clusters = options.clusters?.length ? [...options.clusters] : await ecs.listClusterArns();
-  const wanted = options.services?.length ? options.services.map(lastArnSegment) : undefined;
+  const wanted = options.services?.length ? options.services.map(nameFromArn) : undefined;
 
   const perCluster = await mapConcurrent(clusters, options.concurrency, async (cluster) => {
     // Named services are described directly: listing a cluster to find ten names would cost more calls.

@@ -2,7 +2,7 @@ import { chunk, groupBy, mapConcurrent } from './collections.js';
 import type { EmitEvent, Phase } from './events.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
 import { TransientAwsError } from './errors.js';
-import { revisionName, type ServiceSnapshot, type TaskDefinitionSnapshot } from './model.js';
+import { nameFromArn, revisionName, type ServiceSnapshot, type TaskDefinitionSnapshot } from './model.js';
 import { recordedPushTime, type PlannedRegistration, type PlannedService, type RolloutPlan } from './plan.js';
 import { registrationInput, sameRegistration } from './task-definition.js';
 import type { Clock, EcsPort } from './ports.js';
@@ -416,7 +416,7 @@ export async function waitForDeployments(
   const settle = (entry: Tracked, end: WaitEnd) => {
     pending.delete(keyOf(entry));
     ends.set(keyOf(entry), end);
-    const cluster = clusterName(entry.cluster);
+    const cluster = nameFromArn(entry.cluster);
     if (end.state === 'completed') emit({ type: 'service-completed', cluster, service: entry.service, phase });
     else emit({ type: 'service-failed', cluster, service: entry.service, phase, reason: end.reason });
   };
@@ -441,7 +441,7 @@ export async function waitForDeployments(
           group.map((entry) => entry.service),
         );
       } catch (error) {
-        emit({ type: 'notice', cluster: clusterName(cluster), message: `could not describe services, will retry: ${errorMessage(error)}` });
+        emit({ type: 'notice', cluster: nameFromArn(cluster), message: `could not describe services, will retry: ${errorMessage(error)}` });
         return;
       }
       const byName = new Map(described.map((service) => [service.serviceName, service]));
@@ -622,10 +622,4 @@ async function replaceOldTasks(
   } catch (error) {
     emit({ type: 'notice', cluster: snapshot.clusterName, service: entry.service, message: `replacing tasks failed, will retry: ${errorMessage(error)}` });
   }
-}
-
-/** `arn:aws:ecs:region:account:cluster/name` → `name`; a plain name stays as it is. */
-export function clusterName(clusterOrArn: string): string {
-  const slash = clusterOrArn.lastIndexOf('/');
-  return clusterOrArn.startsWith('arn:') && slash !== -1 ? clusterOrArn.slice(slash + 1) : clusterOrArn;
 }

@@ -76,7 +76,12 @@ export function serviceLabel(key: ServiceKey): string {
   return `${key.cluster}/${key.service}`;
 }
 
-/** `arn:aws:ecs:…:task-definition/web:3` → `web:3`, the name people use for a revision. */
-export function revisionName(taskDefinitionArn: string): string {
-  return taskDefinitionArn.slice(taskDefinitionArn.lastIndexOf('/') + 1);
+/**
+ * The name at the end of an ECS ARN: `…:cluster/prod` → `prod`, `…:task-definition/web:3` → `web:3`
+ * (the name people use for a revision). A plain name stays as it is.
+ */
+export function nameFromArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
 }
+
+export const revisionName = nameFromArn;
