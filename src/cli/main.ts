@@ -33,9 +33,8 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
-        ? ExitCode.ok
-        : ExitCode.usage;
+      // Help that was asked for is a success; help shown because no command was given is a usage error.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? ExitCode.ok : ExitCode.usage;
     }
     if (isEcsRollError(error)) {
       io.stderr.write(`ecs-roll: ${error.message}\n`);

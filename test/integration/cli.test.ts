@@ -28,6 +28,9 @@ describe('the built CLI answers --help and --version without loading commander',
     const help = await runCli(['rollout', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--strategy <strategy>');
+    const nothing = await runCli([]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('Usage: ecs-roll');
     const unknown = await runCli(['rollot', 'acme/web:1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command/);
