@@ -11,6 +11,7 @@ import { ecsClient } from '../test/integration/helpers.js';
 import type { SandboxControl } from '../test/sandbox/client.js';
 import { BENCH_ENV, CLI, median, progress, timedRun, type Timed } from './lib.js';
 import { IMAGE, lowerBound, seed, TO_TAG, type Bound, type Seeded, type Workload } from './workload.js';
+import { READ_ONLY_TASK_DEFINITION_FIELDS } from '../src/core/task-definition.js';
 
 export const CALL_WORKLOADS: readonly Workload[] = [1, 10, 100, 1000].flatMap((services) =>
   [1, 5, 20].filter((clusters) => clusters <= services).map((clusters) => ({ services, clusters })),
@@ -86,16 +87,6 @@ export function callBreakdown(entry: CallCase): string {
   return parts.length === 0 ? 'at the bound' : parts.join('; ');
 }
 
-const READ_ONLY_FIELDS = [
-  'taskDefinitionArn',
-  'revision',
-  'status',
-  'requiresAttributes',
-  'compatibilities',
-  'registeredAt',
-  'registeredBy',
-  'deregisteredAt',
-] as const;
 
 function repositoryOf(image: string): string {
   const at = image.indexOf('@');
@@ -130,7 +121,7 @@ export async function sequentialBaseline(ecs: ECSClient, services: Seeded['servi
       }
     }
     if (!changed) continue;
-    for (const field of READ_ONLY_FIELDS) delete definition[field];
+    for (const field of READ_ONLY_TASK_DEFINITION_FIELDS) delete definition[field];
     const input = {
       ...definition,
       containerDefinitions: containers,

@@ -79,7 +79,6 @@ import {
   resolveAction,
   retryWhileRolePropagates,
   roleArn,
-  ROUTE_PATH,
   topicArn,
   topicNameOfArn,
   TRUST_POLICY_DOCUMENT,

@@ -8,20 +8,19 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import fc from 'fast-check';
-import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { hashToken } from '../../src/webhook/config.js';
 import { receiveWebhook, tokenMatches } from '../../src/webhook/receiver.js';
 import { sandboxControl, type SandboxCall } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV } from './helpers.js';
+import { container, createCluster, createService, ecsClient, registerTaskDefinition, serviceTaskDefinition, TEST_ENV } from './helpers.js';
+import { unpackPackagedHandler } from './packaged-handler.js';
 
 // A spy around the real timingSafeEqual: the receiver must call it, on two digests of equal length.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -377,15 +376,12 @@ describe('token comparison', () => {
 
 describe('the packaged Lambda handler', () => {
   let folder: string;
+  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
   let recorder: { server: Server; url: string; calls: string[] };
 
   beforeAll(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'ecs-roll-hostile-'));
-    const zipPath = join(folder, 'function.zip');
-    const packaged = await runCli(['package', '--out', zipPath]);
-    expect(packaged.code, packaged.stderr).toBe(0);
-    const files = unzipSync(new Uint8Array(await readFile(zipPath)));
-    await writeFile(join(folder, 'handler.mjs'), files['handler.mjs'] ?? new Uint8Array());
+    packaged = await unpackPackagedHandler();
+    folder = packaged.folder;
     const calls: string[] = [];
     const server = createServer((request, response) => {
       calls.push(`${request.method} ${request.url}`);
@@ -400,7 +396,7 @@ describe('the packaged Lambda handler', () => {
 
   afterAll(async () => {
     recorder.server.close();
-    await rm(folder, { recursive: true, force: true });
+    await packaged.remove();
   });
 
   it(`answers every one of ${corpus.length} hostile events with a 4xx, hands nothing over and logs no token`, async () => {

@@ -1,8 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
@@ -18,10 +13,10 @@ import {
   type ECSClient,
 } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli, TEST_ENV } from './helpers.js';
+import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
+import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
 
 const endpoint = inject('sandboxEndpoint');
 const sandbox = sandboxControl(endpoint);
@@ -243,19 +238,14 @@ describe('ecs-roll scale policy', () => {
 // These call the packaged `work`, and need src/lambda/handler.ts to hand alarm events to
 // handleAlarmEvent (`if (isAlarmEvent(event)) return handleAlarmEvent(event, log)` at the top of `work`).
 describe('the packaged worker on alarm events', () => {
-  let folder: string;
+  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
 
   beforeAll(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'ecs-roll-alarm-'));
-    const zipPath = join(folder, 'f.zip');
-    const packaged = await runCli(['package', '--out', zipPath]);
-    expect(packaged.code).toBe(0);
-    const files = unzipSync(new Uint8Array(await readFile(zipPath)));
-    await writeFile(join(folder, 'handler.mjs'), files['handler.mjs'] ?? new Uint8Array());
+    packaged = await unpackPackagedHandler();
   });
 
   afterAll(async () => {
-    await rm(folder, { recursive: true, force: true });
+    await packaged.remove();
   });
 
   beforeEach(async () => {
@@ -263,26 +253,9 @@ describe('the packaged worker on alarm events', () => {
     expect(put.code, put.stderr).toBe(0);
   });
 
-  /** Loads handler.mjs in a fresh node process, no node_modules beside it, and calls `work`. */
-  async function work(event: unknown): Promise<{ result: { ok: boolean; decisions?: Record<string, unknown>[] }; logs: Record<string, unknown>[] }> {
-    const script = `const m = await import('./handler.mjs'); const r = await m.work(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => 120000 }); process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: folder,
-      env: { PATH: process.env.PATH, ...TEST_ENV, AWS_ENDPOINT_URL: endpoint, EVENT: JSON.stringify(event) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code, stderr).toBe(0);
-    const lines = stdout.split('\n').filter((line) => line.trim() !== '');
-    const resultLine = lines.find((line) => line.startsWith('RESULT ')) ?? 'RESULT null';
-    return {
-      result: JSON.parse(resultLine.slice('RESULT '.length)) as { ok: boolean; decisions?: Record<string, unknown>[] },
-      logs: lines.filter((line) => !line.startsWith('RESULT ')).map((line) => JSON.parse(line) as Record<string, unknown>),
-    };
+  /** The packaged `work`, in a fresh node process with no node_modules beside it. */
+  function work(event: unknown) {
+    return callPackagedHandler<{ ok: boolean; decisions?: Record<string, unknown>[] }>(packaged.folder, 'work', event, { AWS_ENDPOINT_URL: endpoint });
   }
 
   async function alarmArn(): Promise<string> {

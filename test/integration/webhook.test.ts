@@ -1,13 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { unzipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { hashToken } from '../../src/webhook/config.js';
 import { sandboxControl } from '../sandbox/client.js';
@@ -19,10 +15,10 @@ import {
   imagesOf,
   registerTaskDefinition,
   revisionCount,
-  runCli,
   serviceTaskDefinition,
   TEST_ENV,
 } from './helpers.js';
+import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
 
 const endpoint = inject('sandboxEndpoint');
 const sandbox = sandboxControl(endpoint);
@@ -198,57 +194,30 @@ async function startInvokeRecorder(): Promise<{ server: Server; url: string; cal
 }
 
 describe('the packaged Lambda handler', () => {
-  let folder: string;
+  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
   let recorder: Awaited<ReturnType<typeof startInvokeRecorder>>;
 
   beforeAll(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'ecs-roll-lambda-'));
-    const zipPath = join(folder, 'function.zip');
-    const packaged = await runCli(['package', '--out', zipPath]);
-    expect(packaged.code).toBe(0);
-    const files = unzipSync(new Uint8Array(await readFile(zipPath)));
-    expect(Object.keys(files)).toEqual(['handler.mjs']);
-    await writeFile(join(folder, 'handler.mjs'), files['handler.mjs'] ?? new Uint8Array());
+    packaged = await unpackPackagedHandler();
     recorder = await startInvokeRecorder();
   });
 
   afterAll(async () => {
     recorder.server.close();
-    await rm(folder, { recursive: true, force: true });
+    await packaged.remove();
   });
 
-  /** Loads handler.mjs in a fresh node process with no node_modules beside it and calls one entry point. */
-  async function invoke(entry: 'receive' | 'work', event: unknown): Promise<{ result: unknown; logs: Record<string, unknown>[]; stdout: string }> {
-    const script = `const m = await import('./handler.mjs'); const r = await m.${entry}(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => 120000 }); process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n');`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: folder,
-      env: {
-        PATH: process.env.PATH,
-        ...TEST_ENV,
-        EVENT: JSON.stringify(event),
-        ECS_ROLL_TOKEN_SHA256: hashToken(TOKEN),
-        ECS_ROLL_REPOS: 'acme/web',
-        ECS_ROLL_WORKER_FUNCTION: 'ecs-roll-worker',
-        ECS_ROLL_POLL_INTERVAL: '0.3',
-        ECS_ROLL_TIMEOUT: '30',
-        AWS_ENDPOINT_URL_LAMBDA: recorder.url,
-        AWS_ENDPOINT_URL_ECS: endpoint,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  /** The packaged handler in a fresh node process, its Lambda calls sent to the recorder, ECS to the sandbox. */
+  function invoke(entry: 'receive' | 'work', event: unknown) {
+    return callPackagedHandler<unknown>(packaged.folder, entry, event, {
+      ECS_ROLL_TOKEN_SHA256: hashToken(TOKEN),
+      ECS_ROLL_REPOS: 'acme/web',
+      ECS_ROLL_WORKER_FUNCTION: 'ecs-roll-worker',
+      ECS_ROLL_POLL_INTERVAL: '0.3',
+      ECS_ROLL_TIMEOUT: '30',
+      AWS_ENDPOINT_URL_LAMBDA: recorder.url,
+      AWS_ENDPOINT_URL_ECS: endpoint,
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code, stderr).toBe(0);
-    const lines = stdout.split('\n').filter((line) => line.trim() !== '');
-    const resultLine = lines.find((line) => line.startsWith('RESULT '));
-    return {
-      result: JSON.parse((resultLine ?? 'RESULT null').slice('RESULT '.length)),
-      logs: lines.filter((line) => !line.startsWith('RESULT ')).map((line) => JSON.parse(line) as Record<string, unknown>),
-      stdout,
-    };
   }
 
   function proxyEvent(path: string, body: string | null, method = 'POST') {
