@@ -52,6 +52,10 @@ function describeFailure(error: unknown): string {
   if (error.name === 'CredentialsProviderError') {
     return `no AWS credentials found (${error.message}); set AWS_PROFILE or --profile, or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables`;
   }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return `cannot reach AWS (${error.message}); check --endpoint-url, AWS_ENDPOINT_URL and the network`;
+  }
   return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
 }
 

@@ -33,7 +33,7 @@ export function buildProgram(context: ProgramContext): Command {
     .version(packageVersion(), '-v, --version')
     .option('--no-color', 'no colours in the output (NO_COLOR works too)')
     .configureHelp({ helpWidth: HELP_WIDTH })
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError('(run with --help for usage; the image goes before list options such as --cluster a b)')
     // Errors become exceptions so the entry point alone decides the exit code (2 for usage).
     .exitOverride()
     .configureOutput({
