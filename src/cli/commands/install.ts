@@ -1,30 +1,18 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../../core/errors.js';
 import { CLUSTER_NAME_PATTERN, INSTALL_NAME_PATTERN, STAGE_NAME_PATTERN } from '../../core/install-plan.js';
-import type { Strategy } from '../../core/plan.js';
-import { parsePolicy, type UpdatePolicy } from '../../core/policy.js';
+import { parsePolicy } from '../../core/policy.js';
 import { normaliseRepository, parseStrategy } from '../../webhook/config.js';
 import type { AwsConfig } from '../../aws/config.js';
-import type { InstallProgress, InstallReport, RemovalReport } from '../../aws/install.js';
+import type { InstallProgress, InstallReport, InstallRequest, RemovalReport } from '../../aws/install.js';
 import { awsConfigFrom, parsePositiveSeconds } from '../options.js';
 import { colorLevel, type CliIo, type OutputStream } from '../render.js';
 
 /** Lambda stops a function at 900 s; the worker's wait has to fit in it. */
 const MAX_WORKER_TIMEOUT_SECONDS = 900;
 
-export interface InstallOptions {
-  readonly name: string;
-  readonly stage: string;
-  readonly repositories: readonly string[];
-  readonly clusters: readonly string[];
-  readonly policy: UpdatePolicy;
-  readonly strategy: Strategy;
-  readonly timeoutSeconds: number;
-  readonly rotateToken: boolean;
-  readonly dryRun: boolean;
-  readonly json: boolean;
-  readonly aws: AwsConfig;
-}
+/** What the user asked for: the install request less what the command itself supplies, plus the output form. */
+export type InstallOptions = Omit<InstallRequest, 'signal' | 'progress' | 'clock'> & { readonly json: boolean };
 
 function strings(value: unknown): string[] {
   if (value === undefined) return [];
