@@ -73,6 +73,20 @@ export function awsConfigFrom(raw: Pick<RawRolloutOptions, 'region' | 'profile' 
   };
 }
 
+/** Refuses polling faster than every 10 s unless the calls go to an emulator. */
+export function checkPollInterval(seconds: number, aws: AwsConfig, env: NodeJS.ProcessEnv): number {
+  const emulated = aws.endpointUrl !== undefined || env.AWS_ENDPOINT_URL !== undefined;
+  if (seconds < MIN_AWS_POLL_SECONDS && !emulated) {
+    throw new UsageError(`--poll-interval below ${MIN_AWS_POLL_SECONDS} s is only allowed against an emulator (--endpoint-url)`);
+  }
+  return seconds;
+}
+
+/** `--poll-interval` in seconds: 10 by default. */
+export function parsePollInterval(raw: string | undefined, aws: AwsConfig, env: NodeJS.ProcessEnv): number {
+  return checkPollInterval(raw === undefined ? MIN_AWS_POLL_SECONDS : parsePositiveSeconds('--poll-interval', raw), aws, env);
+}
+
 export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: NodeJS.ProcessEnv): RolloutOptions {
   const strategy = raw.strategy ?? 'rolling';
   if (!(STRATEGIES as readonly string[]).includes(strategy)) {
@@ -80,12 +94,7 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
   }
   const aws = awsConfigFrom(raw, env);
   const timeoutSeconds = raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parsePositiveSeconds('--timeout', raw.timeout);
-  const pollSeconds =
-    raw.pollInterval === undefined ? MIN_AWS_POLL_SECONDS : parsePositiveSeconds('--poll-interval', raw.pollInterval);
-  const emulated = aws.endpointUrl !== undefined || env.AWS_ENDPOINT_URL !== undefined;
-  if (pollSeconds < MIN_AWS_POLL_SECONDS && !emulated) {
-    throw new UsageError(`--poll-interval below ${MIN_AWS_POLL_SECONDS} s is only allowed against an emulator (--endpoint-url)`);
-  }
+  const pollSeconds = parsePollInterval(raw.pollInterval, aws, env);
   return {
     image,
     clusters: splitList(raw.cluster),

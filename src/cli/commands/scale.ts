@@ -1,10 +1,10 @@
 import ora from 'ora';
 import { UsageError } from '../../core/errors.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
 import { planScale } from '../../core/plan.js';
 import { systemClock } from '../../core/ports.js';
 import { applyAdjustment, parseCount, parseRelativeAdjustment, type Adjustment, type ScaleDecision } from '../../core/scale.js';
-import { awsConfigFrom, parsePositiveSeconds } from '../options.js';
+import { awsConfigFrom, parsePollInterval, parsePositiveSeconds } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
 import type { AwsConfig } from '../../aws/config.js';
 
@@ -59,10 +59,7 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
   const max = raw.max === undefined ? undefined : parseCount('--max', raw.max);
   if (min !== undefined && max !== undefined && min > max) throw new UsageError(`--min ${min} is above --max ${max}`);
   const aws = awsConfigFrom(raw, env);
-  const pollSeconds = raw.pollInterval === undefined ? DEFAULT_POLL_INTERVAL_MS / 1000 : parsePositiveSeconds('--poll-interval', raw.pollInterval);
-  if (pollSeconds < DEFAULT_POLL_INTERVAL_MS / 1000 && aws.endpointUrl === undefined && env.AWS_ENDPOINT_URL === undefined) {
-    throw new UsageError('--poll-interval below 10 s is only allowed against an emulator (--endpoint-url)');
-  }
+  const pollSeconds = parsePollInterval(raw.pollInterval, aws, env);
   return {
     ...(cluster === undefined ? {} : { cluster }),
     service: second ?? first,

@@ -5,7 +5,7 @@ import { runJob } from '../../webhook/jobs.js';
 import { jsonLines } from '../../webhook/log.js';
 import { createJobQueue } from '../../webhook/queue.js';
 import { createWebhookServer } from '../../webhook/server.js';
-import { awsConfigFrom } from '../options.js';
+import { awsConfigFrom, checkPollInterval } from '../options.js';
 import type { CliIo } from '../render.js';
 
 interface RawServeOptions {
@@ -42,9 +42,7 @@ export async function runServeCommand(raw: RawServeOptions, io: CliIo, signal: A
   const token = env[ENV.token];
   if (token !== undefined && token.length < 32) throw new UsageError('the token must be at least 32 characters (generate one with: openssl rand -base64 32)');
   const config = webhookConfigFromEnv(env);
-  if (config.pollIntervalSeconds < 10 && aws.endpointUrl === undefined && io.env.AWS_ENDPOINT_URL === undefined) {
-    throw new UsageError('a poll interval below 10 s is only allowed against an emulator (--endpoint-url)');
-  }
+  checkPollInterval(config.pollIntervalSeconds, aws, io.env);
 
   const log = jsonLines((line) => io.stdout.write(line));
   const jobs = new AbortController();
