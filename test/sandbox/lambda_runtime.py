@@ -7,8 +7,9 @@ uploaded) in a fresh node child process (lambda_runner.mjs) with:
     https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
   * AWS_ENDPOINT_URL pointing back at the sandbox, so the function's SDK calls land here;
   * credentials from AssumeRole on the function's execution role. Calls made with them are checked
-    against the role's policies (moto's IAM enforcement, turned on for these keys only: moto
-    matches actions, and treats every Resource as "*");
+    against the role's policies (moto's IAM enforcement, turned on for these keys only). It
+    checks actions only: every statement's Resource matches, so a missing action fails as on
+    AWS but a too-narrow Resource does not;
   * the configured Timeout: the process is killed at the deadline and the invocation ends with
     "Task timed out after N.00 seconds", as Lambda reports it;
   * START / END / REPORT lines and everything the function printed written to its log group,
@@ -79,6 +80,18 @@ def install_iam_enforcement() -> None:
             moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = saved
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = enforce_for_function_keys  # type: ignore[method-assign]
+
+    # moto asks "is this action allowed on resource *?", which no statement with a narrowed Resource
+    # matches; the sandbox's IAM checks actions only, so a statement's Resource always matches.
+    from moto.iam.access_control import IAMPolicyStatement
+    original_matches = IAMPolicyStatement._check_element_matches
+
+    def element_matches(self: Any, statement_element: Any, value: str) -> bool:
+        if statement_element == "Resource":
+            return True
+        return original_matches(self, statement_element, value)
+
+    IAMPolicyStatement._check_element_matches = element_matches  # type: ignore[method-assign]
 
 
 def denied_action(headers: dict[str, str], method: str, path: str, body: bytes, action: str) -> str | None:
