@@ -50,6 +50,9 @@ RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lambda_runner
 NODE = os.environ.get("SANDBOX_NODE", "node")
 CODE_CACHE = tempfile.mkdtemp(prefix="sandbox-lambda-code-")
 
+# Signing names whose IAM action prefix differs: CloudWatch signs as "monitoring", SES as "email".
+IAM_PREFIX_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses"}
+
 # Access key ids that the sandbox issued to functions: moto's IAM checks apply to these only.
 FUNCTION_KEYS: set[str] = set()
 
@@ -92,6 +95,17 @@ def install_iam_enforcement() -> None:
         return original_matches(self, statement_element, value)
 
     IAMPolicyStatement._check_element_matches = element_matches  # type: ignore[method-assign]
+
+    # moto names the action after the request's signing name; IAM's prefix differs for a few services.
+    from moto.iam.access_control import IAMRequestBase
+    original_init = IAMRequestBase.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        prefix, _, action = self._action.partition(":")
+        self._action = f"{IAM_PREFIX_OF_SIGNING_NAME.get(prefix, prefix)}:{action}"
+
+    IAMRequestBase.__init__ = init  # type: ignore[method-assign]
 
 
 def denied_action(headers: dict[str, str], method: str, path: str, body: bytes, action: str) -> str | None:
@@ -250,6 +264,7 @@ def write_logs(view: FunctionView, stream: str, lines: list[tuple[int, str]]) ->
 def run(view: FunctionView, event: bytes, request_id: str) -> Outcome:
     """Runs one invocation to its end. The caller holds a concurrency slot and NOT the lock."""
     started = time.time()
+    generation = Settings.generation
     now = datetime.datetime.now(datetime.timezone.utc)
     stream = f"{now:%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
     with LOCK:
@@ -338,10 +353,11 @@ def run(view: FunctionView, event: bytes, request_id: str) -> Outcome:
                   + ("\tStatus: timeout" if timed_out else "")))
     outcome.log_tail = "\n".join(message for _, message in lines)[-4096:]
     with LOCK:
-        try:
-            write_logs(view, stream, lines)
-        except Exception:
-            pass
+        if Settings.generation == generation:  # an invocation cut short by a reset leaves no trace in the next test
+            try:
+                write_logs(view, stream, lines)
+            except Exception:
+                pass
     return outcome
 
 
