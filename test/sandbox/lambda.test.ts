@@ -3,7 +3,7 @@
 import { APIGatewayClient, CreateDeploymentCommand, CreateResourceCommand, CreateRestApiCommand, GetResourcesCommand, PutIntegrationCommand, PutMethodCommand, UpdateStageCommand } from '@aws-sdk/client-api-gateway';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   AddPermissionCommand,
   CreateEventSourceMappingCommand,
@@ -85,6 +85,14 @@ beforeEach(async () => {
     }),
   );
   roleArn = role.Role?.Arn ?? '';
+  // What AWSLambdaBasicExecutionRole grants: without it Lambda cannot create the log group.
+  await new IAMClient(config).send(
+    new PutRolePolicyCommand({
+      RoleName: 'fn',
+      PolicyName: 'logs',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }] }),
+    }),
+  );
 });
 
 describe('Lambda in the sandbox', () => {

@@ -26,6 +26,7 @@ import datetime
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -38,11 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moto.awslambda.models import lambda_backends
-from moto.core.authorization import ActionAuthenticatorMixin
-from moto.core.exceptions import JsonRESTError, _RESTError as RESTError
 from moto.logs.models import logs_backends
 from moto.sts.models import sts_backends
-from moto import settings as moto_settings
 
 from shared import DEFAULT_ACCOUNT, DEFAULT_REGION, LOCK, Settings, arn_parts, on_reset
 
@@ -50,77 +48,7 @@ RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lambda_runner
 NODE = os.environ.get("SANDBOX_NODE", "node")
 CODE_CACHE = tempfile.mkdtemp(prefix="sandbox-lambda-code-")
 
-# Signing names whose IAM action prefix differs: CloudWatch signs as "monitoring", SES as "email".
-IAM_PREFIX_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses"}
-
-# Access key ids that the sandbox issued to functions: moto's IAM checks apply to these only.
-FUNCTION_KEYS: set[str] = set()
-
-
-# ---------------------------------------------------------------- IAM enforcement for function keys
-def access_key_of(authorization: str) -> str:
-    marker = "Credential="
-    at = authorization.find(marker)
-    return authorization[at + len(marker):].split("/", 1)[0] if at >= 0 else ""
-
-
-def install_iam_enforcement() -> None:
-    original = ActionAuthenticatorMixin._authenticate_and_authorize_action
-
-    def enforce_for_function_keys(self: Any, iam_request_cls: type, resource: str = "*") -> None:
-        if access_key_of(self.headers.get("Authorization", "") or "") not in FUNCTION_KEYS:
-            return  # the caller is a test or a user with dummy keys: no IAM, as before
-        saved = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
-        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # safe: every request runs under LOCK
-        try:
-            original(self, iam_request_cls, resource)
-        except RESTError as error:
-            if not self.headers.get("X-Amz-Target") and "json" not in (self.headers.get("Content-Type") or ""):
-                raise
-            # JSON protocols (ECS, CloudWatch Logs, Lambda...) answer AccessDeniedException as JSON, not XML.
-            raise JsonRESTError("AccessDeniedException", getattr(error, "message", None) or str(error)) from error
-        finally:
-            moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = saved
-
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = enforce_for_function_keys  # type: ignore[method-assign]
-
-    # moto asks "is this action allowed on resource *?", which no statement with a narrowed Resource
-    # matches; the sandbox's IAM checks actions only, so a statement's Resource always matches.
-    from moto.iam.access_control import IAMPolicyStatement
-    original_matches = IAMPolicyStatement._check_element_matches
-
-    def element_matches(self: Any, statement_element: Any, value: str) -> bool:
-        if statement_element == "Resource":
-            return True
-        return original_matches(self, statement_element, value)
-
-    IAMPolicyStatement._check_element_matches = element_matches  # type: ignore[method-assign]
-
-    # moto names the action after the request's signing name; IAM's prefix differs for a few services.
-    from moto.iam.access_control import IAMRequestBase
-    original_init = IAMRequestBase.__init__
-
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
-        prefix, _, action = self._action.partition(":")
-        self._action = f"{IAM_PREFIX_OF_SIGNING_NAME.get(prefix, prefix)}:{action}"
-
-    IAMRequestBase.__init__ = init  # type: ignore[method-assign]
-
-
-def denied_action(headers: dict[str, str], method: str, path: str, body: bytes, action: str) -> str | None:
-    """For a call the sandbox answers itself (Invoke): the AccessDenied message, or None when allowed."""
-    if access_key_of(headers.get("Authorization", "")) not in FUNCTION_KEYS:
-        return None
-    from moto.iam.access_control import IAMRequest
-
-    try:
-        request = IAMRequest(account_id=DEFAULT_ACCOUNT, method=method, path=path, data={}, body=body,
-                             headers=headers, action=action)
-        request.check_action_permitted("*")
-    except RESTError as error:
-        return getattr(error, "message", None) or str(error)
-    return None
+from iam_enforcement import FUNCTION_KEYS, denied_action, install_iam_enforcement  # noqa: E402,F401  (re-exported)
 
 
 # ---------------------------------------------------------------- functions
@@ -249,16 +177,57 @@ def credentials_for(view: FunctionView) -> dict[str, str]:
             "AWS_SESSION_TOKEN": role.session_token}
 
 
-def write_logs(view: FunctionView, stream: str, lines: list[tuple[int, str]]) -> None:
-    """Under LOCK: into /aws/lambda/NAME, created if missing (as the managed policy lets Lambda do)."""
-    backend = logs_backends[view.account][view.region]
-    group = f"/aws/lambda/{view.name}"
-    if group not in backend.groups:
-        backend.create_log_group(group, {})
-    backend.create_log_stream(group, stream)
-    events = [{"timestamp": ts, "message": message} for ts, message in lines if message != ""]
-    if events:
-        backend.put_log_events(group, stream, events)
+def role_allows(view: FunctionView, creds: dict[str, str], action: str) -> bool:
+    """Under LOCK: whether the execution role's policies allow an action (checked as moto checks)."""
+    from moto.iam.access_control import AssumedRoleAccessKey, IAMPolicy, PermissionResult
+    try:
+        key = AssumedRoleAccessKey(view.account, "aws", creds["AWS_ACCESS_KEY_ID"], {"X-Amz-Security-Token": creds["AWS_SESSION_TOKEN"]})
+        results = [IAMPolicy(policy).is_action_permitted(action, "*") for policy in key.collect_policies()]
+    except Exception:
+        return False
+    return PermissionResult.PERMITTED in results and PermissionResult.DENIED not in results
+
+
+class LogWriter:
+    """An invocation's lines into /aws/lambda/NAME, delivered while it runs (as Lambda streams them).
+
+    Lambda writes with the execution role: a missing group is created only when the role may
+    logs:CreateLogGroup (the AWSLambdaBasicExecutionRole case); otherwise the lines are lost,
+    as on AWS. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+    """
+
+    def __init__(self, view: FunctionView, creds: dict[str, str], stream: str, generation: int) -> None:
+        self.view, self.creds, self.stream, self.generation = view, creds, stream, generation
+        self.group = f"/aws/lambda/{view.name}"
+        self.pending: list[tuple[int, str]] = []
+        self.lock = threading.Lock()
+        self.ready = False
+
+    def add(self, timestamp: int, message: str) -> None:
+        if message != "":
+            with self.lock:
+                self.pending.append((timestamp, message))
+
+    def flush(self) -> None:
+        with self.lock:
+            lines, self.pending = self.pending, []
+        if not lines:
+            return
+        with LOCK:
+            if Settings.generation != self.generation:
+                return  # an invocation cut short by a reset leaves no trace in what follows
+            backend = logs_backends[self.view.account][self.view.region]
+            try:
+                if self.group not in backend.groups:
+                    if not role_allows(self.view, self.creds, "logs:CreateLogGroup"):
+                        return
+                    backend.create_log_group(self.group, {})
+                if not self.ready:
+                    backend.create_log_stream(self.group, self.stream)
+                    self.ready = True
+                backend.put_log_events(self.group, self.stream, [{"timestamp": ts, "message": m} for ts, m in lines])
+            except Exception:
+                logging.debug("log delivery for %s failed", self.view.name, exc_info=True)
 
 
 def run(view: FunctionView, event: bytes, request_id: str) -> Outcome:
@@ -292,19 +261,32 @@ def run(view: FunctionView, event: bytes, request_id: str) -> Outcome:
     os.close(write_fd)
     with RUNNING_LOCK:
         RUNNING.add(process)
-    lines: list[tuple[int, str]] = [(int(started * 1000), f"START RequestId: {request_id} Version: $LATEST")]
+    lines: list[tuple[int, str]] = []
+    writer = LogWriter(view, creds, stream, generation)
+
+    def log(timestamp: int, message: str) -> None:
+        lines.append((timestamp, message))
+        writer.add(timestamp, message)
+
+    log(int(started * 1000), f"START RequestId: {request_id} Version: $LATEST")
     result_chunks: list[bytes] = []
+    finished = threading.Event()
 
     def read_output() -> None:
         assert process.stdout is not None
         for raw in process.stdout:
-            lines.append((int(time.time() * 1000), raw.decode("utf-8", "replace").rstrip("\n")))
+            log(int(time.time() * 1000), raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def deliver_logs() -> None:
+        while not finished.wait(0.5):
+            writer.flush()
 
     def read_result() -> None:
         with os.fdopen(read_fd, "rb") as pipe:
             result_chunks.append(pipe.read())
 
-    readers = [threading.Thread(target=read_output, daemon=True), threading.Thread(target=read_result, daemon=True)]
+    readers = [threading.Thread(target=read_output, daemon=True), threading.Thread(target=read_result, daemon=True),
+               threading.Thread(target=deliver_logs, daemon=True)]
     for reader in readers:
         reader.start()
     try:
@@ -320,7 +302,7 @@ def run(view: FunctionView, event: bytes, request_id: str) -> Outcome:
         timed_out = True
         process.kill()
         process.wait()
-    for reader in readers:
+    for reader in readers[:2]:
         reader.join(timeout=2)
     with RUNNING_LOCK:
         RUNNING.discard(process)
@@ -335,29 +317,25 @@ def run(view: FunctionView, event: bytes, request_id: str) -> Outcome:
             result = None
     if timed_out:
         message = f"{datetime.datetime.now(datetime.timezone.utc).isoformat()[:23]}Z {request_id} Task timed out after {view.timeout:.2f} seconds"
-        lines.append((int(ended * 1000), message))
+        log(int(ended * 1000), message)
         outcome = Outcome(False, json.dumps({"errorMessage": message}).encode(), "Unhandled", timed_out=True)
     elif result is None:
         detail = f"RequestId: {request_id} Error: Runtime exited with error: exit status {process.returncode}"
-        lines.append((int(ended * 1000), detail))
+        log(int(ended * 1000), detail)
         outcome = Outcome(False, json.dumps({"errorType": "Runtime.ExitError", "errorMessage": detail}).encode(), "Unhandled")
     elif result.get("ok"):
         outcome = Outcome(True, json.dumps(result["result"]).encode())
     else:
         error = {"errorType": result.get("errorType"), "errorMessage": result.get("errorMessage"), "trace": result.get("trace", [])}
-        lines.append((int(ended * 1000), f"{datetime.datetime.now(datetime.timezone.utc).isoformat()[:23]}Z\t{request_id}\tERROR\tInvoke Error \t{json.dumps(error)}"))
+        log(int(ended * 1000), f"{datetime.datetime.now(datetime.timezone.utc).isoformat()[:23]}Z\t{request_id}\tERROR\tInvoke Error \t{json.dumps(error)}")
         outcome = Outcome(False, json.dumps(error).encode(), "Unhandled")
-    lines.append((int(ended * 1000), f"END RequestId: {request_id}"))
-    lines.append((int(ended * 1000), f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+    log(int(ended * 1000), f"END RequestId: {request_id}")
+    log(int(ended * 1000), f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
                   f"Billed Duration: {int(duration_ms) + 1} ms\tMemory Size: {view.memory} MB"
-                  + ("\tStatus: timeout" if timed_out else "")))
+                  + ("\tStatus: timeout" if timed_out else ""))
     outcome.log_tail = "\n".join(message for _, message in lines)[-4096:]
-    with LOCK:
-        if Settings.generation == generation:  # an invocation cut short by a reset leaves no trace in the next test
-            try:
-                write_logs(view, stream, lines)
-            except Exception:
-                pass
+    finished.set()
+    writer.flush()
     return outcome
 
 
