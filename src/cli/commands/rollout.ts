@@ -2,6 +2,7 @@ import ora from 'ora';
 import { parseTargetImage } from '../../core/image-ref.js';
 import { parseRolloutOptions, type RawRolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
+import { appendStepSummary } from '../step-summary.js';
 
 /** `ecs-roll rollout`: discover, plan, then carry the plan out (or only show it). Returns the exit code. */
 export async function runRolloutCommand(image: string, raw: RawRolloutOptions, io: CliIo, signal: AbortSignal): Promise<number> {
@@ -35,6 +36,8 @@ export async function runRolloutCommand(image: string, raw: RawRolloutOptions, i
     });
     if (result === undefined) return 0;
     renderer.result(result);
+    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+    if (summaryFile !== undefined && summaryFile !== '') await appendStepSummary(summaryFile, result, io);
     if (signal.aborted) return 130;
     return result.ok ? 0 : 1;
   } finally {
