@@ -44,7 +44,7 @@ try {
   const ecs = ecsClient(sandbox.endpoint);
   for (const [cluster, services] of Object.entries(layout)) {
     await createCluster(ecs, cluster);
-    const logs = { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${cluster}-web`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } };
+    const logs = { logDriver: 'awslogs' as const, options: { 'awslogs-group': `/ecs/${cluster}-web`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } };
     const web = await registerTaskDefinition(ecs, `${cluster}-web`, [container('web', 'acme/web:1.0', { logConfiguration: logs }), container('log-router', 'fluent/fluent-bit:3.0')], {
       tags: [{ key: 'team', value: 'storefront' }],
     });
