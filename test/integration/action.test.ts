@@ -3,7 +3,7 @@
 // GITHUB_STEP_SUMMARY as temporary files, against the sandbox; outcomes checked through the ECS API.
 // Also: action.yml, the action's input table and the CLI's `rollout` options cannot drift apart, and a
 // release tag carries a bundle that runs from a bare checkout of the tag, without node_modules.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,7 +120,12 @@ let runCount = 0;
  * Runs the bundle with `with:` values as the runner would pass them: every input action.yml gives a default
  * gets it unless the workflow set it; names become INPUT_ + upper case, spaces to underscores, hyphens kept.
  */
-async function runAction(withInputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, bundle = BUNDLE): Promise<ActionRun> {
+async function runAction(
+  withInputs: Record<string, string>,
+  extraEnv: NodeJS.ProcessEnv = {},
+  bundle = BUNDLE,
+  started?: (child: ChildProcess) => void,
+): Promise<ActionRun> {
   runCount += 1;
   const outputPath = join(workDir, `output-${runCount}`);
   const summaryPath = join(workDir, `summary-${runCount}`);
@@ -145,6 +150,7 @@ async function runAction(withInputs: Record<string, string>, extraEnv: NodeJS.Pr
   };
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [bundle], { env, cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    started?.(child);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
@@ -330,6 +336,37 @@ describe('the action against the sandbox', () => {
     expect(errorAnnotations(badFlag.stdout)[0]).toBe('ecs-roll: input "dry-run" must be true or false, got "yes"');
 
     expect(await sandbox.calls()).toEqual([]);
+  });
+
+  it('stops waiting on SIGINT (a cancelled run), reports what it changed and exits 130', async () => {
+    await createCluster(ecs, 'prod');
+    const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]);
+    // Without the circuit breaker a broken deployment never ends: only the interrupt stops the wait.
+    await steadyService('prod', 'web', source);
+    let child: ChildProcess | undefined;
+    const running = runAction({ image: 'acme/web:broken-3', 'poll-interval': '0.3', rollback: 'false' }, {}, BUNDLE, (spawned) => (child = spawned));
+    const deadline = Date.now() + 30_000;
+    while ((await serviceTaskDefinition(ecs, 'prod', 'web')) === source) {
+      if (Date.now() > deadline) throw new Error('the action never updated the service');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child?.kill('SIGINT');
+    const run = await running;
+
+    expect(run.code, run.stdout + run.stderr).toBe(130);
+    expect(run.stderr).toContain('interrupted');
+    expect(run.outputs.outcome).toBe('failed');
+    expect(JSON.parse(run.outputs.result ?? '')).toMatchObject({ ok: false, services: [{ service: 'web', outcome: 'interrupted' }] });
+    expect(errorAnnotations(run.stdout)).toEqual([expect.stringMatching(/^prod\/web interrupted: /), 'ecs-roll: interrupted; the result lists what was changed']);
+  });
+
+  it('exits 3, a set-up error, when the runner has no region (configure-aws-credentials did not run)', async () => {
+    const run = await runAction({ image: 'acme/web:1.1' }, { AWS_REGION: undefined, HOME: workDir });
+    expect(run.code, run.stdout + run.stderr).toBe(3);
+    const errors = errorAnnotations(run.stdout);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^ecs-roll: .*region/i);
+    expect(run.outputs).toMatchObject({ outcome: 'failed', result: '' });
   });
 
   it('changes nothing on dry-run, and shows the plan in the log, the result output and the summary', async () => {
