@@ -36,7 +36,9 @@ export async function runAction(io: CliIo, signal: AbortSignal): Promise<number>
   }
 
   let json = '';
-  const capture: CliIo = { stdout: { write: (text: string) => (json += text) }, stderr: io.stderr, env };
+  // The action writes its own job summary below; the command's would be a second copy.
+  const { GITHUB_STEP_SUMMARY: _ownSummary, ...commandEnv } = env;
+  const capture: CliIo = { stdout: { write: (text: string) => (json += text) }, stderr: io.stderr, env: commandEnv };
   const dryRun = request.options.dryRun === true;
   const progress = createRenderer({ stdout: io.stdout, stderr: io.stderr, env }, { json: false, color: false });
   let exitCode: number;
