@@ -48,6 +48,7 @@ export async function runJob(
         service: service.service,
         outcome: service.outcome,
         ...(service.reason === undefined ? {} : { reason: service.reason }),
+        ...(service.diagnosis === undefined ? {} : { cause: service.diagnosis.cause }),
       })) ?? [],
   });
   return result;
