@@ -1,6 +1,7 @@
-"""IAM enforcement for the credentials the sandbox gives Lambda functions, and for them only.
+"""IAM enforcement for the credentials the sandbox gives Lambda functions.
 
-Tests and users call the sandbox with dummy keys and no IAM, as before. A function's calls carry
+Tests and users call the sandbox with dummy keys and no IAM, as before (or with moto's own
+enforcement when started with INITIAL_NO_AUTH_ACTION_COUNT, unchanged). A function's calls carry
 the keys AssumeRole issued for its execution role; for those, moto's IAM enforcement runs. It
 checks actions only: every statement's Resource matches (moto would otherwise compare each
 Resource with "*"), so a missing action fails as on AWS, but a too-narrow Resource does not.
@@ -9,6 +10,7 @@ For JSON protocols the denial is answered as JSON (AccessDeniedException), as AW
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from moto import settings as moto_settings
@@ -20,8 +22,11 @@ from shared import DEFAULT_ACCOUNT
 # Signing names whose IAM action prefix differs: CloudWatch signs as "monitoring", SES as "email".
 IAM_PREFIX_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses"}
 
-# Access key ids that the sandbox issued to functions: moto's IAM checks apply to these only.
+# Access key ids that the sandbox issued to functions: the sandbox's IAM checks apply to these.
 FUNCTION_KEYS: set[str] = set()
+# Set while a function's call is checked: only then do the action-only rules below apply, so a
+# sandbox started with INITIAL_NO_AUTH_ACTION_COUNT keeps moto's own enforcement for other callers.
+CHECKING_FUNCTION = threading.local()
 
 
 # ---------------------------------------------------------------- IAM enforcement for function keys
@@ -36,9 +41,10 @@ def install_iam_enforcement() -> None:
 
     def enforce_for_function_keys(self: Any, iam_request_cls: type, resource: str = "*") -> None:
         if access_key_of(self.headers.get("Authorization", "") or "") not in FUNCTION_KEYS:
-            return  # the caller is a test or a user with dummy keys: no IAM, as before
+            return original(self, iam_request_cls, resource)  # moto's own rules (no IAM unless asked for)
         saved = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
         moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # safe: every request runs under LOCK
+        CHECKING_FUNCTION.active = True
         try:
             original(self, iam_request_cls, resource)
         except RESTError as error:
@@ -48,6 +54,7 @@ def install_iam_enforcement() -> None:
             raise JsonRESTError("AccessDeniedException", getattr(error, "message", None) or str(error)) from error
         finally:
             moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = saved
+            CHECKING_FUNCTION.active = False
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = enforce_for_function_keys  # type: ignore[method-assign]
 
@@ -57,7 +64,7 @@ def install_iam_enforcement() -> None:
     original_matches = IAMPolicyStatement._check_element_matches
 
     def element_matches(self: Any, statement_element: Any, value: str) -> bool:
-        if statement_element == "Resource":
+        if statement_element == "Resource" and getattr(CHECKING_FUNCTION, "active", False):
             return True
         return original_matches(self, statement_element, value)
 
@@ -69,6 +76,8 @@ def install_iam_enforcement() -> None:
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
+        if not getattr(CHECKING_FUNCTION, "active", False):
+            return
         prefix, _, action = self._action.partition(":")
         self._action = f"{IAM_PREFIX_OF_SIGNING_NAME.get(prefix, prefix)}:{action}"
 
@@ -81,10 +90,13 @@ def denied_action(headers: dict[str, str], method: str, path: str, body: bytes, 
         return None
     from moto.iam.access_control import IAMRequest
 
+    CHECKING_FUNCTION.active = True
     try:
         request = IAMRequest(account_id=DEFAULT_ACCOUNT, method=method, path=path, data={}, body=body,
                              headers=headers, action=action)
         request.check_action_permitted("*")
     except RESTError as error:
         return getattr(error, "message", None) or str(error)
+    finally:
+        CHECKING_FUNCTION.active = False
     return None

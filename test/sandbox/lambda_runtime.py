@@ -48,7 +48,7 @@ RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lambda_runner
 NODE = os.environ.get("SANDBOX_NODE", "node")
 CODE_CACHE = tempfile.mkdtemp(prefix="sandbox-lambda-code-")
 
-from iam_enforcement import FUNCTION_KEYS, denied_action, install_iam_enforcement  # noqa: E402,F401  (re-exported)
+from iam_enforcement import CHECKING_FUNCTION, FUNCTION_KEYS, denied_action, install_iam_enforcement  # noqa: E402,F401  (re-exported)
 
 
 # ---------------------------------------------------------------- functions
@@ -180,11 +180,14 @@ def credentials_for(view: FunctionView) -> dict[str, str]:
 def role_allows(view: FunctionView, creds: dict[str, str], action: str) -> bool:
     """Under LOCK: whether the execution role's policies allow an action (checked as moto checks)."""
     from moto.iam.access_control import AssumedRoleAccessKey, IAMPolicy, PermissionResult
+    CHECKING_FUNCTION.active = True
     try:
         key = AssumedRoleAccessKey(view.account, "aws", creds["AWS_ACCESS_KEY_ID"], {"X-Amz-Security-Token": creds["AWS_SESSION_TOKEN"]})
         results = [IAMPolicy(policy).is_action_permitted(action, "*") for policy in key.collect_policies()]
     except Exception:
         return False
+    finally:
+        CHECKING_FUNCTION.active = False
     return PermissionResult.PERMITTED in results and PermissionResult.DENIED not in results
 
 
