@@ -9,6 +9,7 @@ import {
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   StopTaskCommand,
+  TagResourceCommand,
   UpdateServiceCommand,
   type Deployment,
   type RegisterTaskDefinitionCommandInput,
@@ -151,6 +152,12 @@ export class SdkEcs implements EcsPort {
     const arn = answer.taskDefinition?.taskDefinitionArn;
     if (arn === undefined) throw new OperationFailedError(`RegisterTaskDefinition for ${input.family} answered without an ARN`);
     return { taskDefinitionArn: arn };
+  }
+
+  async tagResource(resourceArn: string, tags: readonly { key: string; value: string }[]): Promise<void> {
+    await this.client.send(new TagResourceCommand({ resourceArn, tags: tags.map((tag) => ({ key: tag.key, value: tag.value })) }));
+    // The cached description of a revision would otherwise keep its old tags.
+    this.taskDefinitions.delete(resourceArn);
   }
 
   async updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot> {

@@ -106,6 +106,7 @@ import { ENV, hashToken, webhookConfigToEnv } from '../webhook/config.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { discoverRolloutState, SdkEcs } from './ecs.js';
 import { invokeUrl } from './invoke-url.js';
+import { queueNames } from '../core/install-queues.js';
 
 /** What the command tells the user while the install runs; nothing here writes anywhere itself. */
 export interface InstallProgress {
@@ -150,6 +151,10 @@ export interface InstallReport {
   readonly logGroups: readonly string[];
   readonly passRoleArns: readonly string[];
   readonly actions: readonly { readonly kind: InstallAction['kind']; readonly description: string }[];
+  /** The pushes queue (FIFO), the follow queue and their dead-letter queues (src/core/install-queues.ts). */
+  readonly queues: Readonly<Record<string, string>>;
+  /** What was done to the queues and their mappings, one line each. */
+  readonly queueActions: readonly string[];
   readonly warnings: readonly string[];
 }
 
@@ -497,6 +502,8 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       pollIntervalSeconds: 10,
     }),
     [ENV.workerFunction]: names.functions.worker,
+    [ENV.pushQueue]: queueNames(names.install).pushes,
+    [ENV.followQueue]: queueNames(names.install).follow,
   };
   const at = { region, account };
   const executionRole = roleArn(at, names.role);
@@ -509,7 +516,6 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     architecture: ARCHITECTURE,
     roleArn: executionRole,
     environment,
-    ...(role === 'worker' ? { reservedConcurrency: 1 } : {}),
   });
   const zip = await lambdaZip();
   const passRoleArns = [...new Set(ecs.passRoleArns.map((value) => roleNameToArn(value, account, region)))].sort();
@@ -528,6 +534,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   const actions = planInstall(desired, observed);
 
   const known = { account: observedAccount, apiId: api?.id };
+  const queueActions: string[] = [];
   if (!request.dryRun) {
     const executor = new Executor(clients, request, clock, zip, api, warnings);
     for (const planned of actions) {
@@ -537,6 +544,16 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       if (learned.account !== undefined) known.account = learned.account;
       if (learned.apiId !== undefined) known.apiId = learned.apiId;
       request.progress.done(describeAction(resolveAction(action, known)));
+    }
+    // The queues once the account is known; the mappings once the worker and its policy exist.
+    const queuesAt = { region, account: known.account ?? account };
+    const { applyQueues, applyMappings } = await import('./install-queues.js');
+    for (const line of [
+      ...(await applyQueues(request.aws, queuesAt, names.install, desired.functions.worker.timeout)),
+      ...(await applyMappings(request.aws, queuesAt, names.install, names.functions.worker)),
+    ]) {
+      queueActions.push(line);
+      request.progress.done(line);
     }
   }
 
@@ -567,6 +584,8 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     logGroups: FUNCTION_ROLES.map((role) => names.logGroups[role]),
     passRoleArns: resolve(passRoleArns),
     actions: actions.map((action) => ({ kind: action.kind, description: describeAction(resolve(action)) })),
+    queues: { ...queueNames(names.install) },
+    queueActions,
     warnings,
   };
 }
@@ -850,7 +869,7 @@ class Executor {
 export type RemovalStatus = 'deleted' | 'already gone' | 'not ours, left alone';
 
 export interface RemovalReport {
-  readonly kind: 'rest-api' | 'sns-topic' | 'lambda-function' | 'iam-role-policy' | 'iam-role' | 'log-group';
+  readonly kind: 'rest-api' | 'sns-topic' | 'lambda-function' | 'iam-role-policy' | 'iam-role' | 'log-group' | 'sqs-queue' | 'event-source-mapping';
   readonly name: string;
   readonly id?: string;
   readonly status: RemovalStatus;
@@ -896,6 +915,10 @@ export async function runUninstall(request: { aws: AwsConfig; name: string; sign
       removed.push({ kind: 'sns-topic', name: names.topic, id: topicArnFound, status: 'deleted', subscriptions: subscriptions?.length ?? 0 });
     }
   }
+
+  // The queues and their mappings: nothing more reaches the worker.
+  const { removeQueues } = await import('./install-queues.js');
+  removed.push(...(await removeQueues(request.aws, names.install, names.functions.worker)));
 
   // The functions; their resource policies (the API Gateway and alarm permissions) go with them.
   const foreign = new Set<FunctionRole>();

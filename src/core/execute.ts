@@ -4,7 +4,7 @@ import type { EmitEvent, Phase } from './events.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
 import { TransientAwsError } from './errors.js';
 import { nameFromArn, revisionName, type ServiceSnapshot, type TaskDefinitionSnapshot } from './model.js';
-import { recordedPushTime, type PlannedRegistration, type PlannedService, type RolloutPlan } from './plan.js';
+import { PUSHED_AT_TAG, recordedPushTime, type PlannedRegistration, type PlannedService, type RolloutPlan } from './plan.js';
 import { registrationInput, sameRegistration } from './task-definition.js';
 import type { Clock, EcsPort } from './ports.js';
 import { nextReplacementBatch } from './replace.js';
@@ -205,6 +205,11 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
           emit({ type: 'notice', cluster: planned.cluster, service: planned.service, message: `a later rollout owns this service (${revisionName(newer)}); left to it` });
           return;
         }
+      }
+      if (forced && plan.pushedAt !== undefined && ecs.tagResource !== undefined) {
+        // After the deployment started, never before: a run killed in between deploys again on a retry
+        // rather than losing the push. The record makes the same push, delivered again, a no-op.
+        await ecs.tagResource(target, [{ key: PUSHED_AT_TAG, value: String(plan.pushedAt) }]);
       }
       const deploymentId = primaryDeploymentId(answer);
       if (planned.action === 'update') changed.push(planned);

@@ -162,6 +162,20 @@ function webhookSkipReason(
 }
 
 /**
+ * A webhook push of the tag the service already runs (`latest`, `main`): a mutable tag now names another
+ * image, and ECS resolves a tag to a digest once per deployment, so only a new deployment picks it up.
+ * Only a push newer than the one recorded on the running revision counts; the same or an older one is a
+ * duplicate delivery and changes nothing.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html (image version consistency)
+ */
+function newerPushOfSameTag(definition: TaskDefinitionSnapshot, request: RolloutRequest): string | undefined {
+  if (request.pushedAt === undefined || request.target.tag === undefined || request.target.digest !== undefined) return undefined;
+  const recorded = recordedPushTime(definition);
+  if (recorded !== undefined && request.pushedAt <= recorded) return undefined;
+  return `${formatVersion(request.target)} pushed again at ${request.pushedAt}${recorded === undefined ? '' : ` (recorded: ${recorded})`}; a new deployment pulls it`;
+}
+
+/**
  * Decides what a rollout does, from state alone: which revisions to register, which services to move.
  * Pure: the same state and request always give the same plan, and the plan is plain JSON.
  */
@@ -206,10 +220,13 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     if (skip !== undefined) {
       services.push({ ...base, action: 'skip', reason: skip });
     } else if (isNoop(changes)) {
+      const repushed = newerPushOfSameTag(definition, request);
       services.push(
         request.force
           ? { ...base, action: 'redeploy', reason: `already on ${formatVersion(target)}; --force starts a new deployment` }
-          : { ...base, action: 'none', reason: `already on ${formatVersion(target)}` },
+          : repushed !== undefined
+            ? { ...base, action: 'redeploy', reason: repushed }
+            : { ...base, action: 'none', reason: `already on ${formatVersion(target)}` },
       );
     } else {
       register(definition, changes, false);

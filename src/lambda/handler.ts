@@ -7,7 +7,8 @@ import { isEcsRollError } from '../core/errors.js';
 import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config.js';
 import { runJob } from '../webhook/jobs.js';
 import { jsonLines } from '../webhook/log.js';
-import { MAX_BODY_BYTES, parseJob, receiveWebhook } from '../webhook/receiver.js';
+import { MAX_BODY_BYTES, parseJob, pushDeduplicationId, receiveWebhook, type RolloutJob } from '../webhook/receiver.js';
+import { followSender, handleSqsEvent, isSqsEvent, type BatchResponse } from './queue-handler.js';
 import { handleAlarmEvent, isAlarmEvent, type AlarmDecision } from './alarm.js';
 
 /** The fields of API Gateway's REST proxy event that the receiver reads. */
@@ -70,22 +71,44 @@ export async function receive(event: ApiGatewayProxyEvent): Promise<ApiGatewayPr
   log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image });
   if (decision.job === undefined) return answer(decision.status, decision.body);
 
+  const queue = process.env[ENV.pushQueue];
   const worker = process.env[ENV.workerFunction];
-  if (worker === undefined || worker === '') {
-    log({ level: 'error', event: 'misconfigured', message: `${ENV.workerFunction} is not set` });
-    return answer(503, { error: 'not configured' });
-  }
   try {
-    const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
-    const lambda = new LambdaClient({});
-    await lambda.send(
-      new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(decision.job)) }),
-    );
+    if (queue !== undefined && queue !== '') await handOffToQueue(queue, decision.job);
+    else if (worker !== undefined && worker !== '') await handOffByInvoke(worker, decision.job);
+    else {
+      log({ level: 'error', event: 'misconfigured', message: `neither ${ENV.pushQueue} nor ${ENV.workerFunction} is set` });
+      return answer(503, { error: 'not configured' });
+    }
   } catch (error) {
     log({ level: 'error', event: 'handoff-failed', image: decision.job.image, message: error instanceof Error ? error.message : String(error) });
     return answer(503, { error: 'could not queue the rollout; try again' });
   }
   return answer(decision.status, decision.body);
+}
+
+/**
+ * The push goes to a FIFO queue: one message group per repository keeps one repository's pushes in
+ * push order without reserved concurrency, and the deduplication id (the push itself) makes SQS drop a
+ * duplicate delivery within its 5-minute interval.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-key-terms.html
+ */
+async function handOffToQueue(queue: string, job: RolloutJob): Promise<void> {
+  const [{ SQSClient, SendMessageCommand }, { queueUrl }] = await Promise.all([import('@aws-sdk/client-sqs'), import('./queue-handler.js')]);
+  await new SQSClient({}).send(
+    new SendMessageCommand({
+      QueueUrl: await queueUrl(queue),
+      MessageBody: JSON.stringify(job),
+      MessageGroupId: job.repository,
+      MessageDeduplicationId: pushDeduplicationId(job),
+    }),
+  );
+}
+
+/** `ecs-roll package` users without the queues: the worker's async invocation, as before. */
+async function handOffByInvoke(worker: string, job: RolloutJob): Promise<void> {
+  const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+  await new LambdaClient({}).send(new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(job)) }));
 }
 
 /** Leaves time for the rollback's own wait and for the report before Lambda stops the function. */
@@ -95,13 +118,38 @@ function waitBudgetSeconds(context: LambdaContext | undefined, configured: numbe
   return Math.max(10, Math.min(configured, Math.floor((remainingMs - 30_000) / 2000)));
 }
 
+/**
+ * A push job reached the worker: re-checked against the install's allow-list and policy, started
+ * without waiting, and followed through the follow queue. Every source of pushes feeds this one
+ * function (the receiver's queue, a direct invocation, an ECR event made into a RolloutJob).
+ */
+export async function acceptPushJob(job: RolloutJob): Promise<void> {
+  const { startPush } = await import('../webhook/push-worker.js');
+  const settings = config();
+  await startPush(job, settings, {}, log, followSender(settings, process.env));
+}
+
 export async function work(
   event: unknown,
   context?: LambdaContext,
-): Promise<{ ok: boolean; reason?: string; decisions?: AlarmDecision[] }> {
+): Promise<{ ok: boolean; reason?: string; decisions?: AlarmDecision[] } | BatchResponse> {
   // CloudWatch alarms reach the worker through the install's SNS topic or as a direct alarm action;
   // handleAlarmEvent logs every decision and never throws, so Lambda does not retry a scale.
   if (isAlarmEvent(event)) return handleAlarmEvent(event, log);
+  if (isSqsEvent(event)) {
+    return handleSqsEvent(
+      event,
+      {
+        push: acceptPushJob,
+        follow: async (job) => {
+          const { followStep } = await import('../webhook/follow-worker.js');
+          const settings = config();
+          await followStep(job, settings, {}, log, followSender(settings, process.env), context?.getRemainingTimeInMillis?.());
+        },
+      },
+      log,
+    );
+  }
   const job = parseJob(event);
   if (job === undefined) {
     log({ level: 'error', event: 'bad-job', message: 'the event is not a rollout job; ignored' });
@@ -109,6 +157,10 @@ export async function work(
   }
   try {
     const settings = config();
+    if (process.env[ENV.followQueue]) {
+      await acceptPushJob(job);
+      return { ok: true };
+    }
     const result = await runJob(job, settings, {}, log, { timeoutSeconds: waitBudgetSeconds(context, settings.timeoutSeconds) });
     return { ok: result?.ok ?? true };
   } catch (error) {

@@ -1,0 +1,155 @@
+/**
+ * "A push job reached the worker": the one entry every source of pushes feeds (the receiver's queue,
+ * a direct invocation, an ECR event turned into a RolloutJob). It re-checks the job against the
+ * install's allow-list and policy, starts the rollout without waiting, and hands the deployments to
+ * the follow queue, so no invocation waits longer than its own budget.
+ *
+ * Safe to run twice for one push (SQS delivers at least once): a second run finds the services on
+ * the push's revision, picks up following a deployment that is still in progress, and a push that
+ * was rolled back is not rolled out again.
+ */
+import { executeRollout, type RolloutResult } from '../core/execute.js';
+import { followDeadline, type FollowedService, type FollowJob, FOLLOW_JOB_VERSION } from '../core/follow.js';
+import { imageChanges, planRollout, type RolloutPlan } from '../core/plan.js';
+import { parseTargetImage } from '../core/image-ref.js';
+import { DEFAULT_CONCURRENCY } from '../core/limits.js';
+import { policyRejectsTag } from '../core/policy.js';
+import { systemClock } from '../core/ports.js';
+import type { AwsConfig } from '../aws/config.js';
+import { createEcsClient, discoverRolloutState, SdkEcs } from '../aws/ecs.js';
+import type { WebhookConfig } from './config.js';
+import { logEvent, type LogLine } from './log.js';
+import type { RolloutJob } from './receiver.js';
+
+/** Set on a revision the worker rolled back from, to the push time that brought it: that push is not applied again. */
+export const ROLLED_BACK_TAG = 'ecs-roll:rolled-back-push';
+
+/** Hands a follow message to the queue, delayed by the poll interval. */
+export type SendFollow = (job: FollowJob) => Promise<void>;
+
+export type PushOutcome = 'refused' | 'ignored' | 'following' | 'finished';
+
+export async function startPush(job: RolloutJob, config: WebhookConfig, aws: AwsConfig, log: LogLine, sendFollow: SendFollow): Promise<PushOutcome> {
+  const context = { job: job.image, pushedAt: job.pushedAt };
+  // Anything allowed to send to the queue or invoke the worker could name any repository.
+  if (!config.repositories.includes(job.repository)) {
+    log({ ...context, level: 'warn', event: 'job-refused', reason: `${job.repository} is not in this install's allow-list` });
+    return 'refused';
+  }
+  const ignored = policyRejectsTag(config.policy, job.tag);
+  if (ignored !== undefined) {
+    log({ ...context, event: 'job-ignored', reason: ignored });
+    return 'ignored';
+  }
+  log({ ...context, event: 'job-started' });
+  const client = createEcsClient(aws);
+  const registrationClient = createEcsClient(aws, { retries: false });
+  try {
+    const ecs = new SdkEcs(client, registrationClient);
+    const emit = (event: Parameters<typeof logEvent>[1]) => logEvent(log, event, context);
+    const state = await discoverRolloutState(ecs, { clusters: config.clusters, services: [], allFamilies: false, concurrency: DEFAULT_CONCURRENCY });
+    const plan = planRollout(state, { target: parseTargetImage(job.image), strategy: config.strategy, force: false, policy: config.policy, pushedAt: job.pushedAt });
+    emit({ type: 'plan', plan });
+    const rolledBack = await rolledBackBefore(ecs, plan, job);
+    if (rolledBack !== undefined) {
+      log({ ...context, event: 'job-finished', ok: false, outcome: 'ignored', reason: rolledBack, services: [] });
+      return 'ignored';
+    }
+    const startedAt = Date.now();
+    const result = await executeRollout(plan, { ecs, clock: systemClock, emit }, {
+      wait: false,
+      timeoutMs: 0,
+      pollIntervalMs: config.pollIntervalSeconds * 1000,
+      rollback: true,
+      concurrency: DEFAULT_CONCURRENCY,
+    });
+    const followed = result.ok ? [...started(plan, result), ...(await resumed(ecs, plan, result))] : [];
+    if (followed.length > 0) {
+      const follow: FollowJob = {
+        version: FOLLOW_JOB_VERSION,
+        kind: 'follow',
+        image: job.image,
+        pushedAt: job.pushedAt,
+        phase: 'rollout',
+        deadline: followDeadline(startedAt, config.timeoutSeconds),
+        attempt: 1,
+        startedAt,
+        services: followed,
+      };
+      await sendFollow(follow);
+      log({ ...context, event: 'job-following', services: followed.map(({ cluster, service, deploymentId }) => ({ cluster, service, deploymentId })) });
+      return 'following';
+    }
+    log({
+      ...context,
+      event: 'job-finished',
+      ok: result.ok,
+      services: result.services.map((service) => ({
+        cluster: service.cluster,
+        service: service.service,
+        outcome: service.outcome,
+        ...(service.reason === undefined ? {} : { reason: service.reason }),
+      })),
+    });
+    return 'finished';
+  } finally {
+    client.destroy();
+    registrationClient.destroy();
+  }
+}
+
+function started(plan: RolloutPlan, result: RolloutResult): FollowedService[] {
+  return result.services.flatMap((service) => {
+    const planned = plan.services.find((candidate) => candidate.cluster === service.cluster && candidate.service === service.service);
+    if (planned === undefined || service.outcome !== 'updated' || service.deploymentId === undefined || service.newTaskDefinitionArn === undefined) return [];
+    return [{
+      cluster: service.cluster,
+      clusterArn: planned.clusterArn,
+      service: service.service,
+      deploymentId: service.deploymentId,
+      target: service.newTaskDefinitionArn,
+      previous: service.oldTaskDefinitionArn,
+      state: 'pending' as const,
+    }];
+  });
+}
+
+/**
+ * A run killed after UpdateService and before the follow message leaves services on the push's
+ * revision with their deployment in progress: the retry plans them as unchanged, and follows them.
+ */
+async function resumed(ecs: SdkEcs, plan: RolloutPlan, result: RolloutResult): Promise<FollowedService[]> {
+  const unchanged = plan.services.filter((planned) => result.services.some((s) => s.service === planned.service && s.cluster === planned.cluster && s.outcome === 'unchanged') && planned.action === 'none');
+  const found: FollowedService[] = [];
+  for (const planned of unchanged) {
+    const [snapshot] = await ecs.describeServices(planned.clusterArn, [planned.service]);
+    const primary = snapshot?.deployments.find((deployment) => deployment.status === 'PRIMARY');
+    const before = snapshot?.deployments.find((deployment) => deployment.status === 'ACTIVE');
+    if (primary === undefined || before === undefined || primary.rolloutState !== 'IN_PROGRESS' || primary.taskDefinitionArn !== planned.taskDefinitionArn) continue;
+    found.push({
+      cluster: planned.cluster,
+      clusterArn: planned.clusterArn,
+      service: planned.service,
+      deploymentId: primary.id,
+      target: primary.taskDefinitionArn,
+      previous: before.taskDefinitionArn,
+      state: 'pending',
+    });
+  }
+  return found;
+}
+
+/** Why this push must not run again: the revision it made was rolled back. Undefined when it may run. */
+async function rolledBackBefore(ecs: SdkEcs, plan: RolloutPlan, job: RolloutJob): Promise<string | undefined> {
+  const target = parseTargetImage(job.image);
+  for (const registration of plan.registrations) {
+    const newest = await ecs.latestTaskDefinition(registration.family);
+    if (newest === undefined) continue;
+    const mark = newest.tags.find((tag) => tag.key === ROLLED_BACK_TAG)?.value;
+    const sameImage = imageChanges(newest, target).every((change) => change.from === change.to);
+    if (mark === String(job.pushedAt) && sameImage) {
+      return `the push of ${job.image} at ${job.pushedAt} was rolled back from ${newest.family}:${newest.revision}; not rolled out again`;
+    }
+  }
+  return undefined;
+}
