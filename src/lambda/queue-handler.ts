@@ -36,7 +36,7 @@ export function isSqsEvent(event: unknown): event is SqsEvent {
 }
 
 /** A failed message is seen again after this many seconds times its receive count (not the queue's long visibility timeout). */
-const RETRY_BACKOFF_SECONDS = 5;
+const RETRY_BACKOFF_SECONDS = 2;
 
 const queueUrls = new Map<string, Promise<string>>();
 
