@@ -4,11 +4,22 @@ import type { RolloutEvent } from '../core/events.js';
 import type { RolloutResult, ServiceOutcomeKind } from '../core/execute.js';
 import { formatVersion } from '../core/image-ref.js';
 import { revisionName } from '../core/model.js';
+import { describeScope } from '../core/expectation.js';
 import type { RolloutPlan } from '../core/plan.js';
 
 export interface OutputStream {
   write(text: string): unknown;
   readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+/**
+ * A terminal that can take a spinner: a TTY that knows its width. A pseudo-terminal without a size
+ * (`script`, `docker run -t` from a non-terminal, some CI runners) reports 0 columns, and redrawing
+ * a line divided by 0 columns never ends, so it gets plain lines like a pipe.
+ */
+export function isSizedTerminal(stream: OutputStream): boolean {
+  return stream.isTTY === true && typeof stream.columns === 'number' && Number.isFinite(stream.columns) && stream.columns > 0;
 }
 
 export interface CliIo {
@@ -71,7 +82,9 @@ function jsonRenderer(io: CliIo): Renderer {
       if (!dryRun) return;
       write({
         kind: 'rollout-plan',
+        version: planned.version,
         dryRun: true,
+        ...(planned.scope === undefined ? {} : { scope: planned.scope }),
         target: planned.target,
         services: planned.services.map((service) => ({
           cluster: service.cluster,
@@ -90,6 +103,7 @@ function jsonRenderer(io: CliIo): Renderer {
     result(result) {
       write({
         ...result,
+        ...(plan?.scope === undefined ? {} : { scope: plan.scope }),
         services: result.services.map((service) => ({ ...service, newTaskDefinitionArn: service.newTaskDefinitionArn ?? null })),
         unaffectedServices: plan?.unaffectedServices ?? 0,
       });
@@ -117,6 +131,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
   return {
     plan(plan, dryRun) {
       const version = formatVersion(plan.target);
+      if (plan.scope !== undefined) line(color.dim(`Looked at ${describeScope(plan)}`));
       const moving = plan.services.filter((service) => service.action === 'update' || service.action === 'redeploy');
       line(
         `${color.bold(dryRun ? 'Plan' : 'Rollout')} ${color.cyan(plan.target.image)} ${color.dim(`(${plan.target.repository})`)}: ` +
@@ -131,6 +146,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
         const name = `${service.cluster}/${service.service}`;
         if (service.action === 'update') line(`  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → new ${revisionName(service.taskDefinitionArn).replace(/:\d+$/, '')} revision (${version})`);
         else if (service.action === 'redeploy') line(`  ${color.bold('redeploy')} ${name}: ${shortArn(service.taskDefinitionArn)} (${service.reason})`);
+        else if (service.action === 'wait') line(`  ${color.bold('wait')}     ${name}: ${service.reason}`);
         else if (service.action === 'skip') line(`  ${color.yellow('skip')}     ${name}: ${service.reason}`);
         else line(`  ${color.dim('keep')}     ${name}: ${service.reason}`);
       }
@@ -160,7 +176,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           waitingPhase = event.phase === 'rollback' ? 'Rolling back' : 'Waiting for deployments';
           line(`${waitingPhase}: ${event.services} service${event.services === 1 ? '' : 's'}, timeout ${event.timeoutSeconds} s`);
           waiting.clear();
-          if (makeSpinner !== undefined && io.stdout.isTTY === true) spinner = makeSpinner(waitingPhase).start();
+          if (makeSpinner !== undefined && isSizedTerminal(io.stdout)) spinner = makeSpinner(waitingPhase).start();
           return;
         case 'progress': {
           const name = `${event.cluster}/${event.service}`;

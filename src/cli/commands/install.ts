@@ -6,7 +6,7 @@ import { normaliseRepository, parseStrategy } from '../../webhook/config.js';
 import type { AwsConfig } from '../../aws/config.js';
 import type { InstallProgress, InstallReport, InstallRequest, RemovalReport } from '../../aws/install.js';
 import { awsConfigFrom, parsePositiveSeconds } from '../options.js';
-import { colorLevel, type CliIo, type OutputStream } from '../render.js';
+import { colorLevel, isSizedTerminal, type CliIo, type OutputStream } from '../render.js';
 
 /** Lambda stops a function at 900 s; the worker's wait has to fit in it. */
 const MAX_WORKER_TIMEOUT_SECONDS = 900;
@@ -92,7 +92,7 @@ interface Waiter {
 
 /** Progress for people: lines on `out`, and an ora spinner for the long waits when `out` is a terminal. */
 async function makeProgress(io: CliIo, out: OutputStream, color: ChalkInstance, quiet: boolean): Promise<InstallProgress> {
-  const ora = out.isTTY === true ? (await import('ora')).default : undefined;
+  const ora = isSizedTerminal(out) ? (await import('ora')).default : undefined;
   return {
     done(description) {
       if (!quiet) out.write(`${color.green('✔')} ${description}\n`);

@@ -1,4 +1,5 @@
 import ora from 'ora';
+import { ExitCode } from '../../core/errors.js';
 import { parseTargetImage } from '../../core/image-ref.js';
 import { parseRolloutOptions, type RawRolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
@@ -23,6 +24,7 @@ export async function runRolloutCommand(image: string, raw: RawRolloutOptions, i
       allFamilies: options.allFamilies,
       strategy: options.strategy,
       force: options.force,
+      ...(options.expectServices === undefined ? {} : { expectServices: options.expectServices }),
       // Recorded on the new revisions: of two rollouts racing over the same services, the later one wins.
       pushedAt: (performance.timeOrigin + performance.now()) / 1000,
       dryRun: options.dryRun,
@@ -35,7 +37,7 @@ export async function runRolloutCommand(image: string, raw: RawRolloutOptions, i
     });
     if (result === undefined) return 0;
     renderer.result(result);
-    if (signal.aborted) return 130;
+    if (signal.aborted) return ExitCode.interrupted;
     return result.ok ? 0 : 1;
   } finally {
     renderer.close();
