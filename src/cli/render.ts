@@ -116,6 +116,8 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
   let spinner: Ora | undefined;
   const waiting = new Map<string, string>();
   let waitingPhase = '';
+  // A scale changes only the desired count: no new revision, no deployment to speak of.
+  let countChange = false;
   const line = (text: string) => {
     if (spinner?.isSpinning) spinner.clear();
     io.stdout.write(`${text}\n`);
@@ -163,6 +165,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           return;
         case 'service-updated':
           if (event.desiredCount !== undefined) {
+            countChange = true;
             line(`${color.green('✔')} scaled ${event.cluster}/${event.service}: desired ${event.desiredCount.from} → ${event.desiredCount.to}`);
             return;
           }
@@ -173,7 +176,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           return;
         case 'wait-started':
           stopSpinner();
-          waitingPhase = event.phase === 'rollback' ? 'Rolling back' : 'Waiting for deployments';
+          waitingPhase = event.phase === 'rollback' ? 'Rolling back' : countChange ? 'Waiting for the tasks' : 'Waiting for deployments';
           line(`${waitingPhase}: ${event.services} service${event.services === 1 ? '' : 's'}, timeout ${event.timeoutSeconds} s`);
           waiting.clear();
           if (makeSpinner !== undefined && isSizedTerminal(io.stdout)) spinner = makeSpinner(waitingPhase).start();
@@ -183,7 +186,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           const status = `${event.progress.running}/${event.progress.desired}${event.progress.failedTasks > 0 ? color.red(` ${event.progress.failedTasks} failed`) : ''}`;
           waiting.set(name, status);
           if (spinner !== undefined) spinner.text = spinnerText();
-          else line(`  ${name}: ${event.progress.running}/${event.progress.desired} running on the ${event.phase === 'rollback' ? 'previous' : 'new'} revision${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}`);
+          else line(`  ${name}: ${event.progress.running}/${event.progress.desired} running${countChange ? '' : ` on the ${event.phase === 'rollback' ? 'previous' : 'new'} revision`}${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}`);
           return;
         }
         case 'tasks-stopped':

@@ -8,6 +8,9 @@ import type { InstallProgress, InstallReport, InstallRequest, RemovalReport } fr
 import { awsConfigFrom, parsePositiveSeconds } from '../options.js';
 import { colorLevel, isSizedTerminal, type CliIo, type OutputStream } from '../render.js';
 
+/** Version of the `install` and `uninstall` documents. */
+const INSTALL_DOCUMENT_VERSION = 1;
+
 /** Lambda stops a function at 900 s; the worker's wait has to fit in it. */
 const MAX_WORKER_TIMEOUT_SECONDS = 900;
 
@@ -147,7 +150,7 @@ export async function runInstallCommand(raw: Record<string, unknown>, io: CliIo,
     progress,
   });
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ kind: 'install', ...report }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ kind: 'install', version: INSTALL_DOCUMENT_VERSION, ...report }, null, 2)}\n`);
   } else {
     renderInstall(io.stdout, color, report);
   }
@@ -207,7 +210,7 @@ export async function runUninstallCommand(raw: Record<string, unknown>, io: CliI
   const count = (status: RemovalReport['status']) => resources.filter((resource) => resource.status === status).length;
   if (json) {
     io.stdout.write(
-      `${JSON.stringify({ kind: 'uninstall', name, deleted: count('deleted'), alreadyGone: count('already gone'), leftAlone: count('not ours, left alone'), resources }, null, 2)}\n`,
+      `${JSON.stringify({ kind: 'uninstall', version: INSTALL_DOCUMENT_VERSION, name, deleted: count('deleted'), alreadyGone: count('already gone'), leftAlone: count('not ours, left alone'), resources }, null, 2)}\n`,
     );
     return 0;
   }
