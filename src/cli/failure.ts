@@ -27,6 +27,10 @@ export function classifyFailure(error: unknown): Failure {
   if (error.message === 'Region is missing') {
     return setup('no-region', 'no AWS region: pass --region or set AWS_REGION or AWS_DEFAULT_REGION (or a region in your profile)');
   }
+  if (error.message.startsWith('Region not accepted')) {
+    // An AWS_REGION set to "" (an unset CI variable) reaches the SDK as a region that is no hostname.
+    return setup('no-region', `the AWS region is not usable (${error.message}); pass --region or set AWS_REGION`);
+  }
   if (error.name === 'CredentialsProviderError') {
     return setup(
       'no-credentials',
