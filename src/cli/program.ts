@@ -76,9 +76,10 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--name <name>', 'name of the install: prefix of every resource it creates', 'ecs-roll')
       .option('--stage <stage>', 'API Gateway stage', 'live')
       .option('--cluster <name...>', 'only these clusters (default: all in the region)', collect)
-      .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob>', 'any')
-      .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']).default('rolling'))
-      .option('--timeout <seconds>', 'how long the worker waits for the deployments', '900')
+      // No defaults here: a setting left out keeps what the install has (defaults apply to a first install).
+      .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob> (first install: any)')
+      .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced (first install: rolling)').choices(['rolling', 'replace']))
+      .option('--timeout <seconds>', 'how long the worker waits for the deployments (first install: 900)')
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),

@@ -5,6 +5,7 @@ import type { ServiceSnapshot } from '../../src/core/model.js';
 import { planRollout } from '../../src/core/plan.js';
 import { checkSelectors, namesByCluster, parseServiceSelector, unmatchedSelectors } from '../../src/core/service-selector.js';
 import { classifyFailure, errorDocument } from '../../src/cli/failure.js';
+import { installedSettings, mergeInstallSettings } from '../../src/aws/install-settings.js';
 import { parseRolloutOptions } from '../../src/cli/options.js';
 import { ACCOUNT, aContainer, aDeployment, aRequest, aService, aTaskDefinition, anObservedState, taskDefinitionArnOf } from './builders.js';
 
@@ -155,5 +156,37 @@ describe('classifyFailure', () => {
     const failure = classifyFailure(error);
     expect(failure).toMatchObject({ exitCode, code });
     expect(errorDocument(failure)).toEqual({ kind: 'error', version: 1, exitCode, error: { code, message: failure.message } });
+  });
+});
+
+describe('install settings on a re-run', () => {
+  const installed = installedSettings({
+    ECS_ROLL_REPOS: 'docker.io/acme/web',
+    ECS_ROLL_POLICY: 'semver',
+    ECS_ROLL_CLUSTERS: '',
+    ECS_ROLL_STRATEGY: 'replace',
+    ECS_ROLL_TIMEOUT: '600',
+  });
+
+  it('reads the installed settings back from the environment', () => {
+    expect(installed).toEqual({ repositories: ['docker.io/acme/web'], clusters: [], policy: { kind: 'semver' }, strategy: 'replace', timeoutSeconds: 600 });
+  });
+
+  it.each([
+    { given: { repositories: ['docker.io/acme/web'] }, changes: [] },
+    { given: { repositories: ['docker.io/acme/api'] }, changes: [{ setting: 'repositories', from: 'docker.io/acme/web', to: 'docker.io/acme/api' }] },
+    { given: { repositories: ['docker.io/acme/web'], policy: { kind: 'any' } as const }, changes: [{ setting: 'policy', from: 'semver', to: 'any' }] },
+    { given: { repositories: ['docker.io/acme/web'], clusters: ['prod'] }, changes: [{ setting: 'clusters', from: '(all)', to: 'prod' }] },
+  ])('given $given, changes $changes and keeps the rest', ({ given, changes }) => {
+    const merged = mergeInstallSettings(given, installed);
+    expect(merged.changes).toEqual(changes);
+    expect(merged.settings.strategy).toBe('replace');
+    expect(merged.settings.timeoutSeconds).toBe(600);
+  });
+
+  it('a first install takes the defaults, each shown as new', () => {
+    const merged = mergeInstallSettings({ repositories: ['docker.io/acme/web'] }, installedSettings(undefined));
+    expect(merged.settings).toEqual({ repositories: ['docker.io/acme/web'], clusters: [], policy: { kind: 'any' }, strategy: 'rolling', timeoutSeconds: 900 });
+    expect(merged.changes.every((change) => change.from === undefined)).toBe(true);
   });
 });
