@@ -1,14 +1,19 @@
 // What a new user meets first, through the built CLI against the sandbox: --service selectors that mean
 // exactly what they say, re-runs that wait for an unfinished deployment instead of reporting success,
 // the run's header and --expect-services, the exit code table (3 for setup errors) and --json errors.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli, serviceTaskDefinition, type CliRun } from './helpers.js';
+import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV, type CliRun } from './helpers.js';
+
+const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 
 const endpoint = inject('sandboxEndpoint');
 const sandbox = sandboxControl(endpoint);
@@ -202,6 +207,29 @@ describe('exit codes and --json errors', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('serve stopped with SIGTERM says so, and does not speak of Ctrl-C', async () => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--endpoint-url', endpoint], {
+      env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: 'a'.repeat(43), ECS_ROLL_REPOS: 'acme/web' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    while (!stdout.includes('"listening"')) await sleep(50);
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(code).toBe(0);
+    expect(stderr).toContain('stopping on SIGTERM');
+    expect(stderr).not.toContain('Ctrl-C');
+  });
+
+  it('scale names the region when the cluster does not exist', async () => {
+    const run = await runCli(['scale', 'nope/web', '--count', '1', '--endpoint-url', endpoint]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('cluster nope does not exist in region us-east-1');
   });
 
   it.each([
