@@ -142,7 +142,7 @@ describe('the header, --expect-services and the region', () => {
     const doc = json(await rollout(['acme/web:1.1', '--dry-run', '--json']));
     expect(doc['scope']).toEqual({ account: ACCOUNT, region: 'us-east-1', clusters: 2, services: 2 });
     const result = json(await rollout(['acme/web:1.1', '--no-wait', '--json']));
-    expect(result).toMatchObject({ kind: 'rollout-result', version: 1, scope: { account: ACCOUNT, region: 'us-east-1', clusters: 2, services: 2 } });
+    expect(result).toMatchObject({ kind: 'rollout-result', version: 2, scope: { account: ACCOUNT, region: 'us-east-1', clusters: 2, services: 2 } });
   });
 
   it('--expect-services and --require-match fail with exit 1 before any change, and pass when met', async () => {
