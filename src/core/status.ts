@@ -21,7 +21,7 @@ export interface StatusService {
 }
 
 export interface StatusGroup {
-  /** The tag, `@digest`, or `(no tag)` the services' containers run. */
+  /** The tag, the digest (`sha256:…`), or `(no tag)` the services' containers run. */
   readonly version: string;
   readonly services: readonly StatusService[];
 }

@@ -163,8 +163,14 @@ describe('a failed rollout says why', () => {
     await fargateService();
     const file = join(tmpdir(), `ecs-roll-summary-${process.pid}.md`);
     await rm(file, { force: true });
+    await sandbox.clearCalls();
     const run = await rollout(['acme/web:fail-exit1-9', '--timeout', '20'], { GITHUB_STEP_SUMMARY: file });
     expect(run.code).toBe(1);
+    // The diagnosis's reads, as the sandbox counted them: one of each (rolling waits never list tasks).
+    const calls = (await sandbox.calls()).map((call) => call.action);
+    expect(calls.filter((action) => action === 'ListTasks')).toHaveLength(1);
+    expect(calls.filter((action) => action === 'DescribeTasks')).toHaveLength(1);
+    expect(calls.filter((action) => action === 'GetLogEvents')).toHaveLength(1);
     const markdown = await readFile(file, 'utf8');
     await rm(file, { force: true });
     expect(markdown).toContain('| service | from → to | outcome | cause |');

@@ -1,9 +1,11 @@
 // `ecs-roll status`: where each version of an image runs, before, during and after a rollout,
 // across two clusters and three tags, read by the built CLI from the sandbox.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli } from './helpers.js';
+import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli, TEST_ENV } from './helpers.js';
 
 const endpoint = inject('sandboxEndpoint');
 const sandbox = sandboxControl(endpoint);
@@ -88,6 +90,27 @@ describe('ecs-roll status', () => {
     const none = await status(['acme/nothing']);
     expect(none.code).toBe(0);
     expect(none.stdout).toBe('Nothing runs docker.io/acme/nothing (5 services looked at).\n');
+  });
+
+  it('--watch --json prints one document per refresh until Ctrl-C, then exits 130', async () => {
+    const cli = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
+    const child = spawn(process.execPath, [cli, 'status', 'acme/web', '--watch', '--json', '--poll-interval', '0.3', '--endpoint-url', endpoint], {
+      env: { PATH: process.env.PATH, ...TEST_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+        stdout += text;
+        if (stdout.split('\n').filter((line) => line !== '').length >= 3) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const documents = stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as StatusDocument);
+    expect(documents.length).toBeGreaterThanOrEqual(3);
+    for (const document of documents) expect(where(document)['1.0']).toEqual(['east/web-a', 'west/web-c']);
   });
 
   it('refuses --watch faster than every 10 s against AWS, before any call', async () => {
