@@ -56,7 +56,8 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--no-wait', 'make the changes and return without waiting for the deployments')
       .option('--timeout <seconds>', 'how long to wait for the deployments', '900')
       .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
-      .option('--rollback', 'on failure, put every changed service back on its previous revision (the default)')
+      // Help prints the default once, as "(default: true)".
+      .option('--rollback', 'on failure, put every changed service back on its previous revision', true)
       .option('--no-rollback', 'leave services where they are when the rollout fails')
       .option('--force', 'start a new deployment of services already on the tag (a mutable tag pushed again)')
       .option('--expect-services <n>', 'fail (exit 1) before any change unless exactly n services run the image')
