@@ -16,7 +16,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { chunk, mapConcurrent } from '../core/collections.js';
-import { OperationFailedError, TransientAwsError, UsageError } from '../core/errors.js';
+import { OperationFailedError, RevisionConflictError, TransientAwsError, UsageError } from '../core/errors.js';
 import { DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
 import {
   nameFromArn,
@@ -32,6 +32,17 @@ import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { isTransientAwsError } from './errors.js';
+import { captureRawBody, fieldsTheSdkDropped } from './raw-json.js';
+
+/** The task definition fields ECS sent that the SDK's parse dropped; none when the raw answer is unavailable. */
+function unmodelledTaskDefinitionFields(raw: string | undefined, parsed: unknown): string[] {
+  if (raw === undefined) return [];
+  try {
+    return fieldsTheSdkDropped((JSON.parse(raw) as { taskDefinition?: unknown }).taskDefinition, parsed);
+  } catch {
+    return [];
+  }
+}
 
 export function createEcsClient(config: AwsConfig, options: { retries?: boolean } = {}): ECSClient {
   return new ECSClient({ ...clientConfig(config), ...(options.retries === false ? { maxAttempts: 1 } : {}) });
@@ -118,6 +129,14 @@ async function allPages<T>(fetchPage: (nextToken: string | undefined) => Promise
   return items;
 }
 
+/**
+ * ECS refuses a registration while another one of the same family is in flight (seen by terraform-provider-aws
+ * #9777, PrefectHQ/prefect #15865, jenkinsci/amazon-ecs-plugin #105); the message is the only way to tell it apart.
+ */
+export function isRevisionConflict(error: unknown): boolean {
+  return isNamed(error, 'ClientException') && /too many concurrent attempts to create a new revision/i.test((error as Error).message);
+}
+
 function isNamed(error: unknown, ...names: string[]): boolean {
   return error instanceof Error && names.includes(error.name);
 }
@@ -143,6 +162,9 @@ export class SdkEcs implements EcsPort {
     try {
       answer = await this.registrationClient.send(new RegisterTaskDefinitionCommand(input as unknown as RegisterTaskDefinitionCommandInput));
     } catch (error) {
+      if (isRevisionConflict(error)) {
+        throw new RevisionConflictError(`RegisterTaskDefinition for ${input.family}: ${(error as Error).message}`, { cause: error });
+      }
       if (isTransientAwsError(error)) {
         throw new TransientAwsError(`RegisterTaskDefinition for ${input.family}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
@@ -239,8 +261,11 @@ export class SdkEcs implements EcsPort {
   }
 
   private async fetchTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
-    const answer = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }));
+    const command = new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] });
+    const rawBody = captureRawBody(command);
+    const answer = await this.client.send(command);
     const definition = answer.taskDefinition;
+    const unmodelledFields = unmodelledTaskDefinitionFields(rawBody(), definition);
     if (definition?.taskDefinitionArn === undefined || definition.family === undefined) {
       throw new OperationFailedError(`DescribeTaskDefinition ${taskDefinition} answered without a task definition`);
     }
@@ -251,6 +276,7 @@ export class SdkEcs implements EcsPort {
       ...(definition.status === undefined ? {} : { status: definition.status }),
       definition: toPlainJson(definition) as Record<string, unknown>,
       tags: (answer.tags ?? []).flatMap((tag) => (tag.key === undefined ? [] : [{ key: tag.key, value: tag.value ?? '' }])),
+      ...(unmodelledFields.length === 0 ? {} : { unmodelledFields }),
     };
     if (!this.taskDefinitions.has(snapshot.arn)) this.taskDefinitions.set(snapshot.arn, Promise.resolve(snapshot));
     return snapshot;

@@ -6,8 +6,8 @@ import { revisionNumber, type ExecutorDeps } from './execute-shared.js';
 
 export class RegistrationInterrupted extends Error {}
 
-/** Attempts of one registration when AWS throttles or drops the connection. */
-const REGISTER_ATTEMPTS = 6;
+/** Attempts of one registration when AWS throttles, drops the connection or another run registers the family. */
+const REGISTER_ATTEMPTS = 8;
 const REGISTER_BACKOFF_MS = 500;
 /** How far above the source revision to look for a copy an earlier run left behind. */
 const RECENT_REVISIONS_TO_SCAN = 10;
@@ -20,11 +20,12 @@ const RECENT_REVISIONS_TO_SCAN = 10;
  */
 export async function registerIdempotently(
   registration: PlannedRegistration,
-  { ecs, clock }: ExecutorDeps,
+  { ecs, clock, random = Math.random }: ExecutorDeps,
   signal: AbortSignal | undefined,
 ): Promise<{ taskDefinitionArn: string; reused: boolean }> {
   const isCopy = (candidate: TaskDefinitionSnapshot): boolean =>
-    candidate.status !== 'INACTIVE' &&
+    // Only an ACTIVE revision can be reused: INACTIVE and DELETE_IN_PROGRESS ones are on their way out.
+    (candidate.status === undefined || candidate.status === 'ACTIVE') &&
     sameRegistration(registrationInput(candidate.definition, candidate.tags, new Map()), registration.input);
   const existingCopy = async (): Promise<string | undefined> => {
     const newest = await ecs.latestTaskDefinition(registration.family);
@@ -48,11 +49,17 @@ export async function registerIdempotently(
       return { taskDefinitionArn, reused: false };
     } catch (error) {
       if (!(error instanceof TransientAwsError) || attempt >= REGISTER_ATTEMPTS) throw error;
-      await clock.sleep(REGISTER_BACKOFF_MS * 2 ** (attempt - 1), signal);
+      // Jitter: two runs refused by the same conflict must not come back at the same instant again.
+      await clock.sleep(jittered(REGISTER_BACKOFF_MS * 2 ** (attempt - 1), random), signal);
       if (signal?.aborted) throw new RegistrationInterrupted();
-      // The failed attempt may have registered all the same; only its answer was lost.
+      // The failed attempt may have registered all the same (only its answer was lost), or the run it
+      // conflicted with registered the identical revision: either way that one is reused.
       const registered = await existingCopy();
       if (registered !== undefined) return { taskDefinitionArn: registered, reused: true };
     }
   }
+}
+/** Between half and all of the backoff, so that callers refused together spread out. */
+function jittered(backoffMs: number, random: () => number): number {
+  return Math.round(backoffMs * (0.5 + random() / 2));
 }

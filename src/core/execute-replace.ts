@@ -1,4 +1,5 @@
-import type { ServiceSnapshot } from './model.js';
+import { STOP_TASK_REASON_MAX_CHARS } from './limits.js';
+import { revisionName, type ServiceSnapshot } from './model.js';
 import { nextReplacementBatch } from './replace.js';
 import { errorMessage, keyOf, type ExecutorDeps, type Tracked } from './execute-shared.js';
 
@@ -28,7 +29,7 @@ export async function replaceOldTasks(
     }
     if (step.stop.length === 0) return;
     for (const task of step.stop) {
-      await ecs.stopTask(entry.cluster, task.taskArn, `ecs-roll: replacing with ${entry.targetTaskDefinitionArn}`);
+      await ecs.stopTask(entry.cluster, task.taskArn, stopReason(entry.targetTaskDefinitionArn));
     }
     emit({
       type: 'tasks-stopped',
@@ -40,4 +41,9 @@ export async function replaceOldTasks(
   } catch (error) {
     emit({ type: 'notice', cluster: snapshot.clusterName, service: entry.service, message: `replacing tasks failed, will retry: ${errorMessage(error)}` });
   }
+}
+/** The reason StopTask records, within ECS's limit however long the family name. */
+export function stopReason(targetTaskDefinitionArn: string): string {
+  const reason = `ecs-roll: replacing with ${revisionName(targetTaskDefinitionArn)}`;
+  return reason.length <= STOP_TASK_REASON_MAX_CHARS ? reason : `${reason.slice(0, STOP_TASK_REASON_MAX_CHARS - 1)}…`;
 }

@@ -60,6 +60,8 @@ export interface ExecutorDeps {
   readonly ecs: EcsPort;
   readonly clock: Clock;
   readonly emit: EmitEvent;
+  /** In [0, 1); spreads out retries. Math.random unless a test needs them repeatable. */
+  readonly random?: () => number;
 }
 
 export interface Tracked {

@@ -89,6 +89,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
           changes: registration.changes,
           reused,
         });
+        for (const warning of registration.warnings ?? []) emit({ type: 'notice', message: warning });
       }
     });
   } catch (error) {

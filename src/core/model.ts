@@ -17,6 +17,11 @@ export interface TaskDefinitionSnapshot {
   readonly definition: Readonly<Record<string, unknown>>;
   /** Tags come back beside the task definition (include TAGS), not inside it. */
   readonly tags: readonly Tag[];
+  /**
+   * Fields ECS answered that the AWS SDK in this build does not model and so dropped (paths such as
+   * `containerDefinitions[0].restartPolicy`). A copy of this revision would silently lose them.
+   */
+  readonly unmodelledFields?: readonly string[];
 }
 
 export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';

@@ -38,6 +38,12 @@ export interface RecordEntry {
 export interface SandboxConfig {
   tick?: number;
   paused?: boolean;
+  /** A second RegisterTaskDefinition of a family this soon after the last one is refused as ECS does (0: off). */
+  registrationConflictSeconds?: number;
+  /** Extra top-level fields DescribeTaskDefinition answers, as a newer ECS would ({} : none). */
+  unmodelledTaskDefinitionFields?: Record<string, unknown>;
+  /** Off: accept aws: tags and more than 50, to seed what AWS itself can create. */
+  enforceTagLimits?: boolean;
 }
 
 export interface SandboxControl {
@@ -46,7 +52,7 @@ export interface SandboxControl {
   calls(): Promise<SandboxCall[]>;
   clearCalls(): Promise<void>;
   record(): Promise<RecordEntry[]>;
-  config(config: SandboxConfig): Promise<{ tick: number; paused: boolean }>;
+  config(config: SandboxConfig): Promise<{ tick: number; paused: boolean; registrationConflicts?: number } & Record<string, unknown>>;
   /** Run one scheduler tick now (works with the scheduler thread off or paused). */
   tick(): Promise<void>;
 }
@@ -81,7 +87,7 @@ export function sandboxControl(endpoint: string): SandboxControl {
       return ((await control(endpoint, 'GET', 'record')) as { record: RecordEntry[] }).record;
     },
     async config(config) {
-      return (await control(endpoint, 'POST', 'config', config)) as { tick: number; paused: boolean };
+      return (await control(endpoint, 'POST', 'config', config)) as Awaited<ReturnType<SandboxControl['config']>>;
     },
     async tick() {
       await control(endpoint, 'POST', 'tick');

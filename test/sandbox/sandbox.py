@@ -52,11 +52,15 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server  # noqa: E402
 
 from scheduler import Scheduler, default_deployment_configuration  # noqa: E402
+from ecs_limits import EcsLimits  # noqa: E402
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
 LOCK = threading.RLock()
 SCHEDULER = Scheduler()
+LIMITS = EcsLimits()
+# Behaviour kept in modules of its own: each has reset(), configure(args) -> dict (POST /_sandbox/config) and state().
+EXTENSIONS: list[Any] = [LIMITS]
 
 
 def freeze_task_status() -> None:
@@ -178,6 +182,8 @@ class Sandbox:
                 result = self.call_moto(environ, start_response)
                 freeze_task_status()
                 SCHEDULER.reset()
+                for extension in EXTENSIONS:
+                    extension.reset()
                 return result
             return self.api(environ, body, start_response)
 
@@ -211,11 +217,30 @@ class Sandbox:
             return ecs_error(start_response, "services can have at most 10 items.")
         if action == "DescribeTasks" and len(params.get("tasks") or []) > 100:
             return ecs_error(start_response, "tasks can have at most 100 items.")
+        refused = LIMITS.refuse(action, params if isinstance(params, dict) else {})
+        if refused is not None:
+            return ecs_error(start_response, refused[1], refused[0])
+        if action == "DescribeTaskDefinition" and LIMITS.unmodelled_fields:
+            return self.rewritten(environ, start_response, lambda raw: LIMITS.rewrite_answer(action, raw))
         if action in ("ListServices", "ListTasks"):
             return self.paged(environ, params, start_response,
                               "serviceArns" if action == "ListServices" else "taskArns",
                               10 if action == "ListServices" else 100)
         return self.call_moto(environ, start_response)
+
+    def rewritten(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                  rewrite: Callable[[bytes], bytes]) -> list[bytes]:
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        raw = b"".join(self.moto_app(environ, capture))
+        data = rewrite(raw) if captured["status"].startswith("200") else raw
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], headers + [("Content-Length", str(len(data)))])
+        return [data]
 
     def paged(self, environ: dict[str, Any], params: dict[str, Any], start_response: Callable[..., Any],
               key: str, default_max: int) -> list[bytes]:
@@ -258,6 +283,8 @@ class Sandbox:
             mock_random.seed(0)  # task and event ids repeat run to run
             freeze_task_status()
             SCHEDULER.reset()
+            for extension in EXTENSIONS:
+                extension.reset()
             self.calls = []
             self.tick, self.paused = self.initial_tick, False  # one test file's knobs never leak into the next
             return json_response(start_response, 200, {"reset": True})
@@ -273,7 +300,10 @@ class Sandbox:
                 self.tick = max(0.01, float(args["tick"]))
             if "paused" in args:
                 self.paused = bool(args["paused"])
-            return json_response(start_response, 200, {"tick": self.tick, "paused": self.paused})
+            extra: dict[str, Any] = {}
+            for extension in EXTENSIONS:
+                extra.update(extension.configure(args))
+            return json_response(start_response, 200, {"tick": self.tick, "paused": self.paused, **extra})
         if route == ("POST", "/_sandbox/tick"):
             SCHEDULER.tick()
             return json_response(start_response, 200, {"tick": SCHEDULER.tick_no})

@@ -629,7 +629,7 @@ describe('executeRollout: replace strategy', () => {
       expect(stops.map((call) => call.args[1])).toEqual(
         Array.from({ length: desired }, (_, index) => taskArnOf('prod', `web-old-${index}`)),
       );
-      expect(stops.every((call) => String(call.args[2]).includes(taskDefinitionArnOf('web', 2)))).toBe(true);
+      expect(stops.every((call) => String(call.args[2]) === 'ecs-roll: replacing with web:2')).toBe(true);
       expect(ecs.lowestRunningAfterStop.get('web')).toBeGreaterThanOrEqual(minimumHealthyTasks(desired, minimumHealthyPercent));
     },
   );
