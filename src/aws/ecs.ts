@@ -22,6 +22,8 @@ import {
   nameFromArn,
   type DeploymentControllerType,
   type DeploymentSnapshot,
+  type DeploymentStrategy,
+  type ServiceDeploymentSnapshot,
   type RolloutState,
   type ServiceSnapshot,
   type TaskDefinitionSnapshot,
@@ -32,17 +34,9 @@ import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { isTransientAwsError } from './errors.js';
-import { captureRawBody, fieldsTheSdkDropped } from './raw-json.js';
+import { latestServiceDeployment, stagedWaitsOf } from './deployments.js';
+import { captureRawBody, unmodelledTaskDefinitionFields } from './raw-json.js';
 
-/** The task definition fields ECS sent that the SDK's parse dropped; none when the raw answer is unavailable. */
-function unmodelledTaskDefinitionFields(raw: string | undefined, parsed: unknown): string[] {
-  if (raw === undefined) return [];
-  try {
-    return fieldsTheSdkDropped((JSON.parse(raw) as { taskDefinition?: unknown }).taskDefinition, parsed);
-  } catch {
-    return [];
-  }
-}
 
 export function createEcsClient(config: AwsConfig, options: { retries?: boolean } = {}): ECSClient {
   return new ECSClient({ ...clientConfig(config), ...(options.retries === false ? { maxAttempts: 1 } : {}) });
@@ -93,6 +87,8 @@ export function toServiceSnapshot(service: Service): ServiceSnapshot {
     pendingCount: service.pendingCount ?? 0,
     schedulingStrategy: service.schedulingStrategy === 'DAEMON' ? 'DAEMON' : 'REPLICA',
     deploymentController: (service.deploymentController?.type ?? 'ECS') as DeploymentControllerType,
+    deploymentStrategy: (configuration?.strategy ?? 'ROLLING') as DeploymentStrategy,
+    ...stagedWaitsOf(configuration),
     ...(service.launchType === undefined ? {} : { launchType: service.launchType }),
     // ECS's defaults when the service was created without a deployment configuration.
     minimumHealthyPercent: configuration?.minimumHealthyPercent ?? 100,
@@ -213,6 +209,10 @@ export class SdkEcs implements EcsPort {
     }
     // Some emulators ignore serviceName; ECS marks a service's tasks with this group, so filter on it too.
     return tasks.filter((task) => task.group === undefined || task.group === `service:${service}`);
+  }
+
+  latestServiceDeployment(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined> {
+    return latestServiceDeployment(this.client, cluster, service);
   }
 
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {

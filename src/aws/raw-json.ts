@@ -69,3 +69,13 @@ export function fieldsTheSdkDropped(raw: unknown, parsed: unknown, path = ''): s
   }
   return dropped;
 }
+
+/** The task definition fields ECS sent that the SDK's parse dropped; none when the raw answer is unavailable. */
+export function unmodelledTaskDefinitionFields(raw: string | undefined, parsed: unknown): string[] {
+  if (raw === undefined) return [];
+  try {
+    return fieldsTheSdkDropped((JSON.parse(raw) as { taskDefinition?: unknown }).taskDefinition, parsed);
+  } catch {
+    return [];
+  }
+}

@@ -21,6 +21,8 @@ export interface RolloutRun {
   readonly dryRun: boolean;
   readonly wait: boolean;
   readonly timeoutMs: number;
+  /** Add the plan's staged wait (bake time, traffic steps) to timeoutMs: true when the timeout is the default. */
+  readonly extendTimeoutByStagedWaits?: boolean;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
   readonly signal?: AbortSignal;
@@ -56,7 +58,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       { ecs, clock: systemClock, emit: run.emit },
       {
         wait: run.wait,
-        timeoutMs: run.timeoutMs,
+        timeoutMs: run.timeoutMs + (run.extendTimeoutByStagedWaits === true ? (plan.stagedWaitSeconds ?? 0) * 1000 : 0),
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,

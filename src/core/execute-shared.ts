@@ -74,13 +74,17 @@ export interface Tracked {
   readonly replaceTasks: boolean;
   /** A desired-count change: done when the count has settled, not when a new deployment completes. */
   readonly settleCount?: boolean;
+  /** A BLUE_GREEN, LINEAR or CANARY deployment: its stage is shown, and ECS rolls it back itself. */
+  readonly staged?: boolean;
   /** Times this run put its revision back over an older rollout that had overwritten it. */
   readonly reapplied?: number;
 }
 
 export type WaitEnd =
   | { readonly state: 'completed' }
-  | { readonly state: 'failed' | 'timed-out' | 'interrupted' | 'superseded'; readonly reason: string };
+  | { readonly state: 'failed' | 'timed-out' | 'interrupted' | 'superseded'; readonly reason: string }
+  /** ECS rolled the deployment back itself (staged strategies). */
+  | { readonly state: 'rolled-back'; readonly reason: string };
 
 export interface WaitReport {
   readonly ends: Map<string, WaitEnd>;

@@ -1,7 +1,8 @@
 import { chunk, groupBy, mapConcurrent } from './collections.js';
 import type { Phase } from './events.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
-import { nameFromArn, type ServiceSnapshot } from './model.js';
+import { nameFromArn, type ServiceDeploymentSnapshot, type ServiceSnapshot } from './model.js';
+import { ecsRollbackReason } from './strategy.js';
 import type { PlannedService } from './plan.js';
 import { assessDeployment, stuckReason } from './wait.js';
 import { errorMessage, keyOf, type ExecuteOptions, type ExecutorDeps, type Tracked, type WaitEnd, type WaitReport } from './execute-shared.js';
@@ -67,12 +68,20 @@ export async function waitForDeployments(
         }
         snapshots.set(keyOf(entry), snapshot);
         const assessment = assessDeployment(snapshot, entry.deploymentId, { settleCount: entry.settleCount === true });
-        const progressKey = JSON.stringify(assessment.progress);
+        const serviceDeployment = entry.staged === true ? await latestServiceDeployment(entry, deps) : undefined;
+        const progress =
+          serviceDeployment?.lifecycleStage === undefined ? assessment.progress : { ...assessment.progress, stage: serviceDeployment.lifecycleStage };
+        const progressKey = JSON.stringify(progress);
         if (lastProgress.get(keyOf(entry)) !== progressKey) {
           lastProgress.set(keyOf(entry), progressKey);
-          emit({ type: 'progress', cluster: snapshot.clusterName, service: entry.service, phase, progress: assessment.progress });
+          emit({ type: 'progress', cluster: snapshot.clusterName, service: entry.service, phase, progress });
         }
+        const rolledBackByEcs =
+          assessment.state === 'failed' && entry.staged === true
+            ? ecsRollbackReason(entry.sourceTaskDefinitionArn, snapshot, serviceDeployment, assessment.reason)
+            : undefined;
         if (assessment.state === 'completed') settle(entry, { state: 'completed' });
+        else if (rolledBackByEcs !== undefined) settle(entry, { state: 'rolled-back', reason: rolledBackByEcs });
         else if (assessment.state === 'failed') {
           const takeover = await resolveTakeover(entry, snapshot, deps, options.pushedAt);
           if (takeover === undefined) settle(entry, { state: 'failed', reason: assessment.reason });
@@ -94,6 +103,15 @@ export async function waitForDeployments(
     }
   }
   return { ends, snapshots };
+}
+
+/** The service's newest service deployment, for its stage; undefined when ECS (or the permission) does not tell. */
+async function latestServiceDeployment(entry: Tracked, { ecs }: ExecutorDeps): Promise<ServiceDeploymentSnapshot | undefined> {
+  try {
+    return await ecs.latestServiceDeployment?.(entry.cluster, entry.service);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function describeNow(

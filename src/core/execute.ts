@@ -18,6 +18,7 @@ import { newerRolloutOverwritten } from './execute-race.js';
 import { registerIdempotently, RegistrationInterrupted } from './execute-register.js';
 import { rollBack } from './execute-rollback.js';
 import { waitForDeployments } from './execute-wait.js';
+import { isStaged } from './strategy.js';
 
 export {
   RESULT_VERSION,
@@ -158,6 +159,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
           targetTaskDefinitionArn: target,
           sourceTaskDefinitionArn: planned.taskDefinitionArn,
           replaceTasks: plan.strategy === 'replace' && planned.schedulingStrategy === 'REPLICA' && !scaling,
+          ...(isStaged(planned.deploymentStrategy) ? { staged: true } : {}),
           ...(scaling ? { settleCount: true } : {}),
         });
       }
@@ -167,6 +169,8 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
   });
 
   let snapshots = new Map<string, ServiceSnapshot>();
+  // A service ECS rolled back itself (staged strategies) failed too, but is already back: only the others return.
+  const rolledBackByEcs = new Set<string>();
   if (options.wait && tracked.length > 0) {
     const report = await waitForDeployments(tracked, 'rollout', deps, {
       ...options,
@@ -178,12 +182,18 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
       if (end === undefined) continue;
       if (end.state === 'completed') setOutcome(planned, 'completed');
       else setOutcome(planned, end.state, { reason: end.reason });
+      if (end.state === 'rolled-back') rolledBackByEcs.add(keyOf({ cluster: planned.clusterArn, service: planned.service }));
     }
   }
 
-  const failed = [...outcomes.values()].some((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'timed-out');
+  const failed =
+    rolledBackByEcs.size > 0 ||
+    [...outcomes.values()].some((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'timed-out');
   if (failed && options.rollback && !options.signal?.aborted && changed.length > 0) {
-    await rollBack(plan.strategy, changed, snapshots, deps, options, setOutcome, (planned) => outcomes.get(keyOf(planned)));
+    const toRevert = changed.filter((planned) => !rolledBackByEcs.has(keyOf({ cluster: planned.clusterArn, service: planned.service })));
+    if (toRevert.length > 0) {
+      await rollBack(plan.strategy, toRevert, snapshots, deps, options, setOutcome, (planned) => outcomes.get(keyOf(planned)));
+    }
   }
   return finish(registered);
 }

@@ -41,6 +41,32 @@ export interface DeploymentSnapshot {
 
 export type DeploymentControllerType = 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
 
+/**
+ * deploymentConfiguration.strategy of a service on the ECS controller
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html).
+ */
+export type DeploymentStrategy = 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+
+/** What a staged (BLUE_GREEN, LINEAR, CANARY) deployment waits for on purpose, as configured on the service. */
+export interface StagedWaits {
+  /** Both revisions stay up this long after production traffic has shifted. */
+  readonly bakeTimeInMinutes?: number;
+  readonly linearStepPercent?: number;
+  readonly linearStepBakeTimeInMinutes?: number;
+  readonly canaryBakeTimeInMinutes?: number;
+}
+
+/** One service deployment (ListServiceDeployments / DescribeServiceDeployments): where a deployment is in its lifecycle. */
+export interface ServiceDeploymentSnapshot {
+  readonly arn: string;
+  /** PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_REQUESTED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED… */
+  readonly status: string;
+  /** SCALE_UP, TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, CLEAN_UP… */
+  readonly lifecycleStage?: string;
+  readonly statusReason?: string;
+  readonly rollbackReason?: string;
+}
+
 export interface ServiceSnapshot {
   readonly clusterArn: string;
   readonly clusterName: string;
@@ -54,6 +80,9 @@ export interface ServiceSnapshot {
   readonly pendingCount: number;
   readonly schedulingStrategy: 'REPLICA' | 'DAEMON';
   readonly deploymentController: DeploymentControllerType;
+  /** ROLLING when ECS answered no strategy. */
+  readonly deploymentStrategy?: DeploymentStrategy;
+  readonly stagedWaits?: StagedWaits;
   readonly launchType?: string;
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;

@@ -1,6 +1,7 @@
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
 import { UsageError } from './errors.js';
-import type { ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
+import type { DeploymentStrategy, ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
+import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
 import { TASK_DEFINITION_MAX_TAGS } from './limits.js';
 import { isAwsReservedTag, PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
@@ -58,6 +59,10 @@ export interface PlannedService {
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
   readonly schedulingStrategy: 'REPLICA' | 'DAEMON';
+  /** ECS's deployment strategy for the service; ROLLING when absent. */
+  readonly deploymentStrategy?: DeploymentStrategy;
+  /** For BLUE_GREEN, LINEAR and CANARY: how long ECS waits on purpose (bake, traffic steps). */
+  readonly stagedWaitSeconds?: number;
 }
 
 export interface RolloutPlan {
@@ -76,6 +81,11 @@ export interface RolloutPlan {
   readonly services: readonly PlannedService[];
   /** Services looked at whose task definitions do not use the image. */
   readonly unaffectedServices: number;
+  /**
+   * The longest deliberate wait (bake time, traffic steps) of a staged deployment this plan starts; the default
+   * timeout grows by it, so waiting does not give up in the middle of a bake.
+   */
+  readonly stagedWaitSeconds?: number;
 }
 
 export interface RolloutRequest {
@@ -223,6 +233,9 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       minimumHealthyPercent: service.minimumHealthyPercent,
       maximumPercent: service.maximumPercent,
       schedulingStrategy: service.schedulingStrategy,
+      ...(service.deploymentStrategy === undefined || service.deploymentStrategy === 'ROLLING'
+        ? {}
+        : { deploymentStrategy: service.deploymentStrategy, stagedWaitSeconds: stagedWaitSeconds(service) }),
     };
     const skip = skipReason(service) ?? webhookSkipReason(definition, changes, request);
     if (skip !== undefined) {
@@ -247,6 +260,10 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
   }
 
   if (lossy.length > 0) throw lossyCopyRefusal(lossy);
+  const moving = services.filter((service) => service.action === 'update' || service.action === 'redeploy');
+  const refusal = request.strategy === 'replace' ? replaceRefusal(moving) : undefined;
+  if (refusal !== undefined) throw refusal;
+  const stagedWait = Math.max(0, ...moving.map((service) => service.stagedWaitSeconds ?? 0));
 
   return {
     version: PLAN_VERSION,
@@ -265,6 +282,7 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     ),
     services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
     unaffectedServices,
+    ...(stagedWait > 0 ? { stagedWaitSeconds: stagedWait } : {}),
   };
 }
 

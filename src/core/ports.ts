@@ -1,4 +1,4 @@
-import type { ServiceSnapshot, TaskDefinitionSnapshot, TaskSnapshot } from './model.js';
+import type { ServiceDeploymentSnapshot, ServiceSnapshot, TaskDefinitionSnapshot, TaskSnapshot } from './model.js';
 import type { RegisterTaskDefinitionInput } from './task-definition.js';
 
 /**
@@ -21,6 +21,8 @@ export interface EcsPort {
   /** The service's tasks whose desired status is RUNNING, whatever their revision. */
   listServiceTasks(cluster: string, service: string): Promise<TaskSnapshot[]>;
   stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
+  /** The newest service deployment, for the stage of a BLUE_GREEN, LINEAR or CANARY deployment; optional for adapters without it. */
+  latestServiceDeployment?(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined>;
 }
 
 export interface UpdateServiceRequest {

@@ -42,6 +42,8 @@ export interface SandboxConfig {
   registrationConflictSeconds?: number;
   /** Extra top-level fields DescribeTaskDefinition answers, as a newer ECS would ({} : none). */
   unmodelledTaskDefinitionFields?: Record<string, unknown>;
+  /** Real seconds per ECS second for deliberate waits (bake time, traffic steps, health checks); 1 = real time. */
+  timeFactor?: number;
   /** Off: accept aws: tags and more than 50, to seed what AWS itself can create. */
   enforceTagLimits?: boolean;
 }

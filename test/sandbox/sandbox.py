@@ -51,7 +51,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from scheduler import Scheduler, default_deployment_configuration  # noqa: E402
+from scheduler import STRATEGIES, Scheduler, _existing_backends, default_deployment_configuration  # noqa: E402
 from ecs_limits import EcsLimits  # noqa: E402
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
@@ -60,7 +60,7 @@ LOCK = threading.RLock()
 SCHEDULER = Scheduler()
 LIMITS = EcsLimits()
 # Behaviour kept in modules of its own: each has reset(), configure(args) -> dict (POST /_sandbox/config) and state().
-EXTENSIONS: list[Any] = [LIMITS]
+EXTENSIONS: list[Any] = [LIMITS, STRATEGIES]
 
 
 def freeze_task_status() -> None:
@@ -220,6 +220,9 @@ class Sandbox:
         refused = LIMITS.refuse(action, params if isinstance(params, dict) else {})
         if refused is not None:
             return ecs_error(start_response, refused[1], refused[0])
+        if action in ("ListServiceDeployments", "DescribeServiceDeployments"):
+            return json_response(start_response, 200, STRATEGIES.answer(action, params, _existing_backends()),
+                                 "application/x-amz-json-1.1")
         if action == "DescribeTaskDefinition" and LIMITS.unmodelled_fields:
             return self.rewritten(environ, start_response, lambda raw: LIMITS.rewrite_answer(action, raw))
         if action in ("ListServices", "ListTasks"):

@@ -68,6 +68,11 @@ from typing import Any
 from moto.core.utils import utcnow
 from moto.ecs.models import Task, ecs_backends
 
+from strategies import Strategies
+
+# One instance, shared with sandbox.py (which resets and configures it and answers the service-deployment APIs).
+STRATEGIES = Strategies()
+
 DEFAULT_MIN_HEALTHY = 100
 DEFAULT_MAX_PERCENT = 200
 EVENT_REPEAT_TICKS = 150  # ECS throttles repeated service events
@@ -240,6 +245,11 @@ class Scheduler:
                 dep = deployments.get(task.started_by)
                 if dep is not None:
                     dep["failedTasks"] = dep.get("failedTasks", 0) + 1
+
+        # ECS-native blue/green, linear and canary deployments walk stages of their own (strategies.py).
+        if STRATEGIES.runs(service, primary):
+            STRATEGIES.advance(self, backend, service, primary, desired, now)
+            return
 
         # 2. circuit breaker
         if (

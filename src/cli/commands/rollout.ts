@@ -28,6 +28,7 @@ export async function runRolloutCommand(image: string, raw: RawRolloutOptions, i
       dryRun: options.dryRun,
       wait: options.wait,
       timeoutMs: options.timeoutSeconds * 1000,
+      extendTimeoutByStagedWaits: options.timeoutIsDefault,
       pollIntervalMs: options.pollIntervalMs,
       rollback: options.rollback,
       signal,
