@@ -3,8 +3,34 @@ import {
   ListServiceDeploymentsCommand,
   type ECSClient,
   type Service,
+  type Task,
 } from '@aws-sdk/client-ecs';
-import type { ServiceDeploymentSnapshot, StagedWaits } from '../core/model.js';
+import type { ServiceDeploymentSnapshot, ServiceSnapshot, StagedWaits, TaskSnapshot } from '../core/model.js';
+
+/** The service's target groups (a classic load balancer, by name only, has none to ask). */
+export function loadBalancersOf(service: Service): Pick<ServiceSnapshot, 'loadBalancers'> {
+  const groups = (service.loadBalancers ?? []).flatMap((balancer) =>
+    balancer.targetGroupArn === undefined
+      ? []
+      : [
+          {
+            targetGroupArn: balancer.targetGroupArn,
+            ...(balancer.containerName === undefined ? {} : { containerName: balancer.containerName }),
+            ...(balancer.containerPort === undefined ? {} : { containerPort: balancer.containerPort }),
+          },
+        ],
+  );
+  return groups.length === 0 ? {} : { loadBalancers: groups };
+}
+
+/** The task's ENI address (awsvpc), which an `ip` target group knows it by. */
+export function taskNetworkOf(task: Task): Pick<TaskSnapshot, 'privateIpv4Address'> {
+  for (const attachment of task.attachments ?? []) {
+    const address = attachment.details?.find((detail) => detail.name === 'privateIPv4Address')?.value;
+    if (address !== undefined) return { privateIpv4Address: address };
+  }
+  return {};
+}
 
 /** What a BLUE_GREEN, LINEAR or CANARY deployment of the service waits for on purpose, from its configuration. */
 export function stagedWaitsOf(configuration: Service['deploymentConfiguration']): { stagedWaits?: StagedWaits } {

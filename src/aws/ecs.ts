@@ -34,7 +34,7 @@ import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { isTransientAwsError } from './errors.js';
-import { latestServiceDeployment, stagedWaitsOf } from './deployments.js';
+import { latestServiceDeployment, loadBalancersOf, stagedWaitsOf, taskNetworkOf } from './deployments.js';
 import { captureRawBody, unmodelledTaskDefinitionFields } from './raw-json.js';
 
 
@@ -89,6 +89,7 @@ export function toServiceSnapshot(service: Service): ServiceSnapshot {
     deploymentController: (service.deploymentController?.type ?? 'ECS') as DeploymentControllerType,
     deploymentStrategy: (configuration?.strategy ?? 'ROLLING') as DeploymentStrategy,
     ...stagedWaitsOf(configuration),
+    ...loadBalancersOf(service),
     ...(service.launchType === undefined ? {} : { launchType: service.launchType }),
     // ECS's defaults when the service was created without a deployment configuration.
     minimumHealthyPercent: configuration?.minimumHealthyPercent ?? 100,
@@ -110,6 +111,8 @@ export function toTaskSnapshot(task: Task): TaskSnapshot {
     ...(task.group === undefined ? {} : { group: task.group }),
     ...(task.startedBy === undefined ? {} : { startedBy: task.startedBy }),
     ...(task.startedAt === undefined ? {} : { startedAt: task.startedAt.toISOString() }),
+    ...(task.healthStatus === undefined ? {} : { healthStatus: task.healthStatus }),
+    ...taskNetworkOf(task),
   };
 }
 

@@ -7,6 +7,7 @@ import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
 import type { AwsConfig } from './config.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
+import { LazyLoadBalancers } from './elb.js';
 
 export interface RolloutRun {
   readonly target: ImageReference;
@@ -36,6 +37,7 @@ export interface RolloutRun {
 export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
   const client = createEcsClient(aws);
   const registrationClient = createEcsClient(aws, { retries: false });
+  const elb = new LazyLoadBalancers(aws);
   try {
     const ecs = new SdkEcs(client, registrationClient);
     const state = await discoverRolloutState(ecs, {
@@ -55,7 +57,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     if (run.dryRun) return { plan };
     const result = await executeRollout(
       plan,
-      { ecs, clock: systemClock, emit: run.emit },
+      { ecs, elb, clock: systemClock, emit: run.emit },
       {
         wait: run.wait,
         timeoutMs: run.timeoutMs + (run.extendTimeoutByStagedWaits === true ? (plan.stagedWaitSeconds ?? 0) * 1000 : 0),
@@ -69,5 +71,6 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
   } finally {
     client.destroy();
     registrationClient.destroy();
+    elb.destroy();
   }
 }

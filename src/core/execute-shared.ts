@@ -1,7 +1,7 @@
 import type { EmitEvent } from './events.js';
 import type { ServiceSnapshot } from './model.js';
 import type { PlannedService, RolloutPlan } from './plan.js';
-import type { Clock, EcsPort } from './ports.js';
+import type { Clock, EcsPort, LoadBalancerPort } from './ports.js';
 
 /** Types and helpers the executor's parts share: its options, its ports, what it tracks and reports. */
 export const RESULT_VERSION = 1;
@@ -60,6 +60,8 @@ export interface ExecutorDeps {
   readonly ecs: EcsPort;
   readonly clock: Clock;
   readonly emit: EmitEvent;
+  /** For `replace` on load-balanced services: a replacement counts only once its targets are healthy. */
+  readonly elb?: LoadBalancerPort;
   /** In [0, 1); spreads out retries. Math.random unless a test needs them repeatable. */
   readonly random?: () => number;
 }

@@ -83,6 +83,8 @@ export interface ServiceSnapshot {
   /** ROLLING when ECS answered no strategy. */
   readonly deploymentStrategy?: DeploymentStrategy;
   readonly stagedWaits?: StagedWaits;
+  /** The target groups ECS registers the service's tasks in. */
+  readonly loadBalancers?: readonly { readonly targetGroupArn: string; readonly containerName?: string; readonly containerPort?: number }[];
   readonly launchType?: string;
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
@@ -99,6 +101,10 @@ export interface TaskSnapshot {
   readonly group?: string;
   readonly startedBy?: string;
   readonly startedAt?: string;
+  /** HEALTHY, UNHEALTHY or UNKNOWN: the essential containers' health checks (UNKNOWN when none has one). */
+  readonly healthStatus?: string;
+  /** The task's own IP (awsvpc): what an `ip` target group registers it as. */
+  readonly privateIpv4Address?: string;
 }
 
 export interface ServiceKey {

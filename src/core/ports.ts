@@ -25,6 +25,12 @@ export interface EcsPort {
   latestServiceDeployment?(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined>;
 }
 
+/** Elastic Load Balancing, for the health ECS waits for before it counts a load-balanced task. */
+export interface LoadBalancerPort {
+  /** DescribeTargetHealth of one target group: every registered target with its State (healthy, initial, draining…). */
+  targetHealth(targetGroupArn: string): Promise<{ id: string; port?: number; state: string }[]>;
+}
+
 export interface UpdateServiceRequest {
   readonly cluster: string;
   readonly service: string;

@@ -53,6 +53,7 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from scheduler import STRATEGIES, Scheduler, _existing_backends, default_deployment_configuration  # noqa: E402
 from ecs_limits import EcsLimits  # noqa: E402
+from elb_health import HEALTH, install_patch as install_elb_health_patch  # noqa: E402
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
@@ -60,7 +61,7 @@ LOCK = threading.RLock()
 SCHEDULER = Scheduler()
 LIMITS = EcsLimits()
 # Behaviour kept in modules of its own: each has reset(), configure(args) -> dict (POST /_sandbox/config) and state().
-EXTENSIONS: list[Any] = [LIMITS, STRATEGIES]
+EXTENSIONS: list[Any] = [LIMITS, STRATEGIES, HEALTH]
 
 
 def freeze_task_status() -> None:
@@ -70,6 +71,7 @@ def freeze_task_status() -> None:
 
 # ---------------------------------------------------------------- moto patches
 def install_patches() -> None:
+    install_elb_health_patch()
     original_create = EC2ContainerServiceResponse.create_service
 
     def create_service(self: EC2ContainerServiceResponse) -> Any:

@@ -19,7 +19,8 @@ Green is stopped, the green deployment goes FAILED, blue is PRIMARY again, the s
 blue's, and the service deployment ends ROLLBACK_SUCCESSFUL. Traffic itself is not modelled (a headless
 service, which ECS also allows); lifecycle hooks are stages without Lambda calls.
 
-Waiting times are ECS minutes scaled by ``timeFactor`` (real seconds per ECS second; 1 = real time).
+Waiting times are ECS minutes scaled by ``timeFactor`` (real seconds per ECS second; 1 = real time, 0 = the
+next tick, the default). Green counts as up when elb_health.py says ECS would count its tasks healthy.
 ListServiceDeployments / DescribeServiceDeployments are answered here (moto has neither), for every service.
 """
 
@@ -41,7 +42,7 @@ class Strategies:
         self.reset()
 
     def reset(self) -> None:
-        self.time_factor = 1.0
+        self.time_factor = 0.0
         # service deployment records, newest last: dicts in the API's shape plus "_service", "_deployment"
         self.records: list[dict[str, Any]] = []
 

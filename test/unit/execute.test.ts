@@ -125,7 +125,9 @@ class FakeEcs implements EcsPort {
 
   async describeTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
     this.record('describeTaskDefinition', [taskDefinition]);
-    throw new Error(`fake ECS keeps no revision ${taskDefinition}`);
+    // Every revision here is the builder's plain one: no container health check, no tags.
+    const [family = '', revision = '1'] = taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1).split(':');
+    return aTaskDefinition({ family, revision: Number(revision) });
   }
 
   async updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot> {
