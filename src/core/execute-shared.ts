@@ -1,10 +1,12 @@
+import type { Diagnosis } from './diagnosis.js';
 import type { EmitEvent } from './events.js';
 import type { ServiceSnapshot } from './model.js';
 import type { PlannedService, RolloutPlan } from './plan.js';
 import type { Clock, EcsPort, LoadBalancerPort } from './ports.js';
 
 /** Types and helpers the executor's parts share: its options, its ports, what it tracks and reports. */
-export const RESULT_VERSION = 1;
+/** 2: a service that did not finish carries `diagnosis` (see src/core/diagnosis.ts). */
+export const RESULT_VERSION = 2;
 
 export type ServiceOutcomeKind =
   /** The deployment the update created reached COMPLETED. */
@@ -35,6 +37,8 @@ export interface ServiceOutcome {
   readonly deploymentId?: string;
   readonly outcome: ServiceOutcomeKind;
   readonly reason?: string;
+  /** Why it did not finish: added after the run for failed, timed-out and rolled-back services. */
+  readonly diagnosis?: Diagnosis;
 }
 
 export interface RolloutResult {

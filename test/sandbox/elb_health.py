@@ -89,6 +89,9 @@ class ElbHealth:
         task._sb_counts_healthy = bool(counts) and not getattr(task, "_sb_broken", False)
 
     def _container_health(self, task: Any, checked: list[dict[str, Any]], failing: bool, age: float) -> bool:
+        if getattr(task, "_sb_failure", None) is not None:
+            # failure_modes.py owns a failing task's health (fail-health turns it UNHEALTHY, then stops it)
+            return False
         status = "UNKNOWN"
         if checked:
             check = checked[0]["healthCheck"]
