@@ -38,14 +38,14 @@ describe('RegisterTaskDefinition conflicts', () => {
   it('retries "Too many concurrent attempts" with jitter until the family is free, and registers once', async () => {
     await createCluster(ecs, 'prod');
     await createService(ecs, 'prod', 'web', await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]));
-    // Another caller has just registered this family: the rollout's registration lands inside its window.
+    // Another caller is registering this family: ECS refuses the rollout's first two attempts.
     await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:0.9')]);
-    await sandbox.config({ registrationConflictSeconds: 3 });
+    await sandbox.config({ busyFamilies: { web: 2 } });
 
     const run = await rollout('acme/web:1.1', '--no-wait');
     expect(run.code, run.stderr).toBe(0);
     const state = await sandbox.config({});
-    expect(state.registrationConflicts).toBeGreaterThanOrEqual(1);
+    expect(state.registrationConflicts).toBe(2);
     expect(await revisionCount(ecs, 'web')).toBe(3);
     expect(await imagesOf(ecs, await serviceTaskDefinition(ecs, 'prod', 'web'))).toEqual({ web: 'acme/web:1.1' });
   });

@@ -40,6 +40,8 @@ export interface SandboxConfig {
   paused?: boolean;
   /** A second RegisterTaskDefinition of a family this soon after the last one is refused as ECS does (0: off). */
   registrationConflictSeconds?: number;
+  /** Refuse the next n RegisterTaskDefinition calls of these families with ECS's conflict ({family: n}). */
+  busyFamilies?: Record<string, number>;
   /** Extra top-level fields DescribeTaskDefinition answers, as a newer ECS would ({} : none). */
   unmodelledTaskDefinitionFields?: Record<string, unknown>;
   /** Real seconds per ECS second for deliberate waits (bake time, traffic steps, health checks); 1 = real time. */

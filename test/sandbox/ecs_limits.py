@@ -8,7 +8,8 @@
   ``ClientException: Too many concurrent attempts to create a new revision of the specified family.``
   (as reported against AWS in hashicorp/terraform-provider-aws#9777, PrefectHQ/prefect#15865). The
   sandbox serialises requests, so "in flight" is modelled as a window after each registration of a
-  family (``registrationConflictSeconds``, 0 = off), during which a second one is refused.
+  family (``registrationConflictSeconds``, 0 = off), during which a second one is refused; ``busyFamilies``
+  ({family: n}) refuses the next n registrations of a family outright, for tests that must see the conflict.
 * A switch (``unmodelledTaskDefinitionFields``: {name: value}) makes DescribeTaskDefinition answer
   extra top-level fields, standing in for a setting AWS added after the client's SDK was built.
 
@@ -36,11 +37,15 @@ class EcsLimits:
         self.enforce_tags = True
         self.unmodelled_fields: dict[str, Any] = {}
         self.last_registration: dict[str, float] = {}
+        # family -> how many more registrations to refuse, as if another caller held the family that long
+        self.busy_families: dict[str, int] = {}
         self.conflicts = 0
 
     def configure(self, args: dict[str, Any]) -> dict[str, Any]:
         if "registrationConflictSeconds" in args:
             self.conflict_seconds = max(0.0, float(args["registrationConflictSeconds"]))
+        if "busyFamilies" in args:
+            self.busy_families = {str(k): int(v) for k, v in (args["busyFamilies"] or {}).items()}
         if "enforceTagLimits" in args:
             self.enforce_tags = bool(args["enforceTagLimits"])
         if "unmodelledTaskDefinitionFields" in args:
@@ -66,6 +71,10 @@ class EcsLimits:
         if action == "RegisterTaskDefinition":
             family = str(params.get("family") or "")
             now = time.monotonic()
+            if self.busy_families.get(family, 0) > 0:
+                self.busy_families[family] -= 1
+                self.conflicts += 1
+                return "ClientException", CONFLICT_MESSAGE
             last = self.last_registration.get(family)
             if self.conflict_seconds > 0 and last is not None and now - last < self.conflict_seconds:
                 self.conflicts += 1
