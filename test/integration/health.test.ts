@@ -26,7 +26,7 @@ beforeAll(() => {
 beforeEach(async () => {
   await sandbox.reset();
   // An ECS second lasts 40 ms: a target needs 5 × 5 s = 25 ECS s (1 s here) to turn healthy, a task 1 tick to run.
-  await sandbox.config({ tick: 0.05, timeFactor: 0.04 });
+  await sandbox.config({ tick: 0.05, ecsTimeFactor: 0.04 });
 });
 
 async function ec2(action: string, params: Record<string, string>): Promise<string> {

@@ -30,7 +30,7 @@ beforeAll(() => {
 beforeEach(async () => {
   await sandbox.reset();
   // An ECS minute lasts 0.6 s here.
-  await sandbox.config({ tick: 0.05, timeFactor: 0.01 });
+  await sandbox.config({ tick: 0.05, ecsTimeFactor: 0.01 });
 });
 
 async function stagedService(configuration: DeploymentConfiguration, desiredCount = 2): Promise<string> {

@@ -44,8 +44,11 @@ export interface SandboxConfig {
   busyFamilies?: Record<string, number>;
   /** Extra top-level fields DescribeTaskDefinition answers, as a newer ECS would ({} : none). */
   unmodelledTaskDefinitionFields?: Record<string, unknown>;
-  /** Real seconds per ECS second for deliberate waits (bake time, traffic steps, health checks); 1 = real time. */
-  timeFactor?: number;
+  /**
+   * Real seconds per ECS second for ECS's deliberate waits (bake time, traffic steps, target and container health
+   * checks, the 40 s grace); 1 = real time, 0 (the default) = the next tick. Lambda's queue has `timeFactor`.
+   */
+  ecsTimeFactor?: number;
   /** Off: accept aws: tags and more than 50, to seed what AWS itself can create. */
   enforceTagLimits?: boolean;
 }

@@ -19,10 +19,10 @@ What this models, on moto's own objects:
 * Container health checks. A task whose essential container has a ``healthCheck`` reports ``healthStatus``
   UNKNOWN, then HEALTHY once the check's startPeriod (at least one interval) has passed; ``unhealthy`` images
   report UNHEALTHY after startPeriod + retries x interval. A task without a check reports UNKNOWN.
-* The 40 s grace. Because the sandbox compresses time, a task's ``startedAt`` is set 40 x (1 - timeFactor) s in
-  the past when it starts RUNNING, so a client that waits for "40 s after startedAt" waits 40 x timeFactor s.
+* The 40 s grace. Because the sandbox compresses time, a task's ``startedAt`` is set 40 x (1 - ecsTimeFactor) s in
+  the past when it starts RUNNING, so a client that waits for "40 s after startedAt" waits 40 x ecsTimeFactor s.
 
-All waits are multiplied by ``timeFactor`` (real seconds per ECS second; 0 = at the next tick, the default, so
+All waits are multiplied by ``ecsTimeFactor`` (real seconds per ECS second; 0 = at the next tick, the default, so
 services without these features behave as before). The scheduler reads ``task._sb_counts_healthy``.
 """
 
@@ -52,8 +52,8 @@ class ElbHealth:
         self.targets: dict[tuple[str, str], dict[str, Any]] = {}
 
     def configure(self, args: dict[str, Any]) -> dict[str, Any]:
-        if "timeFactor" in args:
-            self.time_factor = max(0.0, float(args["timeFactor"]))
+        if "ecsTimeFactor" in args:
+            self.time_factor = max(0.0, float(args["ecsTimeFactor"]))
         return {}
 
     def state(self) -> dict[str, Any]:
@@ -74,7 +74,7 @@ class ElbHealth:
         failing = any(image_fails_health_checks(c.get("image")) for c in task_def.container_definitions)
         if not hasattr(task, "_sb_running_since"):
             task._sb_running_since = now
-            # a client's "40 s after startedAt" lasts 40 x timeFactor real seconds
+            # a client's "40 s after startedAt" lasts 40 x ecsTimeFactor real seconds
             task.started_at = utcnow() - datetime.timedelta(seconds=GRACE_SECONDS * (1 - min(1.0, self.time_factor)))
         age = now - task._sb_running_since
         checked = [c for c in task_def.container_definitions if c.get("essential", True) is not False and c.get("healthCheck")]

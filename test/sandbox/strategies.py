@@ -19,7 +19,7 @@ Green is stopped, the green deployment goes FAILED, blue is PRIMARY again, the s
 blue's, and the service deployment ends ROLLBACK_SUCCESSFUL. Traffic itself is not modelled (a headless
 service, which ECS also allows); lifecycle hooks are stages without Lambda calls.
 
-Waiting times are ECS minutes scaled by ``timeFactor`` (real seconds per ECS second; 1 = real time, 0 = the
+Waiting times are ECS minutes scaled by ``ecsTimeFactor`` (real seconds per ECS second; 1 = real time, 0 = the
 next tick, the default). Green counts as up when elb_health.py says ECS would count its tasks healthy.
 ListServiceDeployments / DescribeServiceDeployments are answered here (moto has neither), for every service.
 """
@@ -47,12 +47,12 @@ class Strategies:
         self.records: list[dict[str, Any]] = []
 
     def configure(self, args: dict[str, Any]) -> dict[str, Any]:
-        if "timeFactor" in args:
-            self.time_factor = max(0.0, float(args["timeFactor"]))
+        if "ecsTimeFactor" in args:
+            self.time_factor = max(0.0, float(args["ecsTimeFactor"]))
         return self.state()
 
     def state(self) -> dict[str, Any]:
-        return {"timeFactor": self.time_factor}
+        return {"ecsTimeFactor": self.time_factor}
 
     # ----- the scheduler's hook ------------------------------------------
     @staticmethod
