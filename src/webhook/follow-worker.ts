@@ -63,7 +63,8 @@ export async function followStep(
       const end = report.ends.get(`${service.clusterArn}\u0000${service.service}`);
       if (end === undefined || end.state === 'timed-out' || end.state === 'interrupted') ends.set(followKey(service), { state: 'waiting' });
       else if (end.state === 'completed') ends.set(followKey(service), { state: 'completed' });
-      else ends.set(followKey(service), { state: end.state, reason: end.reason });
+      // ECS rolled a staged deployment back itself: a failure, whose rollback finds the service already back.
+      else ends.set(followKey(service), { state: end.state === 'superseded' ? 'superseded' : 'failed', reason: end.reason });
     }
 
     const decision = decideAfterLook(job, ends, Date.now());

@@ -63,7 +63,7 @@ export async function startPush(job: RolloutJob, config: WebhookConfig, aws: Aws
       rollback: true,
       concurrency: DEFAULT_CONCURRENCY,
     });
-    const followed = result.ok ? [...started(plan, result), ...(await resumed(ecs, plan, result))] : [];
+    const followed = result.ok ? [...started(plan, result), ...(await resumed(ecs, plan))] : [];
     if (followed.length > 0) {
       const follow: FollowJob = {
         version: FOLLOW_JOB_VERSION,
@@ -118,8 +118,9 @@ function started(plan: RolloutPlan, result: RolloutResult): FollowedService[] {
  * A run killed after UpdateService and before the follow message leaves services on the push's
  * revision with their deployment in progress: the retry plans them as unchanged, and follows them.
  */
-async function resumed(ecs: SdkEcs, plan: RolloutPlan, result: RolloutResult): Promise<FollowedService[]> {
-  const unchanged = plan.services.filter((planned) => result.services.some((s) => s.service === planned.service && s.cluster === planned.cluster && s.outcome === 'unchanged') && planned.action === 'none');
+async function resumed(ecs: SdkEcs, plan: RolloutPlan): Promise<FollowedService[]> {
+  // The plan names them `wait`: already on the push's revision, with a deployment that has not finished.
+  const unchanged = plan.services.filter((planned) => planned.action === 'wait');
   const found: FollowedService[] = [];
   for (const planned of unchanged) {
     const [snapshot] = await ecs.describeServices(planned.clusterArn, [planned.service]);
