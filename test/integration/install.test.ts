@@ -165,8 +165,10 @@ describe('install against the sandbox', () => {
     });
     expect(JSON.stringify(receiverEnv)).not.toContain(token);
     expect((await env('ecs-roll-worker')).ECS_ROLL_TOKEN_SHA256).toBe(sha256(token));
+    // Order comes from the pushes queue's message groups, not from reserved concurrency.
+    expect(receiverEnv).toMatchObject({ ECS_ROLL_PUSH_QUEUE: 'ecs-roll-pushes.fifo', ECS_ROLL_FOLLOW_QUEUE: 'ecs-roll-follow' });
     const concurrency = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'ecs-roll-worker' }));
-    expect(concurrency.ReservedConcurrentExecutions).toBe(1);
+    expect(concurrency.ReservedConcurrentExecutions).toBeUndefined();
 
     // The API: the route, POST without authorisation, a proxy integration to the receiver, the stage throttled.
     const apis = await apisNamed('ecs-roll');
@@ -338,6 +340,12 @@ describe('install against the sandbox', () => {
     expect(report.resources.map((resource) => `${resource.kind}:${resource.status}`)).toEqual([
       'rest-api:deleted',
       'sns-topic:deleted',
+      'event-source-mapping:deleted',
+      'event-source-mapping:deleted',
+      'sqs-queue:deleted',
+      'sqs-queue:deleted',
+      'sqs-queue:deleted',
+      'sqs-queue:deleted',
       'lambda-function:deleted',
       'lambda-function:deleted',
       'iam-role-policy:deleted',
