@@ -5,6 +5,8 @@ import { DEFAULT_CONCURRENCY } from '../core/limits.js';
 import { planRollout, type RolloutPlan, type Strategy } from '../core/plan.js';
 import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
+import type { RunBeforeSpec } from '../core/run-before.js';
+import type { TaskRunPort } from '../core/run-step.js';
 import type { AwsConfig } from './config.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
 
@@ -23,6 +25,11 @@ export interface RolloutRun {
   readonly timeoutMs: number;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
+  /** One-off tasks to run from the new revisions before any service moves (`--run-before`). */
+  readonly runBefore?: readonly RunBeforeSpec[];
+  /** Webhook mode: a spec naming a service this image does not run is left out, not refused. */
+  readonly runBeforeIgnoresOtherImages?: boolean;
+  readonly runTimeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly emit: EmitEvent;
 }
@@ -34,6 +41,7 @@ export interface RolloutRun {
 export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
   const client = createEcsClient(aws);
   const registrationClient = createEcsClient(aws, { retries: false });
+  let tasks: (TaskRunPort & { destroy(): void }) | undefined;
   try {
     const ecs = new SdkEcs(client, registrationClient);
     const state = await discoverRolloutState(ecs, {
@@ -48,23 +56,32 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       force: run.force,
       ...(run.policy === undefined ? {} : { policy: run.policy }),
       ...(run.pushedAt === undefined ? {} : { pushedAt: run.pushedAt }),
+      ...(run.runBefore === undefined ? {} : { runBefore: run.runBefore }),
+      ...(run.runBeforeIgnoresOtherImages === true ? { runBeforeIgnoresOtherImages: true } : {}),
     });
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
+    if (plan.runsBefore !== undefined && plan.runsBefore.length > 0) {
+      // Loaded only when a run-before step needs it: CloudWatch Logs' client is for its log tail alone.
+      const { SdkTaskRunner } = await import('./run-task.js');
+      tasks = new SdkTaskRunner(client, aws);
+    }
     const result = await executeRollout(
       plan,
-      { ecs, clock: systemClock, emit: run.emit },
+      { ecs, clock: systemClock, emit: run.emit, ...(tasks === undefined ? {} : { tasks }) },
       {
         wait: run.wait,
         timeoutMs: run.timeoutMs,
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,
+        ...(run.runTimeoutMs === undefined ? {} : { runTimeoutMs: run.runTimeoutMs }),
         ...(run.signal === undefined ? {} : { signal: run.signal }),
       },
     );
     return { plan, result };
   } finally {
+    tasks?.destroy();
     client.destroy();
     registrationClient.destroy();
   }

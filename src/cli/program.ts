@@ -57,6 +57,12 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--rollback', 'on failure, put every changed service back on its previous revision (default)', true)
       .option('--no-rollback', 'leave services where they are when the rollout fails')
       .option('--force', 'start a new deployment of services already on the tag (a mutable tag pushed again)')
+      .option(
+        '--run-before <spec>',
+        "run a one-off task from the new revision before any service moves, e.g. 'service=web,container=app,command=bin/migrate --safe' (repeatable, run in order)",
+        collect,
+      )
+      .option('--run-timeout <seconds>', 'how long a --run-before task may run before it is stopped', '1800')
       .option('--json', 'one JSON document on stdout, no colour or spinner'),
   ).action(async (image: string, options: Record<string, unknown>, command: Command) => {
     const { runRolloutCommand } = await import('./commands/rollout.js');

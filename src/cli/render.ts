@@ -5,6 +5,7 @@ import type { RolloutResult, ServiceOutcomeKind } from '../core/execute.js';
 import { formatVersion } from '../core/image-ref.js';
 import { revisionName } from '../core/model.js';
 import type { RolloutPlan } from '../core/plan.js';
+import { planRunLines, runEventLine, runResultLines } from './render-run.js';
 
 export interface OutputStream {
   write(text: string): unknown;
@@ -127,6 +128,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
         line(`  ${color.bold('register')} ${shortArn(registration.sourceTaskDefinitionArn)} → ${registration.family}:new${registration.idleFamily ? color.dim(' (no service runs it)') : ''}`);
         for (const change of registration.changes) line(`      ${change.container}: ${change.from} → ${color.green(change.to)}`);
       }
+      for (const text of planRunLines(plan, color)) line(text);
       for (const service of plan.services) {
         const name = `${service.cluster}/${service.service}`;
         if (service.action === 'update') line(`  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → new ${revisionName(service.taskDefinitionArn).replace(/:\d+$/, '')} revision (${version})`);
@@ -189,6 +191,12 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
         case 'notice':
           line(`${color.yellow('!')} ${event.cluster === undefined ? '' : `${event.cluster}/${event.service ?? ''}: `}${event.message}`);
           return;
+        case 'run-started':
+        case 'run-finished': {
+          const text = runEventLine(event, color);
+          if (text !== undefined) line(text);
+          return;
+        }
         case 'plan':
           return;
       }
@@ -202,6 +210,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
       for (const service of notable) {
         line(`  ${color.red(OUTCOME_LABELS[service.outcome])} ${service.cluster}/${service.service}${service.reason === undefined ? '' : `: ${service.reason}`}`);
       }
+      for (const text of runResultLines(result, color)) line(text);
       const summary = [...counts].map(([outcome, count]) => `${count} ${OUTCOME_LABELS[outcome as ServiceOutcomeKind]}`).join(', ');
       line(result.ok ? color.green(`Done: ${summary || 'nothing to do'}`) : color.red(`Rollout failed: ${summary}`));
     },

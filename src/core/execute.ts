@@ -7,9 +7,12 @@ import { recordedPushTime, type PlannedRegistration, type PlannedService, type R
 import { registrationInput, sameRegistration } from './task-definition.js';
 import type { Clock, EcsPort } from './ports.js';
 import { nextReplacementBatch } from './replace.js';
+import { runStepsBefore, SUCCESSFUL_RUN_OUTCOMES, type RunStepOutcome, type TaskRunPort } from './run-step.js';
 import { assessDeployment, primaryDeploymentId, stuckReason } from './wait.js';
 
 export const RESULT_VERSION = 1;
+/** `--run-timeout`'s default: 30 minutes, long enough for most schema migrations. */
+export const DEFAULT_RUN_TIMEOUT_MS = 1_800_000;
 
 export type ServiceOutcomeKind =
   /** The deployment the update created reached COMPLETED. */
@@ -49,6 +52,8 @@ export interface RolloutResult {
   readonly ok: boolean;
   readonly registrations: readonly { readonly family: string; readonly from: string; readonly to: string }[];
   readonly services: readonly ServiceOutcome[];
+  /** The `--run-before` tasks, in order; present only when the plan has some. */
+  readonly runsBefore?: readonly RunStepOutcome[];
 }
 
 export interface ExecuteOptions {
@@ -59,12 +64,16 @@ export interface ExecuteOptions {
   readonly concurrency: number;
   /** Aborting stops waiting (no new changes are started); what was changed is reported. */
   readonly signal?: AbortSignal;
+  /** How long a `--run-before` task may run before it is stopped and the rollout fails. */
+  readonly runTimeoutMs?: number;
 }
 
 export interface ExecutorDeps {
   readonly ecs: EcsPort;
   readonly clock: Clock;
   readonly emit: EmitEvent;
+  /** Needed only when the plan has run-before steps. */
+  readonly tasks?: TaskRunPort;
 }
 
 interface Tracked {
@@ -117,15 +126,19 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
       outcome,
     });
   };
+  let runsBefore: RunStepOutcome[] | undefined;
   const finish = (registrations: RolloutResult['registrations']): RolloutResult => {
     const services = plan.services.map((planned) => outcomes.get(keyOf(planned)) as ServiceOutcome);
     return {
       version: RESULT_VERSION,
       kind: 'rollout-result',
       target: plan.target,
-      ok: services.every((service) => SUCCESSFUL_OUTCOMES.has(service.outcome)),
+      ok:
+        services.every((service) => SUCCESSFUL_OUTCOMES.has(service.outcome)) &&
+        (runsBefore ?? []).every((run) => SUCCESSFUL_RUN_OUTCOMES.has(run.outcome)),
       registrations,
       services,
+      ...(runsBefore === undefined ? {} : { runsBefore }),
     };
   };
 
@@ -168,6 +181,25 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
       if (planned.action === 'update' || planned.action === 'redeploy') setOutcome(planned, 'not-started', { reason });
     }
     return finish(registered);
+  }
+
+  // The one-off tasks run from the new revisions before any service moves; if one fails, none moves.
+  if (plan.runsBefore !== undefined && plan.runsBefore.length > 0) {
+    if (deps.tasks === undefined) throw new Error('the plan has run-before steps but the executor was given no task port');
+    const runs = await runStepsBefore(plan.runsBefore, plan.target.image, newArns, { tasks: deps.tasks, clock: deps.clock, emit }, {
+      timeoutMs: options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+      pollIntervalMs: options.pollIntervalMs,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    runsBefore = runs.outcomes;
+    if (!runs.ok) {
+      const failedRun = runs.outcomes.find((run) => !SUCCESSFUL_RUN_OUTCOMES.has(run.outcome));
+      const reason = `not changed: run-before step ${failedRun?.step ?? '?'} (${failedRun?.service ?? '?'}) ${failedRun?.outcome ?? 'did not succeed'}`;
+      for (const planned of plan.services) {
+        if (planned.action === 'update' || planned.action === 'redeploy') setOutcome(planned, 'not-started', { reason });
+      }
+      return finish(registered);
+    }
   }
 
   const movable = plan.services.filter(

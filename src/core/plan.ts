@@ -1,6 +1,7 @@
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
 import type { ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
+import { planRunsBefore, type PlannedRun, type RunBeforeSpec } from './run-before.js';
 import { PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
 
 export const PLAN_VERSION = 1;
@@ -72,6 +73,8 @@ export interface RolloutPlan {
   readonly services: readonly PlannedService[];
   /** Services looked at whose task definitions do not use the image. */
   readonly unaffectedServices: number;
+  /** One-off tasks (`--run-before`) run in this order after registering and before any service moves. */
+  readonly runsBefore?: readonly PlannedRun[];
 }
 
 export interface RolloutRequest {
@@ -86,6 +89,10 @@ export interface RolloutRequest {
    * this rollout registers, and a push older than the one that last changed a service is ignored.
    */
   readonly pushedAt?: number;
+  /** One-off tasks to run from the new revisions before the services move. */
+  readonly runBefore?: readonly RunBeforeSpec[];
+  /** Webhook mode: leave out a run-before spec whose service this image does not run, instead of refusing. */
+  readonly runBeforeIgnoresOtherImages?: boolean;
 }
 
 export { PUSHED_AT_TAG };
@@ -224,6 +231,11 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     }
   }
 
+  const sortedServices = services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service));
+  const runsBefore =
+    request.runBefore === undefined || request.runBefore.length === 0
+      ? undefined
+      : planRunsBefore(sortedServices, state, request.runBefore, { ignoreOtherImages: request.runBeforeIgnoresOtherImages === true });
   return {
     version: PLAN_VERSION,
     kind: 'rollout',
@@ -239,8 +251,9 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     registrations: [...registrations.values()].sort(
       (a, b) => Number(a.idleFamily) - Number(b.idleFamily) || compareText(a.sourceTaskDefinitionArn, b.sourceTaskDefinitionArn),
     ),
-    services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
+    services: sortedServices,
     unaffectedServices,
+    ...(runsBefore === undefined ? {} : { runsBefore }),
   };
 }
 

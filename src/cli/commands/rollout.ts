@@ -41,6 +41,8 @@ export async function runRolloutCommand(
       timeoutMs: options.timeoutSeconds * 1000,
       pollIntervalMs: options.pollIntervalMs,
       rollback: options.rollback,
+      runBefore: options.runBefore,
+      runTimeoutMs: options.runTimeoutSeconds * 1000,
       signal,
       emit: (event) => {
         observe?.(event);
