@@ -75,6 +75,7 @@ import {
   installNames,
   installPolicyDocument,
   LOG_RETENTION_DAYS,
+  partitionOf,
   planInstall,
   resolveAction,
   retryWhileRolePropagates,
@@ -104,6 +105,9 @@ import type { Strategy } from '../core/plan.js';
 import type { UpdatePolicy } from '../core/policy.js';
 import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from '../lambda/package.js';
 import { ENV, hashToken, webhookConfigToEnv } from '../webhook/config.js';
+import type { TaskDefinitionSnapshot } from '../core/model.js';
+import type { RunBeforeSpec } from '../core/run-before.js';
+import { runBeforeScope, runBeforeStatements, withRunBeforeStatements, type RunBeforeScope } from '../core/run-before-policy.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { discoverRolloutState, SdkEcs } from './ecs.js';
 
@@ -126,6 +130,8 @@ export interface InstallRequest {
   readonly strategy: Strategy;
   readonly timeoutSeconds: number;
   readonly rotateToken: boolean;
+  /** `--run-before`: one-off tasks the worker runs before the services of every push move. */
+  readonly runBefore?: readonly RunBeforeSpec[];
   readonly dryRun: boolean;
   readonly signal: AbortSignal;
   readonly progress: InstallProgress;
@@ -397,6 +403,7 @@ async function topicSubscriptions(clients: Clients, arn: string): Promise<Observ
 interface EcsFindings {
   readonly passRoleArns: string[];
   readonly account?: string;
+  readonly runBefore: RunBeforeScope;
 }
 
 /**
@@ -412,6 +419,7 @@ async function discoverPassRoles(aws: AwsConfig, repositories: readonly string[]
   });
   const wanted = new Set(repositories);
   const arns = new Set<string>();
+  const running: TaskDefinitionSnapshot[] = [];
   let account: string | undefined;
   for (const service of state.services) account ??= accountOfArn(service.serviceArn);
   for (const definition of Object.values(state.taskDefinitions)) {
@@ -426,12 +434,13 @@ async function discoverPassRoles(aws: AwsConfig, repositories: readonly string[]
       }
     });
     if (!runsRepository) continue;
+    running.push(definition);
     for (const key of ['taskRoleArn', 'executionRoleArn']) {
       const value = definition.definition[key];
       if (typeof value === 'string' && value !== '') arns.add(value);
     }
   }
-  return { passRoleArns: [...arns], ...(account === undefined ? {} : { account }) };
+  return { passRoleArns: [...arns], ...(account === undefined ? {} : { account }), runBefore: runBeforeScope(running) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -495,6 +504,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       strategy: request.strategy,
       timeoutSeconds: request.timeoutSeconds,
       pollIntervalSeconds: 10,
+      ...(request.runBefore === undefined ? {} : { runBefore: request.runBefore }),
     }),
     [ENV.workerFunction]: names.functions.worker,
   };
@@ -513,7 +523,10 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   });
   const zip = await lambdaZip();
   const passRoleArns = [...new Set(ecs.passRoleArns.map((value) => roleNameToArn(value, account, region)))].sort();
-  const policyDocument = installPolicyDocument({ ...at, names, clusters: request.clusters, passRoleArns });
+  const policyDocument = withRunBeforeStatements(
+    installPolicyDocument({ ...at, names, clusters: request.clusters, passRoleArns }),
+    (request.runBefore ?? []).length === 0 ? [] : runBeforeStatements({ ...at, partition: partitionOf(region) }, request.clusters, ecs.runBefore),
+  );
   const desired: DesiredInstall = {
     ...at,
     names,

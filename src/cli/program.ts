@@ -81,6 +81,7 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob>', 'any')
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']).default('rolling'))
       .option('--timeout <seconds>', 'how long the worker waits for the deployments', '900')
+      .option('--run-before <spec>', 'a one-off task the worker runs before the services of every push move (repeatable; as rollout --run-before)', collect)
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),

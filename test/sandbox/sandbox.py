@@ -10,7 +10,9 @@ Serves moto's WSGI app on 127.0.0.1 behind a small middleware that
     (maxResults/nextToken), the 10-name limit of DescribeServices and the
     100-ARN limit of DescribeTasks, ListTasks' serviceName filter and its
     default desiredStatus RUNNING, and CreateService keeping
-    deploymentConfiguration.
+    deploymentConfiguration,
+  * runs RunTask's one-off tasks to STOPPED with exit codes and awslogs output
+    (run_task.py documents the command convention).
 When ready it prints one JSON line, {"endpoint": "http://127.0.0.1:PORT"}.
 It exits on SIGTERM/SIGINT and when its stdin closes.
 
@@ -52,6 +54,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server  # noqa: E402
 
 from scheduler import Scheduler, default_deployment_configuration  # noqa: E402
+import run_task  # noqa: E402
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
@@ -291,6 +294,7 @@ def main() -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     install_patches()
+    run_task.install(SCHEDULER)  # RunTask's one-off tasks: see run_task.py
     mock_random.seed(0)
     freeze_task_status()
     sandbox = Sandbox(args.tick)
