@@ -99,7 +99,7 @@ export function parseRunBeforeSpec(text: string): RunBeforeSpec {
     if ((fields.get(key) ?? '').trim() === '') throw new UsageError(`--run-before ${JSON.stringify(text)}: ${key} is missing; ${usage}`);
   }
   const command = splitShellWords(fields.get('command') ?? '');
-  if (command.length === 0) throw new UsageError(`--run-before ${JSON.stringify(text)}: the command is empty`);
+  if (command.length === 0 || command[0] === '') throw new UsageError(`--run-before ${JSON.stringify(text)}: the command is empty`);
   const named = fields.get('service') as string;
   const slash = named.indexOf('/');
   if (slash === 0 || slash === named.length - 1 || named.indexOf('/', slash + 1) >= 0) {
