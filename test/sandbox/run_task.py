@@ -45,6 +45,7 @@ from typing import Any
 
 from moto.core.utils import utcnow
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, Task
 from moto.ecs.responses import EC2ContainerServiceResponse
@@ -105,9 +106,11 @@ class RunTasks:
             subnets = ((network or {}).get("awsvpcConfiguration") or {}).get("subnets") or []
             if not subnets:
                 raise InvalidParameterException("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
-            known = {subnet.id for subnet in ec2_backends[backend.account_id][backend.region_name].get_all_subnets()}
+            ec2 = ec2_backends[backend.account_id][backend.region_name]
             for subnet in subnets:
-                if subnet not in known:
+                try:
+                    ec2.get_subnet(subnet)
+                except Exception:
                     raise InvalidParameterException(
                         f"Error retrieving subnet information for [{subnet}]: The subnet ID '{subnet}' does not exist "
                         "(Service: AmazonEC2; Status Code: 400; Error Code: InvalidSubnetID.NotFound)"
@@ -260,6 +263,16 @@ RUN_TASKS = RunTasks()
 
 def install(scheduler: Any) -> None:
     """Routes RunTask here and lets the scheduler's ticks (and its reset) move these tasks too."""
+    # moto's awsvpc task attachment reads an ENI field its NetworkInterface lacks, so no awsvpc task
+    # (one-off or a service's) could start; ECS names it after the private IP, as EC2 does.
+    if not hasattr(NetworkInterface, "private_dns_name"):
+        def get_name(self: Any) -> str:
+            return getattr(self, "_sb_private_dns_name", None) or f"ip-{(self.private_ip_address or '0.0.0.0').replace('.', '-')}.ec2.internal"
+
+        def set_name(self: Any, value: str) -> None:
+            self._sb_private_dns_name = value
+
+        NetworkInterface.private_dns_name = property(get_name, set_name)  # type: ignore[attr-defined]
 
     def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
         params = {key: self._get_param(key) for key in (
