@@ -1,11 +1,12 @@
 import { runRolloutCommand } from '../cli/commands/rollout.js';
 import { createRenderer, type CliIo } from '../cli/render.js';
 import type { RolloutResult } from '../core/execute.js';
+import type { RolloutPlan } from '../core/plan.js';
+import { planSummaryMarkdown } from '../core/step-summary.js';
 import { ExitCode, isEcsRollError } from '../core/errors.js';
 import { appendStepSummary, errorCommand, writeOutputs } from './github.js';
 import { inActionTerms, readActionInputs, type ActionRequest } from './inputs.js';
 import { actionOutcome, failedServices, failureMessage, servicesChanged, taskDefinitionArns, type RolloutDocument } from './outcome.js';
-import { rolloutSummaryMarkdown } from './summary.js';
 
 /** No region, no credentials, AWS unreachable: the runner is set up wrong, nothing was tried. */
 const SETUP_ERROR = 3;
@@ -36,14 +37,18 @@ export async function runAction(io: CliIo, signal: AbortSignal): Promise<number>
   }
 
   let json = '';
+  // The command sees GITHUB_STEP_SUMMARY too, and appends the job summary of the rollout itself.
   const capture: CliIo = { stdout: { write: (text: string) => (json += text) }, stderr: io.stderr, env };
   const dryRun = request.options.dryRun === true;
   const progress = createRenderer({ stdout: io.stdout, stderr: io.stderr, env }, { json: false, color: false });
+  let plan: RolloutPlan | undefined;
   let exitCode: number;
   try {
-    exitCode = await runRolloutCommand(request.image, { ...request.options, json: true, color: false }, capture, signal, (event) =>
-      event.type === 'plan' ? progress.plan(event.plan, dryRun) : progress.event(event),
-    );
+    exitCode = await runRolloutCommand(request.image, { ...request.options, json: true, color: false }, capture, signal, (event) => {
+      if (event.type !== 'plan') return progress.event(event);
+      plan = event.plan;
+      progress.plan(event.plan, dryRun);
+    });
   } catch (error) {
     progress.close();
     if (isEcsRollError(error)) return fail(error.exitCode, inActionTerms(error.message));
@@ -73,7 +78,8 @@ export async function runAction(io: CliIo, signal: AbortSignal): Promise<number>
     'services-changed': String(servicesChanged(document)),
     'task-definition-arns': JSON.stringify(taskDefinitionArns(document)),
   });
-  appendStepSummary(env, rolloutSummaryMarkdown(document, outcome));
+  // A dry run has no result for the command to summarise; its plan is summarised the same way.
+  if (dryRun && plan !== undefined) appendStepSummary(env, planSummaryMarkdown(plan));
   return signal.aborted ? INTERRUPTED : exitCode;
 }
 

@@ -85,7 +85,6 @@ import {
   TRUST_POLICY_DOCUMENT,
   UNKNOWN_ACCOUNT,
   UNKNOWN_API_ID,
-  webhookUrl,
   type DesiredInstall,
   type FunctionRole,
   type FunctionSpec,
@@ -110,6 +109,7 @@ import type { RunBeforeSpec } from '../core/run-before.js';
 import { runBeforeScope, runBeforeStatements, withRunBeforeStatements, type RunBeforeScope } from '../core/run-before-policy.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { discoverRolloutState, SdkEcs } from './ecs.js';
+import { invokeUrl } from './invoke-url.js';
 
 /** What the command tells the user while the install runs; nothing here writes anywhere itself. */
 export interface InstallProgress {
@@ -575,7 +575,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     api: { name: names.api, id: apiId },
     topic: { name: names.topic, arn: topic?.arn ?? topicArn(finalAt, names.topic) },
     stage: request.stage,
-    url: webhookUrl(region, apiId, request.stage, urlToken),
+    url: invokeUrl(request.aws, process.env, region, apiId, request.stage, urlToken),
     tokenIssued: token !== undefined,
     logGroups: FUNCTION_ROLES.map((role) => names.logGroups[role]),
     passRoleArns: resolve(passRoleArns),

@@ -53,6 +53,7 @@ function diagnosisLines(run: RunStepOutcome, color: ChalkInstance): string[] {
   for (const container of diagnosis.containers) {
     lines.push(`    ${container.name}: exit code ${container.exitCode ?? 'none'}${container.reason === undefined ? '' : ` (${container.reason})`}`);
   }
+  lines.push(`    cause: ${diagnosis.cause}; ${diagnosis.hint}`);
   if (diagnosis.logStream !== undefined) {
     lines.push(`    last log lines of ${diagnosis.logStream}:${diagnosis.logTail.length === 0 ? ' (none)' : ''}`);
     for (const text of diagnosis.logTail) lines.push(color.dim(`      ${text}`));

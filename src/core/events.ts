@@ -1,3 +1,4 @@
+import type { Diagnosis } from './diagnosis.js';
 import type { ContainerChange, RolloutPlan } from './plan.js';
 import type { RunStepOutcome } from './run-step.js';
 import type { DeploymentProgress } from './wait.js';
@@ -64,6 +65,8 @@ export type RolloutEvent =
       readonly adopted: boolean;
     }
   | { readonly type: 'run-finished'; readonly outcome: RunStepOutcome }
+  /** Why a service did not finish, read after the run (src/core/diagnosis.ts). */
+  | { readonly type: 'diagnosis'; readonly cluster: string; readonly service: string; readonly diagnosis: Diagnosis }
   | { readonly type: 'notice'; readonly cluster?: string; readonly service?: string; readonly message: string };
 
 export type Phase = 'rollout' | 'rollback';

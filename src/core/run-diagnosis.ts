@@ -1,7 +1,9 @@
+import { classifyFailure, type DiagnosisCause } from './diagnosis.js';
+
 /**
  * Why a one-off task did not succeed, in the words ECS uses: its stop code and reason, each container's
- * exit code and reason, and the last lines its awslogs stream holds. Kept in one module so a shared
- * failure classifier can take its place.
+ * exit code and reason, and the last lines its awslogs stream holds; the cause and the hint come from
+ * the rollout's failure classifier (diagnosis.ts), given the task as the stopped task it examines.
  * Stop codes: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html
  */
 
@@ -35,6 +37,9 @@ export interface RunDiagnosis {
   readonly logTail: readonly string[];
   /** One line for people: what went wrong. */
   readonly summary: string;
+  readonly cause: DiagnosisCause;
+  /** What to do about it. */
+  readonly hint: string;
 }
 
 /** Essential containers that did not exit 0 (a missing exit code counts: the container never ran to the end). */
@@ -60,8 +65,30 @@ export function summarise(task: RunTaskState, essential: readonly string[]): str
   return [stop, codes].filter((part) => part !== '').join('; ') || `the task is ${task.lastStatus}`;
 }
 
-export function diagnose(task: RunTaskState, essential: readonly string[], logTail: readonly string[], logStream?: string): RunDiagnosis {
+export function diagnose(
+  task: RunTaskState,
+  essential: readonly string[],
+  logTail: readonly string[],
+  logStream?: string,
+  ending: 'failed' | 'timed-out' = 'failed',
+): RunDiagnosis {
+  const classified = classifyFailure({
+    ending,
+    stoppedTasks: [
+      {
+        taskArn: task.taskArn,
+        ...(task.stopCode === undefined ? {} : { stopCode: task.stopCode }),
+        ...(task.stoppedReason === undefined ? {} : { stoppedReason: task.stoppedReason }),
+        containers: task.containers,
+      },
+    ],
+    events: [],
+    targetHealth: [],
+    logTails: [],
+  });
   return {
+    cause: ending === 'timed-out' ? 'timeout' : classified.cause,
+    hint: ending === 'timed-out' ? 'The task was still running at --run-timeout: raise it, or see from the log tail where it waited.' : classified.hint,
     ...(task.stopCode === undefined ? {} : { stopCode: task.stopCode }),
     ...(task.stoppedReason === undefined ? {} : { stoppedReason: task.stoppedReason }),
     containers: task.containers,

@@ -111,15 +111,15 @@ export function logStreamOf(location: RunLogLocation, taskArn: string): string {
   return `${location.streamPrefix}/${location.container}/${taskArn.slice(taskArn.lastIndexOf('/') + 1)}`;
 }
 
-async function diagnosisOf(run: PlannedRun, task: RunTaskState, tasks: TaskRunPort): Promise<RunDiagnosis> {
+async function diagnosisOf(run: PlannedRun, task: RunTaskState, tasks: TaskRunPort, ending: 'failed' | 'timed-out' = 'failed'): Promise<RunDiagnosis> {
   // The overridden container's output first: that is the command that was asked for.
   const location = run.logs.find((log) => log.container === run.container);
-  if (location === undefined) return diagnose(task, run.essentialContainers, []);
+  if (location === undefined) return diagnose(task, run.essentialContainers, [], undefined, ending);
   const stream = logStreamOf(location, task.taskArn);
   const tail = await tasks
     .logTail({ group: location.group, stream, ...(location.region === undefined ? {} : { region: location.region }) }, LOG_TAIL_LINES)
     .catch((error: unknown) => [`(could not read ${location.group}/${stream}: ${errorMessage(error)})`]);
-  return diagnose(task, run.essentialContainers, tail, `${location.group}/${stream}`);
+  return diagnose(task, run.essentialContainers, tail, `${location.group}/${stream}`, ending);
 }
 
 /**
@@ -246,7 +246,7 @@ async function waitForTask(
         ...withTask(last),
         outcome: interrupted ? 'interrupted' : 'timed-out',
         reason: interrupted ? 'interrupted; the task was stopped' : `did not finish within ${Math.round(options.timeoutMs / 1000)} s; the task was stopped`,
-        diagnosis: await diagnosisOf(run, last, tasks),
+        diagnosis: await diagnosisOf(run, last, tasks, interrupted ? 'failed' : 'timed-out'),
       };
     }
     await clock.sleep(Math.max(0, Math.min(options.pollIntervalMs, deadline - clock.now())), options.signal);

@@ -96,6 +96,7 @@ export function webhookConfigFromEnv(env: NodeJS.ProcessEnv): WebhookConfig {
   }
   const repositories = list(env[ENV.repositories]).map(normaliseRepository);
   if (repositories.length === 0) throw new UsageError(`${ENV.repositories} must list at least one repository`);
+  const runBefore = parseRunBeforeEnv(env[ENV.runBefore]);
   return {
     tokenSha256,
     repositories,
@@ -104,7 +105,7 @@ export function webhookConfigFromEnv(env: NodeJS.ProcessEnv): WebhookConfig {
     strategy: parseStrategy(env[ENV.strategy]),
     timeoutSeconds: positiveNumber(ENV.timeoutSeconds, env[ENV.timeoutSeconds], DEFAULT_TIMEOUT_SECONDS),
     pollIntervalSeconds: positiveNumber(ENV.pollSeconds, env[ENV.pollSeconds], 10),
-    runBefore: parseRunBeforeEnv(env[ENV.runBefore]),
+    ...(runBefore.length === 0 ? {} : { runBefore }),
   };
 }
 

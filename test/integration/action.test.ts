@@ -130,8 +130,9 @@ describe('the action against the sandbox', () => {
     // The log shows progress as the CLI's plain lines; the summary is a Markdown table.
     expect(run.stdout).toMatch(/updated prod\/web: web:1 → web:2/);
     expect(run.stdout).toMatch(/Done: 1 deployed/);
-    expect(run.summary).toContain('### ecs-roll rollout: `acme/web:1.1` — deployed');
-    expect(run.summary).toContain('| prod/web | `web:1` | `web:2` | completed |');
+    expect(run.summary.match(/^### ecs-roll/gm)).toHaveLength(1);
+    expect(run.summary).toContain('### ecs-roll: ✅ rollout of `acme/web:1.1`');
+    expect(run.summary).toContain('| prod/web | web:1 → web:2 | completed |');
 
     const again = await runAction({ image: 'acme/web:1.1', 'poll-interval': '0.3' });
     expect(again.code, again.stdout).toBe(0);
@@ -139,7 +140,7 @@ describe('the action against the sandbox', () => {
     expect(await revisionCount(ecs, 'web')).toBe(2);
   });
 
-  it('fails on a broken image with exit 1, an ::error:: line naming the service and its cause, and the service put back', async () => {
+  it('fails on an image that cannot be pulled with exit 1, an ::error:: line with the service and its diagnosis, and the service put back', async () => {
     await createCluster(ecs, 'prod');
     const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]);
     await steadyService('prod', 'api', source, {
@@ -147,27 +148,27 @@ describe('the action against the sandbox', () => {
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
     });
 
-    const run = await runAction({ image: 'acme/web:broken-2', 'poll-interval': '0.3', timeout: '60' });
+    // The sandbox stops tasks of a `fail-pull` tag as ECS does when the image cannot be pulled.
+    const run = await runAction({ image: 'acme/web:fail-pull-2', 'poll-interval': '0.3', timeout: '60' });
     expect(run.code, run.stdout).toBe(1);
     const result = JSON.parse(run.outputs.result ?? '') as {
       ok: boolean;
-      services: { service: string; outcome: string; reason?: string; diagnosis?: { cause: string; summary: string } }[];
+      services: { service: string; outcome: string; reason?: string; diagnosis?: { cause: string; summary: string; hint: string } }[];
     };
     expect(result).toMatchObject({ ok: false, services: [{ service: 'api', outcome: 'rolled-back' }] });
-    const api = result.services[0];
-    expect(api?.reason).toMatch(/circuit breaker|deployment ecs-svc\/\d+ is gone/);
-    // One annotation: the service, then the diagnosis's cause and summary when rollout attaches one, else the reason.
-    const errors = errorAnnotations(run.stdout);
-    expect(errors, run.stdout).toHaveLength(1);
-    const cause = api?.diagnosis === undefined ? api?.reason : `${api.diagnosis.cause}: ${api.diagnosis.summary}`;
-    expect(errors[0]).toContain(`prod/api rolled-back: ${cause}`);
+    const diagnosis = result.services[0]?.diagnosis;
+    expect(diagnosis?.cause).toBe('image-pull');
+    // One annotation: the service, its outcome, then the diagnosis's cause, summary and hint.
+    expect(errorAnnotations(run.stdout)).toEqual([`prod/api rolled-back: image-pull: ${diagnosis?.summary} (${diagnosis?.hint})`]);
 
     expect(await serviceTaskDefinition(ecs, 'prod', 'api')).toBe(source);
     expect(run.outputs.outcome).toBe('rolled-back');
     expect(run.outputs['services-changed']).toBe('0');
     expect(JSON.parse(run.outputs['task-definition-arns'] ?? '')).toEqual([expect.stringMatching(/task-definition\/web:2$/)]);
-    expect(run.summary).toContain('— failed and rolled back');
-    expect(run.summary).toMatch(/\| prod\/api \| `web:1` \| `web:2` \| rolled-back \| .+ \|/);
+    // The job summary, written once, by the rollout itself.
+    expect(run.summary.match(/^### ecs-roll/gm)).toHaveLength(1);
+    expect(run.summary).toContain('### ecs-roll: ❌ rollout of `acme/web:fail-pull-2`');
+    expect(run.summary).toContain('| prod/api | web:1 → web:2 | rolled-back | image-pull |');
   });
 
   it('fails clearly, with exit 2 and before any AWS call, when the image input is missing or an input is not understood', async () => {
@@ -242,8 +243,8 @@ describe('the action against the sandbox', () => {
     expect(run.stdout).toContain('Dry run: nothing was changed.');
     expect(run.outputs).toMatchObject({ outcome: 'unchanged', 'services-changed': '0', 'task-definition-arns': '[]' });
     expect(JSON.parse(run.outputs.result ?? '')).toMatchObject({ kind: 'rollout-plan', dryRun: true, services: [{ service: 'web', action: 'update' }] });
-    expect(run.summary).toContain('plan (dry run)');
-    expect(run.summary).toContain('| prod/web | `web:1` |  | update |');
+    expect(run.summary).toContain('### ecs-roll: plan for `acme/web:1.1` (dry run, nothing was changed)');
+    expect(run.summary).toContain('| prod/web | web:1 → a new web revision | update |');
 
     // Through the API and the sandbox's call log: nothing registered, nothing updated.
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);

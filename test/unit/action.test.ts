@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { errorCommand, escapeCommandData, outputEntry } from '../../src/action/github.js';
 import { inActionTerms, inputVariable, readActionInputs } from '../../src/action/inputs.js';
 import { actionOutcome, failedServices, failureMessage, servicesChanged, taskDefinitionArns, type RolloutDocument, type ServiceView } from '../../src/action/outcome.js';
-import { rolloutSummaryMarkdown } from '../../src/action/summary.js';
 import { UsageError } from '../../src/core/errors.js';
+import { planRollout } from '../../src/core/plan.js';
+import { planSummaryMarkdown } from '../../src/core/step-summary.js';
+import { aContainer, anObservedState, aRequest, aService, aTaskDefinition, taskDefinitionArnOf } from './builders.js';
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition';
 
@@ -121,10 +123,29 @@ describe('outputs from the rollout document', () => {
     expect(failureMessage(service('failed', { reason: 'circuit breaker' }))).toBe('prod/svc-failed failed: circuit breaker');
     expect(failureMessage(service('timed-out'))).toBe('prod/svc-timed-out timed-out: no reason given');
   });
+});
 
-  it('keeps a reason with a pipe or a line break inside its table cell', () => {
-    const markdown = rolloutSummaryMarkdown(result(false, [service('failed', { reason: 'a | b\nc' })]), 'failed');
-    expect(markdown).toContain('| prod/svc-failed | `web:1` | `web:2` | failed | a \\| b c |');
-    expect(markdown.split('\n')[0]).toBe('### ecs-roll rollout: `acme/web:2` — failed');
+describe('the job summary of a dry run', () => {
+  it('lists the services that would move, and says nothing was changed', () => {
+    const web1 = aTaskDefinition({ family: 'web', revision: 1, containers: [aContainer({ name: 'app', image: 'acme/web:1' })] });
+    const state = anObservedState(
+      [
+        aService({ clusterName: 'prod', serviceName: 'web|api', taskDefinitionArn: web1.arn }),
+        aService({ clusterName: 'prod', serviceName: 'done', taskDefinitionArn: taskDefinitionArnOf('other', 3) }),
+      ],
+      [web1, aTaskDefinition({ family: 'other', revision: 3, containers: [aContainer({ name: 'app', image: 'acme/web:2' })] })],
+    );
+    expect(planSummaryMarkdown(planRollout(state, aRequest('acme/web:2')))).toBe(
+      [
+        '### ecs-roll: plan for `acme/web:2` (dry run, nothing was changed)',
+        '',
+        '| service | from → to | action |',
+        '|---|---|---|',
+        '| prod/web\\|api | web:1 → a new web revision | update |',
+        '',
+        '',
+      ].join('\n'),
+    );
+    expect(planSummaryMarkdown(planRollout(anObservedState([], []), aRequest('acme/web:2')))).toContain('| (no service to move) | | |');
   });
 });

@@ -3,6 +3,7 @@ import type { EmitEvent } from '../../core/events.js';
 import { parseTargetImage } from '../../core/image-ref.js';
 import { parseRolloutOptions, type RawRolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
+import { appendStepSummary } from '../step-summary.js';
 
 /**
  * `ecs-roll rollout`: discover, plan, then carry the plan out (or only show it). Returns the exit code.
@@ -52,6 +53,8 @@ export async function runRolloutCommand(
     });
     if (result === undefined) return 0;
     renderer.result(result);
+    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+    if (summaryFile !== undefined && summaryFile !== '') await appendStepSummary(summaryFile, result, io);
     if (signal.aborted) return 130;
     return result.ok ? 0 : 1;
   } finally {
