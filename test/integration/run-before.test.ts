@@ -336,3 +336,36 @@ describe('run-before in webhook mode (the packaged worker)', () => {
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(moved);
   });
 });
+
+describe('install --run-before', () => {
+  const policyOf = async (...args: string[]) => {
+    const run = await runCli(['install', '--repo', 'acme/web', '--dry-run', '--json', ...args, '--endpoint-url', endpoint]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { policy: { document: { Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[] } } };
+    return report.policy.document.Statement;
+  };
+
+  it('adds RunTask on the families running the repositories, tagging at launch and GetLogEvents, only when asked', async () => {
+    await twoServices(0);
+    const without = await policyOf();
+    expect(without.flatMap((statement) => statement.Action)).not.toContain('ecs:RunTask');
+    expect(without.flatMap((statement) => statement.Action)).not.toContain('logs:GetLogEvents');
+
+    const withRuns = await policyOf('--run-before', 'service=web,container=app,command=bin/migrate');
+    const bySid = Object.fromEntries(withRuns.map((statement) => [statement.Sid, statement]));
+    expect(bySid.EcsRunBeforeTask?.Resource).toEqual([
+      'arn:aws:ecs:us-east-1:123456789012:task-definition/api:*',
+      'arn:aws:ecs:us-east-1:123456789012:task-definition/web:*',
+    ]);
+    expect(bySid.EcsTagRunBeforeTask?.Action).toBe('ecs:TagResource');
+    expect(bySid.ReadRunBeforeLogs?.Resource).toEqual([
+      'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/api:log-stream:*',
+      'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/web:log-stream:*',
+    ]);
+
+    // A malformed spec is refused before any AWS call.
+    const bad = await runCli(['install', '--repo', 'acme/web', '--run-before', 'migrate', '--dry-run', '--endpoint-url', endpoint]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"migrate" is not key=value');
+  });
+});
