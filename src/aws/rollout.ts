@@ -9,6 +9,7 @@ import type { RunBeforeSpec } from '../core/run-before.js';
 import type { TaskRunPort } from '../core/run-step.js';
 import type { AwsConfig } from './config.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
+import { LazyLoadBalancers } from './elb.js';
 
 export interface RolloutRun {
   readonly target: ImageReference;
@@ -23,6 +24,8 @@ export interface RolloutRun {
   readonly dryRun: boolean;
   readonly wait: boolean;
   readonly timeoutMs: number;
+  /** Add the plan's staged wait (bake time, traffic steps) to timeoutMs: true when the timeout is the default. */
+  readonly extendTimeoutByStagedWaits?: boolean;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
   /** One-off tasks to run from the new revisions before any service moves (`--run-before`). */
@@ -41,6 +44,7 @@ export interface RolloutRun {
 export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
   const client = createEcsClient(aws);
   const registrationClient = createEcsClient(aws, { retries: false });
+  const elb = new LazyLoadBalancers(aws);
   let tasks: (TaskRunPort & { destroy(): void }) | undefined;
   try {
     const ecs = new SdkEcs(client, registrationClient);
@@ -69,10 +73,10 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     const startedAt = Date.now();
     const executed = await executeRollout(
       plan,
-      { ecs, clock: systemClock, emit: run.emit, ...(tasks === undefined ? {} : { tasks }) },
+      { ecs, elb, clock: systemClock, emit: run.emit, ...(tasks === undefined ? {} : { tasks }) },
       {
         wait: run.wait,
-        timeoutMs: run.timeoutMs,
+        timeoutMs: run.timeoutMs + (run.extendTimeoutByStagedWaits === true ? (plan.stagedWaitSeconds ?? 0) * 1000 : 0),
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,
@@ -91,5 +95,6 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     tasks?.destroy();
     client.destroy();
     registrationClient.destroy();
+    elb.destroy();
   }
 }
