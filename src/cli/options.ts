@@ -2,6 +2,7 @@ import { UsageError } from '../core/errors.js';
 import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
 import { parseRunBeforeSpec, type RunBeforeSpec } from '../core/run-before.js';
+import type { ServiceExpectation } from '../core/expectation.js';
 import type { AwsConfig } from '../aws/config.js';
 
 /** What commander hands a rollout action: strings and booleans, unchecked. */
@@ -18,6 +19,8 @@ export interface RawRolloutOptions {
   force?: boolean;
   runBefore?: string[];
   runTimeout?: string;
+  expectServices?: string;
+  requireMatch?: boolean;
   json?: boolean;
   color?: boolean;
   region?: string;
@@ -41,6 +44,7 @@ export interface RolloutOptions {
   readonly force: boolean;
   readonly runBefore: readonly RunBeforeSpec[];
   readonly runTimeoutSeconds: number;
+  readonly expectServices?: ServiceExpectation;
   readonly json: boolean;
   readonly aws: AwsConfig;
 }
@@ -76,8 +80,10 @@ export function awsConfigFrom(raw: Pick<RawRolloutOptions, 'region' | 'profile' 
       throw new UsageError(`--endpoint-url must be an http or https URL, got ${JSON.stringify(endpointUrl)}`);
     }
   }
+  // The AWS CLI's order: --region, AWS_REGION (the SDK reads it itself), AWS_DEFAULT_REGION, then the profile.
+  const region = raw.region ?? (env.AWS_REGION ? undefined : env.AWS_DEFAULT_REGION || undefined);
   return {
-    ...(raw.region === undefined ? {} : { region: raw.region }),
+    ...(region === undefined ? {} : { region }),
     ...(raw.profile === undefined ? {} : { profile: raw.profile }),
     ...(raw.endpointUrl === undefined ? {} : { endpointUrl: raw.endpointUrl }),
   };
@@ -102,6 +108,11 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
   if (!(STRATEGIES as readonly string[]).includes(strategy)) {
     throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
   }
+  if (strategy === 'replace' && raw.wait === false) {
+    // replace stops old tasks while it waits; without waiting it would quietly be a rolling update.
+    throw new UsageError('--strategy replace stops the old tasks while it waits, so it cannot be combined with --no-wait');
+  }
+  const expectServices = parseExpectation(raw);
   const aws = awsConfigFrom(raw, env);
   const timeoutSeconds = raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parsePositiveSeconds('--timeout', raw.timeout);
   const pollSeconds = parsePollInterval(raw.pollInterval, aws, env);
@@ -123,7 +134,21 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
     force: raw.force === true,
     runBefore,
     runTimeoutSeconds,
+    ...(expectServices === undefined ? {} : { expectServices }),
     json: raw.json === true,
     aws,
   };
+}
+
+function parseExpectation(raw: Pick<RawRolloutOptions, 'expectServices' | 'requireMatch'>): ServiceExpectation | undefined {
+  if (raw.expectServices !== undefined && raw.requireMatch === true) {
+    throw new UsageError('give one of --expect-services <n> or --require-match, not both');
+  }
+  if (raw.requireMatch === true) return { atLeast: 1 };
+  if (raw.expectServices === undefined) return undefined;
+  const count = Number(raw.expectServices);
+  if (!/^\d+$/.test(raw.expectServices.trim()) || !Number.isSafeInteger(count)) {
+    throw new UsageError(`--expect-services must be a whole number of services, got ${JSON.stringify(raw.expectServices)}`);
+  }
+  return { exactly: count };
 }
