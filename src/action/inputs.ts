@@ -33,6 +33,7 @@ export const ACTION_INPUTS: readonly ActionInput[] = [
   { name: 'run-before', flags: ['--run-before'], kind: 'list', key: 'runBefore' },
   { name: 'run-timeout', flags: ['--run-timeout'], kind: 'string', key: 'runTimeout' },
   { name: 'expect-services', flags: ['--expect-services'], kind: 'string', key: 'expectServices' },
+  { name: 'require-match', flags: ['--require-match'], kind: 'boolean', key: 'requireMatch' },
   { name: 'region', flags: ['--region'], kind: 'string', key: 'region' },
   { name: 'dry-run', flags: ['--dry-run'], kind: 'boolean', key: 'dryRun' },
 ];
@@ -42,7 +43,6 @@ export const OPTIONS_WITHOUT_INPUT: Readonly<Record<string, string>> = {
   '--json': 'the action always produces the JSON document: the `result` output',
   '--profile': 'credentials come from the environment (configure-aws-credentials, or AWS_PROFILE in the step env)',
   '--endpoint-url': 'AWS_ENDPOINT_URL in the step env does the same',
-  '--require-match': 'expect-services says how many services must match, which covers "at least one" for a pipeline',
 };
 
 /** The environment variable the runner sets for an input: `INPUT_` and the id upper-cased, spaces to underscores. */
