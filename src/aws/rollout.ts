@@ -6,6 +6,8 @@ import { checkExpectedServices, type ServiceExpectation } from '../core/expectat
 import { planRollout, type RolloutPlan, type Strategy } from '../core/plan.js';
 import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
+import type { RunBeforeSpec } from '../core/run-before.js';
+import type { TaskRunPort } from '../core/run-step.js';
 import type { AwsConfig } from './config.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
 import { LazyLoadBalancers } from './elb.js';
@@ -29,18 +31,26 @@ export interface RolloutRun {
   readonly extendTimeoutByStagedWaits?: boolean;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
+  /** One-off tasks to run from the new revisions before any service moves (`--run-before`). */
+  readonly runBefore?: readonly RunBeforeSpec[];
+  /** Webhook mode: a spec naming a service this image does not run is left out, not refused. */
+  readonly runBeforeIgnoresOtherImages?: boolean;
+  readonly runTimeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly emit: EmitEvent;
+  /** Looks at the plan before anything changes; a reason stops the run there (the webhook's rolled-back push). */
+  readonly vetPlan?: (plan: RolloutPlan) => Promise<string | undefined>;
 }
 
 /**
  * Read, plan, execute: the one rollout the CLI, the Lambda worker and `serve` all run.
  * The plan is emitted before anything changes, so every front end can show it.
  */
-export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
+export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult; refused?: string }> {
   const client = createEcsClient(aws);
   const registrationClient = createEcsClient(aws, { retries: false });
   const elb = new LazyLoadBalancers(aws);
+  let tasks: (TaskRunPort & { destroy(): void }) | undefined;
   try {
     const ecs = new SdkEcs(client, registrationClient);
     const state = await discoverRolloutState(ecs, {
@@ -55,20 +65,30 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       force: run.force,
       ...(run.policy === undefined ? {} : { policy: run.policy }),
       ...(run.pushedAt === undefined ? {} : { pushedAt: run.pushedAt }),
+      ...(run.runBefore === undefined ? {} : { runBefore: run.runBefore }),
+      ...(run.runBeforeIgnoresOtherImages === true ? { runBeforeIgnoresOtherImages: true } : {}),
     });
     checkExpectedServices(plan, run.expectServices);
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
+    const refused = await run.vetPlan?.(plan);
+    if (refused !== undefined) return { plan, refused };
+    if (plan.runsBefore !== undefined && plan.runsBefore.length > 0) {
+      // Loaded only when a run-before step needs it: CloudWatch Logs' client is for its log tail alone.
+      const { SdkTaskRunner } = await import('./run-task.js');
+      tasks = new SdkTaskRunner(client, aws);
+    }
     const startedAt = Date.now();
     const executed = await executeRollout(
       plan,
-      { ecs, elb, clock: systemClock, emit: run.emit },
+      { ecs, elb, clock: systemClock, emit: run.emit, ...(tasks === undefined ? {} : { tasks }) },
       {
         wait: run.wait,
         timeoutMs: run.timeoutMs + (run.extendTimeoutByStagedWaits === true ? (plan.stagedWaitSeconds ?? 0) * 1000 : 0),
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,
+        ...(run.runTimeoutMs === undefined ? {} : { runTimeoutMs: run.runTimeoutMs }),
         ...(run.signal === undefined ? {} : { signal: run.signal }),
       },
     );
@@ -80,6 +100,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
         );
     return { plan, result };
   } finally {
+    tasks?.destroy();
     client.destroy();
     registrationClient.destroy();
     elb.destroy();

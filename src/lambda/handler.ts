@@ -123,10 +123,10 @@ function waitBudgetSeconds(context: LambdaContext | undefined, configured: numbe
  * without waiting, and followed through the follow queue. Every source of pushes feeds this one
  * function (the receiver's queue, a direct invocation, an ECR event made into a RolloutJob).
  */
-export async function acceptPushJob(job: RolloutJob): Promise<void> {
+export async function acceptPushJob(job: RolloutJob, remainingMs?: number): Promise<void> {
   const { startPush } = await import('../webhook/push-worker.js');
   const settings = config();
-  await startPush(job, settings, {}, log, followSender(settings, process.env));
+  await startPush(job, settings, {}, log, followSender(settings, process.env), remainingMs);
 }
 
 export async function work(
@@ -140,7 +140,7 @@ export async function work(
     return handleSqsEvent(
       event,
       {
-        push: acceptPushJob,
+        push: (job) => acceptPushJob(job, context?.getRemainingTimeInMillis?.()),
         follow: async (job) => {
           const { followStep } = await import('../webhook/follow-worker.js');
           const settings = config();
@@ -158,7 +158,7 @@ export async function work(
   try {
     const settings = config();
     if (process.env[ENV.followQueue]) {
-      await acceptPushJob(job);
+      await acceptPushJob(job, context?.getRemainingTimeInMillis?.());
       return { ok: true };
     }
     const result = await runJob(job, settings, {}, log, { timeoutSeconds: waitBudgetSeconds(context, settings.timeoutSeconds) });

@@ -8,15 +8,13 @@
  * the push's revision, picks up following a deployment that is still in progress, and a push that
  * was rolled back is not rolled out again.
  */
-import { executeRollout, type RolloutResult } from '../core/execute.js';
+import type { RolloutResult } from '../core/execute.js';
 import { followDeadline, type FollowedService, type FollowJob, FOLLOW_JOB_VERSION } from '../core/follow.js';
-import { imageChanges, planRollout, type RolloutPlan } from '../core/plan.js';
+import { imageChanges, type RolloutPlan } from '../core/plan.js';
 import { parseTargetImage } from '../core/image-ref.js';
-import { DEFAULT_CONCURRENCY } from '../core/limits.js';
 import { policyRejectsTag } from '../core/policy.js';
-import { systemClock } from '../core/ports.js';
 import type { AwsConfig } from '../aws/config.js';
-import { createEcsClient, discoverRolloutState, SdkEcs } from '../aws/ecs.js';
+import { createEcsClient, SdkEcs } from '../aws/ecs.js';
 import type { WebhookConfig } from './config.js';
 import { logEvent, type LogLine } from './log.js';
 import type { RolloutJob } from './receiver.js';
@@ -29,7 +27,14 @@ export type SendFollow = (job: FollowJob) => Promise<void>;
 
 export type PushOutcome = 'refused' | 'ignored' | 'following' | 'finished';
 
-export async function startPush(job: RolloutJob, config: WebhookConfig, aws: AwsConfig, log: LogLine, sendFollow: SendFollow): Promise<PushOutcome> {
+export async function startPush(
+  job: RolloutJob,
+  config: WebhookConfig,
+  aws: AwsConfig,
+  log: LogLine,
+  sendFollow: SendFollow,
+  remainingMs?: number,
+): Promise<PushOutcome> {
   const context = { job: job.image, pushedAt: job.pushedAt };
   // Anything allowed to send to the queue or invoke the worker could name any repository.
   if (!config.repositories.includes(job.repository)) {
@@ -43,26 +48,34 @@ export async function startPush(job: RolloutJob, config: WebhookConfig, aws: Aws
   }
   log({ ...context, event: 'job-started' });
   const client = createEcsClient(aws);
-  const registrationClient = createEcsClient(aws, { retries: false });
   try {
-    const ecs = new SdkEcs(client, registrationClient);
-    const emit = (event: Parameters<typeof logEvent>[1]) => logEvent(log, event, context);
-    const state = await discoverRolloutState(ecs, { clusters: config.clusters, services: [], allFamilies: false, concurrency: DEFAULT_CONCURRENCY });
-    const plan = planRollout(state, { target: parseTargetImage(job.image), strategy: config.strategy, force: false, policy: config.policy, pushedAt: job.pushedAt });
-    emit({ type: 'plan', plan });
-    const rolledBack = await rolledBackBefore(ecs, plan, job);
-    if (rolledBack !== undefined) {
-      log({ ...context, event: 'job-finished', ok: false, outcome: 'ignored', reason: rolledBack, services: [] });
-      return 'ignored';
-    }
+    const ecs = new SdkEcs(client);
+    const { runRollout } = await import('../aws/rollout.js');
     const startedAt = Date.now();
-    const result = await executeRollout(plan, { ecs, clock: systemClock, emit }, {
+    const { plan, result, refused } = await runRollout(aws, {
+      target: parseTargetImage(job.image),
+      clusters: config.clusters,
+      services: [],
+      allFamilies: false,
+      strategy: config.strategy,
+      force: false,
+      policy: config.policy,
+      pushedAt: job.pushedAt,
+      dryRun: false,
+      // Started here, followed through the follow queue: no invocation waits for a deployment.
       wait: false,
       timeoutMs: 0,
       pollIntervalMs: config.pollIntervalSeconds * 1000,
       rollback: true,
-      concurrency: DEFAULT_CONCURRENCY,
+      ...(config.runBefore === undefined || config.runBefore.length === 0 ? {} : { runBefore: config.runBefore, runBeforeIgnoresOtherImages: true }),
+      runTimeoutMs: Math.max(1000, Math.min(config.timeoutSeconds * 1000, (remainingMs ?? 900_000) - 30_000)),
+      vetPlan: (planned) => rolledBackBefore(ecs, planned, job),
+      emit: (event) => logEvent(log, event, context),
     });
+    if (refused !== undefined || result === undefined) {
+      log({ ...context, event: 'job-finished', ok: false, outcome: 'ignored', reason: refused ?? 'nothing was run', services: [] });
+      return 'ignored';
+    }
     const followed = result.ok ? [...started(plan, result), ...(await resumed(ecs, plan))] : [];
     if (followed.length > 0) {
       const follow: FollowJob = {
@@ -94,7 +107,6 @@ export async function startPush(job: RolloutJob, config: WebhookConfig, aws: Aws
     return 'finished';
   } finally {
     client.destroy();
-    registrationClient.destroy();
   }
 }
 
