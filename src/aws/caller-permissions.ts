@@ -35,6 +35,8 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   CreateFunction: ['lambda:CreateFunction', 'lambda:TagResource', 'iam:PassRole'],
   // GetFunction returns the function's tags only with lambda:ListTags.
   GetFunction: ['lambda:GetFunction', 'lambda:ListTags'],
+  // When GetFunction answers TagsError instead of Tags (src/aws/function-tags.ts).
+  ListTags: ['lambda:ListTags'],
   GetFunctionConfiguration: ['lambda:GetFunctionConfiguration'],
   GetFunctionConcurrency: ['lambda:GetFunctionConcurrency'],
   PutFunctionConcurrency: ['lambda:PutFunctionConcurrency'],

@@ -111,6 +111,7 @@ import { runBeforeScope, runBeforeStatements, withRunBeforeStatements, type RunB
 import { clientConfig, type AwsConfig } from './config.js';
 import { discoverRolloutState, SdkEcs } from './ecs.js';
 import { installedSettings, mergeInstallSettings, type SettingChange } from './install-settings.js';
+import { functionTags } from './function-tags.js';
 import { invokeUrl } from './invoke-url.js';
 import { queueNames } from '../core/install-queues.js';
 
@@ -265,7 +266,7 @@ async function observeFunction(clients: Clients, name: string, install: string):
   const answer = await orMissing(clients.lambda.send(new GetFunctionCommand({ FunctionName: name })), 'ResourceNotFoundException');
   const configuration = answer?.Configuration;
   if (configuration?.FunctionArn === undefined) return undefined;
-  const tags = answer?.Tags ?? {};
+  const tags = answer === undefined ? {} : await functionTags(clients.lambda, answer);
   if (tags[INSTALL_TAG] !== install) throw notOurs('Lambda function', name, install);
   const concurrency = await clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
   const policy = await orMissing(clients.lambda.send(new GetPolicyCommand({ FunctionName: name })), 'ResourceNotFoundException');
@@ -961,14 +962,17 @@ export async function runUninstall(request: { aws: AwsConfig; name: string; sign
 
   // The functions; their resource policies (the API Gateway and alarm permissions) go with them.
   const foreign = new Set<FunctionRole>();
+  // A function left in place keeps running as its role: that role must stay, whoever made it.
+  const rolesInUse = new Map<string, string>();
   for (const role of ['receiver', 'worker'] as const) {
     const name = names.functions[role];
     const answer = await orMissing(clients.lambda.send(new GetFunctionCommand({ FunctionName: name })), 'ResourceNotFoundException');
     if (answer === undefined) {
       removed.push({ kind: 'lambda-function', name, status: 'already gone' });
-    } else if (answer.Tags?.[INSTALL_TAG] !== names.install) {
+    } else if ((await functionTags(clients.lambda, answer))[INSTALL_TAG] !== names.install) {
       removed.push({ kind: 'lambda-function', name, status: 'not ours, left alone', reason: `no tag ${INSTALL_TAG}=${names.install}` });
       foreign.add(role);
+      if (answer.Configuration?.Role !== undefined) rolesInUse.set(answer.Configuration.Role, name);
     } else {
       const gone = await orMissing(clients.lambda.send(new DeleteFunctionCommand({ FunctionName: name })), 'ResourceNotFoundException');
       removed.push({ kind: 'lambda-function', name, status: gone === undefined ? 'already gone' : 'deleted' });
@@ -982,6 +986,13 @@ export async function runUninstall(request: { aws: AwsConfig; name: string; sign
     removed.push({ kind: 'iam-role', name: names.role, status: 'already gone' });
   } else if (tagsOf(role.Role?.Tags)[INSTALL_TAG] !== names.install) {
     removed.push({ kind: 'iam-role', name: names.role, status: 'not ours, left alone', reason: `no tag ${INSTALL_TAG}=${names.install}` });
+  } else if (role.Role?.Arn !== undefined && rolesInUse.has(role.Role.Arn)) {
+    removed.push({
+      kind: 'iam-role',
+      name: names.role,
+      status: 'not ours, left alone',
+      reason: `Lambda function ${rolesInUse.get(role.Role.Arn) ?? '?'}, which is not this install's and stays, still runs as it`,
+    });
   } else {
     const policy = await orMissing(
       clients.iam.send(new DeleteRolePolicyCommand({ RoleName: names.role, PolicyName: names.policy })),
