@@ -4,8 +4,8 @@
 // the worker's log and `ecs-roll webhook status --json`.
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateEventSourceMappingCommand, GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
@@ -110,6 +110,20 @@ describe('webhook mode on queues', () => {
       expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     }
     expect((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'ecs-roll-worker' }))).ReservedConcurrentExecutions).toBeUndefined();
+    // Lambda refuses a mapping from a queue whose visibility timeout is shorter than the function's Timeout;
+    // install's queues have six times the worker's.
+    const sqs = new SQSClient(config);
+    const attributes = await sqs.send(new GetQueueAttributesCommand({
+      QueueUrl: (await sqs.send(new GetQueueUrlCommand({ QueueName: 'ecs-roll-pushes.fifo' }))).QueueUrl,
+      AttributeNames: ['VisibilityTimeout', 'RedrivePolicy', 'FifoQueue'],
+    }));
+    expect(attributes.Attributes).toMatchObject({ VisibilityTimeout: '5400', FifoQueue: 'true' });
+    expect(JSON.parse(attributes.Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ maxReceiveCount: 5 });
+    const short = await sqs.send(new CreateQueueCommand({ QueueName: 'short', Attributes: { VisibilityTimeout: '30' } }));
+    const shortArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: short.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+    await expect(lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'ecs-roll-worker', EventSourceArn: shortArn }))).rejects.toMatchObject({
+      name: 'InvalidParameterValueException',
+    });
   });
 
   it('follows a deployment longer than the worker\'s Timeout across invocations to COMPLETED, with no rollback', async () => {

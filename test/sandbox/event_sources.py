@@ -276,7 +276,36 @@ def _poll_forever() -> None:
             time.sleep(SQS_POLL_SECONDS)
 
 
+def install_mapping_checks() -> None:
+    """CreateEventSourceMapping refuses what Lambda refuses for SQS: a function Timeout longer than the
+    queue's visibility timeout, and a BatchSize over 10 for a FIFO queue (10,000 for a standard one).
+    https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+    https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html"""
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.awslambda.models import LambdaBackend
+    from moto.sqs.models import sqs_backends
+    original = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Any:
+        parts = arn_parts(str(spec.get("EventSourceArn") or ""))
+        if parts.get("service") == "sqs":
+            queue = sqs_backends[parts["account"]][parts["region"]].queues.get(parts["resource"])
+            fn = self._lambdas.get_function_by_name_or_arn_with_qualifier(spec.get("FunctionName", ""))
+            if queue is not None and fn is not None:
+                timeout = int(getattr(fn, "timeout", 3) or 3)
+                if timeout > int(queue.visibility_timeout):
+                    raise InvalidParameterValueException(
+                        f"Queue visibility timeout: {int(queue.visibility_timeout)} seconds is less than Function timeout: {timeout} seconds")
+                limit = 10 if queue.fifo_queue else 10000
+                if int(spec.get("BatchSize") or 10) > limit:
+                    raise InvalidParameterValueException(f"BatchSize must be at most {limit} for this queue")
+        return original(self, spec)
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
+
+
 def install_all() -> None:
+    install_mapping_checks()
     install_sns()
     install_alarms()
     install_events()
