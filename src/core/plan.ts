@@ -1,10 +1,9 @@
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
-import { UsageError } from './errors.js';
-import { revisionName, type DeploymentStrategy, type ServiceSnapshot, type Tag, type TaskDefinitionSnapshot } from './model.js';
+import { revisionName, type DeploymentStrategy, type ServiceSnapshot, type TaskDefinitionSnapshot } from './model.js';
 import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
-import { TASK_DEFINITION_MAX_TAGS } from './limits.js';
-import { isAwsReservedTag, PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
+import { lossyCopyRefusal, withPushTime } from './plan-copies.js';
+import { PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
 import { assessDeployment } from './wait.js';
 
 export const PLAN_VERSION = 1;
@@ -119,24 +118,6 @@ export function recordedPushTime(definition: TaskDefinitionSnapshot): number | u
   return Number.isFinite(seconds) ? seconds : undefined;
 }
 
-/**
- * The source's tags with this rollout's push time. A task definition already holding ECS's 50 tags keeps them
- * all and goes without the push time (ECS would refuse a 51st), with a warning saying what that costs.
- */
-function withPushTime(definition: TaskDefinitionSnapshot, pushedAt: number | undefined): { tags: readonly Tag[]; warning?: string } {
-  const tags = definition.tags.filter((tag) => !isAwsReservedTag(tag));
-  if (pushedAt === undefined) return { tags };
-  const others = tags.filter((tag) => tag.key !== PUSHED_AT_TAG);
-  if (others.length >= TASK_DEFINITION_MAX_TAGS) {
-    return {
-      tags: others,
-      warning:
-        `${definition.family} already has ${TASK_DEFINITION_MAX_TAGS} tags, ECS's limit, so the new revision does not get ${PUSHED_AT_TAG}: ` +
-        'a later push cannot be ordered against this one, and an older, late push may move its services back',
-    };
-  }
-  return { tags: [...others, { key: PUSHED_AT_TAG, value: String(pushedAt) }] };
-}
 
 export interface ObservedState {
   readonly services: readonly ServiceSnapshot[];
@@ -343,20 +324,6 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
   };
 }
 
-/**
- * A revision holding a setting the AWS SDK in this build does not know cannot be copied without losing it
- * (the SDK drops it on read and on write), so its family is refused before anything changes.
- */
-function lossyCopyRefusal(definitions: readonly TaskDefinitionSnapshot[]): UsageError {
-  const which = definitions
-    .map((definition) => `${definition.family}:${definition.revision} has ${(definition.unmodelledFields ?? []).join(', ')}`)
-    .join('; ');
-  return new UsageError(
-    `cannot copy these task definitions without losing settings: ${which}. This ecs-roll's AWS SDK does not know ` +
-      'those fields and would register revisions without them, so nothing was changed; upgrade ecs-roll ' +
-      '(npm install --global ecs-roll@latest) and run the rollout again',
-  );
-}
 
 /**
  * A scale is a deployment plan with the task definition pinned: one service, its count changed,

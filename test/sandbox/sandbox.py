@@ -255,26 +255,12 @@ class Sandbox:
             return json_response(start_response, 200, STRATEGIES.answer(action, params, _existing_backends()),
                                  "application/x-amz-json-1.1")
         if action == "DescribeTaskDefinition" and LIMITS.unmodelled_fields:
-            return self.rewritten(environ, start_response, lambda raw: LIMITS.rewrite_answer(action, raw))
+            return LIMITS.answer_rewritten(self.moto_app, environ, start_response, action)
         if action in ("ListServices", "ListTasks"):
             return self.paged(environ, params, start_response,
                               "serviceArns" if action == "ListServices" else "taskArns",
                               10 if action == "ListServices" else 100)
         return self.call_moto(environ, start_response)
-
-    def rewritten(self, environ: dict[str, Any], start_response: Callable[..., Any],
-                  rewrite: Callable[[bytes], bytes]) -> list[bytes]:
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured["status"], captured["headers"] = status, headers
-            return lambda data: None
-
-        raw = b"".join(self.moto_app(environ, capture))
-        data = rewrite(raw) if captured["status"].startswith("200") else raw
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], headers + [("Content-Length", str(len(data)))])
-        return [data]
 
     def paged(self, environ: dict[str, Any], params: dict[str, Any], start_response: Callable[..., Any],
               key: str, default_max: int) -> list[bytes]:
