@@ -3,6 +3,7 @@ import { revisionName, type DeploymentStrategy, type ServiceSnapshot, type TaskD
 import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
 import { lossyCopyRefusal, withPushTime } from './plan-copies.js';
+import { planRunsBefore, type PlannedRun, type RunBeforeSpec } from './run-before.js';
 import { PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
 import { assessDeployment } from './wait.js';
 
@@ -88,6 +89,8 @@ export interface RolloutPlan {
   readonly services: readonly PlannedService[];
   /** Services looked at whose task definitions do not use the image. */
   readonly unaffectedServices: number;
+  /** One-off tasks (`--run-before`) run in this order after registering and before any service moves. */
+  readonly runsBefore?: readonly PlannedRun[];
   readonly scope?: PlanScope;
   /**
    * The longest deliberate wait (bake time, traffic steps) of a staged deployment this plan starts; the default
@@ -108,6 +111,10 @@ export interface RolloutRequest {
    * this rollout registers, and a push older than the one that last changed a service is ignored.
    */
   readonly pushedAt?: number;
+  /** One-off tasks to run from the new revisions before the services move. */
+  readonly runBefore?: readonly RunBeforeSpec[];
+  /** Webhook mode: leave out a run-before spec whose service this image does not run, instead of refusing. */
+  readonly runBeforeIgnoresOtherImages?: boolean;
 }
 
 export { PUSHED_AT_TAG };
@@ -301,6 +308,11 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
   const refusal = request.strategy === 'replace' ? replaceRefusal(moving) : undefined;
   if (refusal !== undefined) throw refusal;
   const stagedWait = Math.max(0, ...moving.map((service) => service.stagedWaitSeconds ?? 0));
+  const sortedServices = services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service));
+  const runsBefore =
+    request.runBefore === undefined || request.runBefore.length === 0
+      ? undefined
+      : planRunsBefore(sortedServices, state, request.runBefore, { ignoreOtherImages: request.runBeforeIgnoresOtherImages === true });
 
   return {
     version: PLAN_VERSION,
@@ -317,8 +329,9 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     registrations: [...registrations.values()].sort(
       (a, b) => Number(a.idleFamily) - Number(b.idleFamily) || compareText(a.sourceTaskDefinitionArn, b.sourceTaskDefinitionArn),
     ),
-    services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
+    services: sortedServices,
     unaffectedServices,
+    ...(runsBefore === undefined ? {} : { runsBefore }),
     scope: scopeOf(state),
     ...(stagedWait > 0 ? { stagedWaitSeconds: stagedWait } : {}),
   };
