@@ -5,7 +5,8 @@ import { DEFAULT_CONCURRENCY } from '../core/limits.js';
 import { planRollout, type RolloutPlan, type Strategy } from '../core/plan.js';
 import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
-import type { AwsConfig } from './config.js';
+import { OperationFailedError } from '../core/errors.js';
+import { abortWith, type AwsConfig } from './config.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
 
 export interface RolloutRun {
@@ -17,9 +18,12 @@ export interface RolloutRun {
   readonly force: boolean;
   readonly policy?: UpdatePolicy;
   readonly pushedAt?: number;
+  /** Webhooks: skip containers whose running image a later push set (the CLI never does). */
+  readonly respectPushOrder?: boolean;
   /** Stop after planning. */
   readonly dryRun: boolean;
   readonly wait: boolean;
+  /** The whole run's budget (`--timeout`): discovery, changes, the wait and any rollback's wait. */
   readonly timeoutMs: number;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
@@ -27,13 +31,25 @@ export interface RolloutRun {
   readonly emit: EmitEvent;
 }
 
+/** Of what is left when the changes are made, the share the deployment's wait gets; the rest is kept for a rollback's wait. */
+const WAIT_SHARE_WITH_ROLLBACK = 1 / 2;
+
 /**
  * Read, plan, execute: the one rollout the CLI, the Lambda worker and `serve` all run.
  * The plan is emitted before anything changes, so every front end can show it.
+ * The run ends by its deadline whatever AWS does: every call carries a signal that aborts at the
+ * deadline or on interruption, and the executor stops waiting then.
  */
 export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
-  const client = createEcsClient(aws);
-  const registrationClient = createEcsClient(aws, { retries: false });
+  const deadlineAt = Date.now() + run.timeoutMs;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => {
+    run.emit({ type: 'notice', message: `the run's time (${Math.round(run.timeoutMs / 1000)} s) is up; stopping the calls in flight` });
+    deadline.abort(new Error('deadline'));
+  }, run.timeoutMs);
+  const stop = run.signal === undefined ? deadline.signal : AbortSignal.any([run.signal, deadline.signal]);
+  const client = abortWith(createEcsClient(aws), stop);
+  const registrationClient = abortWith(createEcsClient(aws, { retries: false }), stop);
   try {
     const ecs = new SdkEcs(client, registrationClient);
     const state = await discoverRolloutState(ecs, {
@@ -48,23 +64,33 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       force: run.force,
       ...(run.policy === undefined ? {} : { policy: run.policy }),
       ...(run.pushedAt === undefined ? {} : { pushedAt: run.pushedAt }),
+      ...(run.respectPushOrder === true ? { respectPushOrder: true } : {}),
+      now: Date.now() / 1000,
     });
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
+    const left = Math.max(1000, deadlineAt - Date.now());
     const result = await executeRollout(
       plan,
       { ecs, clock: systemClock, emit: run.emit },
       {
         wait: run.wait,
-        timeoutMs: run.timeoutMs,
+        // The rollout's wait and a rollback's wait each get this, so together they stay within the deadline.
+        timeoutMs: run.rollback ? Math.floor(left * WAIT_SHARE_WITH_ROLLBACK) : left,
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,
-        ...(run.signal === undefined ? {} : { signal: run.signal }),
+        signal: stop,
       },
     );
     return { plan, result };
+  } catch (error) {
+    if (deadline.signal.aborted && run.signal?.aborted !== true) {
+      throw new OperationFailedError(`the run did not finish within its ${Math.round(run.timeoutMs / 1000)} s (--timeout): an AWS call did not answer in time`, { cause: error });
+    }
+    throw error;
   } finally {
+    clearTimeout(timer);
     client.destroy();
     registrationClient.destroy();
   }

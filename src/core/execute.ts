@@ -18,6 +18,8 @@ export type ServiceOutcomeKind =
   | 'updated'
   | 'unchanged'
   | 'skipped'
+  /** Webhook mode: not touched because a later push had already set the running image. */
+  | 'older-push'
   /** Not touched because an earlier step failed or the run was interrupted. */
   | 'not-started'
   | 'failed'
@@ -29,7 +31,7 @@ export type ServiceOutcomeKind =
   /** A later rollout (or a change outside ecs-roll) took the service over; it is left to that one. */
   | 'superseded';
 
-const SUCCESSFUL_OUTCOMES: ReadonlySet<ServiceOutcomeKind> = new Set(['completed', 'updated', 'unchanged', 'skipped']);
+const SUCCESSFUL_OUTCOMES: ReadonlySet<ServiceOutcomeKind> = new Set(['completed', 'updated', 'unchanged', 'skipped', 'older-push']);
 
 export interface ServiceOutcome {
   readonly cluster: string;
@@ -131,7 +133,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
 
   for (const planned of plan.services) {
     if (planned.action === 'none') setOutcome(planned, 'unchanged', { reason: planned.reason ?? 'already on the target' });
-    else if (planned.action === 'skip') setOutcome(planned, 'skipped', { reason: planned.reason ?? 'skipped' });
+    else if (planned.action === 'skip') setOutcome(planned, planned.skipKind === 'older-push' ? 'older-push' : 'skipped', { reason: planned.reason ?? 'skipped' });
     else setOutcome(planned, 'not-started');
   }
 

@@ -1,6 +1,7 @@
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
 import type { ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
+import { comparePush, containerPushTag, containerPushTagKey, recordedContainerPush } from './push-order.js';
 import { PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
 
 export const PLAN_VERSION = 1;
@@ -37,6 +38,12 @@ export type ServiceAction =
   /** Change the desired count only; the task definition stays pinned (`ecs-roll scale`). */
   | 'scale';
 
+/**
+ * `older-push`: a webhook push older than the one that set the running image (never for the CLI);
+ * `policy`: the install's policy refuses the tag; `not-movable`: the service's state or controller.
+ */
+export type SkipKind = 'older-push' | 'policy' | 'not-movable';
+
 export interface PlannedService {
   readonly cluster: string;
   readonly clusterArn: string;
@@ -44,6 +51,8 @@ export interface PlannedService {
   readonly serviceArn: string;
   readonly action: ServiceAction;
   readonly reason?: string;
+  /** For `skip`: why, as a category a log or CI can count on. */
+  readonly skipKind?: SkipKind;
   readonly taskDefinitionArn: string;
   /** For `update`: the registration (by source ARN) whose new revision the service moves to. */
   readonly registration?: string;
@@ -82,10 +91,17 @@ export interface RolloutRequest {
   /** Webhook installs: which tags may move a service. */
   readonly policy?: UpdatePolicy;
   /**
-   * When the image was pushed (epoch seconds), from the webhook. It is recorded on the revisions
-   * this rollout registers, and a push older than the one that last changed a service is ignored.
+   * When the image was pushed (epoch seconds, from the webhook) or the rollout started (the CLI).
+   * It is recorded, per container, on the revisions this rollout registers.
    */
   readonly pushedAt?: number;
+  /**
+   * Webhooks only: skip a container whose running image was set by a later push. The CLI acts on a
+   * person's command and is never held back by a recorded time.
+   */
+  readonly respectPushOrder?: boolean;
+  /** The planner's clock (epoch seconds), to distrust recorded push times from the future. */
+  readonly now?: number;
 }
 
 export { PUSHED_AT_TAG };
@@ -96,9 +112,18 @@ export function recordedPushTime(definition: TaskDefinitionSnapshot): number | u
   return Number.isFinite(seconds) ? seconds : undefined;
 }
 
-function withPushTime(tags: readonly Tag[], pushedAt: number | undefined): readonly Tag[] {
+/**
+ * The revision-wide tag keeps ordering racing rollouts in the executor; the per-container tags order
+ * later pushes of each container's repository.
+ */
+function withPushTime(tags: readonly Tag[], pushedAt: number | undefined, changes: readonly ContainerChange[], repository: string): readonly Tag[] {
   if (pushedAt === undefined) return tags;
-  return [...tags.filter((tag) => tag.key !== PUSHED_AT_TAG), { key: PUSHED_AT_TAG, value: String(pushedAt) }];
+  const replaced = new Set([PUSHED_AT_TAG, ...changes.map((change) => containerPushTagKey(change.container))]);
+  return [
+    ...tags.filter((tag) => !replaced.has(tag.key)),
+    { key: PUSHED_AT_TAG, value: String(pushedAt) },
+    ...changes.map((change) => containerPushTag(change.container, repository, pushedAt)),
+  ];
 }
 
 export interface ObservedState {
@@ -141,22 +166,31 @@ function skipReason(service: ServiceSnapshot): string | undefined {
 }
 
 /**
- * Why a webhook's push must not move this task definition: an older push than the one that
- * last changed it, or a tag the install's policy does not allow. A duplicate push is already a no-op.
+ * Why a webhook's push must not move this task definition: a container whose image a later push set,
+ * or a tag the install's policy does not allow. A duplicate push is already a no-op.
  */
-function webhookSkipReason(
+function webhookSkip(
   definition: TaskDefinitionSnapshot,
   changes: readonly ContainerChange[],
   request: RolloutRequest,
-): string | undefined {
+): { kind: SkipKind; reason: string } | undefined {
   if (isNoop(changes)) return undefined;
-  const recorded = recordedPushTime(definition);
-  if (request.pushedAt !== undefined && recorded !== undefined && request.pushedAt <= recorded) {
-    return `push of ${request.pushedAt} is not newer than the push (${recorded}) that last changed ${definition.family}:${definition.revision}`;
+  if (request.respectPushOrder === true && request.pushedAt !== undefined) {
+    for (const change of changes.filter((candidate) => candidate.from !== candidate.to)) {
+      const verdict = comparePush({
+        pushedAt: request.pushedAt,
+        tag: request.target.tag,
+        runningTag: tryParseImageReference(change.from)?.tag,
+        recorded: recordedContainerPush(definition, change.container, request.target.repository)?.seconds,
+        now: request.now ?? Number.POSITIVE_INFINITY,
+      });
+      if (!verdict.apply) return { kind: 'older-push', reason: `${verdict.reason} (container ${change.container} of ${definition.family}:${definition.revision})` };
+    }
   }
   if (request.policy !== undefined && request.target.tag !== undefined) {
     const running = changes.map((change) => tryParseImageReference(change.from)?.tag).find((tag) => tag !== undefined);
-    return policyRejectsUpgrade(request.policy, running, request.target.tag);
+    const reason = policyRejectsUpgrade(request.policy, running, request.target.tag);
+    return reason === undefined ? undefined : { kind: 'policy', reason };
   }
   return undefined;
 }
@@ -178,7 +212,7 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       sourceTaskDefinitionArn: definition.arn,
       family: definition.family,
       changes,
-      input: registrationInput(definition.definition, withPushTime(definition.tags, request.pushedAt), images),
+      input: registrationInput(definition.definition, withPushTime(definition.tags, request.pushedAt, changes, target.repository), images),
       idleFamily,
     });
   };
@@ -202,9 +236,10 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       maximumPercent: service.maximumPercent,
       schedulingStrategy: service.schedulingStrategy,
     };
-    const skip = skipReason(service) ?? webhookSkipReason(definition, changes, request);
+    const notMovable = skipReason(service);
+    const skip = notMovable === undefined ? webhookSkip(definition, changes, request) : { kind: 'not-movable' as const, reason: notMovable };
     if (skip !== undefined) {
-      services.push({ ...base, action: 'skip', reason: skip });
+      services.push({ ...base, action: 'skip', reason: skip.reason, skipKind: skip.kind });
     } else if (isNoop(changes)) {
       services.push(
         request.force
@@ -219,7 +254,7 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
 
   for (const definition of state.idleFamilies ?? []) {
     const changes = imageChanges(definition, target);
-    if (changes.length > 0 && !isNoop(changes) && webhookSkipReason(definition, changes, request) === undefined) {
+    if (changes.length > 0 && !isNoop(changes) && webhookSkip(definition, changes, request) === undefined) {
       register(definition, changes, true);
     }
   }
@@ -265,7 +300,7 @@ export function planScale(service: ServiceSnapshot, targetDesiredCount: number):
         serviceArn: service.serviceArn,
         action,
         ...(skip !== undefined
-          ? { reason: skip }
+          ? { reason: skip, skipKind: 'not-movable' as const }
           : action === 'none'
             ? { reason: `desired count is already ${targetDesiredCount}` }
             : {}),

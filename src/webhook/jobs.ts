@@ -29,6 +29,7 @@ export async function runJob(
     force: false,
     policy: config.policy,
     pushedAt: job.pushedAt,
+    respectPushOrder: true,
     dryRun: false,
     wait: true,
     timeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
@@ -41,7 +42,14 @@ export async function runJob(
     ...context,
     event: 'job-finished',
     ok: result?.ok ?? true,
-    services: result?.services.map((service) => ({ cluster: service.cluster, service: service.service, outcome: service.outcome })) ?? [],
+    services:
+      result?.services.map((service) => ({
+        cluster: service.cluster,
+        service: service.service,
+        outcome: service.outcome,
+        // Anything but a plain success says why, so a skipped push is never a silent success in the log.
+        ...(service.outcome === 'completed' || service.reason === undefined ? {} : { reason: service.reason }),
+      })) ?? [],
   });
   return result;
 }

@@ -18,6 +18,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { hashToken } from '../../src/webhook/config.js';
 import { receiveWebhook, tokenMatches } from '../../src/webhook/receiver.js';
+import { UNAUTHENTICATED_LINES_PER_WINDOW, UNAUTHENTICATED_WINDOW_MS } from '../../src/webhook/unauthenticated-log.js';
 import { sandboxControl, type SandboxCall } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, registerTaskDefinition, serviceTaskDefinition, TEST_ENV } from './helpers.js';
 import { unpackPackagedHandler } from './packaged-handler.js';
@@ -581,9 +582,15 @@ describe('ecs-roll serve', () => {
 
     // Give any stray job a moment to show itself before checking that nothing ran.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const lines = output.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event?: string; status?: number });
-    expect(lines.filter((line) => !['listening', 'webhook'].includes(line.event ?? ''))).toEqual([]);
-    expect(lines.filter((line) => line.event === 'webhook').map((line) => line.status).sort()).toEqual(results.map((result) => result.status).sort());
+    const lines = output.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event?: string; status?: number; source?: string });
+    expect(lines.filter((line) => !['listening', 'webhook', 'webhook-unauthenticated', 'webhook-unauthenticated-suppressed'].includes(line.event ?? ''))).toEqual([]);
+    // Requests with the token are logged one line each; those without it (404) with their source, rate-limited.
+    expect(lines.filter((line) => line.event === 'webhook').map((line) => line.status).sort()).toEqual(results.map((result) => result.status).filter((status) => status !== 404).sort());
+    const unauthenticated = lines.filter((line) => line.event === 'webhook-unauthenticated');
+    const windows = Math.ceil((Date.now() - started) / UNAUTHENTICATED_WINDOW_MS) + 1;
+    expect(unauthenticated.length).toBeGreaterThan(0);
+    expect(unauthenticated.length).toBeLessThanOrEqual(Math.min(results.filter((result) => result.status === 404).length, UNAUTHENTICATED_LINES_PER_WINDOW * windows));
+    for (const line of unauthenticated) expect(line.source).toMatch(/127\.0\.0\.1$/);
     expectNoToken(output);
     await expectNoMutatingCall();
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);

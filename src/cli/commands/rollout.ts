@@ -37,6 +37,13 @@ export async function runRolloutCommand(image: string, raw: RawRolloutOptions, i
     renderer.result(result);
     if (signal.aborted) return 130;
     return result.ok ? 0 : 1;
+  } catch (error) {
+    // Ctrl-C or SIGTERM aborted a call in flight (during discovery, say): an interruption, not a failure.
+    if (signal.aborted) {
+      io.stderr.write('ecs-roll: interrupted before the rollout was carried out\n');
+      return 130;
+    }
+    throw error;
   } finally {
     renderer.close();
   }
