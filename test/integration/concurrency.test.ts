@@ -1,5 +1,8 @@
 // Concurrency and ordering: webhooks for two tags of one image arriving together, late, or twice,
 // a scale arriving in the middle of a rollout, and two CLI rollouts started together.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -86,7 +89,7 @@ class Serve {
   }
 
   static async start(): Promise<Serve> {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '30'], {
+    const child = spawn(process.execPath, [CLI, 'serve', '--state-dir', mkdtempSync(join(tmpdir(), 'ecs-roll-serve-state-')), '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '30'], {
       env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: TOKEN, ECS_ROLL_REPOS: 'acme/web' },
       stdio: 'pipe',
     });

@@ -5,6 +5,8 @@
 // and leave the token out of every log line.
 //
 // Reproduce a run with HOSTILE_WEBHOOK_SEED=<seed> npx vitest run test/integration/hostile-webhooks.test.ts
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { once } from 'node:events';
@@ -504,7 +506,7 @@ describe('ecs-roll serve', () => {
 
   beforeAll(async () => {
     await sandbox.clearCalls();
-    child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.3', '--timeout', '10'], {
+    child = spawn(process.execPath, [CLI, 'serve', '--state-dir', mkdtempSync(join(tmpdir(), 'ecs-roll-serve-state-')), '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.3', '--timeout', '10'], {
       env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: TOKEN, ECS_ROLL_REPOS: 'acme/web' },
       stdio: 'pipe',
     });
