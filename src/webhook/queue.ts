@@ -47,6 +47,8 @@ export function createJobQueue(options: QueueOptions): JobQueue {
   let sequence = 0;
 
   const drain = async () => {
+    // Yield first, so `draining` is set before this can finish and clear it.
+    await Promise.resolve();
     while (!stopped) {
       const entry = waiting.shift();
       if (entry === undefined) break;
@@ -67,7 +69,7 @@ export function createJobQueue(options: QueueOptions): JobQueue {
 
   let holding = false;
   const start = () => {
-    if (!stopped && !holding) draining ??= drain();
+    if (!stopped && !holding && waiting.length > 0) draining ??= drain();
   };
   const enqueue = (entry: JournaledJob): PushOutcome => {
     const { job } = entry;

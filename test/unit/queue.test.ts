@@ -27,6 +27,9 @@ function gatedRunner() {
   return { ran, run, release: () => release() };
 }
 
+/** Lets the queue take its first job before more arrive. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
 const folders: string[] = [];
 afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
@@ -83,6 +86,7 @@ describe('createJobQueue', () => {
     const gate = gatedRunner();
     const queue = createJobQueue({ run: gate.run, onError: () => {} });
     queue.push(job('running', 1));
+    await tick();
     for (let index = 1; index <= 10; index += 1) queue.push(job(`1.${index}`, 100 + index));
     queue.push(job('0.9', 50)); // older than what waits: superseded at once
     expect(queue.waiting).toBe(1);
@@ -95,6 +99,7 @@ describe('createJobQueue', () => {
     const gate = gatedRunner();
     const queue = createJobQueue({ run: gate.run, onError: () => {}, policy: { kind: 'semver' } });
     queue.push(job('1.0.0', 1));
+    await tick();
     queue.push(job('2.0.0', 100));
     expect(queue.push(job('1.9.1', 101))).toEqual({ kind: 'superseded', by: job('2.0.0', 100) });
     gate.release();
@@ -107,6 +112,7 @@ describe('createJobQueue', () => {
     const gate = gatedRunner();
     const queue = createJobQueue({ run: gate.run, onError: () => {}, journal: openJournal(folder) });
     queue.push(job('1.1', 1));
+    await tick();
     queue.push(job('2.0', 2, 'acme/api'));
     queue.push(job('3.0', 3, 'acme/db'));
     const stopped = queue.stop();
@@ -161,5 +167,16 @@ describe('defaultStateDirectory', () => {
     expect(defaultStateDirectory({ XDG_STATE_HOME: '/var/state' })).toBe('/var/state/ecs-roll');
     expect(defaultStateDirectory({ XDG_STATE_HOME: 'relative' })).toMatch(/\/\.local\/state\/ecs-roll$/);
     expect(defaultStateDirectory({})).toMatch(/\/\.local\/state\/ecs-roll$/);
+  });
+});
+
+describe('createJobQueue after an empty replay', () => {
+  it('still runs what is pushed later', async () => {
+    const ran: string[] = [];
+    const queue = createJobQueue({ run: async (next) => void ran.push(next.image), onError: () => {} });
+    queue.replay([]);
+    queue.push(job('1.1', 1));
+    await queue.idle();
+    expect(ran).toEqual(['acme/web:1.1']);
   });
 });
