@@ -125,6 +125,7 @@ describe('createJobQueue', () => {
     const restarted = createJobQueue({ run: next.run, onError: () => {}, journal });
     const replayed = restarted.replay(journal.load().jobs);
     expect(replayed.queued.map((entry) => entry.image)).toEqual(['acme/api:2.0', 'acme/db:3.0']);
+    await tick();
     next.release();
     await restarted.idle();
     expect(next.ran).toEqual(['acme/api:2.0', 'acme/db:3.0']);
