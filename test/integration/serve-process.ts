@@ -60,14 +60,14 @@ export class ServeProcess {
     while (Date.now() < deadline) {
       const found = this.lines.find(match);
       if (found !== undefined) return found;
-      if (this.child.exitCode !== null) break;
+      if (this.child.exitCode !== null || this.child.signalCode !== null) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`no matching log line within ${timeoutMs} ms; output so far:\n${this.raw}`);
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     const exited = once(this.child, 'exit');
     this.child.kill(signal);
     const [code] = (await exited) as [number | null];
