@@ -111,7 +111,7 @@ export function buildProgram(context: ProgramContext): Command {
       .description('run the webhook receiver over HTTP and the rollouts in-process (self-hosting, local testing)')
       .option('--port <port>', 'port to listen on', '8080')
       .option('--host <host>', 'address to listen on', '127.0.0.1')
-      .option('--token-file <path>', 'file holding the URL token (default: ECS_ROLL_TOKEN); never pass the token itself as an argument')
+      .option('--token-file <path>', 'file holding the URL token (default: ECS_ROLL_TOKEN). Never pass the token itself as an argument: the process list shows it. It is not handed to child processes')
       .addOption(new Option('--token <token>').hideHelp())
       .option('--state-dir <dir>', 'where accepted jobs are kept until run (default: $XDG_STATE_HOME/ecs-roll or ~/.local/state/ecs-roll)')
       .option('--repo <namespace/name...>', 'allowed repositories (default: ECS_ROLL_REPOS)', collect)

@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../sandbox/fault-proxy.js';
 import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, imagesOf, registerTaskDefinition, serviceTaskDefinition, TEST_ENV } from './helpers.js';
+import { container, createCluster, createService, ecsClient, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV } from './helpers.js';
 import { ServeProcess } from './serve-process.js';
 
 const endpoint = inject('sandboxEndpoint');
@@ -175,5 +176,31 @@ describe('the CLI and an AWS call that never answers', () => {
     child.kill(signal);
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(130);
+  });
+});
+
+describe('serve: the token', () => {
+  it.each([
+    ['on the command line', ['--token', TOKEN], {}, /process list.*--token-file/],
+    ['with characters a URL path cannot carry', [], { ECS_ROLL_TOKEN: `${TOKEN.slice(0, 40)}/+=` }, /URL-safe.*randomBytes\(32\)\.toString\('base64url'\)/],
+    ['of one repeated character', [], { ECS_ROLL_TOKEN: 'a'.repeat(43) }, /different characters/],
+  ])('refuses a token %s with exit 2', async (_, args, env, message) => {
+    const run = await runCli(['serve', '--port', '0', '--endpoint-url', endpoint, ...args], { env: { ECS_ROLL_REPOS: 'acme/web', ...env } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toContain(TOKEN.slice(0, 40));
+  });
+
+  it('reads the token from --token-file (one trailing newline allowed) and says so in --help', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ecs-roll-token-'));
+    const file = join(folder, 'token');
+    writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
+    const { serve, base } = await ServeProcess.start({ endpoint, token: '', extraArgs: ['--token-file', file], env: { ECS_ROLL_TOKEN: undefined } });
+    cleanup.push(() => serve.stop());
+    const answer = await fetch(`${base}/hooks/dockerhub/${TOKEN}`, { method: 'POST', body: JSON.stringify(push('1.1', NOW - 5, 'acme/other')) });
+    expect(answer.status).toBe(403); // authenticated: the repository is simply not allowed
+    const help = await runCli(['serve', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--token-file <path> .*Never pass the token itself as an argument.*not handed to child processes/);
+    expect(help.stdout).not.toMatch(/--token <token>/);
   });
 });
