@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { EmitEvent } from '../core/events.js';
 import { executeRollout, type RolloutResult } from '../core/execute.js';
 import type { ImageReference } from '../core/image-ref.js';
@@ -31,8 +32,12 @@ export interface RolloutRun {
   readonly emit: EmitEvent;
 }
 
-/** Of what is left when the changes are made, the share the deployment's wait gets; the rest is kept for a rollback's wait. */
-const WAIT_SHARE_WITH_ROLLBACK = 1 / 2;
+/**
+ * With rollback on, the deployment's wait and a rollback's wait each get half of --timeout. The calls
+ * before and between them (discovery, registrations, updates) take seconds, so the run is cut off this
+ * long after --timeout at the latest, whatever AWS does; a hung call is what it exists for.
+ */
+export const DEADLINE_GRACE_MS = 10_000;
 
 /**
  * Read, plan, execute: the one rollout the CLI, the Lambda worker and `serve` all run.
@@ -41,13 +46,14 @@ const WAIT_SHARE_WITH_ROLLBACK = 1 / 2;
  * deadline or on interruption, and the executor stops waiting then.
  */
 export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
-  const deadlineAt = Date.now() + run.timeoutMs;
   const deadline = new AbortController();
   const timer = setTimeout(() => {
     run.emit({ type: 'notice', message: `the run's time (${Math.round(run.timeoutMs / 1000)} s) is up; stopping the calls in flight` });
     deadline.abort(new Error('deadline'));
-  }, run.timeoutMs);
+  }, run.timeoutMs + DEADLINE_GRACE_MS);
   const stop = run.signal === undefined ? deadline.signal : AbortSignal.any([run.signal, deadline.signal]);
+  // Every call in flight listens to it (up to the concurrency limit, plus the waits); that is not a leak.
+  setMaxListeners(1000, stop);
   const client = abortWith(createEcsClient(aws), stop);
   const registrationClient = abortWith(createEcsClient(aws, { retries: false }), stop);
   try {
@@ -69,14 +75,13 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     });
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
-    const left = Math.max(1000, deadlineAt - Date.now());
     const result = await executeRollout(
       plan,
       { ecs, clock: systemClock, emit: run.emit },
       {
         wait: run.wait,
-        // The rollout's wait and a rollback's wait each get this, so together they stay within the deadline.
-        timeoutMs: run.rollback ? Math.floor(left * WAIT_SHARE_WITH_ROLLBACK) : left,
+        // The rollout's wait and a rollback's wait each get this, so together they stay within --timeout.
+        timeoutMs: run.rollback ? Math.floor(run.timeoutMs / 2) : run.timeoutMs,
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,
@@ -86,7 +91,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     return { plan, result };
   } catch (error) {
     if (deadline.signal.aborted && run.signal?.aborted !== true) {
-      throw new OperationFailedError(`the run did not finish within its ${Math.round(run.timeoutMs / 1000)} s (--timeout): an AWS call did not answer in time`, { cause: error });
+      throw new OperationFailedError(`the run did not finish within its ${Math.round(run.timeoutMs / 1000)} s (--timeout, plus ${DEADLINE_GRACE_MS / 1000} s for the calls in between): an AWS call did not answer in time`, { cause: error });
     }
     throw error;
   } finally {
