@@ -49,6 +49,7 @@ export async function runJob(
         outcome: service.outcome,
         // Anything but a plain success says why, so a skipped push is never a silent success in the log.
         ...(service.outcome === 'completed' || service.reason === undefined ? {} : { reason: service.reason }),
+        ...(service.diagnosis === undefined ? {} : { cause: service.diagnosis.cause }),
       })) ?? [],
   });
   return result;
