@@ -42,13 +42,14 @@ export async function runJob(
     ...context,
     event: 'job-finished',
     ok: result?.ok ?? true,
+    // The reason says why a service failed (an AccessDenied, say): the log is all a webhook user sees.
     services:
       result?.services.map((service) => ({
         cluster: service.cluster,
         service: service.service,
         outcome: service.outcome,
         // Anything but a plain success says why, so a skipped push is never a silent success in the log.
-        ...(service.outcome === 'completed' || service.reason === undefined ? {} : { reason: service.reason }),
+        ...(service.reason === undefined ? {} : { reason: service.reason }),
         ...(service.diagnosis === undefined ? {} : { cause: service.diagnosis.cause }),
       })) ?? [],
   });
