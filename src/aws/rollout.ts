@@ -9,6 +9,7 @@ import { systemClock } from '../core/ports.js';
 import { OperationFailedError } from '../core/errors.js';
 import { abortWith, type AwsConfig } from './config.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
+import { LazyLoadBalancers } from './elb.js';
 
 export interface RolloutRun {
   readonly target: ImageReference;
@@ -26,6 +27,8 @@ export interface RolloutRun {
   readonly wait: boolean;
   /** The whole run's budget (`--timeout`): discovery, changes, the wait and any rollback's wait. */
   readonly timeoutMs: number;
+  /** Add the plan's staged wait (bake time, traffic steps) to timeoutMs: true when the timeout is the default. */
+  readonly extendTimeoutByStagedWaits?: boolean;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
   readonly signal?: AbortSignal;
@@ -47,15 +50,23 @@ export const DEADLINE_GRACE_MS = 10_000;
  */
 export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
   const deadline = new AbortController();
-  const timer = setTimeout(() => {
-    run.emit({ type: 'notice', message: `the run's time (${Math.round(run.timeoutMs / 1000)} s) is up; stopping the calls in flight` });
-    deadline.abort(new Error('deadline'));
-  }, run.timeoutMs + DEADLINE_GRACE_MS);
+  const startedRun = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  /** (Re)arms the deadline at `budgetMs` after the start, plus the grace. */
+  const arm = (budgetMs: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      run.emit({ type: 'notice', message: `the run's time (${Math.round(budgetMs / 1000)} s) is up; stopping the calls in flight` });
+      deadline.abort(new Error('deadline'));
+    }, Math.max(0, startedRun + budgetMs + DEADLINE_GRACE_MS - Date.now()));
+  };
+  arm(run.timeoutMs);
   const stop = run.signal === undefined ? deadline.signal : AbortSignal.any([run.signal, deadline.signal]);
   // Every call in flight listens to it (up to the concurrency limit, plus the waits); that is not a leak.
   setMaxListeners(1000, stop);
   const client = abortWith(createEcsClient(aws), stop);
   const registrationClient = abortWith(createEcsClient(aws, { retries: false }), stop);
+  const elb = new LazyLoadBalancers(aws);
   try {
     const ecs = new SdkEcs(client, registrationClient);
     const state = await discoverRolloutState(ecs, {
@@ -76,13 +87,16 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
     const startedAt = Date.now();
+    // Staged deployments' bake times lengthen the default budget (not one the user set).
+    const budgetMs = run.timeoutMs + (run.extendTimeoutByStagedWaits === true ? (plan.stagedWaitSeconds ?? 0) * 1000 : 0);
+    if (budgetMs !== run.timeoutMs) arm(budgetMs);
     const executed = await executeRollout(
       plan,
-      { ecs, clock: systemClock, emit: run.emit },
+      { ecs, elb, clock: systemClock, emit: run.emit },
       {
         wait: run.wait,
-        // The rollout's wait and a rollback's wait each get this, so together they stay within --timeout.
-        timeoutMs: run.rollback ? Math.floor(run.timeoutMs / 2) : run.timeoutMs,
+        // The rollout's wait and a rollback's wait each get this, so together they stay within the budget.
+        timeoutMs: run.rollback ? Math.floor(budgetMs / 2) : budgetMs,
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,
@@ -105,5 +119,6 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     clearTimeout(timer);
     client.destroy();
     registrationClient.destroy();
+    elb.destroy();
   }
 }

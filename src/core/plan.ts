@@ -1,8 +1,11 @@
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
-import type { ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
+import { UsageError } from './errors.js';
+import type { DeploymentStrategy, ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
+import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
+import { TASK_DEFINITION_MAX_TAGS } from './limits.js';
 import { comparePush, containerPushTag, containerPushTagKey, recordedContainerPush } from './push-order.js';
-import { PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
+import { isAwsReservedTag, PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
 
 export const PLAN_VERSION = 1;
 
@@ -24,6 +27,8 @@ export interface PlannedRegistration {
   readonly input: RegisterTaskDefinitionInput;
   /** True when no service in scope runs the source revision (`--all-families`). */
   readonly idleFamily: boolean;
+  /** What the copy could not carry and what that means, for the user to see. */
+  readonly warnings?: readonly string[];
 }
 
 export type ServiceAction =
@@ -63,6 +68,10 @@ export interface PlannedService {
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
   readonly schedulingStrategy: 'REPLICA' | 'DAEMON';
+  /** ECS's deployment strategy for the service; ROLLING when absent. */
+  readonly deploymentStrategy?: DeploymentStrategy;
+  /** For BLUE_GREEN, LINEAR and CANARY: how long ECS waits on purpose (bake, traffic steps). */
+  readonly stagedWaitSeconds?: number;
 }
 
 export interface RolloutPlan {
@@ -81,6 +90,11 @@ export interface RolloutPlan {
   readonly services: readonly PlannedService[];
   /** Services looked at whose task definitions do not use the image. */
   readonly unaffectedServices: number;
+  /**
+   * The longest deliberate wait (bake time, traffic steps) of a staged deployment this plan starts; the default
+   * timeout grows by it, so waiting does not give up in the middle of a bake.
+   */
+  readonly stagedWaitSeconds?: number;
 }
 
 export interface RolloutRequest {
@@ -113,17 +127,31 @@ export function recordedPushTime(definition: TaskDefinitionSnapshot): number | u
 }
 
 /**
- * The revision-wide tag keeps ordering racing rollouts in the executor; the per-container tags order
- * later pushes of each container's repository.
+ * The source's tags with this rollout's push time: the revision-wide tag keeps ordering racing rollouts in
+ * the executor; the per-container tags order later pushes of each changed container's repository. A task
+ * definition without room under ECS's 50 tags keeps its own and goes without them, with a warning saying
+ * what that costs.
  */
-function withPushTime(tags: readonly Tag[], pushedAt: number | undefined, changes: readonly ContainerChange[], repository: string): readonly Tag[] {
-  if (pushedAt === undefined) return tags;
+function withPushTime(
+  definition: TaskDefinitionSnapshot,
+  pushedAt: number | undefined,
+  changes: readonly ContainerChange[],
+  repository: string,
+): { tags: readonly Tag[]; warning?: string } {
+  const tags = definition.tags.filter((tag) => !isAwsReservedTag(tag));
+  if (pushedAt === undefined) return { tags };
   const replaced = new Set([PUSHED_AT_TAG, ...changes.map((change) => containerPushTagKey(change.container))]);
-  return [
-    ...tags.filter((tag) => !replaced.has(tag.key)),
-    { key: PUSHED_AT_TAG, value: String(pushedAt) },
-    ...changes.map((change) => containerPushTag(change.container, repository, pushedAt)),
-  ];
+  const others = tags.filter((tag) => !replaced.has(tag.key));
+  const pushTags = [{ key: PUSHED_AT_TAG, value: String(pushedAt) }, ...changes.map((change) => containerPushTag(change.container, repository, pushedAt))];
+  if (others.length + pushTags.length > TASK_DEFINITION_MAX_TAGS) {
+    return {
+      tags: others,
+      warning:
+        `${definition.family} has no room under ECS's ${TASK_DEFINITION_MAX_TAGS} tags for ${PUSHED_AT_TAG} and its per-container tags, so the new revision goes without them: ` +
+        'a later push cannot be ordered against this one, and an older, late push may move its services back',
+    };
+  }
+  return { tags: [...others, ...pushTags] };
 }
 
 export interface ObservedState {
@@ -205,15 +233,19 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
   const services: PlannedService[] = [];
   let unaffectedServices = 0;
 
+  const lossy: TaskDefinitionSnapshot[] = [];
   const register = (definition: TaskDefinitionSnapshot, changes: readonly ContainerChange[], idleFamily: boolean) => {
     if (registrations.has(definition.arn)) return;
+    if ((definition.unmodelledFields ?? []).length > 0) lossy.push(definition);
     const images = new Map(changes.map((change) => [change.container, change.to]));
+    const { tags, warning } = withPushTime(definition, request.pushedAt, changes, target.repository);
     registrations.set(definition.arn, {
       sourceTaskDefinitionArn: definition.arn,
       family: definition.family,
       changes,
-      input: registrationInput(definition.definition, withPushTime(definition.tags, request.pushedAt, changes, target.repository), images),
+      input: registrationInput(definition.definition, tags, images),
       idleFamily,
+      ...(warning === undefined ? {} : { warnings: [warning] }),
     });
   };
 
@@ -235,6 +267,9 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       minimumHealthyPercent: service.minimumHealthyPercent,
       maximumPercent: service.maximumPercent,
       schedulingStrategy: service.schedulingStrategy,
+      ...(service.deploymentStrategy === undefined || service.deploymentStrategy === 'ROLLING'
+        ? {}
+        : { deploymentStrategy: service.deploymentStrategy, stagedWaitSeconds: stagedWaitSeconds(service) }),
     };
     const notMovable = skipReason(service);
     const skip = notMovable === undefined ? webhookSkip(definition, changes, request) : { kind: 'not-movable' as const, reason: notMovable };
@@ -259,6 +294,12 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     }
   }
 
+  if (lossy.length > 0) throw lossyCopyRefusal(lossy);
+  const moving = services.filter((service) => service.action === 'update' || service.action === 'redeploy');
+  const refusal = request.strategy === 'replace' ? replaceRefusal(moving) : undefined;
+  if (refusal !== undefined) throw refusal;
+  const stagedWait = Math.max(0, ...moving.map((service) => service.stagedWaitSeconds ?? 0));
+
   return {
     version: PLAN_VERSION,
     kind: 'rollout',
@@ -276,7 +317,23 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     ),
     services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
     unaffectedServices,
+    ...(stagedWait > 0 ? { stagedWaitSeconds: stagedWait } : {}),
   };
+}
+
+/**
+ * A revision holding a setting the AWS SDK in this build does not know cannot be copied without losing it
+ * (the SDK drops it on read and on write), so its family is refused before anything changes.
+ */
+function lossyCopyRefusal(definitions: readonly TaskDefinitionSnapshot[]): UsageError {
+  const which = definitions
+    .map((definition) => `${definition.family}:${definition.revision} has ${(definition.unmodelledFields ?? []).join(', ')}`)
+    .join('; ');
+  return new UsageError(
+    `cannot copy these task definitions without losing settings: ${which}. This ecs-roll's AWS SDK does not know ` +
+      'those fields and would register revisions without them, so nothing was changed; upgrade ecs-roll ' +
+      '(npm install --global ecs-roll@latest) and run the rollout again',
+  );
 }
 
 /**
