@@ -129,8 +129,8 @@ export function recordedPushTime(definition: TaskDefinitionSnapshot): number | u
 /**
  * The source's tags with this rollout's push time: the revision-wide tag keeps ordering racing rollouts in
  * the executor; the per-container tags order later pushes of each changed container's repository. A task
- * definition without room under ECS's 50 tags keeps its own and goes without them, with a warning saying
- * what that costs.
+ * definition already holding ECS's 50 tags keeps them all and goes without, with a warning saying what that
+ * costs; one with room for the revision-wide tag only gets that one.
  */
 function withPushTime(
   definition: TaskDefinitionSnapshot,
@@ -142,16 +142,18 @@ function withPushTime(
   if (pushedAt === undefined) return { tags };
   const replaced = new Set([PUSHED_AT_TAG, ...changes.map((change) => containerPushTagKey(change.container))]);
   const others = tags.filter((tag) => !replaced.has(tag.key));
-  const pushTags = [{ key: PUSHED_AT_TAG, value: String(pushedAt) }, ...changes.map((change) => containerPushTag(change.container, repository, pushedAt))];
-  if (others.length + pushTags.length > TASK_DEFINITION_MAX_TAGS) {
+  if (others.length >= TASK_DEFINITION_MAX_TAGS) {
     return {
       tags: others,
       warning:
-        `${definition.family} has no room under ECS's ${TASK_DEFINITION_MAX_TAGS} tags for ${PUSHED_AT_TAG} and its per-container tags, so the new revision goes without them: ` +
+        `${definition.family} already has ${TASK_DEFINITION_MAX_TAGS} tags, ECS's limit, so the new revision does not get ${PUSHED_AT_TAG}: ` +
         'a later push cannot be ordered against this one, and an older, late push may move its services back',
     };
   }
-  return { tags: [...others, ...pushTags] };
+  const revisionWide = { key: PUSHED_AT_TAG, value: String(pushedAt) };
+  const perContainer = changes.map((change) => containerPushTag(change.container, repository, pushedAt));
+  // Short of room for the per-container tags, the revision-wide one alone still orders pushes (for the whole revision).
+  return { tags: others.length + 1 + perContainer.length <= TASK_DEFINITION_MAX_TAGS ? [...others, revisionWide, ...perContainer] : [...others, revisionWide] };
 }
 
 export interface ObservedState {
