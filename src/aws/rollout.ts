@@ -3,6 +3,7 @@ import type { EmitEvent } from '../core/events.js';
 import { executeRollout, type RolloutResult } from '../core/execute.js';
 import type { ImageReference } from '../core/image-ref.js';
 import { DEFAULT_CONCURRENCY } from '../core/limits.js';
+import { checkExpectedServices, type ServiceExpectation } from '../core/expectation.js';
 import { planRollout, type RolloutPlan, type Strategy } from '../core/plan.js';
 import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
@@ -18,6 +19,8 @@ export interface RolloutRun {
   readonly allFamilies: boolean;
   readonly strategy: Strategy;
   readonly force: boolean;
+  /** Fail before any change unless the number of matched services is as expected. */
+  readonly expectServices?: ServiceExpectation;
   readonly policy?: UpdatePolicy;
   readonly pushedAt?: number;
   /** Webhooks: skip containers whose running image a later push set (the CLI never does). */
@@ -84,6 +87,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       ...(run.respectPushOrder === true ? { respectPushOrder: true } : {}),
       now: Date.now() / 1000,
     });
+    checkExpectedServices(plan, run.expectServices);
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
     const startedAt = Date.now();

@@ -4,8 +4,15 @@
  */
 export const ExitCode = {
   ok: 0,
+  /** A rollout or scale failed (also after a successful rollback), or a pipeline's expectation was not met. */
   failed: 1,
   usage: 2,
+  /**
+   * The run could not start: no region, no credentials, AWS unreachable, a port in use. Its own code,
+   * so a pipeline can tell a misconfigured runner from a deployment that failed.
+   */
+  setup: 3,
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -29,6 +36,13 @@ export class UsageError extends EcsRollError {
 export class OperationFailedError extends EcsRollError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.failed, options);
+  }
+}
+
+/** The environment is not ready for any AWS work (see ExitCode.setup). */
+export class SetupError extends EcsRollError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.setup, options);
   }
 }
 

@@ -76,10 +76,13 @@ describe('reading the inputs as the runner passes them', () => {
     [{ INPUT_IMAGE: '   ' }, /input "image" is required/],
     [{ INPUT_IMAGE: 'a:1', INPUT_FORCE: 'yes' }, /input "force" must be true or false, got "yes"/],
     [{ INPUT_IMAGE: 'a:1', 'INPUT_RUN-BEFORE': 'migrate' }, /input "run-before" is not supported by this version/],
-    [{ INPUT_IMAGE: 'a:1', 'INPUT_EXPECT-SERVICES': '3' }, /input "expect-services" is not supported by this version/],
   ])('refuses %j as a usage error', (env, message) => {
     expect(() => readActionInputs(env)).toThrow(UsageError);
     expect(() => readActionInputs(env)).toThrow(message);
+  });
+
+  it('passes expect-services on as rollout --expect-services', () => {
+    expect(readActionInputs({ INPUT_IMAGE: 'a:1', 'INPUT_EXPECT-SERVICES': '3' }).options).toEqual({ expectServices: '3' });
   });
 
   it.each([
