@@ -62,7 +62,7 @@ export async function runRolloutCommand(
     // Ctrl-C or SIGTERM aborted a call in flight (during discovery, say): an interruption, not a failure.
     if (signal.aborted) {
       io.stderr.write('ecs-roll: interrupted before the rollout was carried out\n');
-      return 130;
+      return ExitCode.interrupted;
     }
     throw error;
   } finally {
