@@ -9,6 +9,8 @@ import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
 import { OperationFailedError } from '../core/errors.js';
 import { abortWith, type AwsConfig } from './config.js';
+import type { RunBeforeSpec } from '../core/run-before.js';
+import type { TaskRunPort } from '../core/run-step.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
 import { LazyLoadBalancers } from './elb.js';
 
@@ -34,6 +36,11 @@ export interface RolloutRun {
   readonly extendTimeoutByStagedWaits?: boolean;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
+  /** One-off tasks to run from the new revisions before any service moves (`--run-before`). */
+  readonly runBefore?: readonly RunBeforeSpec[];
+  /** Webhook mode: a spec naming a service this image does not run is left out, not refused. */
+  readonly runBeforeIgnoresOtherImages?: boolean;
+  readonly runTimeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly emit: EmitEvent;
 }
@@ -70,6 +77,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
   const client = abortWith(createEcsClient(aws), stop);
   const registrationClient = abortWith(createEcsClient(aws, { retries: false }), stop);
   const elb = new LazyLoadBalancers(aws);
+  let tasks: (TaskRunPort & { destroy(): void }) | undefined;
   try {
     const ecs = new SdkEcs(client, registrationClient);
     const state = await discoverRolloutState(ecs, {
@@ -86,17 +94,24 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       ...(run.pushedAt === undefined ? {} : { pushedAt: run.pushedAt }),
       ...(run.respectPushOrder === true ? { respectPushOrder: true } : {}),
       now: Date.now() / 1000,
+      ...(run.runBefore === undefined ? {} : { runBefore: run.runBefore }),
+      ...(run.runBeforeIgnoresOtherImages === true ? { runBeforeIgnoresOtherImages: true } : {}),
     });
     checkExpectedServices(plan, run.expectServices);
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
+    if (plan.runsBefore !== undefined && plan.runsBefore.length > 0) {
+      // Loaded only when a run-before step needs it: CloudWatch Logs' client is for its log tail alone.
+      const { SdkTaskRunner } = await import('./run-task.js');
+      tasks = new SdkTaskRunner(client, aws);
+    }
     const startedAt = Date.now();
     // Staged deployments' bake times lengthen the default budget (not one the user set).
     const budgetMs = run.timeoutMs + (run.extendTimeoutByStagedWaits === true ? (plan.stagedWaitSeconds ?? 0) * 1000 : 0);
     if (budgetMs !== run.timeoutMs) arm(budgetMs);
     const executed = await executeRollout(
       plan,
-      { ecs, elb, clock: systemClock, emit: run.emit },
+      { ecs, elb, clock: systemClock, emit: run.emit, ...(tasks === undefined ? {} : { tasks }) },
       {
         wait: run.wait,
         // The rollout's wait and a rollback's wait each get this, so together they stay within the budget.
@@ -104,7 +119,9 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,
+        // The caller's signal and the run's deadline together.
         signal: stop,
+        ...(run.runTimeoutMs === undefined ? {} : { runTimeoutMs: run.runTimeoutMs }),
       },
     );
     // Why each failed service failed, read once the run is over (bounded: see DIAGNOSIS_LIMITS).
@@ -121,6 +138,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     throw error;
   } finally {
     clearTimeout(timer);
+    tasks?.destroy();
     client.destroy();
     registrationClient.destroy();
     elb.destroy();
