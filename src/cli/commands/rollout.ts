@@ -1,5 +1,6 @@
 import ora from 'ora';
 import { parseTargetImage } from '../../core/image-ref.js';
+import { keepHeapSmall } from '../heap.js';
 import { parseRolloutOptions, type RawRolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
 
@@ -9,6 +10,7 @@ export async function runRolloutCommand(image: string, raw: RawRolloutOptions, i
   // The reference is checked before anything talks to AWS, so a typo costs no call and changes nothing.
   const target = parseTargetImage(options.image);
 
+  keepHeapSmall();
   const { runRollout } = await import('../../aws/rollout.js');
   const renderer = createRenderer(io, {
     json: options.json,
