@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: starts the ECS sandbox (moto plus a model of ECS's scheduler), seeds two clusters
  * running acme/web:1.0, rolls out 1.1 with live progress, then rolls out a broken build that the
- * deployment circuit breaker stops and ecs-roll rolls back. Everything runs on loopback.
+ * deployment circuit breaker stops and ecs-roll rolls back and diagnoses, then shows where each version runs. Everything runs on loopback.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,8 @@ try {
   const ecs = ecsClient(sandbox.endpoint);
   for (const [cluster, services] of Object.entries(layout)) {
     await createCluster(ecs, cluster);
-    const web = await registerTaskDefinition(ecs, `${cluster}-web`, [container('web', 'acme/web:1.0'), container('log-router', 'fluent/fluent-bit:3.0')], {
+    const logs = { logDriver: 'awslogs' as const, options: { 'awslogs-group': `/ecs/${cluster}-web`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } };
+    const web = await registerTaskDefinition(ecs, `${cluster}-web`, [container('web', 'acme/web:1.0', { logConfiguration: logs }), container('log-router', 'fluent/fluent-bit:3.0')], {
       tags: [{ key: 'team', value: 'storefront' }],
     });
     const worker = await registerTaskDefinition(ecs, `${cluster}-worker`, [container('worker', 'acme/worker:2.3')]);
@@ -62,8 +63,11 @@ try {
   const good = await ecsRoll(sandbox.endpoint, ['rollout', 'acme/web:1.1', '--timeout', '60']);
   await show(sandbox.endpoint, `After rolling out acme/web:1.1 (exit ${good}):`);
 
-  const broken = await ecsRoll(sandbox.endpoint, ['rollout', 'acme/web:broken-1.2', '--timeout', '60']);
-  await show(sandbox.endpoint, `After the broken acme/web:broken-1.2 (exit ${broken}; the circuit breaker stopped it and ecs-roll rolled back):`);
+  // A build that exits 1 on start (the sandbox's fail-exit1 tag): ecs-roll rolls back and says why, with the log tail.
+  const broken = await ecsRoll(sandbox.endpoint, ['rollout', 'acme/web:fail-exit1-1.2', '--timeout', '60']);
+  await show(sandbox.endpoint, `After the broken acme/web:fail-exit1-1.2 (exit ${broken}; the circuit breaker stopped it and ecs-roll rolled back):`);
+
+  await ecsRoll(sandbox.endpoint, ['status', 'acme/web']);
 
   console.log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   if (good !== 0 || broken !== 1) {

@@ -51,7 +51,8 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     });
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
-    const result = await executeRollout(
+    const startedAt = Date.now();
+    const executed = await executeRollout(
       plan,
       { ecs, clock: systemClock, emit: run.emit },
       {
@@ -63,6 +64,12 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
         ...(run.signal === undefined ? {} : { signal: run.signal }),
       },
     );
+    // Why each failed service failed, read once the run is over (bounded: see DIAGNOSIS_LIMITS).
+    const result = executed.ok || run.signal?.aborted === true
+      ? executed
+      : await (await import('./diagnose.js')).diagnoseResult(client, aws, executed, startedAt, (service, diagnosis) =>
+          run.emit({ type: 'diagnosis', cluster: service.cluster, service: service.service, diagnosis }),
+        );
     return { plan, result };
   } finally {
     client.destroy();

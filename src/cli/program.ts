@@ -66,6 +66,20 @@ export function buildProgram(context: ProgramContext): Command {
 
   addAwsOptions(
     program
+      .command('status')
+      .description('show every service that runs the image, grouped by tag or digest')
+      .argument('<image>', 'the repository, e.g. acme/web (a tag given is ignored)')
+      .option('--cluster <name...>', 'only these clusters (default: all in the region)', collect)
+      .option('--watch', 'refresh until Ctrl-C')
+      .option('--poll-interval <seconds>', 'seconds between refreshes with --watch (at least 10 against AWS)')
+      .option('--json', 'one JSON document on stdout (one per line with --watch)'),
+  ).action(async (image: string, options: Record<string, unknown>) => {
+    const { runStatusCommand } = await import('./commands/status.js');
+    context.setExitCode(await runStatusCommand(image, options, context.io, context.signal));
+  });
+
+  addAwsOptions(
+    program
       .command('install')
       .description('deploy the webhook receiver to AWS Lambda behind API Gateway and print the URL for Docker Hub')
       .requiredOption('--repo <namespace/name...>', 'repositories whose pushes may roll out (the allow-list)', collect)

@@ -4,6 +4,7 @@ import type { RolloutEvent } from '../core/events.js';
 import type { RolloutResult, ServiceOutcomeKind } from '../core/execute.js';
 import { formatVersion } from '../core/image-ref.js';
 import { revisionName } from '../core/model.js';
+import { diagnosisLines } from './render-diagnosis.js';
 import type { RolloutPlan } from '../core/plan.js';
 
 export interface OutputStream {
@@ -190,6 +191,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           line(`${color.yellow('!')} ${event.cluster === undefined ? '' : `${event.cluster}/${event.service ?? ''}: `}${event.message}`);
           return;
         case 'plan':
+        case 'diagnosis': // shown with the result, under its service
           return;
       }
     },
@@ -201,6 +203,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
       const notable = result.services.filter((service) => !['completed', 'updated', 'unchanged', 'skipped'].includes(service.outcome));
       for (const service of notable) {
         line(`  ${color.red(OUTCOME_LABELS[service.outcome])} ${service.cluster}/${service.service}${service.reason === undefined ? '' : `: ${service.reason}`}`);
+        if (service.diagnosis !== undefined) for (const text of diagnosisLines(service.diagnosis, color)) line(text);
       }
       const summary = [...counts].map(([outcome, count]) => `${count} ${OUTCOME_LABELS[outcome as ServiceOutcomeKind]}`).join(', ');
       line(result.ok ? color.green(`Done: ${summary || 'nothing to do'}`) : color.red(`Rollout failed: ${summary}`));

@@ -1,3 +1,4 @@
+import type { Diagnosis } from './diagnosis.js';
 import type { ContainerChange, RolloutPlan } from './plan.js';
 import type { DeploymentProgress } from './wait.js';
 
@@ -51,6 +52,8 @@ export type RolloutEvent =
       readonly reason: string;
     }
   | { readonly type: 'rollback-started'; readonly services: number }
+  /** Why a service did not finish, read after the run (src/core/diagnosis.ts). */
+  | { readonly type: 'diagnosis'; readonly cluster: string; readonly service: string; readonly diagnosis: Diagnosis }
   | { readonly type: 'notice'; readonly cluster?: string; readonly service?: string; readonly message: string };
 
 export type Phase = 'rollout' | 'rollback';

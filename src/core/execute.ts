@@ -1,4 +1,5 @@
 import { chunk, groupBy, mapConcurrent } from './collections.js';
+import type { Diagnosis } from './diagnosis.js';
 import type { EmitEvent, Phase } from './events.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
 import { TransientAwsError } from './errors.js';
@@ -9,7 +10,8 @@ import type { Clock, EcsPort } from './ports.js';
 import { nextReplacementBatch } from './replace.js';
 import { assessDeployment, primaryDeploymentId, stuckReason } from './wait.js';
 
-export const RESULT_VERSION = 1;
+/** 2: a service that did not finish carries `diagnosis` (see src/core/diagnosis.ts). */
+export const RESULT_VERSION = 2;
 
 export type ServiceOutcomeKind =
   /** The deployment the update created reached COMPLETED. */
@@ -40,6 +42,8 @@ export interface ServiceOutcome {
   readonly deploymentId?: string;
   readonly outcome: ServiceOutcomeKind;
   readonly reason?: string;
+  /** Why it did not finish: added after the run for failed, timed-out and rolled-back services. */
+  readonly diagnosis?: Diagnosis;
 }
 
 export interface RolloutResult {

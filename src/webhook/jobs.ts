@@ -41,7 +41,13 @@ export async function runJob(
     ...context,
     event: 'job-finished',
     ok: result?.ok ?? true,
-    services: result?.services.map((service) => ({ cluster: service.cluster, service: service.service, outcome: service.outcome })) ?? [],
+    services:
+      result?.services.map((service) => ({
+        cluster: service.cluster,
+        service: service.service,
+        outcome: service.outcome,
+        ...(service.diagnosis === undefined ? {} : { cause: service.diagnosis.cause }),
+      })) ?? [],
   });
   return result;
 }

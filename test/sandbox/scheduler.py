@@ -27,10 +27,12 @@ What it models (REPLICA services with the ECS deployment controller):
   instance fits, a service event with ECS's wording is written (throttled).
   FARGATE tasks, and tasks of a service without launchType on a cluster without
   container instances, always fit.
-* Broken images: a task whose container image tag starts with ``broken`` goes
-  PENDING -> RUNNING -> STOPPED ("Essential container in task exited") and
-  counts in its deployment's failedTasks. It never counts as healthy, as if its
-  health check failed, so it never lets an old task be stopped.
+* Failing images (failure_modes.py: an image tag starting ``fail-pull``,
+  ``fail-secret``, ``fail-oom``, ``fail-exit1``, ``fail-health`` or ``broken``):
+  the task stops as ECS reports that failure (stopCode, stoppedReason, the
+  containers' exit codes and reasons, health status, awslogs lines) and counts
+  in its deployment's failedTasks. It never counts as healthy, so it never lets
+  an old task be stopped.
 * Circuit breaker (deploymentConfiguration.deploymentCircuitBreaker.enable):
   when failedTasks reaches ceil(0.5 * N) clamped to [3, 200] the PRIMARY goes
   FAILED and stops launching tasks. With rollback, a new PRIMARY deployment on
@@ -68,6 +70,8 @@ from typing import Any
 from moto.core.utils import utcnow
 from moto.ecs.models import Task, ecs_backends
 
+import failure_modes
+
 DEFAULT_MIN_HEALTHY = 100
 DEFAULT_MAX_PERCENT = 200
 EVENT_REPEAT_TICKS = 150  # ECS throttles repeated service events
@@ -87,13 +91,6 @@ def default_deployment_configuration(given: dict[str, Any] | None) -> dict[str, 
         if value is not None:
             conf[key] = value
     return conf
-
-
-def image_is_broken(image: str | None) -> bool:
-    if not image or "@" in image.rsplit("/", 1)[-1]:
-        return False
-    last = image.rsplit("/", 1)[-1]
-    return ":" in last and last.split(":", 1)[1].startswith("broken")
 
 
 def breaker_threshold(desired: int) -> int:
@@ -223,23 +220,21 @@ class Scheduler:
             primary = self.new_deployment(service, service.task_definition)
             deployments[primary["id"]] = primary
 
-        # 1. task lifecycle: PENDING -> RUNNING; broken RUNNING -> STOPPED
+        # 1. task lifecycle: PENDING -> RUNNING; a failing image's task stops as failure_modes says
         for task in self._service_tasks(backend, service):
-            if task.last_status == "PENDING" and self.tick_no - getattr(task, "_sb_tick", 0) >= 1:
+            failure = failure_modes.due(task, self.tick_no)
+            if failure is not None:
+                failure_modes.apply(backend, task, failure)
+                self._stop(backend, task, failure.reason, failure.stop_code)
+                dep = deployments.get(task.started_by)
+                if dep is not None:
+                    dep["failedTasks"] = dep.get("failedTasks", 0) + 1
+            elif task.last_status == "PENDING" and self.tick_no - getattr(task, "_sb_tick", 0) >= 1:
                 task.last_status = "RUNNING"
                 task.started_at = utcnow()
                 task._sb_running_tick = self.tick_no
                 for c in task.containers:
                     c.last_status = "RUNNING"
-            elif task.last_status == "RUNNING" and getattr(task, "_sb_broken", False) and (
-                self.tick_no - getattr(task, "_sb_running_tick", 0) >= 1
-            ):
-                for c in task.containers:
-                    c.exitCode = 1
-                self._stop(backend, task, "Essential container in task exited")
-                dep = deployments.get(task.started_by)
-                if dep is not None:
-                    dep["failedTasks"] = dep.get("failedTasks", 0) + 1
 
         # 2. circuit breaker
         if (
@@ -401,7 +396,8 @@ class Scheduler:
         task.last_status = "PENDING"
         task.desired_status = "RUNNING"
         task._sb_tick = self.tick_no
-        task._sb_broken = any(image_is_broken(c.get("image")) for c in task_def.container_definitions)
+        failure_modes.on_task_created(task, task_def)
+        task._sb_broken = failure_modes.is_failing(task)
         task.created_at = utcnow()
         if instance is not None:
             backend.update_container_instance_resources(instance, req)
@@ -439,7 +435,7 @@ class Scheduler:
         del service.events[MAX_EVENTS:]
 
     @staticmethod
-    def _stop(backend: Any, task: Any, reason: str) -> None:
+    def _stop(backend: Any, task: Any, reason: str, stop_code: str = "ServiceSchedulerInitiated") -> None:
         if task.container_instance_arn and task.resource_requirements:
             instance = backend.container_instances.get(task.cluster_name, {}).get(
                 task.container_instance_arn.split("/")[-1]
@@ -449,6 +445,7 @@ class Scheduler:
         task.last_status = "STOPPED"
         task.desired_status = "STOPPED"
         task.stopped_reason = reason
+        task.stop_code = stop_code
         task.stopped_at = utcnow()
         for c in task.containers:
             c.last_status = "STOPPED"

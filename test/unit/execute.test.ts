@@ -361,7 +361,7 @@ describe('executeRollout: registering and updating', () => {
       { cluster: clusterArnOf('prod'), service: 'web-canary', taskDefinitionArn: taskDefinitionArnOf('web', 2) },
     ]);
     expect(result.ok).toBe(true);
-    expect(result.version).toBe(1);
+    expect(result.version).toBe(2);
     for (const outcome of result.services) {
       const fake = ecs.service(clusterArnOf(outcome.cluster), outcome.service);
       expect(outcome.outcome).toBe('completed');

@@ -36,7 +36,7 @@ const progress = (running: number) =>
   ({ type: 'progress', cluster: 'prod', service: 'web', phase: 'rollout', progress: { running, pending: 0, desired: 3, failedTasks: 0, rolloutState: 'IN_PROGRESS' } }) as const;
 
 const result: RolloutResult = {
-  version: 1,
+  version: 2,
   kind: 'rollout-result',
   target: { image: 'acme/web:1.1', repository: 'docker.io/acme/web', tag: '1.1' },
   ok: true,

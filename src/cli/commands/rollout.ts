@@ -1,11 +1,23 @@
 import ora from 'ora';
+import type { EmitEvent } from '../../core/events.js';
 import { parseTargetImage } from '../../core/image-ref.js';
 import { keepHeapSmall } from '../heap.js';
 import { parseRolloutOptions, type RawRolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
+import { appendStepSummary } from '../step-summary.js';
 
-/** `ecs-roll rollout`: discover, plan, then carry the plan out (or only show it). Returns the exit code. */
-export async function runRolloutCommand(image: string, raw: RawRolloutOptions, io: CliIo, signal: AbortSignal): Promise<number> {
+/**
+ * `ecs-roll rollout`: discover, plan, then carry the plan out (or only show it). Returns the exit code.
+ * `observe` sees every event as well as the renderer: the GitHub Action renders progress lines while
+ * the command writes its JSON document.
+ */
+export async function runRolloutCommand(
+  image: string,
+  raw: RawRolloutOptions,
+  io: CliIo,
+  signal: AbortSignal,
+  observe?: EmitEvent,
+): Promise<number> {
   const options = parseRolloutOptions(image, raw, io.env);
   // The reference is checked before anything talks to AWS, so a typo costs no call and changes nothing.
   const target = parseTargetImage(options.image);
@@ -33,10 +45,16 @@ export async function runRolloutCommand(image: string, raw: RawRolloutOptions, i
       pollIntervalMs: options.pollIntervalMs,
       rollback: options.rollback,
       signal,
-      emit: (event) => (event.type === 'plan' ? renderer.plan(event.plan, options.dryRun) : renderer.event(event)),
+      emit: (event) => {
+        observe?.(event);
+        if (event.type === 'plan') renderer.plan(event.plan, options.dryRun);
+        else renderer.event(event);
+      },
     });
     if (result === undefined) return 0;
     renderer.result(result);
+    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+    if (summaryFile !== undefined && summaryFile !== '') await appendStepSummary(summaryFile, result, io);
     if (signal.aborted) return 130;
     return result.ok ? 0 : 1;
   } finally {

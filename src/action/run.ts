@@ -1,0 +1,100 @@
+import { runRolloutCommand } from '../cli/commands/rollout.js';
+import { createRenderer, type CliIo } from '../cli/render.js';
+import type { RolloutResult } from '../core/execute.js';
+import type { RolloutPlan } from '../core/plan.js';
+import { planSummaryMarkdown } from '../core/step-summary.js';
+import { ExitCode, isEcsRollError } from '../core/errors.js';
+import { appendStepSummary, errorCommand, writeOutputs } from './github.js';
+import { inActionTerms, readActionInputs, type ActionRequest } from './inputs.js';
+import { actionOutcome, failedServices, failureMessage, servicesChanged, taskDefinitionArns, type RolloutDocument } from './outcome.js';
+
+/** No region, no credentials, AWS unreachable: the runner is set up wrong, nothing was tried. */
+const SETUP_ERROR = 3;
+const INTERRUPTED = 130;
+
+/** Outputs when the rollout never produced a document: a workflow's `outcome == 'failed'` test still holds. */
+const NO_RESULT_OUTPUTS = { result: '', outcome: 'failed', 'services-changed': '0', 'task-definition-arns': '[]' };
+
+/**
+ * The GitHub Action: reads the inputs the runner put in the environment, runs `rollout` exactly as the
+ * CLI does (its JSON document captured, its events rendered as plain progress lines for the log), then
+ * writes the outputs, the job summary and an error annotation per failed service. Answers the exit code.
+ */
+export async function runAction(io: CliIo, signal: AbortSignal): Promise<number> {
+  const env = io.env;
+  const fail = (code: number, message: string): number => {
+    io.stdout.write(errorCommand(`ecs-roll: ${message}`));
+    writeOutputs(env, NO_RESULT_OUTPUTS);
+    return code;
+  };
+
+  let request: ActionRequest;
+  try {
+    request = readActionInputs(env);
+  } catch (error) {
+    if (isEcsRollError(error)) return fail(error.exitCode, error.message);
+    throw error;
+  }
+
+  let json = '';
+  // The command sees GITHUB_STEP_SUMMARY too, and appends the job summary of the rollout itself.
+  const capture: CliIo = { stdout: { write: (text: string) => (json += text) }, stderr: io.stderr, env };
+  const dryRun = request.options.dryRun === true;
+  const progress = createRenderer({ stdout: io.stdout, stderr: io.stderr, env }, { json: false, color: false });
+  let plan: RolloutPlan | undefined;
+  let exitCode: number;
+  try {
+    exitCode = await runRolloutCommand(request.image, { ...request.options, json: true, color: false }, capture, signal, (event) => {
+      if (event.type !== 'plan') return progress.event(event);
+      plan = event.plan;
+      progress.plan(event.plan, dryRun);
+    });
+  } catch (error) {
+    progress.close();
+    if (isEcsRollError(error)) return fail(error.exitCode, inActionTerms(error.message));
+    const setup = setupProblem(error);
+    if (setup !== undefined) return fail(SETUP_ERROR, setup);
+    return fail(ExitCode.failed, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  }
+
+  if (json.trim() === '') {
+    progress.close();
+    // Rollout ended without a document (it stopped before planning): its exit code stands.
+    writeOutputs(env, { ...NO_RESULT_OUTPUTS, outcome: exitCode === ExitCode.ok ? 'unchanged' : 'failed' });
+    return signal.aborted ? INTERRUPTED : exitCode;
+  }
+  const document = JSON.parse(json) as RolloutDocument;
+  if (document.kind === 'rollout-result') progress.result(document as unknown as RolloutResult);
+  progress.close();
+
+  // A check rollout makes after the fact (one that fails an otherwise clean run) decides over the document.
+  const reported = actionOutcome(document);
+  const outcome = exitCode !== ExitCode.ok && (reported === 'deployed' || reported === 'unchanged') ? 'failed' : reported;
+  for (const service of failedServices(document)) io.stdout.write(errorCommand(failureMessage(service)));
+  if (signal.aborted) io.stdout.write(errorCommand('ecs-roll: interrupted; the result lists what was changed'));
+  writeOutputs(env, {
+    result: JSON.stringify(document),
+    outcome,
+    'services-changed': String(servicesChanged(document)),
+    'task-definition-arns': JSON.stringify(taskDefinitionArns(document)),
+  });
+  // A dry run has no result for the command to summarise; its plan is summarised the same way.
+  if (dryRun && plan !== undefined) appendStepSummary(env, planSummaryMarkdown(plan));
+  return signal.aborted ? INTERRUPTED : exitCode;
+}
+
+/** The SDK's own words for a runner without a region, credentials or a way to AWS are too terse to act on. */
+function setupProblem(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.message === 'Region is missing') {
+    return 'no AWS region: set the "region" input, or aws-region in aws-actions/configure-aws-credentials (AWS_REGION)';
+  }
+  if (error.name === 'CredentialsProviderError') {
+    return `no AWS credentials found (${error.message}); run aws-actions/configure-aws-credentials before this step`;
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return `cannot reach AWS (${error.message}); check AWS_ENDPOINT_URL and the runner's network`;
+  }
+  return undefined;
+}
