@@ -30,7 +30,8 @@ export const ACTION_INPUTS: readonly ActionInput[] = [
   { name: 'rollback', flags: ['--rollback', '--no-rollback'], kind: 'boolean', key: 'rollback' },
   { name: 'force', flags: ['--force'], kind: 'boolean', key: 'force' },
   { name: 'run-before', flags: ['--run-before'], kind: 'string', key: 'runBefore', notInCli: true },
-  { name: 'expect-services', flags: ['--expect-services'], kind: 'string', key: 'expectServices', notInCli: true },
+  { name: 'expect-services', flags: ['--expect-services'], kind: 'string', key: 'expectServices' },
+  { name: 'require-match', flags: ['--require-match'], kind: 'boolean', key: 'requireMatch' },
   { name: 'region', flags: ['--region'], kind: 'string', key: 'region' },
   { name: 'dry-run', flags: ['--dry-run'], kind: 'boolean', key: 'dryRun' },
 ];

@@ -18,13 +18,15 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { chunk, mapConcurrent } from '../core/collections.js';
-import { OperationFailedError, TransientAwsError, UsageError } from '../core/errors.js';
+import { OperationFailedError, RevisionConflictError, TransientAwsError, UsageError } from '../core/errors.js';
 import { DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
 import {
   nameFromArn,
   revisionName,
   type DeploymentControllerType,
   type DeploymentSnapshot,
+  type DeploymentStrategy,
+  type ServiceDeploymentSnapshot,
   type RolloutState,
   type ServiceSnapshot,
   type TaskDefinitionSnapshot,
@@ -32,10 +34,14 @@ import {
 } from '../core/model.js';
 import type { ObservedState } from '../core/plan.js';
 import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
+import { checkSelectors, namesByCluster, parseServiceSelector, unmatchedSelectors } from '../core/service-selector.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { describeTaskDefinitionsInUse } from './task-definitions-in-use.js';
 import { isTransientAwsError } from './errors.js';
+import { latestServiceDeployment, loadBalancersOf, stagedWaitsOf, taskNetworkOf } from './deployments.js';
+import { captureRawBody, unmodelledTaskDefinitionFields } from './raw-json.js';
+
 
 export function createEcsClient(config: AwsConfig, options: { retries?: boolean } = {}): ECSClient {
   return new ECSClient({ ...clientConfig(config), ...(options.retries === false ? { maxAttempts: 1 } : {}) });
@@ -99,6 +105,9 @@ export function toServiceSnapshot(service: Service): ServiceSnapshot {
     pendingCount: service.pendingCount ?? 0,
     schedulingStrategy: service.schedulingStrategy === 'DAEMON' ? 'DAEMON' : 'REPLICA',
     deploymentController: (service.deploymentController?.type ?? 'ECS') as DeploymentControllerType,
+    deploymentStrategy: (configuration?.strategy ?? 'ROLLING') as DeploymentStrategy,
+    ...stagedWaitsOf(configuration),
+    ...loadBalancersOf(service),
     ...(service.launchType === undefined ? {} : { launchType: service.launchType }),
     // ECS's defaults when the service was created without a deployment configuration.
     minimumHealthyPercent: configuration?.minimumHealthyPercent ?? 100,
@@ -120,6 +129,8 @@ export function toTaskSnapshot(task: Task): TaskSnapshot {
     ...(task.group === undefined ? {} : { group: task.group }),
     ...(task.startedBy === undefined ? {} : { startedBy: task.startedBy }),
     ...(task.startedAt === undefined ? {} : { startedAt: task.startedAt.toISOString() }),
+    ...(task.healthStatus === undefined ? {} : { healthStatus: task.healthStatus }),
+    ...taskNetworkOf(task),
   };
 }
 
@@ -133,6 +144,14 @@ async function allPages<T>(fetchPage: (nextToken: string | undefined) => Promise
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
   return items;
+}
+
+/**
+ * ECS refuses a registration while another one of the same family is in flight (seen by terraform-provider-aws
+ * #9777, PrefectHQ/prefect #15865, jenkinsci/amazon-ecs-plugin #105); the message is the only way to tell it apart.
+ */
+export function isRevisionConflict(error: unknown): boolean {
+  return isNamed(error, 'ClientException') && /too many concurrent attempts to create a new revision/i.test((error as Error).message);
 }
 
 function isNamed(error: unknown, ...names: string[]): boolean {
@@ -158,6 +177,20 @@ export class SdkEcs implements EcsPort {
     private readonly registrationClient: ECSClient = client,
   ) {}
 
+  /** The region the client calls, resolved as the SDK does (no network call); undefined if it cannot tell. */
+  async region(): Promise<string | undefined> {
+    try {
+      const config = (this.client as Partial<ECSClient>).config;
+      return config === undefined ? undefined : await config.region();
+    } catch {
+      return undefined;
+    }
+  }
+
+  missingCluster(cluster: string, region: string | undefined): UsageError {
+    return new UsageError(`cluster ${nameFromArn(cluster)} does not exist in ${region === undefined ? 'this region' : `region ${region}`}`);
+  }
+
   async registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }> {
     let answer;
     try {
@@ -165,6 +198,9 @@ export class SdkEcs implements EcsPort {
     } catch (error) {
       // It may have registered all the same: what the family's newest revision is, is no longer known.
       this.newestSeen.delete(input.family);
+      if (isRevisionConflict(error)) {
+        throw new RevisionConflictError(`RegisterTaskDefinition for ${input.family}: ${(error as Error).message}`, { cause: error });
+      }
       if (isTransientAwsError(error)) {
         throw new TransientAwsError(`RegisterTaskDefinition for ${input.family}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
@@ -226,6 +262,10 @@ export class SdkEcs implements EcsPort {
     return tasks.filter((task) => task.group === undefined || task.group === `service:${service}`);
   }
 
+  latestServiceDeployment(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined> {
+    return latestServiceDeployment(this.client, cluster, service);
+  }
+
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {
     await this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason }));
   }
@@ -244,7 +284,7 @@ export class SdkEcs implements EcsPort {
         return { items: page.serviceArns, nextToken: page.nextToken };
       });
     } catch (error) {
-      if (isNamed(error, 'ClusterNotFoundException')) throw new UsageError(`cluster ${cluster} does not exist in this region`);
+      if (isNamed(error, 'ClusterNotFoundException')) throw this.missingCluster(cluster, await this.region());
       throw error;
     }
   }
@@ -294,9 +334,13 @@ export class SdkEcs implements EcsPort {
    * which is remembered as the family's newest.
    */
   private async fetchTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
-    const answer = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }));
-    const snapshot = toTaskDefinitionSnapshot(answer.taskDefinition, answer.tags);
-    if (snapshot === undefined) throw new OperationFailedError(`DescribeTaskDefinition ${taskDefinition} answered without a task definition`);
+    const command = new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] });
+    const rawBody = captureRawBody(command);
+    const answer = await this.client.send(command);
+    const described = toTaskDefinitionSnapshot(answer.taskDefinition, answer.tags);
+    if (described === undefined) throw new OperationFailedError(`DescribeTaskDefinition ${taskDefinition} answered without a task definition`);
+    const unmodelledFields = unmodelledTaskDefinitionFields(rawBody(), answer.taskDefinition);
+    const snapshot: TaskDefinitionSnapshot = unmodelledFields.length === 0 ? described : { ...described, unmodelledFields };
     this.remember(snapshot);
     if (!/:\d+$/.test(taskDefinition)) this.newestSeen.set(snapshot.family, snapshot);
     return snapshot;
@@ -315,7 +359,7 @@ export class SdkEcs implements EcsPort {
 export interface DiscoveryOptions {
   /** Cluster names or ARNs; all clusters in the region when absent. */
   readonly clusters?: readonly string[];
-  /** Service names or ARNs; every service when absent. */
+  /** Service selectors (`name`, `cluster/name`, service ARN); every service when absent. */
   readonly services?: readonly string[];
   readonly allFamilies: boolean;
   readonly concurrency: number;
@@ -326,18 +370,23 @@ export interface DiscoveryOptions {
  * in pages of 100, services described ten at a time, each distinct task definition once.
  */
 export async function discoverRolloutState(ecs: SdkEcs, options: DiscoveryOptions): Promise<ObservedState> {
-  const clusters = options.clusters?.length ? [...options.clusters] : await ecs.listClusterArns();
-  const wanted = options.services?.length ? options.services.map(nameFromArn) : undefined;
+  const region = await ecs.region();
+  const selectors = options.services?.length ? options.services.map(parseServiceSelector) : undefined;
+  checkSelectors(selectors ?? [], options.clusters ?? [], region);
+  const needsEveryCluster = !options.clusters?.length && (selectors === undefined || selectors.some((selector) => selector.cluster === undefined));
+  const clustersInScope = options.clusters?.length ? [...options.clusters] : needsEveryCluster ? await ecs.listClusterArns() : [];
+  // Named services are described directly: listing a cluster to find ten names would cost more calls.
+  const named = selectors === undefined ? undefined : namesByCluster(selectors, clustersInScope);
+  const clusters = named === undefined ? clustersInScope : [...new Set([...clustersInScope.map(nameFromArn), ...named.keys()])];
 
   const perCluster = await mapConcurrent(clusters, options.concurrency, async (cluster) => {
-    // Named services are described directly: listing a cluster to find ten names would cost more calls.
-    const names = wanted ?? (await ecs.listServiceArns(cluster));
+    const names = named === undefined ? await ecs.listServiceArns(cluster) : (named.get(nameFromArn(cluster)) ?? []);
     const groups = chunk(names, DESCRIBE_SERVICES_MAX_NAMES);
     const described = await mapConcurrent(groups, options.concurrency, async (group) => {
       try {
         return await ecs.describeServices(cluster, group);
       } catch (error) {
-        if (isNamed(error, 'ClusterNotFoundException')) throw new UsageError(`cluster ${cluster} does not exist in this region`);
+        if (isNamed(error, 'ClusterNotFoundException')) throw ecs.missingCluster(cluster, region);
         throw error;
       }
     });
@@ -345,23 +394,31 @@ export async function discoverRolloutState(ecs: SdkEcs, options: DiscoveryOption
   });
   const services = perCluster.flat();
 
-  if (wanted !== undefined) {
-    const found = new Set(services.map((service) => service.serviceName));
-    const missing = wanted.filter((name) => !found.has(name));
+  if (selectors !== undefined) {
+    const missing = unmatchedSelectors(selectors, services);
     if (missing.length > 0) {
-      throw new UsageError(`no such service in ${options.clusters?.length ? 'the given clusters' : 'any cluster'}: ${missing.join(', ')}`);
+      // Only now, on the way to an error, is it worth a call to tell a missing cluster from a missing service.
+      const existing = new Set((await ecs.listClusterArns()).map(nameFromArn));
+      const absentCluster = missing.find((selector) => selector.cluster !== undefined && !existing.has(selector.cluster));
+      if (absentCluster?.cluster !== undefined) throw ecs.missingCluster(absentCluster.cluster, region);
+      const scope = options.clusters?.length ? `cluster ${options.clusters.map(nameFromArn).join(', ')}` : 'any cluster';
+      throw new UsageError(
+        `no such service in ${region ?? 'this region'}: ${missing.map((selector) => (selector.cluster === undefined ? `${selector.service} (in ${scope})` : selector.text)).join(', ')}`,
+      );
     }
   }
+  const account = [...clustersInScope, ...services.map((service) => service.serviceArn)].find((arn) => arn.startsWith('arn:'))?.split(':')[4];
+  const looked = { clusters: clusters.map(nameFromArn), ...(region === undefined ? {} : { region }), ...(account ? { account } : {}) };
 
   const definitions = await describeTaskDefinitionsInUse(ecs, services.map((service) => service.taskDefinitionArn), options.concurrency);
   const taskDefinitions = Object.fromEntries(definitions.map((definition) => [definition.arn, definition]));
 
-  if (!options.allFamilies) return { services, taskDefinitions };
+  if (!options.allFamilies) return { services, taskDefinitions, looked };
   const familiesInUse = new Set(definitions.map((definition) => definition.family));
   const idle = (await ecs.listActiveFamilies()).filter((family) => !familiesInUse.has(family));
   // Described by family name: the newest revision, remembered as such for the registration that follows.
   const idleFamilies = (await mapConcurrent(idle, options.concurrency, (family) => ecs.latestTaskDefinition(family))).filter(
     (definition) => definition !== undefined,
   );
-  return { services, taskDefinitions, idleFamilies };
+  return { services, taskDefinitions, idleFamilies, looked };
 }

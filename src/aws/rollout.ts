@@ -2,11 +2,13 @@ import type { EmitEvent } from '../core/events.js';
 import { executeRollout, type RolloutResult } from '../core/execute.js';
 import type { ImageReference } from '../core/image-ref.js';
 import { DEFAULT_CONCURRENCY } from '../core/limits.js';
+import { checkExpectedServices, type ServiceExpectation } from '../core/expectation.js';
 import { planRollout, type RolloutPlan, type Strategy } from '../core/plan.js';
 import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
 import type { AwsConfig } from './config.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
+import { LazyLoadBalancers } from './elb.js';
 
 export interface RolloutRun {
   readonly target: ImageReference;
@@ -15,12 +17,16 @@ export interface RolloutRun {
   readonly allFamilies: boolean;
   readonly strategy: Strategy;
   readonly force: boolean;
+  /** Fail before any change unless the number of matched services is as expected. */
+  readonly expectServices?: ServiceExpectation;
   readonly policy?: UpdatePolicy;
   readonly pushedAt?: number;
   /** Stop after planning. */
   readonly dryRun: boolean;
   readonly wait: boolean;
   readonly timeoutMs: number;
+  /** Add the plan's staged wait (bake time, traffic steps) to timeoutMs: true when the timeout is the default. */
+  readonly extendTimeoutByStagedWaits?: boolean;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
   readonly signal?: AbortSignal;
@@ -34,6 +40,7 @@ export interface RolloutRun {
 export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
   const client = createEcsClient(aws);
   const registrationClient = createEcsClient(aws, { retries: false });
+  const elb = new LazyLoadBalancers(aws);
   try {
     const ecs = new SdkEcs(client, registrationClient);
     const state = await discoverRolloutState(ecs, {
@@ -49,15 +56,16 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       ...(run.policy === undefined ? {} : { policy: run.policy }),
       ...(run.pushedAt === undefined ? {} : { pushedAt: run.pushedAt }),
     });
+    checkExpectedServices(plan, run.expectServices);
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
     const startedAt = Date.now();
     const executed = await executeRollout(
       plan,
-      { ecs, clock: systemClock, emit: run.emit },
+      { ecs, elb, clock: systemClock, emit: run.emit },
       {
         wait: run.wait,
-        timeoutMs: run.timeoutMs,
+        timeoutMs: run.timeoutMs + (run.extendTimeoutByStagedWaits === true ? (plan.stagedWaitSeconds ?? 0) * 1000 : 0),
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,
@@ -74,5 +82,6 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
   } finally {
     client.destroy();
     registrationClient.destroy();
+    elb.destroy();
   }
 }

@@ -4,8 +4,15 @@
  */
 export const ExitCode = {
   ok: 0,
+  /** A rollout or scale failed (also after a successful rollback), or a pipeline's expectation was not met. */
   failed: 1,
   usage: 2,
+  /**
+   * The run could not start: no region, no credentials, AWS unreachable, a port in use. Its own code,
+   * so a pipeline can tell a misconfigured runner from a deployment that failed.
+   */
+  setup: 3,
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -32,6 +39,13 @@ export class OperationFailedError extends EcsRollError {
   }
 }
 
+/** The environment is not ready for any AWS work (see ExitCode.setup). */
+export class SetupError extends EcsRollError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.setup, options);
+  }
+}
+
 export function isEcsRollError(error: unknown): error is EcsRollError {
   return error instanceof EcsRollError;
 }
@@ -41,3 +55,10 @@ export function isEcsRollError(error: unknown): error is EcsRollError {
  * adapters for calls they do not retry themselves because a blind retry could repeat their effect.
  */
 export class TransientAwsError extends OperationFailedError {}
+
+/**
+ * RegisterTaskDefinition refused because another caller is registering a revision of the same family at that
+ * moment ("ClientException: Too many concurrent attempts to create a new revision of the specified family.").
+ * Worth another attempt after a random pause, and the other caller's revision may be the one wanted.
+ */
+export class RevisionConflictError extends TransientAwsError {}

@@ -1,7 +1,11 @@
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
-import type { ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
+import { UsageError } from './errors.js';
+import { revisionName, type DeploymentStrategy, type ServiceSnapshot, type Tag, type TaskDefinitionSnapshot } from './model.js';
+import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
-import { PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
+import { TASK_DEFINITION_MAX_TAGS } from './limits.js';
+import { isAwsReservedTag, PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
+import { assessDeployment } from './wait.js';
 
 export const PLAN_VERSION = 1;
 
@@ -23,6 +27,8 @@ export interface PlannedRegistration {
   readonly input: RegisterTaskDefinitionInput;
   /** True when no service in scope runs the source revision (`--all-families`). */
   readonly idleFamily: boolean;
+  /** What the copy could not carry and what that means, for the user to see. */
+  readonly warnings?: readonly string[];
 }
 
 export type ServiceAction =
@@ -32,6 +38,11 @@ export type ServiceAction =
   | 'redeploy'
   /** Already on the target. */
   | 'none'
+  /**
+   * Already on the target, but its deployment has not completed (an earlier run timed out, failed or
+   * was killed while waiting): waited for like a fresh one, so a re-run cannot turn a failed deploy green.
+   */
+  | 'wait'
   /** Uses the image but ecs-roll cannot or should not move it (reason says why). */
   | 'skip'
   /** Change the desired count only; the task definition stays pinned (`ecs-roll scale`). */
@@ -51,9 +62,15 @@ export interface PlannedService {
   readonly desiredCount: number;
   /** For `scale`: the desired count to set. */
   readonly targetDesiredCount?: number;
+  /** For `wait`: the PRIMARY deployment to follow, and the revision it runs. */
+  readonly deployment?: { readonly id: string; readonly taskDefinitionArn: string };
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
   readonly schedulingStrategy: 'REPLICA' | 'DAEMON';
+  /** ECS's deployment strategy for the service; ROLLING when absent. */
+  readonly deploymentStrategy?: DeploymentStrategy;
+  /** For BLUE_GREEN, LINEAR and CANARY: how long ECS waits on purpose (bake, traffic steps). */
+  readonly stagedWaitSeconds?: number;
 }
 
 export interface RolloutPlan {
@@ -72,6 +89,12 @@ export interface RolloutPlan {
   readonly services: readonly PlannedService[];
   /** Services looked at whose task definitions do not use the image. */
   readonly unaffectedServices: number;
+  readonly scope?: PlanScope;
+  /**
+   * The longest deliberate wait (bake time, traffic steps) of a staged deployment this plan starts; the default
+   * timeout grows by it, so waiting does not give up in the middle of a bake.
+   */
+  readonly stagedWaitSeconds?: number;
 }
 
 export interface RolloutRequest {
@@ -96,9 +119,23 @@ export function recordedPushTime(definition: TaskDefinitionSnapshot): number | u
   return Number.isFinite(seconds) ? seconds : undefined;
 }
 
-function withPushTime(tags: readonly Tag[], pushedAt: number | undefined): readonly Tag[] {
-  if (pushedAt === undefined) return tags;
-  return [...tags.filter((tag) => tag.key !== PUSHED_AT_TAG), { key: PUSHED_AT_TAG, value: String(pushedAt) }];
+/**
+ * The source's tags with this rollout's push time. A task definition already holding ECS's 50 tags keeps them
+ * all and goes without the push time (ECS would refuse a 51st), with a warning saying what that costs.
+ */
+function withPushTime(definition: TaskDefinitionSnapshot, pushedAt: number | undefined): { tags: readonly Tag[]; warning?: string } {
+  const tags = definition.tags.filter((tag) => !isAwsReservedTag(tag));
+  if (pushedAt === undefined) return { tags };
+  const others = tags.filter((tag) => tag.key !== PUSHED_AT_TAG);
+  if (others.length >= TASK_DEFINITION_MAX_TAGS) {
+    return {
+      tags: others,
+      warning:
+        `${definition.family} already has ${TASK_DEFINITION_MAX_TAGS} tags, ECS's limit, so the new revision does not get ${PUSHED_AT_TAG}: ` +
+        'a later push cannot be ordered against this one, and an older, late push may move its services back',
+    };
+  }
+  return { tags: [...others, { key: PUSHED_AT_TAG, value: String(pushedAt) }] };
 }
 
 export interface ObservedState {
@@ -107,6 +144,31 @@ export interface ObservedState {
   readonly taskDefinitions: Readonly<Record<string, TaskDefinitionSnapshot>>;
   /** Newest ACTIVE revision of families no service runs; only filled for `--all-families`. */
   readonly idleFamilies?: readonly TaskDefinitionSnapshot[];
+  /** Where discovery looked: the clusters (by name) and the region. */
+  readonly looked?: { readonly clusters: readonly string[]; readonly region?: string; readonly account?: string };
+}
+
+/** Where a run looked, so a run that matched nothing says where it did not find it. */
+export interface PlanScope {
+  /** From the ARNs seen; unknown when there were none. */
+  readonly account?: string;
+  readonly region?: string;
+  readonly clusters: number;
+  readonly services: number;
+}
+
+/** The account and region come from the ARNs ECS answered (arn:aws:ecs:<region>:<account>:…), so no extra call. */
+export function scopeOf(state: ObservedState): PlanScope {
+  const arn = state.services[0]?.serviceArn ?? state.services[0]?.clusterArn ?? '';
+  const [, , , arnRegion, arnAccount] = arn.split(':');
+  const account = state.looked?.account ?? arnAccount;
+  const region = state.looked?.region ?? (arnRegion === '' ? undefined : arnRegion);
+  return {
+    ...(account === undefined || account === '' ? {} : { account }),
+    ...(region === undefined ? {} : { region }),
+    clusters: state.looked?.clusters.length ?? new Set(state.services.map((service) => service.clusterArn)).size,
+    services: state.services.length,
+  };
 }
 
 interface ContainerLike {
@@ -162,6 +224,25 @@ function webhookSkipReason(
 }
 
 /**
+ * The PRIMARY deployment of a service whose task definition is already the target, when it has not
+ * finished: still IN_PROGRESS, FAILED, or running another revision than the service's task definition
+ * (ECS rolled it back). Judged by the same rules as waiting (assessDeployment), so "done" means the same.
+ */
+export function unfinishedDeployment(
+  service: ServiceSnapshot,
+): { readonly deployment: { readonly id: string; readonly taskDefinitionArn: string }; readonly why: string } | undefined {
+  const primary = service.deployments.find((deployment) => deployment.status === 'PRIMARY');
+  if (primary === undefined) return undefined;
+  const deployment = { id: primary.id, taskDefinitionArn: primary.taskDefinitionArn };
+  if (primary.taskDefinitionArn !== service.taskDefinitionArn) {
+    return { deployment, why: `but its deployment runs ${revisionName(primary.taskDefinitionArn)}` };
+  }
+  const assessment = assessDeployment(service, primary.id);
+  if (assessment.state === 'completed') return undefined;
+  return { deployment, why: assessment.state === 'failed' ? 'deployment failed' : 'deployment still in progress' };
+}
+
+/**
  * Decides what a rollout does, from state alone: which revisions to register, which services to move.
  * Pure: the same state and request always give the same plan, and the plan is plain JSON.
  */
@@ -171,15 +252,19 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
   const services: PlannedService[] = [];
   let unaffectedServices = 0;
 
+  const lossy: TaskDefinitionSnapshot[] = [];
   const register = (definition: TaskDefinitionSnapshot, changes: readonly ContainerChange[], idleFamily: boolean) => {
     if (registrations.has(definition.arn)) return;
+    if ((definition.unmodelledFields ?? []).length > 0) lossy.push(definition);
     const images = new Map(changes.map((change) => [change.container, change.to]));
+    const { tags, warning } = withPushTime(definition, request.pushedAt);
     registrations.set(definition.arn, {
       sourceTaskDefinitionArn: definition.arn,
       family: definition.family,
       changes,
-      input: registrationInput(definition.definition, withPushTime(definition.tags, request.pushedAt), images),
+      input: registrationInput(definition.definition, tags, images),
       idleFamily,
+      ...(warning === undefined ? {} : { warnings: [warning] }),
     });
   };
 
@@ -201,15 +286,21 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       minimumHealthyPercent: service.minimumHealthyPercent,
       maximumPercent: service.maximumPercent,
       schedulingStrategy: service.schedulingStrategy,
+      ...(service.deploymentStrategy === undefined || service.deploymentStrategy === 'ROLLING'
+        ? {}
+        : { deploymentStrategy: service.deploymentStrategy, stagedWaitSeconds: stagedWaitSeconds(service) }),
     };
     const skip = skipReason(service) ?? webhookSkipReason(definition, changes, request);
     if (skip !== undefined) {
       services.push({ ...base, action: 'skip', reason: skip });
     } else if (isNoop(changes)) {
+      const unfinished = request.force ? undefined : unfinishedDeployment(service);
       services.push(
         request.force
           ? { ...base, action: 'redeploy', reason: `already on ${formatVersion(target)}; --force starts a new deployment` }
-          : { ...base, action: 'none', reason: `already on ${formatVersion(target)}` },
+          : unfinished !== undefined
+            ? { ...base, action: 'wait', reason: `already on ${formatVersion(target)}, ${unfinished.why}: waiting`, deployment: unfinished.deployment }
+            : { ...base, action: 'none', reason: `already on ${formatVersion(target)}` },
       );
     } else {
       register(definition, changes, false);
@@ -223,6 +314,12 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       register(definition, changes, true);
     }
   }
+
+  if (lossy.length > 0) throw lossyCopyRefusal(lossy);
+  const moving = services.filter((service) => service.action === 'update' || service.action === 'redeploy');
+  const refusal = request.strategy === 'replace' ? replaceRefusal(moving) : undefined;
+  if (refusal !== undefined) throw refusal;
+  const stagedWait = Math.max(0, ...moving.map((service) => service.stagedWaitSeconds ?? 0));
 
   return {
     version: PLAN_VERSION,
@@ -241,7 +338,24 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     ),
     services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
     unaffectedServices,
+    scope: scopeOf(state),
+    ...(stagedWait > 0 ? { stagedWaitSeconds: stagedWait } : {}),
   };
+}
+
+/**
+ * A revision holding a setting the AWS SDK in this build does not know cannot be copied without losing it
+ * (the SDK drops it on read and on write), so its family is refused before anything changes.
+ */
+function lossyCopyRefusal(definitions: readonly TaskDefinitionSnapshot[]): UsageError {
+  const which = definitions
+    .map((definition) => `${definition.family}:${definition.revision} has ${(definition.unmodelledFields ?? []).join(', ')}`)
+    .join('; ');
+  return new UsageError(
+    `cannot copy these task definitions without losing settings: ${which}. This ecs-roll's AWS SDK does not know ` +
+      'those fields and would register revisions without them, so nothing was changed; upgrade ecs-roll ' +
+      '(npm install --global ecs-roll@latest) and run the rollout again',
+  );
 }
 
 /**

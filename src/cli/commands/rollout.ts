@@ -1,4 +1,5 @@
 import ora from 'ora';
+import { ExitCode } from '../../core/errors.js';
 import type { EmitEvent } from '../../core/events.js';
 import { parseTargetImage } from '../../core/image-ref.js';
 import { keepHeapSmall } from '../heap.js';
@@ -37,11 +38,13 @@ export async function runRolloutCommand(
       allFamilies: options.allFamilies,
       strategy: options.strategy,
       force: options.force,
+      ...(options.expectServices === undefined ? {} : { expectServices: options.expectServices }),
       // Recorded on the new revisions: of two rollouts racing over the same services, the later one wins.
       pushedAt: (performance.timeOrigin + performance.now()) / 1000,
       dryRun: options.dryRun,
       wait: options.wait,
       timeoutMs: options.timeoutSeconds * 1000,
+      extendTimeoutByStagedWaits: options.timeoutIsDefault,
       pollIntervalMs: options.pollIntervalMs,
       rollback: options.rollback,
       signal,
@@ -55,7 +58,7 @@ export async function runRolloutCommand(
     renderer.result(result);
     const summaryFile = io.env.GITHUB_STEP_SUMMARY;
     if (summaryFile !== undefined && summaryFile !== '') await appendStepSummary(summaryFile, result, io);
-    if (signal.aborted) return 130;
+    if (signal.aborted) return ExitCode.interrupted;
     return result.ok ? 0 : 1;
   } finally {
     renderer.close();
