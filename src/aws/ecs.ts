@@ -109,6 +109,19 @@ export function toServiceSnapshot(service: Service): ServiceSnapshot {
     ...stagedWaitsOf(configuration),
     ...loadBalancersOf(service),
     ...(service.launchType === undefined ? {} : { launchType: service.launchType }),
+    ...(service.capacityProviderStrategy === undefined || service.capacityProviderStrategy.length === 0
+      ? {}
+      : {
+          capacityProviderStrategy: service.capacityProviderStrategy.map((item) => ({
+            capacityProvider: item.capacityProvider ?? '',
+            ...(item.weight === undefined ? {} : { weight: item.weight }),
+            ...(item.base === undefined ? {} : { base: item.base }),
+          })),
+        }),
+    ...(service.platformVersion === undefined ? {} : { platformVersion: service.platformVersion }),
+    ...(service.networkConfiguration === undefined
+      ? {}
+      : { networkConfiguration: toPlainJson(service.networkConfiguration) as Record<string, unknown> }),
     // ECS's defaults when the service was created without a deployment configuration.
     minimumHealthyPercent: configuration?.minimumHealthyPercent ?? 100,
     maximumPercent: configuration?.maximumPercent ?? 200,

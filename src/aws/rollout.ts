@@ -6,6 +6,8 @@ import { checkExpectedServices, type ServiceExpectation } from '../core/expectat
 import { planRollout, type RolloutPlan, type Strategy } from '../core/plan.js';
 import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
+import type { RunBeforeSpec } from '../core/run-before.js';
+import type { TaskRunPort } from '../core/run-step.js';
 import type { AwsConfig } from './config.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
 import { LazyLoadBalancers } from './elb.js';
@@ -29,6 +31,11 @@ export interface RolloutRun {
   readonly extendTimeoutByStagedWaits?: boolean;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
+  /** One-off tasks to run from the new revisions before any service moves (`--run-before`). */
+  readonly runBefore?: readonly RunBeforeSpec[];
+  /** Webhook mode: a spec naming a service this image does not run is left out, not refused. */
+  readonly runBeforeIgnoresOtherImages?: boolean;
+  readonly runTimeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly emit: EmitEvent;
 }
@@ -41,6 +48,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
   const client = createEcsClient(aws);
   const registrationClient = createEcsClient(aws, { retries: false });
   const elb = new LazyLoadBalancers(aws);
+  let tasks: (TaskRunPort & { destroy(): void }) | undefined;
   try {
     const ecs = new SdkEcs(client, registrationClient);
     const state = await discoverRolloutState(ecs, {
@@ -55,20 +63,28 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       force: run.force,
       ...(run.policy === undefined ? {} : { policy: run.policy }),
       ...(run.pushedAt === undefined ? {} : { pushedAt: run.pushedAt }),
+      ...(run.runBefore === undefined ? {} : { runBefore: run.runBefore }),
+      ...(run.runBeforeIgnoresOtherImages === true ? { runBeforeIgnoresOtherImages: true } : {}),
     });
     checkExpectedServices(plan, run.expectServices);
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
+    if (plan.runsBefore !== undefined && plan.runsBefore.length > 0) {
+      // Loaded only when a run-before step needs it: CloudWatch Logs' client is for its log tail alone.
+      const { SdkTaskRunner } = await import('./run-task.js');
+      tasks = new SdkTaskRunner(client, aws);
+    }
     const startedAt = Date.now();
     const executed = await executeRollout(
       plan,
-      { ecs, elb, clock: systemClock, emit: run.emit },
+      { ecs, elb, clock: systemClock, emit: run.emit, ...(tasks === undefined ? {} : { tasks }) },
       {
         wait: run.wait,
         timeoutMs: run.timeoutMs + (run.extendTimeoutByStagedWaits === true ? (plan.stagedWaitSeconds ?? 0) * 1000 : 0),
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,
+        ...(run.runTimeoutMs === undefined ? {} : { runTimeoutMs: run.runTimeoutMs }),
         ...(run.signal === undefined ? {} : { signal: run.signal }),
       },
     );
@@ -80,6 +96,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
         );
     return { plan, result };
   } finally {
+    tasks?.destroy();
     client.destroy();
     registrationClient.destroy();
     elb.destroy();

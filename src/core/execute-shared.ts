@@ -3,6 +3,7 @@ import type { EmitEvent } from './events.js';
 import type { ServiceSnapshot } from './model.js';
 import type { PlannedService, RolloutPlan } from './plan.js';
 import type { Clock, EcsPort, LoadBalancerPort } from './ports.js';
+import type { RunStepOutcome, TaskRunPort } from './run-step.js';
 
 /** Types and helpers the executor's parts share: its options, its ports, what it tracks and reports. */
 /** 2: a service that did not finish carries `diagnosis` (see src/core/diagnosis.ts). */
@@ -48,6 +49,8 @@ export interface RolloutResult {
   readonly ok: boolean;
   readonly registrations: readonly { readonly family: string; readonly from: string; readonly to: string }[];
   readonly services: readonly ServiceOutcome[];
+  /** The `--run-before` tasks, in order; present only when the plan has some. */
+  readonly runsBefore?: readonly RunStepOutcome[];
 }
 
 export interface ExecuteOptions {
@@ -58,7 +61,12 @@ export interface ExecuteOptions {
   readonly concurrency: number;
   /** Aborting stops waiting (no new changes are started); what was changed is reported. */
   readonly signal?: AbortSignal;
+  /** How long a `--run-before` task may run before it is stopped and the rollout fails. */
+  readonly runTimeoutMs?: number;
 }
+
+/** `--run-timeout`'s default: 30 minutes, long enough for most schema migrations. */
+export const DEFAULT_RUN_TIMEOUT_MS = 1_800_000;
 
 export interface ExecutorDeps {
   readonly ecs: EcsPort;
@@ -68,6 +76,8 @@ export interface ExecutorDeps {
   readonly elb?: LoadBalancerPort;
   /** In [0, 1); spreads out retries. Math.random unless a test needs them repeatable. */
   readonly random?: () => number;
+  /** Needed only when the plan has run-before steps. */
+  readonly tasks?: TaskRunPort;
 }
 
 export interface Tracked {

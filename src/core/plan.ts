@@ -3,6 +3,7 @@ import { UsageError } from './errors.js';
 import { revisionName, type DeploymentStrategy, type ServiceSnapshot, type Tag, type TaskDefinitionSnapshot } from './model.js';
 import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
+import { planRunsBefore, type PlannedRun, type RunBeforeSpec } from './run-before.js';
 import { TASK_DEFINITION_MAX_TAGS } from './limits.js';
 import { isAwsReservedTag, PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
 import { assessDeployment } from './wait.js';
@@ -89,6 +90,8 @@ export interface RolloutPlan {
   readonly services: readonly PlannedService[];
   /** Services looked at whose task definitions do not use the image. */
   readonly unaffectedServices: number;
+  /** One-off tasks (`--run-before`) run in this order after registering and before any service moves. */
+  readonly runsBefore?: readonly PlannedRun[];
   readonly scope?: PlanScope;
   /**
    * The longest deliberate wait (bake time, traffic steps) of a staged deployment this plan starts; the default
@@ -109,6 +112,10 @@ export interface RolloutRequest {
    * this rollout registers, and a push older than the one that last changed a service is ignored.
    */
   readonly pushedAt?: number;
+  /** One-off tasks to run from the new revisions before the services move. */
+  readonly runBefore?: readonly RunBeforeSpec[];
+  /** Webhook mode: leave out a run-before spec whose service this image does not run, instead of refusing. */
+  readonly runBeforeIgnoresOtherImages?: boolean;
 }
 
 export { PUSHED_AT_TAG };
@@ -320,6 +327,11 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
   const refusal = request.strategy === 'replace' ? replaceRefusal(moving) : undefined;
   if (refusal !== undefined) throw refusal;
   const stagedWait = Math.max(0, ...moving.map((service) => service.stagedWaitSeconds ?? 0));
+  const sortedServices = services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service));
+  const runsBefore =
+    request.runBefore === undefined || request.runBefore.length === 0
+      ? undefined
+      : planRunsBefore(sortedServices, state, request.runBefore, { ignoreOtherImages: request.runBeforeIgnoresOtherImages === true });
 
   return {
     version: PLAN_VERSION,
@@ -336,8 +348,9 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     registrations: [...registrations.values()].sort(
       (a, b) => Number(a.idleFamily) - Number(b.idleFamily) || compareText(a.sourceTaskDefinitionArn, b.sourceTaskDefinitionArn),
     ),
-    services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
+    services: sortedServices,
     unaffectedServices,
+    ...(runsBefore === undefined ? {} : { runsBefore }),
     scope: scopeOf(state),
     ...(stagedWait > 0 ? { stagedWaitSeconds: stagedWait } : {}),
   };

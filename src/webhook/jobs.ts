@@ -34,6 +34,10 @@ export async function runJob(
     timeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
     pollIntervalMs: config.pollIntervalSeconds * 1000,
     rollback: true,
+    // One configuration serves every repository's pushes: a step whose service this image does not run is left out.
+    ...(config.runBefore === undefined || config.runBefore.length === 0 ? {} : { runBefore: config.runBefore, runBeforeIgnoresOtherImages: true }),
+    // The run shares the worker's time budget with the deployments' wait.
+    runTimeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     emit: (event) => logEvent(log, event, context),
   });

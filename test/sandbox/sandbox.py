@@ -13,6 +13,7 @@ Serves moto's WSGI app on 127.0.0.1 behind a small middleware that
     deploymentConfiguration, and DescribeTaskDefinition(family) answering
     with the newest ACTIVE revision;
 and runs what moto only stores (one module per service, see each module's notes):
+  run_task.py                          RunTask's one-off tasks to STOPPED, exit codes, awslogs output
   lambda_runtime.py / lambda_async.py  Lambda Invoke, the async queue, retries, destinations
   event_sources.py                     SNS, CloudWatch alarm actions, EventBridge, SQS mappings
   apigateway_http.py                   deployed REST APIs over HTTP (/restapis/{id}/{stage}/_user_request_/...)
@@ -61,6 +62,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+import run_task  # noqa: E402
 from scheduler import STRATEGIES, Scheduler, _existing_backends, default_deployment_configuration  # noqa: E402
 from ecs_limits import EcsLimits  # noqa: E402
 from elb_health import HEALTH, install_patch as install_elb_health_patch  # noqa: E402
@@ -386,6 +388,7 @@ def main() -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     install_patches()
+    run_task.install(SCHEDULER)  # RunTask's one-off tasks: see run_task.py
     lambda_runtime.install_iam_enforcement()
     event_sources.install_all()
     mock_random.seed(0)

@@ -1,3 +1,5 @@
+import { UsageError } from '../../src/core/errors.js';
+import { parseRunBeforeSpec } from '../../src/core/run-before.js';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/core/policy.js';
 import { hashToken, normaliseRepository, webhookConfigFromEnv, webhookConfigToEnv, type WebhookConfig } from '../../src/webhook/config.js';
@@ -143,6 +145,17 @@ describe('webhook configuration', () => {
     expect(env.ECS_ROLL_TOKEN_SHA256).toBe(hashToken(TOKEN));
     expect(Object.values(env).join(' ')).not.toContain(TOKEN);
     expect(webhookConfigFromEnv(env)).toEqual({ ...config, policy: parsePolicy('match:release-*'), clusters: ['prod'], strategy: 'replace' });
+    expect(env).not.toHaveProperty('ECS_ROLL_RUN_BEFORE');
+  });
+
+  it('carries run-before specs, commas and quotes included, as a JSON list', () => {
+    const runBefore = [parseRunBeforeSpec(`service=web,container=app,command=sh -c 'a, b'`), parseRunBeforeSpec('service=api,container=api,command=x')];
+    const env = webhookConfigToEnv({ ...config, runBefore });
+    expect(JSON.parse(env.ECS_ROLL_RUN_BEFORE ?? '')).toEqual([`service=web,container=app,command=sh -c 'a, b'`, 'service=api,container=api,command=x']);
+    expect(webhookConfigFromEnv(env).runBefore).toEqual(runBefore);
+    for (const bad of ['service=web', '"not a list"', '[1]', '{']) {
+      expect(() => webhookConfigFromEnv({ ...env, ECS_ROLL_RUN_BEFORE: bad })).toThrow(UsageError);
+    }
   });
 
   it.each([

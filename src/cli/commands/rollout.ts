@@ -47,6 +47,8 @@ export async function runRolloutCommand(
       extendTimeoutByStagedWaits: options.timeoutIsDefault,
       pollIntervalMs: options.pollIntervalMs,
       rollback: options.rollback,
+      runBefore: options.runBefore,
+      runTimeoutMs: options.runTimeoutSeconds * 1000,
       signal,
       emit: (event) => {
         observe?.(event);
