@@ -2,6 +2,7 @@ import ora from 'ora';
 import { ExitCode } from '../../core/errors.js';
 import type { EmitEvent } from '../../core/events.js';
 import { parseTargetImage } from '../../core/image-ref.js';
+import { keepHeapSmall } from '../heap.js';
 import { parseRolloutOptions, type RawRolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
 import { appendStepSummary } from '../step-summary.js';
@@ -22,6 +23,7 @@ export async function runRolloutCommand(
   // The reference is checked before anything talks to AWS, so a typo costs no call and changes nothing.
   const target = parseTargetImage(options.image);
 
+  keepHeapSmall();
   const { runRollout } = await import('../../aws/rollout.js');
   const renderer = createRenderer(io, {
     json: options.json,
