@@ -71,7 +71,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
 
   for (const planned of plan.services) {
     if (planned.action === 'none') setOutcome(planned, 'unchanged', { reason: planned.reason ?? 'already on the target' });
-    else if (planned.action === 'skip') setOutcome(planned, 'skipped', { reason: planned.reason ?? 'skipped' });
+    else if (planned.action === 'skip') setOutcome(planned, planned.skipKind === 'older-push' ? 'older-push' : 'skipped', { reason: planned.reason ?? 'skipped' });
     else setOutcome(planned, 'not-started');
   }
 
