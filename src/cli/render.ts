@@ -58,6 +58,7 @@ const OUTCOME_LABELS: Record<ServiceOutcomeKind, string> = {
   updated: 'updated (not waited for)',
   unchanged: 'unchanged',
   skipped: 'skipped',
+  'older-push': 'skipped (a later push is running)',
   'not-started': 'not changed',
   failed: 'FAILED',
   'timed-out': 'TIMED OUT',

@@ -16,6 +16,8 @@ export type ServiceOutcomeKind =
   | 'updated'
   | 'unchanged'
   | 'skipped'
+  /** Webhook mode: not touched because a later push had already set the running image. */
+  | 'older-push'
   /** Not touched because an earlier step failed or the run was interrupted. */
   | 'not-started'
   | 'failed'
@@ -27,7 +29,7 @@ export type ServiceOutcomeKind =
   /** A later rollout (or a change outside ecs-roll) took the service over; it is left to that one. */
   | 'superseded';
 
-export const SUCCESSFUL_OUTCOMES: ReadonlySet<ServiceOutcomeKind> = new Set(['completed', 'updated', 'unchanged', 'skipped']);
+export const SUCCESSFUL_OUTCOMES: ReadonlySet<ServiceOutcomeKind> = new Set(['completed', 'updated', 'unchanged', 'skipped', 'older-push']);
 
 export interface ServiceOutcome {
   readonly cluster: string;

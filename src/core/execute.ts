@@ -1,6 +1,7 @@
 import { groupBy, mapConcurrent } from './collections.js';
 import { revisionName, type ServiceSnapshot } from './model.js';
 import { PUSHED_AT_TAG, type PlannedService, type RolloutPlan } from './plan.js';
+import { containerPushTag } from './push-order.js';
 import { primaryDeploymentId } from './wait.js';
 import { runStepsBefore, SUCCESSFUL_RUN_OUTCOMES, type RunStepOutcome } from './run-step.js';
 import {
@@ -71,7 +72,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
 
   for (const planned of plan.services) {
     if (planned.action === 'none') setOutcome(planned, 'unchanged', { reason: planned.reason ?? 'already on the target' });
-    else if (planned.action === 'skip') setOutcome(planned, 'skipped', { reason: planned.reason ?? 'skipped' });
+    else if (planned.action === 'skip') setOutcome(planned, planned.skipKind === 'older-push' ? 'older-push' : 'skipped', { reason: planned.reason ?? 'skipped' });
     else setOutcome(planned, 'not-started');
   }
 
@@ -165,7 +166,11 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
       if (forced && plan.pushedAt !== undefined && ecs.tagResource !== undefined) {
         // After the deployment started, never before: a run killed in between deploys again on a retry
         // rather than losing the push. The record makes the same push, delivered again, a no-op.
-        await ecs.tagResource(target, [{ key: PUSHED_AT_TAG, value: String(plan.pushedAt) }]);
+        const pushedAt = plan.pushedAt;
+        await ecs.tagResource(target, [
+          { key: PUSHED_AT_TAG, value: String(pushedAt) },
+          ...planned.changes.map((change) => containerPushTag(change.container, plan.target.repository, pushedAt)),
+        ]);
       }
       const deploymentId = primaryDeploymentId(answer);
       if (planned.action === 'update') changed.push(planned);

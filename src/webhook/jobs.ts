@@ -29,6 +29,7 @@ export async function runJob(
     force: false,
     policy: config.policy,
     pushedAt: job.pushedAt,
+    respectPushOrder: true,
     dryRun: false,
     wait: true,
     timeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
@@ -51,6 +52,7 @@ export async function runJob(
         cluster: service.cluster,
         service: service.service,
         outcome: service.outcome,
+        // Anything but a plain success says why, so a skipped push is never a silent success in the log.
         ...(service.reason === undefined ? {} : { reason: service.reason }),
         ...(service.diagnosis === undefined ? {} : { cause: service.diagnosis.cause }),
       })) ?? [],

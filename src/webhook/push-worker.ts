@@ -61,14 +61,17 @@ export async function startPush(
       force: false,
       policy: config.policy,
       pushedAt: job.pushedAt,
+      respectPushOrder: true,
       dryRun: false,
       // Started here, followed through the follow queue: no invocation waits for a deployment.
       wait: false,
-      timeoutMs: 0,
+      // Without waiting, this bounds only the start itself (discovery, registrations, updates, run-before):
+      // it must end inside this invocation, with time left to send the follow message.
+      timeoutMs: startBudgetMs(remainingMs, config.timeoutSeconds),
       pollIntervalMs: config.pollIntervalSeconds * 1000,
       rollback: true,
       ...(config.runBefore === undefined || config.runBefore.length === 0 ? {} : { runBefore: config.runBefore, runBeforeIgnoresOtherImages: true }),
-      runTimeoutMs: Math.max(1000, Math.min(config.timeoutSeconds * 1000, (remainingMs ?? 900_000) - 30_000)),
+      runTimeoutMs: startBudgetMs(remainingMs, config.timeoutSeconds),
       vetPlan: (planned) => rolledBackBefore(ecs, planned, job),
       emit: (event) => logEvent(log, event, context),
     });
@@ -108,6 +111,10 @@ export async function startPush(
   } finally {
     client.destroy();
   }
+}
+
+function startBudgetMs(remainingMs: number | undefined, timeoutSeconds: number): number {
+  return Math.max(1000, Math.min(timeoutSeconds * 1000, (remainingMs ?? 900_000) - 30_000));
 }
 
 function started(plan: RolloutPlan, result: RolloutResult): FollowedService[] {

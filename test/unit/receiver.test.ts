@@ -47,7 +47,7 @@ describe('receiveWebhook', () => {
     ['path traversal', `/hooks/dockerhub/../dockerhub/${TOKEN}`],
     ['the root', '/'],
   ])('answers 404 to %s, whatever the body', (_, path) => {
-    expect(receiveWebhook(post(payload(), path), config)).toEqual({ status: 404, body: { error: 'not found' } });
+    expect(receiveWebhook(post(payload(), path), config)).toEqual({ status: 404, authenticated: false, body: { error: 'not found' } });
     expect(receiveWebhook(post('not json', path), config).status).toBe(404);
   });
 
@@ -168,5 +168,28 @@ describe('webhook configuration', () => {
     [{ ECS_ROLL_TOKEN: TOKEN, ECS_ROLL_REPOS: 'acme/web', ECS_ROLL_TIMEOUT: '0' }, /TIMEOUT/],
   ])('refuses a bad environment %#', (env, message) => {
     expect(() => webhookConfigFromEnv(env)).toThrow(message);
+  });
+});
+
+describe('receiveWebhook: clock and routes', () => {
+  const now = 1_767_225_600;
+  it.each([
+    [now + 300, 202],
+    [now + 301, 400],
+    [4_102_444_799, 400],
+  ])('a push at %i against a receiver clock of 1767225600 answers %i', (pushedAt, status) => {
+    const answer = receiveWebhook(post(payload({ pushedAt })), config, now);
+    expect(answer.status).toBe(status);
+    if (status === 400) expect(answer.body.error).toMatch(/ahead of this receiver's clock/);
+  });
+
+  it.each([
+    ['an HTTP API stage', `/live/hooks/dockerhub/${TOKEN}`, 202],
+    ['a custom domain base path', `/ci/webhooks/hooks/dockerhub/${TOKEN}`, 202],
+    ['a trailing slash', `/hooks/dockerhub/${TOKEN}/`, 202],
+    ['a prefix with the wrong token', `/live/hooks/dockerhub/${TOKEN}x`, 404],
+    ['five leading segments', `/a/b/c/d/e/hooks/dockerhub/${TOKEN}`, 404],
+  ])('routes through %s', (_, path, status) => {
+    expect(receiveWebhook(post(payload(), path), config, now).status).toBe(status);
   });
 });
