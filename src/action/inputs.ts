@@ -31,6 +31,7 @@ export const ACTION_INPUTS: readonly ActionInput[] = [
   { name: 'force', flags: ['--force'], kind: 'boolean', key: 'force' },
   { name: 'run-before', flags: ['--run-before'], kind: 'string', key: 'runBefore', notInCli: true },
   { name: 'expect-services', flags: ['--expect-services'], kind: 'string', key: 'expectServices' },
+  { name: 'require-match', flags: ['--require-match'], kind: 'boolean', key: 'requireMatch' },
   { name: 'region', flags: ['--region'], kind: 'string', key: 'region' },
   { name: 'dry-run', flags: ['--dry-run'], kind: 'boolean', key: 'dryRun' },
 ];
@@ -40,7 +41,6 @@ export const OPTIONS_WITHOUT_INPUT: Readonly<Record<string, string>> = {
   '--json': 'the action always produces the JSON document: the `result` output',
   '--profile': 'credentials come from the environment (configure-aws-credentials, or AWS_PROFILE in the step env)',
   '--endpoint-url': 'AWS_ENDPOINT_URL in the step env does the same',
-  '--require-match': 'expect-services says how many services must match, which covers "at least one" for a pipeline',
 };
 
 /** The environment variable the runner sets for an input: `INPUT_` and the id upper-cased, spaces to underscores. */

@@ -64,10 +64,11 @@ describe('reading the inputs as the runner passes them', () => {
       INPUT_TIMEOUT: '600',
       'INPUT_POLL-INTERVAL': '20',
       INPUT_REGION: 'eu-west-1',
+      'INPUT_REQUIRE-MATCH': 'true',
     });
     expect(request).toEqual({
       image: 'acme/web:2',
-      options: { cluster: ['prod', 'staging, canary'], dryRun: true, wait: false, rollback: false, timeout: '600', pollInterval: '20', region: 'eu-west-1' },
+      options: { cluster: ['prod', 'staging, canary'], dryRun: true, wait: false, rollback: false, timeout: '600', pollInterval: '20', region: 'eu-west-1', requireMatch: true },
     });
   });
 
