@@ -76,6 +76,7 @@ import {
   installNames,
   installPolicyDocument,
   LOG_RETENTION_DAYS,
+  partitionOf,
   planInstall,
   resolveAction,
   retryWhileRolePropagates,
@@ -103,7 +104,10 @@ import {
 import type { Strategy } from '../core/plan.js';
 import { formatPolicy, type UpdatePolicy } from '../core/policy.js';
 import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from '../lambda/package.js';
-import { ENV, hashToken, webhookConfigToEnv } from '../webhook/config.js';
+import { ENV, hashToken, parseRunBeforeEnv, webhookConfigToEnv } from '../webhook/config.js';
+import type { TaskDefinitionSnapshot } from '../core/model.js';
+import type { RunBeforeSpec } from '../core/run-before.js';
+import { runBeforeScope, runBeforeStatements, withRunBeforeStatements, type RunBeforeScope } from '../core/run-before-policy.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { discoverRolloutState, SdkEcs } from './ecs.js';
 import { installedSettings, mergeInstallSettings, type SettingChange } from './install-settings.js';
@@ -131,6 +135,8 @@ export interface InstallRequest {
   readonly strategy?: Strategy;
   readonly timeoutSeconds?: number;
   readonly rotateToken: boolean;
+  /** `--run-before`: one-off tasks the worker runs before the services of every push move. */
+  readonly runBefore?: readonly RunBeforeSpec[];
   readonly dryRun: boolean;
   readonly signal: AbortSignal;
   readonly progress: InstallProgress;
@@ -405,6 +411,7 @@ async function topicSubscriptions(clients: Clients, arn: string): Promise<Observ
 interface EcsFindings {
   readonly passRoleArns: string[];
   readonly account?: string;
+  readonly runBefore: RunBeforeScope;
 }
 
 /**
@@ -420,6 +427,7 @@ async function discoverPassRoles(aws: AwsConfig, repositories: readonly string[]
   });
   const wanted = new Set(repositories);
   const arns = new Set<string>();
+  const running: TaskDefinitionSnapshot[] = [];
   let account: string | undefined;
   for (const service of state.services) account ??= accountOfArn(service.serviceArn);
   for (const definition of Object.values(state.taskDefinitions)) {
@@ -434,12 +442,13 @@ async function discoverPassRoles(aws: AwsConfig, repositories: readonly string[]
       }
     });
     if (!runsRepository) continue;
+    running.push(definition);
     for (const key of ['taskRoleArn', 'executionRoleArn']) {
       const value = definition.definition[key];
       if (typeof value === 'string' && value !== '') arns.add(value);
     }
   }
-  return { passRoleArns: [...arns], ...(account === undefined ? {} : { account }) };
+  return { passRoleArns: [...arns], ...(account === undefined ? {} : { account }), runBefore: runBeforeScope(running) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,6 +492,8 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     installedSettings(worker?.environment ?? receiver?.environment),
   );
   const ecs = await discoverPassRoles(request.aws, settings.repositories, settings.clusters);
+  // Run-before specs given replace the installed ones; left out, the installed ones stay, like the settings above.
+  const runBefore = request.runBefore ?? installedRunBefore(worker?.environment ?? receiver?.environment);
   const observedAccount =
     (role === undefined ? undefined : accountOfArn(role.arn)) ??
     ecs.account ??
@@ -515,6 +526,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       strategy: settings.strategy,
       timeoutSeconds: settings.timeoutSeconds,
       pollIntervalSeconds: 10,
+      runBefore,
     }),
     [ENV.workerFunction]: names.functions.worker,
   };
@@ -533,7 +545,10 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   });
   const zip = await lambdaZip();
   const passRoleArns = [...new Set(ecs.passRoleArns.map((value) => roleNameToArn(value, account, region)))].sort();
-  const policyDocument = installPolicyDocument({ ...at, names, clusters: settings.clusters, passRoleArns });
+  const policyDocument = withRunBeforeStatements(
+    installPolicyDocument({ ...at, names, clusters: settings.clusters, passRoleArns }),
+    runBefore.length === 0 ? [] : runBeforeStatements({ ...at, partition: partitionOf(region) }, settings.clusters, ecs.runBefore),
+  );
   const desired: DesiredInstall = {
     ...at,
     names,
@@ -973,4 +988,13 @@ export async function runUninstall(request: { aws: AwsConfig; name: string; sign
     removed.push({ kind: 'log-group', name, status: gone === undefined ? 'already gone' : 'deleted' });
   }
   return removed;
+}
+
+/** The run-before specs an existing install's worker runs; none when unset or unreadable. */
+function installedRunBefore(environment: Readonly<Record<string, string>> | undefined): RunBeforeSpec[] {
+  try {
+    return parseRunBeforeEnv(environment?.[ENV.runBefore]);
+  } catch {
+    return [];
+  }
 }
