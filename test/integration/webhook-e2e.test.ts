@@ -194,15 +194,31 @@ describe('webhook mode through the sandbox', () => {
     const { url } = await install();
     await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ecs-roll-worker', Timeout: 3 }));
     await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'ecs-roll-worker', MaximumRetryAttempts: 1 }));
-    await sandbox.config({ paused: true }); // the deployment never completes, so the worker waits past 3 s
+    // The deployment cannot complete while the scheduler is paused, so the first attempt waits past its 3 s and
+    // is killed. A time factor of 0.2 puts Lambda's first retry 12 s later (60 s on AWS), time enough to let the
+    // deployment go on and give the function room, so the retry's outcome depends on the job, not on the clock.
+    await sandbox.config({ paused: true, timeFactor: 0.2 });
 
     expect((await post(url, dockerHubPush('1.1'))).status).toBe(202);
-    // The retry finds the service already on 1.1 (the first attempt updated it before it was
-    // killed) and finishes at once: the job is idempotent, as a retried async event needs.
+    await eventually('the first attempt timed out', async () =>
+      (await workerLog()).some((line) => line.includes('Task timed out after 3.00 seconds')) ? true : undefined,
+    );
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ecs-roll-worker', Timeout: 60 }));
+    // Let the deployment go on only once the retry has started, so the retry meets it still in progress.
+    await eventually('the retry started', async () =>
+      (await workerLog()).filter((line) => line.startsWith('START RequestId:')).length === 2 ? true : undefined,
+    );
+    await sandbox.config({ paused: false });
+    // The retry finds the service already on 1.1 (the first attempt updated it before it was killed) with its
+    // deployment still in progress: it registers nothing again and waits for that deployment, as a retried
+    // async event needs.
     const lines = await eventually('a timed-out attempt, then a retry that finishes', async () => {
       const found = await workerLog();
       return found.some((line) => line.includes('"job-finished"')) ? found : undefined;
     });
+    expect(lines.filter((line) => line.includes('"registered"'))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes('"service-updated"'))).toHaveLength(1);
+    expect(lines.some((line) => line.includes('deployment still in progress: waiting'))).toBe(true);
     expect(lines.filter((line) => line.includes('Task timed out after 3.00 seconds'))).toHaveLength(1);
     expect(lines.filter((line) => line.includes('"job-started"'))).toHaveLength(2);
     const starts = lines.filter((line) => line.startsWith('START RequestId:'));

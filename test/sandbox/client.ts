@@ -42,6 +42,8 @@ export interface SandboxConfig {
   registrationConflictSeconds?: number;
   /** Refuse the next n RegisterTaskDefinition calls of these families with ECS's conflict ({family: n}). */
   busyFamilies?: Record<string, number>;
+  /** Real seconds per AWS second for Lambda's async queue: retry delays and event ages (default 0.01). */
+  timeFactor?: number;
   /** Extra top-level fields DescribeTaskDefinition answers, as a newer ECS would ({} : none). */
   unmodelledTaskDefinitionFields?: Record<string, unknown>;
   /**
