@@ -29,6 +29,8 @@ export const ACTION_INPUTS: readonly ActionInput[] = [
   { name: 'wait', flags: ['--no-wait'], kind: 'boolean', key: 'wait' },
   { name: 'rollback', flags: ['--rollback', '--no-rollback'], kind: 'boolean', key: 'rollback' },
   { name: 'force', flags: ['--force'], kind: 'boolean', key: 'force' },
+  { name: 'verify', flags: ['--no-verify'], kind: 'boolean', key: 'verify' },
+  { name: 'pin-digest', flags: ['--pin-digest'], kind: 'boolean', key: 'pinDigest' },
   { name: 'run-before', flags: ['--run-before'], kind: 'string', key: 'runBefore', notInCli: true },
   { name: 'expect-services', flags: ['--expect-services'], kind: 'string', key: 'expectServices', notInCli: true },
   { name: 'region', flags: ['--region'], kind: 'string', key: 'region' },
@@ -40,6 +42,7 @@ export const OPTIONS_WITHOUT_INPUT: Readonly<Record<string, string>> = {
   '--json': 'the action always produces the JSON document: the `result` output',
   '--profile': 'credentials come from the environment (configure-aws-credentials, or AWS_PROFILE in the step env)',
   '--endpoint-url': 'AWS_ENDPOINT_URL in the step env does the same',
+  '--registry-auth': 'a secret: log in with docker/login-action first, whose ~/.docker/config.json is read',
 };
 
 /** The environment variable the runner sets for an input: `INPUT_` and the id upper-cased, spaces to underscores. */

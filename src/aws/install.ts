@@ -125,6 +125,8 @@ export interface InstallRequest {
   readonly policy: UpdatePolicy;
   readonly strategy: Strategy;
   readonly timeoutSeconds: number;
+  /** The worker writes `repo:tag@sha256:…` (ECS_ROLL_PIN_DIGEST). */
+  readonly pinDigest?: boolean;
   readonly rotateToken: boolean;
   readonly dryRun: boolean;
   readonly signal: AbortSignal;
@@ -495,6 +497,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       strategy: request.strategy,
       timeoutSeconds: request.timeoutSeconds,
       pollIntervalSeconds: 10,
+      ...(request.pinDigest === true ? { pinDigest: true } : {}),
     }),
     [ENV.workerFunction]: names.functions.worker,
   };
@@ -513,7 +516,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   });
   const zip = await lambdaZip();
   const passRoleArns = [...new Set(ecs.passRoleArns.map((value) => roleNameToArn(value, account, region)))].sort();
-  const policyDocument = installPolicyDocument({ ...at, names, clusters: request.clusters, passRoleArns });
+  const policyDocument = installPolicyDocument({ ...at, names, clusters: request.clusters, passRoleArns, repositories: request.repositories });
   const desired: DesiredInstall = {
     ...at,
     names,

@@ -2,11 +2,12 @@ import type { EmitEvent } from '../core/events.js';
 import { executeRollout, type RolloutResult } from '../core/execute.js';
 import type { ImageReference } from '../core/image-ref.js';
 import { DEFAULT_CONCURRENCY } from '../core/limits.js';
-import { planRollout, type RolloutPlan, type Strategy } from '../core/plan.js';
+import { planRollout, servicesOnTargetTag, type RolloutPlan, type Strategy } from '../core/plan.js';
 import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
 import type { AwsConfig } from './config.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
+import { checkTargetInRegistry, type RegistryOptions } from './rollout-registry.js';
 
 export interface RolloutRun {
   readonly target: ImageReference;
@@ -17,6 +18,8 @@ export interface RolloutRun {
   readonly force: boolean;
   readonly policy?: UpdatePolicy;
   readonly pushedAt?: number;
+  /** Ask the image's registry about the target first (tag exists, digest); pin or compare digests. */
+  readonly registry?: RegistryOptions;
   /** Stop after planning. */
   readonly dryRun: boolean;
   readonly wait: boolean;
@@ -32,6 +35,9 @@ export interface RolloutRun {
  * The plan is emitted before anything changes, so every front end can show it.
  */
 export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
+  // Before any ECS call: a tag that does not exist costs nothing and changes nothing.
+  const checked = await checkTargetInRegistry(run.target, run.registry, aws, run.signal);
+  const target = checked.target;
   const client = createEcsClient(aws);
   const registrationClient = createEcsClient(aws, { retries: false });
   try {
@@ -42,13 +48,21 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       allFamilies: run.allFamilies,
       concurrency: DEFAULT_CONCURRENCY,
     });
-    const plan = planRollout(state, {
-      target: run.target,
+    const request = {
+      target,
       strategy: run.strategy,
       force: run.force,
       ...(run.policy === undefined ? {} : { policy: run.policy }),
       ...(run.pushedAt === undefined ? {} : { pushedAt: run.pushedAt }),
-    });
+      ...(checked.digest === undefined ? {} : { registryDigest: checked.digest }),
+    };
+    let plan = planRollout(state, request);
+    // A mutable tag the services already run: what their tasks run decides (only these services are read).
+    const onTag = checked.digest === undefined || run.force ? [] : servicesOnTargetTag(plan);
+    if (onTag.length > 0) {
+      const { readRunningDigests } = await import('./running-digests.js');
+      plan = planRollout({ ...state, runningDigests: await readRunningDigests(ecs, onTag, target) }, request);
+    }
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
     const startedAt = Date.now();

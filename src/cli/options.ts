@@ -2,6 +2,7 @@ import { UsageError } from '../core/errors.js';
 import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
 import type { AwsConfig } from '../aws/config.js';
+import { registryOptionsFrom, type RegistryOptions } from '../core/registry-options.js';
 
 /** What commander hands a rollout action: strings and booleans, unchecked. */
 export interface RawRolloutOptions {
@@ -15,6 +16,9 @@ export interface RawRolloutOptions {
   pollInterval?: string;
   rollback?: boolean;
   force?: boolean;
+  verify?: boolean;
+  registryAuth?: string;
+  pinDigest?: boolean;
   json?: boolean;
   color?: boolean;
   region?: string;
@@ -36,6 +40,7 @@ export interface RolloutOptions {
   readonly force: boolean;
   readonly json: boolean;
   readonly aws: AwsConfig;
+  readonly registry: RegistryOptions;
 }
 
 /** Faster polling is for emulators; against AWS it only spends throttling budget. */
@@ -109,5 +114,6 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
     force: raw.force === true,
     json: raw.json === true,
     aws,
+    registry: registryOptionsFrom(raw, env),
   };
 }

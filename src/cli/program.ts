@@ -57,6 +57,9 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--rollback', 'on failure, put every changed service back on its previous revision (default)', true)
       .option('--no-rollback', 'leave services where they are when the rollout fails')
       .option('--force', 'start a new deployment of services already on the tag (a mutable tag pushed again)')
+      .option('--no-verify', "do not ask the image's registry whether the tag exists (and its digest) first")
+      .option('--registry-auth <user:password>', 'credentials for a private registry (default: ~/.docker/config.json)')
+      .option('--pin-digest', 'write the new images as repo:tag@sha256:… with the digest the registry answered')
       .option('--json', 'one JSON document on stdout, no colour or spinner'),
   ).action(async (image: string, options: Record<string, unknown>, command: Command) => {
     const { runRolloutCommand } = await import('./commands/rollout.js');
@@ -89,6 +92,7 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob>', 'any')
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']).default('rolling'))
       .option('--timeout <seconds>', 'how long the worker waits for the deployments', '900')
+      .option('--pin-digest', "the worker writes new images as repo:tag@sha256:… (the registry's digest)")
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),

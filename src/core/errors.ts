@@ -6,6 +6,8 @@ export const ExitCode = {
   ok: 0,
   failed: 1,
   usage: 2,
+  /** The environment is not as the run needs it: a registry or endpoint that cannot be reached. */
+  setup: 3,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -29,6 +31,13 @@ export class UsageError extends EcsRollError {
 export class OperationFailedError extends EcsRollError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.failed, options);
+  }
+}
+
+/** Something outside the input is missing or unreachable (a registry that does not answer). */
+export class SetupError extends EcsRollError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.setup, options);
   }
 }
 

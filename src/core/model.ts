@@ -65,6 +65,8 @@ export interface TaskSnapshot {
   readonly group?: string;
   readonly startedBy?: string;
   readonly startedAt?: string;
+  /** Each container's image and, when ECS resolved it, the digest it runs (`imageDigest`). */
+  readonly containers?: readonly { readonly name: string; readonly image?: string; readonly imageDigest?: string }[];
 }
 
 export interface ServiceKey {

@@ -1,3 +1,4 @@
+import { decideSameTag } from './digest-decision.js';
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
 import type { ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
@@ -86,6 +87,11 @@ export interface RolloutRequest {
    * this rollout registers, and a push older than the one that last changed a service is ignored.
    */
   readonly pushedAt?: number;
+  /**
+   * The digest the registry answered for the target's tag: a service already on the tag is
+   * redeployed only when its running tasks report another digest (see digest-decision.ts).
+   */
+  readonly registryDigest?: string;
 }
 
 export { PUSHED_AT_TAG };
@@ -107,6 +113,8 @@ export interface ObservedState {
   readonly taskDefinitions: Readonly<Record<string, TaskDefinitionSnapshot>>;
   /** Newest ACTIVE revision of families no service runs; only filled for `--all-families`. */
   readonly idleFamilies?: readonly TaskDefinitionSnapshot[];
+  /** By service ARN: the image digests its running tasks report for the target's repository. */
+  readonly runningDigests?: Readonly<Record<string, readonly string[]>>;
 }
 
 interface ContainerLike {
@@ -206,11 +214,13 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     if (skip !== undefined) {
       services.push({ ...base, action: 'skip', reason: skip });
     } else if (isNoop(changes)) {
-      services.push(
-        request.force
-          ? { ...base, action: 'redeploy', reason: `already on ${formatVersion(target)}; --force starts a new deployment` }
-          : { ...base, action: 'none', reason: `already on ${formatVersion(target)}` },
-      );
+      const decision = decideSameTag({
+        version: formatVersion(target),
+        force: request.force,
+        ...(request.registryDigest === undefined ? {} : { registryDigest: request.registryDigest }),
+        ...(state.runningDigests?.[service.serviceArn] === undefined ? {} : { runningDigests: state.runningDigests[service.serviceArn] }),
+      });
+      services.push({ ...base, ...decision });
     } else {
       register(definition, changes, false);
       services.push({ ...base, action: 'update', registration: definition.arn });
@@ -285,6 +295,11 @@ export function planScale(service: ServiceSnapshot, targetDesiredCount: number):
 /** Code-point order: unlike localeCompare it is the same on every machine and locale. */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Services left alone because they already run the target's tag: the ones whose running digests matter. */
+export function servicesOnTargetTag(plan: RolloutPlan): PlannedService[] {
+  return plan.services.filter((service) => service.action === 'none' && service.changes.every((change) => change.from === change.to));
 }
 
 /** True when carrying out the plan would change nothing. */

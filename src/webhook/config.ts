@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
 import { parseImageReference } from '../core/image-ref.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
+import { REGISTRY_ENV } from '../core/registry-options.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
 import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/policy.js';
 
@@ -32,6 +33,8 @@ export interface WebhookConfig {
   readonly strategy: Strategy;
   readonly timeoutSeconds: number;
   readonly pollIntervalSeconds: number;
+  /** `install --pin-digest`: the worker pins the registry's digest (ECS_ROLL_PIN_DIGEST). */
+  readonly pinDigest?: boolean;
 }
 
 /** At least 32 random bytes, as the issue of tokens in URLs requires; base64url makes 43 characters. */
@@ -97,5 +100,6 @@ export function webhookConfigToEnv(config: WebhookConfig): Record<string, string
     [ENV.strategy]: config.strategy,
     [ENV.timeoutSeconds]: String(config.timeoutSeconds),
     [ENV.pollSeconds]: String(config.pollIntervalSeconds),
+    ...(config.pinDigest === true ? { [REGISTRY_ENV.pinDigest]: 'true' } : {}),
   };
 }

@@ -38,6 +38,8 @@ export interface RecordEntry {
 export interface SandboxConfig {
   tick?: number;
   paused?: boolean;
+  /** Registry → base URL the sandbox's ECS asks for the digests of new tasks (registry_digests.py). */
+  registries?: Record<string, string>;
 }
 
 export interface SandboxControl {

@@ -52,6 +52,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server  # noqa: E402
 
 from scheduler import Scheduler, default_deployment_configuration  # noqa: E402
+import registry_digests  # noqa: E402
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
@@ -258,6 +259,7 @@ class Sandbox:
             mock_random.seed(0)  # task and event ids repeat run to run
             freeze_task_status()
             SCHEDULER.reset()
+            registry_digests.reset()
             self.calls = []
             self.tick, self.paused = self.initial_tick, False  # one test file's knobs never leak into the next
             return json_response(start_response, 200, {"reset": True})
@@ -273,6 +275,8 @@ class Sandbox:
                 self.tick = max(0.01, float(args["tick"]))
             if "paused" in args:
                 self.paused = bool(args["paused"])
+            if isinstance(args.get("registries"), dict):
+                registry_digests.configure(args["registries"])
             return json_response(start_response, 200, {"tick": self.tick, "paused": self.paused})
         if route == ("POST", "/_sandbox/tick"):
             SCHEDULER.tick()
