@@ -32,6 +32,7 @@ describe('parseRolloutOptions', () => {
       force: false,
       json: false,
       aws: {},
+      registry: { verify: true, pinDigest: false, mirrors: new Map(), timeoutMs: 15_000 },
     });
   });
 
