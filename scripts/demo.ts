@@ -1,16 +1,60 @@
 /**
  * `npm run demo`: starts the ECS sandbox (moto plus a model of ECS's scheduler), seeds two clusters
  * running acme/web:1.0, rolls out 1.1 with live progress, then rolls out a broken build that the
- * deployment circuit breaker stops and ecs-roll rolls back and diagnoses, then shows where each version runs. Everything runs on loopback.
+ * deployment circuit breaker stops and ecs-roll rolls back and diagnoses, then shows where each version runs.
+ * Then webhook mode: `install` puts the receiver and worker functions behind a REST API in the
+ * sandbox, a Docker Hub payload is POSTed to the URL install printed, the worker rolls the services
+ * to the pushed tag, and `uninstall` removes it all. Everything runs on loopback.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { startSandbox } from '../test/sandbox/sandbox.js';
 import { container, createCluster, createService, ecsClient, registerTaskDefinition, TEST_ENV } from '../test/integration/helpers.js';
 
 const cli = fileURLToPath(new URL('../bin/ecs-roll', import.meta.url));
 Object.assign(process.env, TEST_ENV);
+
+/** Runs ecs-roll without the rollout's --poll-interval, echoing its output and keeping it. */
+function ecsRollCaptured(endpoint: string, args: string[]): Promise<{ code: number; stdout: string }> {
+  console.log(`\n$ ecs-roll ${args.join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args, '--endpoint-url', endpoint], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      process.stdout.write(text);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout }));
+  });
+}
+
+/** Prints each web service's image and rollout state until all are on `image` and COMPLETED. */
+async function watchWebServices(endpoint: string, image: string, timeoutMs: number): Promise<boolean> {
+  const ecs = ecsClient(endpoint);
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const states: string[] = [];
+    for (const [cluster, services] of Object.entries(layout)) {
+      const answer = await ecs.send(new DescribeServicesCommand({ cluster, services: services.filter((name) => name !== 'worker') }));
+      for (const service of answer.services ?? []) {
+        const primary = service.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+        const definition = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: primary?.taskDefinition }));
+        const current = definition.taskDefinition?.containerDefinitions?.[0]?.image;
+        states.push(`${cluster}/${service.serviceName} ${current} ${primary?.rolloutState} ${service.runningCount}/${service.desiredCount}`);
+      }
+    }
+    const line = states.join(' | ');
+    if (line !== last) console.log(`  ${new Date().toISOString().slice(11, 19)} ${line}`);
+    last = line;
+    if (states.every((state) => state.includes(` ${image} COMPLETED`))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
 
 function ecsRoll(endpoint: string, args: string[]): Promise<number> {
   console.log(`\n$ ecs-roll ${args.join(' ')}`);
@@ -69,9 +113,41 @@ try {
 
   await ecsRoll(sandbox.endpoint, ['status', 'acme/web']);
 
+  // Webhook mode: the sandbox runs the functions install creates, behind the REST API it serves.
+  console.log('\nWebhook mode: install the receiver and worker into the sandbox, then push like Docker Hub does.');
+  const installed = await ecsRollCaptured(sandbox.endpoint, ['install', '--repo', 'acme/web']);
+  const url = /http:\/\/\S+\/hooks\/dockerhub\/[A-Za-z0-9_-]{43}/.exec(installed.stdout)?.[0];
+  let webhookOk = false;
+  if (installed.code === 0 && url !== undefined) {
+    const payload = {
+      callback_url: 'http://127.0.0.1:9/unused',
+      push_data: { pushed_at: Math.floor(Date.now() / 1000), pusher: 'ci', tag: '1.3' },
+      repository: { repo_name: 'acme/web', namespace: 'acme', name: 'web', status: 'Active' },
+    };
+    console.log(`\n$ curl -X POST ${url.replace(/[A-Za-z0-9_-]{43}$/, '<token>')} -d '<Docker Hub push of acme/web:1.3>'`);
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    console.log(`${response.status} ${await response.text()}`);
+    console.log('The worker rolls every acme/web service (it checks the deployments every 10 s, as on AWS):');
+    webhookOk = response.status === 202 && (await watchWebServices(sandbox.endpoint, 'acme/web:1.3', 45_000));
+    // The worker returns once its next check sees every deployment COMPLETED; its log streams meanwhile.
+    const logs = new CloudWatchLogsClient({ endpoint: sandbox.endpoint });
+    let finished: string | undefined;
+    for (let waited = 0; finished === undefined && waited < 30_000; waited += 500) {
+      const events = (await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/ecs-roll-worker' }))).events ?? [];
+      finished = events.find((event) => event.message?.includes('"job-finished"'))?.message;
+      if (finished === undefined) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    console.log(`Worker log (/aws/lambda/ecs-roll-worker), its last line:\n  ${finished ?? '(the worker has not finished)'}`);
+    webhookOk &&= finished?.includes('"ok":true') === true;
+  }
+  const uninstalled = await ecsRollCaptured(sandbox.endpoint, ['uninstall']);
+
   console.log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-  if (good !== 0 || broken !== 1) {
-    console.error(`unexpected exit codes: ${good} for the good rollout (want 0), ${broken} for the broken one (want 1)`);
+  if (good !== 0 || broken !== 1 || !webhookOk || uninstalled.code !== 0) {
+    console.error(
+      `unexpected: exit ${good} for the good rollout (want 0), ${broken} for the broken one (want 1), ` +
+        `webhook act ${webhookOk ? 'ok' : 'failed'}, uninstall exit ${uninstalled.code}`,
+    );
     process.exitCode = 1;
   }
 } finally {

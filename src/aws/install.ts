@@ -84,7 +84,6 @@ import {
   TRUST_POLICY_DOCUMENT,
   UNKNOWN_ACCOUNT,
   UNKNOWN_API_ID,
-  webhookUrl,
   type DesiredInstall,
   type FunctionRole,
   type FunctionSpec,
@@ -106,6 +105,7 @@ import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from '../lambda/package.js';
 import { ENV, hashToken, webhookConfigToEnv } from '../webhook/config.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { discoverRolloutState, SdkEcs } from './ecs.js';
+import { invokeUrl } from './invoke-url.js';
 
 /** What the command tells the user while the install runs; nothing here writes anywhere itself. */
 export interface InstallProgress {
@@ -565,7 +565,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     api: { name: names.api, id: apiId },
     topic: { name: names.topic, arn: topic?.arn ?? topicArn(finalAt, names.topic) },
     stage: request.stage,
-    url: webhookUrl(region, apiId, request.stage, urlToken),
+    url: invokeUrl(request.aws, process.env, region, apiId, request.stage, urlToken),
     tokenIssued: token !== undefined,
     logGroups: FUNCTION_ROLES.map((role) => names.logGroups[role]),
     passRoleArns: resolve(passRoleArns),

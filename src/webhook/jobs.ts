@@ -45,11 +45,13 @@ export async function runJob(
     ...context,
     event: 'job-finished',
     ok: result?.ok ?? true,
+    // The reason says why a service failed (an AccessDenied, say): the log is all a webhook user sees.
     services:
       result?.services.map((service) => ({
         cluster: service.cluster,
         service: service.service,
         outcome: service.outcome,
+        ...(service.reason === undefined ? {} : { reason: service.reason }),
         ...(service.diagnosis === undefined ? {} : { cause: service.diagnosis.cause }),
       })) ?? [],
   });

@@ -29,7 +29,10 @@ let sns: SNSClient;
 const install = (...args: string[]) => runCli(['install', ...args, '--endpoint-url', endpoint]);
 const uninstall = (...args: string[]) => runCli(['uninstall', ...args, '--endpoint-url', endpoint]);
 
-const URL_PATTERN = /https:\/\/([a-z0-9]+)\.execute-api\.us-east-1\.amazonaws\.com\/live\/hooks\/dockerhub\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+// Against an emulator, install prints the emulator's invoke form of the URL (src/aws/invoke-url.ts).
+const URL_PATTERN = new RegExp(
+  `${endpoint.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/restapis/([a-z0-9]+)/live/_user_request_/hooks/dockerhub/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])`,
+);
 
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -228,7 +231,7 @@ describe('install against the sandbox', () => {
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('Nothing to change');
-    expect(second.stdout).toContain(`https://${apiId}.execute-api.us-east-1.amazonaws.com/live/hooks/dockerhub/<token from the first install>`);
+    expect(second.stdout).toContain(`${endpoint}/restapis/${apiId}/live/_user_request_/hooks/dockerhub/<token from the first install>`);
     expect(second.stdout).not.toContain(token);
     expect(mutating(await sandbox.calls())).toEqual([]);
     expect((await apisNamed('ecs-roll')).map((api) => api.id)).toEqual([apiId]);

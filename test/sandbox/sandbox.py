@@ -11,6 +11,11 @@ Serves moto's WSGI app on 127.0.0.1 behind a small middleware that
     100-ARN limit of DescribeTasks, ListTasks' serviceName filter and its
     default desiredStatus RUNNING, and CreateService keeping
     deploymentConfiguration.
+and runs what moto only stores (one module per service, see each module's notes):
+  lambda_runtime.py / lambda_async.py  Lambda Invoke, the async queue, retries, destinations
+  event_sources.py                     SNS, CloudWatch alarm actions, EventBridge, SQS mappings
+  apigateway_http.py                   deployed REST APIs over HTTP (/restapis/{id}/{stage}/_user_request_/...)
+  ecs_events.py                        ECS deployment and service events on the default bus
 When ready it prints one JSON line, {"endpoint": "http://127.0.0.1:PORT"}.
 It exits on SIGTERM/SIGINT and when its stdin closes.
 
@@ -22,6 +27,8 @@ Control routes (JSON):
   GET  /_sandbox/config       {"tick", "paused"}
   POST /_sandbox/config       {"tick"?: seconds, "paused"?: bool}
   POST /_sandbox/tick         run one scheduler tick now (also with --no-scheduler)
+  GET  /_sandbox/invocations  {"invocations": [{"requestId", "function", "attempts", "outcome"}]} async events
+  config also takes {"timeFactor": f}: the async queue's delays and event ages in real seconds = AWS seconds x f
 moto's own /moto-api/reset also resets the scheduler and re-freezes task status.
 """
 
@@ -53,11 +60,22 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from scheduler import Scheduler, default_deployment_configuration  # noqa: E402
 import registry_digests  # noqa: E402
+import apigateway_http  # noqa: E402
+import ecs_events  # noqa: E402
+import event_sources  # noqa: E402
+import lambda_async  # noqa: E402
+import lambda_runtime  # noqa: E402
+import shared  # noqa: E402
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
-LOCK = threading.RLock()
+LOCK = shared.LOCK
 SCHEDULER = Scheduler()
+
+
+def scheduler_tick() -> None:
+    SCHEDULER.tick()
+    ecs_events.observe()
 
 
 def freeze_task_status() -> None:
@@ -147,8 +165,9 @@ def ecs_error(start_response: Callable[..., Any], message: str,
 
 
 class Sandbox:
-    def __init__(self, tick: float) -> None:
+    def __init__(self, tick: float, time_factor: float = shared.Settings.time_factor) -> None:
         self.moto_app = DomainDispatcherApplication(create_backend_app)
+        self.initial_time_factor = shared.Settings.time_factor = time_factor
         self.initial_tick = tick
         self.tick = tick
         self.paused = False
@@ -162,7 +181,7 @@ class Sandbox:
                 continue
             with LOCK:
                 try:
-                    SCHEDULER.tick()
+                    scheduler_tick()
                 except Exception:  # keep ticking; a bug shows in stderr
                     logging.exception("scheduler tick failed")
 
@@ -172,6 +191,13 @@ class Sandbox:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
+        # These run Lambda functions, which call back into the sandbox: never under the lock.
+        if lambda_async.is_invoke(environ.get("REQUEST_METHOD", ""), path):
+            with LOCK:
+                self.calls.append({"t": time.time(), "action": "Invoke"})
+            return lambda_async.handle_invoke(environ, body, start_response)
+        if apigateway_http.match(environ) is not None:
+            return apigateway_http.handle(environ, body, start_response)
         with LOCK:
             if path.startswith("/_sandbox/"):
                 return self.control(path, environ.get("REQUEST_METHOD", "GET"), body, start_response)
@@ -179,6 +205,8 @@ class Sandbox:
                 result = self.call_moto(environ, start_response)
                 freeze_task_status()
                 SCHEDULER.reset()
+                registry_digests.reset()
+                shared.reset_services()
                 return result
             return self.api(environ, body, start_response)
 
@@ -248,6 +276,9 @@ class Sandbox:
             page["nextToken"] = base64.b64encode(json.dumps({"offset": offset + size}).encode()).decode()
         return json_response(start_response, 200, page, "application/x-amz-json-1.1")
 
+    def config_view(self) -> dict[str, Any]:
+        return {"tick": self.tick, "paused": self.paused, "timeFactor": shared.Settings.time_factor}
+
     def control(self, path: str, method: str, body: bytes, start_response: Callable[..., Any]) -> list[bytes]:
         try:
             args = json.loads(body) if body else {}
@@ -260,6 +291,8 @@ class Sandbox:
             freeze_task_status()
             SCHEDULER.reset()
             registry_digests.reset()
+            shared.reset_services()
+            shared.Settings.time_factor = self.initial_time_factor
             self.calls = []
             self.tick, self.paused = self.initial_tick, False  # one test file's knobs never leak into the next
             return json_response(start_response, 200, {"reset": True})
@@ -270,19 +303,23 @@ class Sandbox:
             return json_response(start_response, 200, {"cleared": True})
         if route == ("GET", "/_sandbox/record"):
             return json_response(start_response, 200, {"record": SCHEDULER.record})
+        if route == ("GET", "/_sandbox/invocations"):
+            return json_response(start_response, 200, {"invocations": lambda_async.HISTORY})
         if route == ("POST", "/_sandbox/config"):
+            if "timeFactor" in args:
+                shared.Settings.time_factor = max(0.0001, float(args["timeFactor"]))
             if "tick" in args:
                 self.tick = max(0.01, float(args["tick"]))
             if "paused" in args:
                 self.paused = bool(args["paused"])
             if isinstance(args.get("registries"), dict):
                 registry_digests.configure(args["registries"])
-            return json_response(start_response, 200, {"tick": self.tick, "paused": self.paused})
+            return json_response(start_response, 200, self.config_view())
         if route == ("POST", "/_sandbox/tick"):
-            SCHEDULER.tick()
+            scheduler_tick()
             return json_response(start_response, 200, {"tick": SCHEDULER.tick_no})
         if route == ("GET", "/_sandbox/config"):
-            return json_response(start_response, 200, {"tick": self.tick, "paused": self.paused})
+            return json_response(start_response, 200, self.config_view())
         return json_response(start_response, 404, {"error": f"no route {method} {path}"})
 
 
@@ -291,14 +328,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tick", type=float, default=0.2)
     parser.add_argument("--no-scheduler", action="store_true")
+    parser.add_argument("--time-factor", type=float, default=shared.Settings.time_factor,
+                        help="real seconds per AWS second for Lambda's async retry delays and event ages")
     args = parser.parse_args()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     install_patches()
+    lambda_runtime.install_iam_enforcement()
+    event_sources.install_all()
     mock_random.seed(0)
     freeze_task_status()
-    sandbox = Sandbox(args.tick)
+    sandbox = Sandbox(args.tick, args.time_factor)
     server = make_server("127.0.0.1", args.port, sandbox, threaded=True)
+    shared.Settings.endpoint = f"http://127.0.0.1:{server.server_port}"
 
     def shut_down(*_: Any) -> None:
         sandbox.stopping.set()
@@ -318,7 +360,7 @@ def main() -> None:
     threading.Thread(target=watch_stdin, daemon=True).start()
     if not args.no_scheduler:
         threading.Thread(target=sandbox.run_scheduler, daemon=True).start()
-    print(json.dumps({"endpoint": f"http://127.0.0.1:{server.server_port}"}), flush=True)
+    print(json.dumps({"endpoint": shared.Settings.endpoint}), flush=True)
     server.serve_forever()
     server.server_close()
 

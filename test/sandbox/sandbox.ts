@@ -8,6 +8,8 @@ import { sandboxControl, type RecordEntry, type SandboxCall } from './client.js'
 export type { RecordEntry, SandboxCall } from './client.js';
 
 export interface SandboxOptions {
+  /** The loopback port to listen on (default 0: any free port). */
+  port?: number;
   /** Seconds between scheduler ticks (default 0.2). */
   tickSeconds?: number;
   /** Run the scheduler thread (default true). */
@@ -32,7 +34,7 @@ const STDERR_KEEP = 16_384;
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const python = options.python ?? process.env['SANDBOX_PYTHON'] ?? 'python3';
-  const args = [SCRIPT, '--port', '0', '--tick', String(options.tickSeconds ?? 0.2)];
+  const args = [SCRIPT, '--port', String(options.port ?? 0), '--tick', String(options.tickSeconds ?? 0.2)];
   if (options.scheduler === false) args.push('--no-scheduler');
   const timeoutMs = options.startTimeoutMs ?? 20_000;
 

@@ -1,0 +1,102 @@
+"""IAM enforcement for the credentials the sandbox gives Lambda functions.
+
+Tests and users call the sandbox with dummy keys and no IAM, as before (or with moto's own
+enforcement when started with INITIAL_NO_AUTH_ACTION_COUNT, unchanged). A function's calls carry
+the keys AssumeRole issued for its execution role; for those, moto's IAM enforcement runs. It
+checks actions only: every statement's Resource matches (moto would otherwise compare each
+Resource with "*"), so a missing action fails as on AWS, but a too-narrow Resource does not.
+For JSON protocols the denial is answered as JSON (AccessDeniedException), as AWS answers it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from moto import settings as moto_settings
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import JsonRESTError, _RESTError as RESTError
+
+from shared import DEFAULT_ACCOUNT
+
+# Signing names whose IAM action prefix differs: CloudWatch signs as "monitoring", SES as "email".
+IAM_PREFIX_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses"}
+
+# Access key ids that the sandbox issued to functions: the sandbox's IAM checks apply to these.
+FUNCTION_KEYS: set[str] = set()
+# Set while a function's call is checked: only then do the action-only rules below apply, so a
+# sandbox started with INITIAL_NO_AUTH_ACTION_COUNT keeps moto's own enforcement for other callers.
+CHECKING_FUNCTION = threading.local()
+
+
+# ---------------------------------------------------------------- IAM enforcement for function keys
+def access_key_of(authorization: str) -> str:
+    marker = "Credential="
+    at = authorization.find(marker)
+    return authorization[at + len(marker):].split("/", 1)[0] if at >= 0 else ""
+
+
+def install_iam_enforcement() -> None:
+    original = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+    def enforce_for_function_keys(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        if access_key_of(self.headers.get("Authorization", "") or "") not in FUNCTION_KEYS:
+            return original(self, iam_request_cls, resource)  # moto's own rules (no IAM unless asked for)
+        saved = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # safe: every request runs under LOCK
+        CHECKING_FUNCTION.active = True
+        try:
+            original(self, iam_request_cls, resource)
+        except RESTError as error:
+            if not self.headers.get("X-Amz-Target") and "json" not in (self.headers.get("Content-Type") or ""):
+                raise
+            # JSON protocols (ECS, CloudWatch Logs, Lambda...) answer AccessDeniedException as JSON, not XML.
+            raise JsonRESTError("AccessDeniedException", getattr(error, "message", None) or str(error)) from error
+        finally:
+            moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = saved
+            CHECKING_FUNCTION.active = False
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = enforce_for_function_keys  # type: ignore[method-assign]
+
+    # moto asks "is this action allowed on resource *?", which no statement with a narrowed Resource
+    # matches; the sandbox's IAM checks actions only, so a statement's Resource always matches.
+    from moto.iam.access_control import IAMPolicyStatement
+    original_matches = IAMPolicyStatement._check_element_matches
+
+    def element_matches(self: Any, statement_element: Any, value: str) -> bool:
+        if statement_element == "Resource" and getattr(CHECKING_FUNCTION, "active", False):
+            return True
+        return original_matches(self, statement_element, value)
+
+    IAMPolicyStatement._check_element_matches = element_matches  # type: ignore[method-assign]
+
+    # moto names the action after the request's signing name; IAM's prefix differs for a few services.
+    from moto.iam.access_control import IAMRequestBase
+    original_init = IAMRequestBase.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        if not getattr(CHECKING_FUNCTION, "active", False):
+            return
+        prefix, _, action = self._action.partition(":")
+        self._action = f"{IAM_PREFIX_OF_SIGNING_NAME.get(prefix, prefix)}:{action}"
+
+    IAMRequestBase.__init__ = init  # type: ignore[method-assign]
+
+
+def denied_action(headers: dict[str, str], method: str, path: str, body: bytes, action: str) -> str | None:
+    """For a call the sandbox answers itself (Invoke): the AccessDenied message, or None when allowed."""
+    if access_key_of(headers.get("Authorization", "")) not in FUNCTION_KEYS:
+        return None
+    from moto.iam.access_control import IAMRequest
+
+    CHECKING_FUNCTION.active = True
+    try:
+        request = IAMRequest(account_id=DEFAULT_ACCOUNT, method=method, path=path, data={}, body=body,
+                             headers=headers, action=action)
+        request.check_action_permitted("*")
+    except RESTError as error:
+        return getattr(error, "message", None) or str(error)
+    finally:
+        CHECKING_FUNCTION.active = False
+    return None
