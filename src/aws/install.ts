@@ -127,6 +127,8 @@ export interface InstallRequest {
   readonly timeoutSeconds: number;
   /** The worker writes `repo:tag@sha256:…` (ECS_ROLL_PIN_DIGEST). */
   readonly pinDigest?: boolean;
+  /** False: the worker does not ask the registry first (ECS_ROLL_VERIFY=false). */
+  readonly verify?: boolean;
   readonly rotateToken: boolean;
   readonly dryRun: boolean;
   readonly signal: AbortSignal;
@@ -498,6 +500,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       timeoutSeconds: request.timeoutSeconds,
       pollIntervalSeconds: 10,
       ...(request.pinDigest === true ? { pinDigest: true } : {}),
+      ...(request.verify === false ? { verify: false } : {}),
     }),
     [ENV.workerFunction]: names.functions.worker,
   };

@@ -93,6 +93,7 @@ export function buildProgram(context: ProgramContext): Command {
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']).default('rolling'))
       .option('--timeout <seconds>', 'how long the worker waits for the deployments', '900')
       .option('--pin-digest', "the worker writes new images as repo:tag@sha256:… (the registry's digest)")
+      .option('--no-verify', "the worker does not ask the image's registry first (default: ECS_ROLL_VERIFY)")
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),

@@ -35,6 +35,8 @@ export interface WebhookConfig {
   readonly pollIntervalSeconds: number;
   /** `install --pin-digest`: the worker pins the registry's digest (ECS_ROLL_PIN_DIGEST). */
   readonly pinDigest?: boolean;
+  /** `install --no-verify`: the worker does not ask the registry first (ECS_ROLL_VERIFY=false). */
+  readonly verify?: boolean;
 }
 
 /** At least 32 random bytes, as the issue of tokens in URLs requires; base64url makes 43 characters. */
@@ -101,5 +103,6 @@ export function webhookConfigToEnv(config: WebhookConfig): Record<string, string
     [ENV.timeoutSeconds]: String(config.timeoutSeconds),
     [ENV.pollSeconds]: String(config.pollIntervalSeconds),
     ...(config.pinDigest === true ? { [REGISTRY_ENV.pinDigest]: 'true' } : {}),
+    ...(config.verify === false ? { [REGISTRY_ENV.verify]: 'false' } : {}),
   };
 }

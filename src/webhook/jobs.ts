@@ -12,7 +12,7 @@ import type { RolloutJob } from './receiver.js';
  * and a job older than the push that last changed a service leaves it alone.
  */
 export async function runJob(
-  job: RolloutJob,
+  job: Pick<RolloutJob, 'image' | 'pushedAt'>,
   config: WebhookConfig,
   aws: AwsConfig,
   log: LogLine,

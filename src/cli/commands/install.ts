@@ -1,3 +1,4 @@
+import { parseBooleanSetting, REGISTRY_ENV } from '../../core/registry-options.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../../core/errors.js';
 import { CLUSTER_NAME_PATTERN, INSTALL_NAME_PATTERN, STAGE_NAME_PATTERN } from '../../core/install-plan.js';
@@ -79,6 +80,8 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
     strategy,
     timeoutSeconds,
     pinDigest: raw['pinDigest'] === true,
+    // As for rollout: --no-verify, or ECS_ROLL_VERIFY=false in install's own environment.
+    verify: raw['verify'] === false ? false : (parseBooleanSetting(REGISTRY_ENV.verify, env[REGISTRY_ENV.verify]) ?? true),
     rotateToken: raw['rotateToken'] === true,
     dryRun: raw['dryRun'] === true,
     json: raw['json'] === true,
@@ -143,6 +146,7 @@ export async function runInstallCommand(raw: Record<string, unknown>, io: CliIo,
     strategy: options.strategy,
     timeoutSeconds: options.timeoutSeconds,
     pinDigest: options.pinDigest,
+    verify: options.verify,
     rotateToken: options.rotateToken,
     dryRun: options.dryRun,
     signal,
