@@ -16,6 +16,8 @@ and runs what moto only stores (one module per service, see each module's notes)
   event_sources.py                     SNS, CloudWatch alarm actions, EventBridge, SQS mappings
   apigateway_http.py                   deployed REST APIs over HTTP (/restapis/{id}/{stage}/_user_request_/...)
   ecs_events.py                        ECS deployment and service events on the default bus
+  ecr_events.py                        ECR's "ECR Image Action" on the default bus when PutImage succeeds
+  registry_digests.py                  the imageDigest each new task's containers run
 When ready it prints one JSON line, {"endpoint": "http://127.0.0.1:PORT"}.
 It exits on SIGTERM/SIGINT and when its stdin closes.
 
@@ -59,6 +61,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server  # noqa: E402
 
 from scheduler import Scheduler, default_deployment_configuration  # noqa: E402
+import ecr_events  # noqa: E402
 import registry_digests  # noqa: E402
 import apigateway_http  # noqa: E402
 import ecs_events  # noqa: E402
@@ -336,6 +339,7 @@ def main() -> None:
     install_patches()
     lambda_runtime.install_iam_enforcement()
     event_sources.install_all()
+    ecr_events.install()
     mock_random.seed(0)
     freeze_task_status()
     sandbox = Sandbox(args.tick, args.time_factor)
