@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { SetupError, UsageError } from '../core/errors.js';
+import { InterruptedError, SetupError, UsageError } from '../core/errors.js';
 import type { ImageReference } from '../core/image-ref.js';
 import {
   credentialsFromDockerConfig,
@@ -63,8 +63,10 @@ export async function resolveTargetDigest(
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    const interrupted = signal?.aborted === true;
-    const reason = interrupted ? 'interrupted' : describeCause(error, timeout.aborted, check.timeoutMs);
+    if (signal?.aborted === true) {
+      throw new InterruptedError(`interrupted while asking ${target.registry} about ${target.original}; nothing was changed`);
+    }
+    const reason = describeCause(error, timeout.aborted, check.timeoutMs);
     throw new SetupError(
       `cannot ask ${target.registry} whether ${target.original} exists: ${reason}; nothing was changed (--no-verify skips the check)`,
       { cause: error },

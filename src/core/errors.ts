@@ -8,6 +8,7 @@ export const ExitCode = {
   usage: 2,
   /** The environment is not as the run needs it: a registry or endpoint that cannot be reached. */
   setup: 3,
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -38,6 +39,13 @@ export class OperationFailedError extends EcsRollError {
 export class SetupError extends EcsRollError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.setup, options);
+  }
+}
+
+/** Ctrl-C (or SIGTERM) before anything changed. */
+export class InterruptedError extends EcsRollError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.interrupted, options);
   }
 }
 
