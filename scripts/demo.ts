@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { startSandbox } from '../test/sandbox/sandbox.js';
 import { container, createCluster, createService, ecsClient, registerTaskDefinition, TEST_ENV } from '../test/integration/helpers.js';
 
@@ -119,6 +120,13 @@ try {
   const url = /http:\/\/\S+\/hooks\/dockerhub\/[A-Za-z0-9_-]{43}/.exec(installed.stdout)?.[0];
   let webhookOk = false;
   if (installed.code === 0 && url !== undefined) {
+    // As the CLI acts pass --poll-interval 0.5: the sandbox's deployments finish in seconds, so the
+    // worker checks them every second instead of install's 10 s (its ECS_ROLL_POLL_INTERVAL).
+    const lambda = new LambdaClient({ endpoint: sandbox.endpoint });
+    const worker = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'ecs-roll-worker' }));
+    const variables = { ...worker.Environment?.Variables, ECS_ROLL_POLL_INTERVAL: '1' };
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ecs-roll-worker', Environment: { Variables: variables } }));
+    console.log('\n(demo only: the worker polls ECS every 1 s, ECS_ROLL_POLL_INTERVAL=1, as the rollouts above used --poll-interval 0.5)');
     const payload = {
       callback_url: 'http://127.0.0.1:9/unused',
       push_data: { pushed_at: Math.floor(Date.now() / 1000), pusher: 'ci', tag: '1.3' },
@@ -127,7 +135,7 @@ try {
     console.log(`\n$ curl -X POST ${url.replace(/[A-Za-z0-9_-]{43}$/, '<token>')} -d '<Docker Hub push of acme/web:1.3>'`);
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
     console.log(`${response.status} ${await response.text()}`);
-    console.log('The worker rolls every acme/web service (it checks the deployments every 10 s, as on AWS):');
+    console.log('The worker rolls every acme/web service:');
     webhookOk = response.status === 202 && (await watchWebServices(sandbox.endpoint, 'acme/web:1.3', 45_000));
     // The worker returns once its next check sees every deployment COMPLETED; its log streams meanwhile.
     const logs = new CloudWatchLogsClient({ endpoint: sandbox.endpoint });

@@ -16,12 +16,14 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { chunk, mapConcurrent } from '../core/collections.js';
-import { OperationFailedError, TransientAwsError, UsageError } from '../core/errors.js';
+import { OperationFailedError, RevisionConflictError, TransientAwsError, UsageError } from '../core/errors.js';
 import { DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
 import {
   nameFromArn,
   type DeploymentControllerType,
   type DeploymentSnapshot,
+  type DeploymentStrategy,
+  type ServiceDeploymentSnapshot,
   type RolloutState,
   type ServiceSnapshot,
   type TaskDefinitionSnapshot,
@@ -32,6 +34,9 @@ import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { isTransientAwsError } from './errors.js';
+import { latestServiceDeployment, loadBalancersOf, stagedWaitsOf, taskNetworkOf } from './deployments.js';
+import { captureRawBody, unmodelledTaskDefinitionFields } from './raw-json.js';
+
 
 export function createEcsClient(config: AwsConfig, options: { retries?: boolean } = {}): ECSClient {
   return new ECSClient({ ...clientConfig(config), ...(options.retries === false ? { maxAttempts: 1 } : {}) });
@@ -82,6 +87,9 @@ export function toServiceSnapshot(service: Service): ServiceSnapshot {
     pendingCount: service.pendingCount ?? 0,
     schedulingStrategy: service.schedulingStrategy === 'DAEMON' ? 'DAEMON' : 'REPLICA',
     deploymentController: (service.deploymentController?.type ?? 'ECS') as DeploymentControllerType,
+    deploymentStrategy: (configuration?.strategy ?? 'ROLLING') as DeploymentStrategy,
+    ...stagedWaitsOf(configuration),
+    ...loadBalancersOf(service),
     ...(service.launchType === undefined ? {} : { launchType: service.launchType }),
     // ECS's defaults when the service was created without a deployment configuration.
     minimumHealthyPercent: configuration?.minimumHealthyPercent ?? 100,
@@ -112,6 +120,8 @@ export function toTaskSnapshot(task: Task): TaskSnapshot {
             ...(container.imageDigest === undefined ? {} : { imageDigest: container.imageDigest }),
           })),
         }),
+    ...(task.healthStatus === undefined ? {} : { healthStatus: task.healthStatus }),
+    ...taskNetworkOf(task),
   };
 }
 
@@ -125,6 +135,14 @@ async function allPages<T>(fetchPage: (nextToken: string | undefined) => Promise
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
   return items;
+}
+
+/**
+ * ECS refuses a registration while another one of the same family is in flight (seen by terraform-provider-aws
+ * #9777, PrefectHQ/prefect #15865, jenkinsci/amazon-ecs-plugin #105); the message is the only way to tell it apart.
+ */
+export function isRevisionConflict(error: unknown): boolean {
+  return isNamed(error, 'ClientException') && /too many concurrent attempts to create a new revision/i.test((error as Error).message);
 }
 
 function isNamed(error: unknown, ...names: string[]): boolean {
@@ -152,6 +170,9 @@ export class SdkEcs implements EcsPort {
     try {
       answer = await this.registrationClient.send(new RegisterTaskDefinitionCommand(input as unknown as RegisterTaskDefinitionCommandInput));
     } catch (error) {
+      if (isRevisionConflict(error)) {
+        throw new RevisionConflictError(`RegisterTaskDefinition for ${input.family}: ${(error as Error).message}`, { cause: error });
+      }
       if (isTransientAwsError(error)) {
         throw new TransientAwsError(`RegisterTaskDefinition for ${input.family}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
@@ -202,6 +223,10 @@ export class SdkEcs implements EcsPort {
     return tasks.filter((task) => task.group === undefined || task.group === `service:${service}`);
   }
 
+  latestServiceDeployment(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined> {
+    return latestServiceDeployment(this.client, cluster, service);
+  }
+
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {
     await this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason }));
   }
@@ -248,8 +273,11 @@ export class SdkEcs implements EcsPort {
   }
 
   private async fetchTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
-    const answer = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }));
+    const command = new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] });
+    const rawBody = captureRawBody(command);
+    const answer = await this.client.send(command);
     const definition = answer.taskDefinition;
+    const unmodelledFields = unmodelledTaskDefinitionFields(rawBody(), definition);
     if (definition?.taskDefinitionArn === undefined || definition.family === undefined) {
       throw new OperationFailedError(`DescribeTaskDefinition ${taskDefinition} answered without a task definition`);
     }
@@ -260,6 +288,7 @@ export class SdkEcs implements EcsPort {
       ...(definition.status === undefined ? {} : { status: definition.status }),
       definition: toPlainJson(definition) as Record<string, unknown>,
       tags: (answer.tags ?? []).flatMap((tag) => (tag.key === undefined ? [] : [{ key: tag.key, value: tag.value ?? '' }])),
+      ...(unmodelledFields.length === 0 ? {} : { unmodelledFields }),
     };
     if (!this.taskDefinitions.has(snapshot.arn)) this.taskDefinitions.set(snapshot.arn, Promise.resolve(snapshot));
     return snapshot;

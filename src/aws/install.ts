@@ -63,6 +63,7 @@ import {
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
+import { checkInstallLimits } from '../core/install-limits.js';
 import { OperationFailedError } from '../core/errors.js';
 import { parseImageReference } from '../core/image-ref.js';
 import {
@@ -531,6 +532,8 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     logRetentionDays: LOG_RETENTION_DAYS,
     tags: { [INSTALL_TAG]: names.install },
   };
+  // AWS's size limits, before anything changes (the allow-list and --cluster values are what grow).
+  checkInstallLimits(policyDocument, environment, { variable: ENV.repositories, option: '--repo' });
   const actions = planInstall(desired, observed);
 
   const known = { account: observedAccount, apiId: api?.id };

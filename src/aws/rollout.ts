@@ -8,6 +8,7 @@ import { systemClock } from '../core/ports.js';
 import type { AwsConfig } from './config.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
 import { checkTargetInRegistry, type RegistryOptions } from './rollout-registry.js';
+import { LazyLoadBalancers } from './elb.js';
 
 export interface RolloutRun {
   readonly target: ImageReference;
@@ -24,6 +25,8 @@ export interface RolloutRun {
   readonly dryRun: boolean;
   readonly wait: boolean;
   readonly timeoutMs: number;
+  /** Add the plan's staged wait (bake time, traffic steps) to timeoutMs: true when the timeout is the default. */
+  readonly extendTimeoutByStagedWaits?: boolean;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
   readonly signal?: AbortSignal;
@@ -40,6 +43,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
   const target = checked.target;
   const client = createEcsClient(aws);
   const registrationClient = createEcsClient(aws, { retries: false });
+  const elb = new LazyLoadBalancers(aws);
   try {
     const ecs = new SdkEcs(client, registrationClient);
     const state = await discoverRolloutState(ecs, {
@@ -68,10 +72,10 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     const startedAt = Date.now();
     const executed = await executeRollout(
       plan,
-      { ecs, clock: systemClock, emit: run.emit },
+      { ecs, elb, clock: systemClock, emit: run.emit },
       {
         wait: run.wait,
-        timeoutMs: run.timeoutMs,
+        timeoutMs: run.timeoutMs + (run.extendTimeoutByStagedWaits === true ? (plan.stagedWaitSeconds ?? 0) * 1000 : 0),
         pollIntervalMs: run.pollIntervalMs,
         rollback: run.rollback,
         concurrency: DEFAULT_CONCURRENCY,
@@ -88,5 +92,6 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
   } finally {
     client.destroy();
     registrationClient.destroy();
+    elb.destroy();
   }
 }

@@ -35,6 +35,8 @@ export interface RolloutOptions {
   readonly dryRun: boolean;
   readonly wait: boolean;
   readonly timeoutSeconds: number;
+  /** No --timeout: the default, which grows by a staged deployment's bake time. */
+  readonly timeoutIsDefault: boolean;
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
   readonly force: boolean;
@@ -109,6 +111,7 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
     dryRun: raw.dryRun === true,
     wait: raw.wait !== false,
     timeoutSeconds,
+    timeoutIsDefault: raw.timeout === undefined,
     pollIntervalMs: Math.round(pollSeconds * 1000),
     rollback: raw.rollback !== false,
     force: raw.force === true,

@@ -52,7 +52,8 @@ export function buildProgram(context: ProgramContext): Command {
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']).default('rolling'))
       .option('--dry-run', 'print the plan and change nothing')
       .option('--no-wait', 'make the changes and return without waiting for the deployments')
-      .option('--timeout <seconds>', 'how long to wait for the deployments', '900')
+      // No commander default: an absent --timeout is the default, which grows by a staged deployment's bake time.
+      .option('--timeout <seconds>', 'how long to wait for the deployments (default: 900, plus a BLUE_GREEN/LINEAR/CANARY bake time)')
       .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
       .option('--rollback', 'on failure, put every changed service back on its previous revision (default)', true)
       .option('--no-rollback', 'leave services where they are when the rollout fails')

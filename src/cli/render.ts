@@ -127,6 +127,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
       for (const registration of plan.registrations) {
         line(`  ${color.bold('register')} ${shortArn(registration.sourceTaskDefinitionArn)} → ${registration.family}:new${registration.idleFamily ? color.dim(' (no service runs it)') : ''}`);
         for (const change of registration.changes) line(`      ${change.container}: ${change.from} → ${color.green(change.to)}`);
+        for (const warning of registration.warnings ?? []) line(`      ${color.yellow('!')} ${warning}`);
       }
       for (const service of plan.services) {
         const name = `${service.cluster}/${service.service}`;
@@ -134,6 +135,13 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
         else if (service.action === 'redeploy') line(`  ${color.bold('redeploy')} ${name}: ${shortArn(service.taskDefinitionArn)} (${service.reason})`);
         else if (service.action === 'skip') line(`  ${color.yellow('skip')}     ${name}: ${service.reason}`);
         else line(`  ${color.dim('keep')}     ${name}: ${service.reason}`);
+      }
+      for (const service of plan.services) {
+        if (service.deploymentStrategy === undefined || (service.action !== 'update' && service.action !== 'redeploy')) continue;
+        line(`  ${color.dim(`${service.cluster}/${service.service}: ECS ${service.deploymentStrategy} deployment; ECS waits ${service.stagedWaitSeconds ?? 0} s on purpose (bake, traffic steps) and rolls it back itself on failure`)}`);
+      }
+      if ((plan.stagedWaitSeconds ?? 0) > 0) {
+        line(`  ${color.dim(`without --timeout, the timeout grows by that bake time: ${plan.stagedWaitSeconds} s`)}`);
       }
       if (plan.services.length === 0 && plan.registrations.length === 0) {
         line(`  no task definition in use runs ${plan.target.repository} ${color.dim(`(${plan.unaffectedServices} services looked at)`)}`);
@@ -165,10 +173,10 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           return;
         case 'progress': {
           const name = `${event.cluster}/${event.service}`;
-          const status = `${event.progress.running}/${event.progress.desired}${event.progress.failedTasks > 0 ? color.red(` ${event.progress.failedTasks} failed`) : ''}`;
+          const status = `${event.progress.running}/${event.progress.desired}${event.progress.failedTasks > 0 ? color.red(` ${event.progress.failedTasks} failed`) : ''}${event.progress.stage === undefined ? '' : ` ${event.progress.stage}`}`;
           waiting.set(name, status);
           if (spinner !== undefined) spinner.text = spinnerText();
-          else line(`  ${name}: ${event.progress.running}/${event.progress.desired} running on the ${event.phase === 'rollback' ? 'previous' : 'new'} revision${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}`);
+          else line(`  ${name}: ${event.progress.running}/${event.progress.desired} running on the ${event.phase === 'rollback' ? 'previous' : 'new'} revision${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}${event.progress.stage === undefined ? '' : `, stage ${event.progress.stage}`}`);
           return;
         }
         case 'tasks-stopped':

@@ -58,3 +58,10 @@ export function isEcsRollError(error: unknown): error is EcsRollError {
  * adapters for calls they do not retry themselves because a blind retry could repeat their effect.
  */
 export class TransientAwsError extends OperationFailedError {}
+
+/**
+ * RegisterTaskDefinition refused because another caller is registering a revision of the same family at that
+ * moment ("ClientException: Too many concurrent attempts to create a new revision of the specified family.").
+ * Worth another attempt after a random pause, and the other caller's revision may be the one wanted.
+ */
+export class RevisionConflictError extends TransientAwsError {}

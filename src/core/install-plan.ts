@@ -168,6 +168,11 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
         'ecs:ListClusters',
         'ecs:ListServices',
         'ecs:ListTasks',
+        // The stage of BLUE_GREEN, LINEAR and CANARY deployments, and ECS's own rollback of them.
+        'ecs:ListServiceDeployments',
+        'ecs:DescribeServiceDeployments',
+        // `replace` counts a load-balanced replacement only once its targets are healthy, as ECS does.
+        'elasticloadbalancing:DescribeTargetHealth',
       ],
       Resource: '*',
     },

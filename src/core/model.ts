@@ -17,6 +17,11 @@ export interface TaskDefinitionSnapshot {
   readonly definition: Readonly<Record<string, unknown>>;
   /** Tags come back beside the task definition (include TAGS), not inside it. */
   readonly tags: readonly Tag[];
+  /**
+   * Fields ECS answered that the AWS SDK in this build does not model and so dropped (paths such as
+   * `containerDefinitions[0].restartPolicy`). A copy of this revision would silently lose them.
+   */
+  readonly unmodelledFields?: readonly string[];
 }
 
 export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
@@ -36,6 +41,32 @@ export interface DeploymentSnapshot {
 
 export type DeploymentControllerType = 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
 
+/**
+ * deploymentConfiguration.strategy of a service on the ECS controller
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html).
+ */
+export type DeploymentStrategy = 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+
+/** What a staged (BLUE_GREEN, LINEAR, CANARY) deployment waits for on purpose, as configured on the service. */
+export interface StagedWaits {
+  /** Both revisions stay up this long after production traffic has shifted. */
+  readonly bakeTimeInMinutes?: number;
+  readonly linearStepPercent?: number;
+  readonly linearStepBakeTimeInMinutes?: number;
+  readonly canaryBakeTimeInMinutes?: number;
+}
+
+/** One service deployment (ListServiceDeployments / DescribeServiceDeployments): where a deployment is in its lifecycle. */
+export interface ServiceDeploymentSnapshot {
+  readonly arn: string;
+  /** PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_REQUESTED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED… */
+  readonly status: string;
+  /** SCALE_UP, TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, CLEAN_UP… */
+  readonly lifecycleStage?: string;
+  readonly statusReason?: string;
+  readonly rollbackReason?: string;
+}
+
 export interface ServiceSnapshot {
   readonly clusterArn: string;
   readonly clusterName: string;
@@ -49,6 +80,11 @@ export interface ServiceSnapshot {
   readonly pendingCount: number;
   readonly schedulingStrategy: 'REPLICA' | 'DAEMON';
   readonly deploymentController: DeploymentControllerType;
+  /** ROLLING when ECS answered no strategy. */
+  readonly deploymentStrategy?: DeploymentStrategy;
+  readonly stagedWaits?: StagedWaits;
+  /** The target groups ECS registers the service's tasks in. */
+  readonly loadBalancers?: readonly { readonly targetGroupArn: string; readonly containerName?: string; readonly containerPort?: number }[];
   readonly launchType?: string;
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
@@ -67,6 +103,10 @@ export interface TaskSnapshot {
   readonly startedAt?: string;
   /** Each container's image and, when ECS resolved it, the digest it runs (`imageDigest`). */
   readonly containers?: readonly { readonly name: string; readonly image?: string; readonly imageDigest?: string }[];
+  /** HEALTHY, UNHEALTHY or UNKNOWN: the essential containers' health checks (UNKNOWN when none has one). */
+  readonly healthStatus?: string;
+  /** The task's own IP (awsvpc): what an `ip` target group registers it as. */
+  readonly privateIpv4Address?: string;
 }
 
 export interface ServiceKey {

@@ -1,8 +1,11 @@
 import { decideSameTag } from './digest-decision.js';
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
-import type { ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
+import { UsageError } from './errors.js';
+import type { DeploymentStrategy, ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
+import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
-import { PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
+import { TASK_DEFINITION_MAX_TAGS } from './limits.js';
+import { isAwsReservedTag, PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
 
 export const PLAN_VERSION = 1;
 
@@ -24,6 +27,8 @@ export interface PlannedRegistration {
   readonly input: RegisterTaskDefinitionInput;
   /** True when no service in scope runs the source revision (`--all-families`). */
   readonly idleFamily: boolean;
+  /** What the copy could not carry and what that means, for the user to see. */
+  readonly warnings?: readonly string[];
 }
 
 export type ServiceAction =
@@ -55,6 +60,10 @@ export interface PlannedService {
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
   readonly schedulingStrategy: 'REPLICA' | 'DAEMON';
+  /** ECS's deployment strategy for the service; ROLLING when absent. */
+  readonly deploymentStrategy?: DeploymentStrategy;
+  /** For BLUE_GREEN, LINEAR and CANARY: how long ECS waits on purpose (bake, traffic steps). */
+  readonly stagedWaitSeconds?: number;
 }
 
 export interface RolloutPlan {
@@ -73,6 +82,11 @@ export interface RolloutPlan {
   readonly services: readonly PlannedService[];
   /** Services looked at whose task definitions do not use the image. */
   readonly unaffectedServices: number;
+  /**
+   * The longest deliberate wait (bake time, traffic steps) of a staged deployment this plan starts; the default
+   * timeout grows by it, so waiting does not give up in the middle of a bake.
+   */
+  readonly stagedWaitSeconds?: number;
 }
 
 export interface RolloutRequest {
@@ -102,9 +116,23 @@ export function recordedPushTime(definition: TaskDefinitionSnapshot): number | u
   return Number.isFinite(seconds) ? seconds : undefined;
 }
 
-function withPushTime(tags: readonly Tag[], pushedAt: number | undefined): readonly Tag[] {
-  if (pushedAt === undefined) return tags;
-  return [...tags.filter((tag) => tag.key !== PUSHED_AT_TAG), { key: PUSHED_AT_TAG, value: String(pushedAt) }];
+/**
+ * The source's tags with this rollout's push time. A task definition already holding ECS's 50 tags keeps them
+ * all and goes without the push time (ECS would refuse a 51st), with a warning saying what that costs.
+ */
+function withPushTime(definition: TaskDefinitionSnapshot, pushedAt: number | undefined): { tags: readonly Tag[]; warning?: string } {
+  const tags = definition.tags.filter((tag) => !isAwsReservedTag(tag));
+  if (pushedAt === undefined) return { tags };
+  const others = tags.filter((tag) => tag.key !== PUSHED_AT_TAG);
+  if (others.length >= TASK_DEFINITION_MAX_TAGS) {
+    return {
+      tags: others,
+      warning:
+        `${definition.family} already has ${TASK_DEFINITION_MAX_TAGS} tags, ECS's limit, so the new revision does not get ${PUSHED_AT_TAG}: ` +
+        'a later push cannot be ordered against this one, and an older, late push may move its services back',
+    };
+  }
+  return { tags: [...others, { key: PUSHED_AT_TAG, value: String(pushedAt) }] };
 }
 
 export interface ObservedState {
@@ -179,15 +207,19 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
   const services: PlannedService[] = [];
   let unaffectedServices = 0;
 
+  const lossy: TaskDefinitionSnapshot[] = [];
   const register = (definition: TaskDefinitionSnapshot, changes: readonly ContainerChange[], idleFamily: boolean) => {
     if (registrations.has(definition.arn)) return;
+    if ((definition.unmodelledFields ?? []).length > 0) lossy.push(definition);
     const images = new Map(changes.map((change) => [change.container, change.to]));
+    const { tags, warning } = withPushTime(definition, request.pushedAt);
     registrations.set(definition.arn, {
       sourceTaskDefinitionArn: definition.arn,
       family: definition.family,
       changes,
-      input: registrationInput(definition.definition, withPushTime(definition.tags, request.pushedAt), images),
+      input: registrationInput(definition.definition, tags, images),
       idleFamily,
+      ...(warning === undefined ? {} : { warnings: [warning] }),
     });
   };
 
@@ -209,6 +241,9 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       minimumHealthyPercent: service.minimumHealthyPercent,
       maximumPercent: service.maximumPercent,
       schedulingStrategy: service.schedulingStrategy,
+      ...(service.deploymentStrategy === undefined || service.deploymentStrategy === 'ROLLING'
+        ? {}
+        : { deploymentStrategy: service.deploymentStrategy, stagedWaitSeconds: stagedWaitSeconds(service) }),
     };
     const skip = skipReason(service) ?? webhookSkipReason(definition, changes, request);
     if (skip !== undefined) {
@@ -234,6 +269,12 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     }
   }
 
+  if (lossy.length > 0) throw lossyCopyRefusal(lossy);
+  const moving = services.filter((service) => service.action === 'update' || service.action === 'redeploy');
+  const refusal = request.strategy === 'replace' ? replaceRefusal(moving) : undefined;
+  if (refusal !== undefined) throw refusal;
+  const stagedWait = Math.max(0, ...moving.map((service) => service.stagedWaitSeconds ?? 0));
+
   return {
     version: PLAN_VERSION,
     kind: 'rollout',
@@ -251,7 +292,23 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     ),
     services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
     unaffectedServices,
+    ...(stagedWait > 0 ? { stagedWaitSeconds: stagedWait } : {}),
   };
+}
+
+/**
+ * A revision holding a setting the AWS SDK in this build does not know cannot be copied without losing it
+ * (the SDK drops it on read and on write), so its family is refused before anything changes.
+ */
+function lossyCopyRefusal(definitions: readonly TaskDefinitionSnapshot[]): UsageError {
+  const which = definitions
+    .map((definition) => `${definition.family}:${definition.revision} has ${(definition.unmodelledFields ?? []).join(', ')}`)
+    .join('; ');
+  return new UsageError(
+    `cannot copy these task definitions without losing settings: ${which}. This ecs-roll's AWS SDK does not know ` +
+      'those fields and would register revisions without them, so nothing was changed; upgrade ecs-roll ' +
+      '(npm install --global ecs-roll@latest) and run the rollout again',
+  );
 }
 
 /**

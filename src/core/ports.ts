@@ -1,4 +1,4 @@
-import type { ServiceSnapshot, TaskDefinitionSnapshot, TaskSnapshot } from './model.js';
+import type { ServiceDeploymentSnapshot, ServiceSnapshot, TaskDefinitionSnapshot, TaskSnapshot } from './model.js';
 import type { RegisterTaskDefinitionInput } from './task-definition.js';
 
 /**
@@ -21,6 +21,14 @@ export interface EcsPort {
   /** The service's tasks whose desired status is RUNNING, whatever their revision. */
   listServiceTasks(cluster: string, service: string): Promise<TaskSnapshot[]>;
   stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
+  /** The newest service deployment, for the stage of a BLUE_GREEN, LINEAR or CANARY deployment; optional for adapters without it. */
+  latestServiceDeployment?(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined>;
+}
+
+/** Elastic Load Balancing, for the health ECS waits for before it counts a load-balanced task. */
+export interface LoadBalancerPort {
+  /** DescribeTargetHealth of one target group: every registered target with its State (healthy, initial, draining…). */
+  targetHealth(targetGroupArn: string): Promise<{ id: string; port?: number; state: string }[]>;
 }
 
 export interface UpdateServiceRequest {

@@ -39,11 +39,20 @@ export function registrationInput(
     if (image !== undefined) container.image = image;
   }
   copy.containerDefinitions = containers;
-  if (tags.length > 0) copy.tags = tags.map((tag) => ({ key: tag.key, value: tag.value }));
+  const userTags = tags.filter((tag) => !isAwsReservedTag(tag));
+  if (userTags.length > 0) copy.tags = userTags.map((tag) => ({ key: tag.key, value: tag.value }));
   else delete copy.tags;
 
   if (typeof copy.family !== 'string') throw new TypeError('a task definition without a family cannot be registered');
   return copy as RegisterTaskDefinitionInput;
+}
+
+/**
+ * `aws:` (in any case) is reserved for AWS: such tags are set by AWS itself and RegisterTaskDefinition refuses them
+ * from a caller (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html), so copies never carry them.
+ */
+export function isAwsReservedTag(tag: Tag): boolean {
+  return tag.key.toLowerCase().startsWith('aws:');
 }
 
 /** JSON with sorted keys and without empty values, so two descriptions of one definition compare equal. */

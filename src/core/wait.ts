@@ -12,6 +12,8 @@ export interface DeploymentProgress {
   readonly desired: number;
   readonly failedTasks: number;
   readonly rolloutState?: string;
+  /** A BLUE_GREEN, LINEAR or CANARY deployment's lifecycle stage (SCALE_UP, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME…). */
+  readonly stage?: string;
 }
 
 function progressOf(service: ServiceSnapshot, deployment: DeploymentSnapshot | undefined): DeploymentProgress {

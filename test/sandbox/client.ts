@@ -40,6 +40,19 @@ export interface SandboxConfig {
   paused?: boolean;
   /** Registry → base URL the sandbox's ECS asks for the digests of new tasks (registry_digests.py). */
   registries?: Record<string, string>;
+  /** A second RegisterTaskDefinition of a family this soon after the last one is refused as ECS does (0: off). */
+  registrationConflictSeconds?: number;
+  /** Refuse the next n RegisterTaskDefinition calls of these families with ECS's conflict ({family: n}). */
+  busyFamilies?: Record<string, number>;
+  /** Extra top-level fields DescribeTaskDefinition answers, as a newer ECS would ({} : none). */
+  unmodelledTaskDefinitionFields?: Record<string, unknown>;
+  /**
+   * Real seconds per ECS second for ECS's deliberate waits (bake time, traffic steps, target and container health
+   * checks, the 40 s grace); 1 = real time, 0 (the default) = the next tick. Lambda's queue has `timeFactor`.
+   */
+  ecsTimeFactor?: number;
+  /** Off: accept aws: tags and more than 50, to seed what AWS itself can create. */
+  enforceTagLimits?: boolean;
 }
 
 export interface SandboxControl {
@@ -48,7 +61,7 @@ export interface SandboxControl {
   calls(): Promise<SandboxCall[]>;
   clearCalls(): Promise<void>;
   record(): Promise<RecordEntry[]>;
-  config(config: SandboxConfig): Promise<{ tick: number; paused: boolean }>;
+  config(config: SandboxConfig): Promise<{ tick: number; paused: boolean; registrationConflicts?: number } & Record<string, unknown>>;
   /** Run one scheduler tick now (works with the scheduler thread off or paused). */
   tick(): Promise<void>;
 }
@@ -83,7 +96,7 @@ export function sandboxControl(endpoint: string): SandboxControl {
       return ((await control(endpoint, 'GET', 'record')) as { record: RecordEntry[] }).record;
     },
     async config(config) {
-      return (await control(endpoint, 'POST', 'config', config)) as { tick: number; paused: boolean };
+      return (await control(endpoint, 'POST', 'config', config)) as Awaited<ReturnType<SandboxControl['config']>>;
     },
     async tick() {
       await control(endpoint, 'POST', 'tick');

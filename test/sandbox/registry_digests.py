@@ -30,13 +30,23 @@ ACCEPT = ", ".join([
 REGISTRIES: dict[str, str] = {}
 
 
-def reset() -> None:
-    REGISTRIES.clear()
+class RegistryDigests:
+    """The sandbox extension (reset, configure, state) for POST /_sandbox/config {"registries": {...}}."""
+
+    def reset(self) -> None:
+        REGISTRIES.clear()
+
+    def configure(self, args: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(args.get("registries"), dict):
+            REGISTRIES.clear()
+            REGISTRIES.update({str(k): str(v).rstrip("/") for k, v in args["registries"].items()})
+        return self.state()
+
+    def state(self) -> dict[str, Any]:
+        return {"registries": dict(REGISTRIES)}
 
 
-def configure(registries: dict[str, str]) -> None:
-    REGISTRIES.clear()
-    REGISTRIES.update({str(k): str(v).rstrip("/") for k, v in registries.items()})
+DIGESTS = RegistryDigests()
 
 
 def split(image: str) -> tuple[str, str, str, str | None]:

@@ -31,6 +31,8 @@ Control routes (JSON):
   POST /_sandbox/tick         run one scheduler tick now (also with --no-scheduler)
   GET  /_sandbox/invocations  {"invocations": [{"requestId", "function", "attempts", "outcome"}]} async events
   config also takes {"timeFactor": f}: the async queue's delays and event ages in real seconds = AWS seconds x f
+  and ECS's: {"ecsTimeFactor": f} (bake, traffic steps, health checks; strategies.py, elb_health.py),
+  {"registrationConflictSeconds", "busyFamilies", "unmodelledTaskDefinitionFields", "enforceTagLimits"} (ecs_limits.py)
 moto's own /moto-api/reset also resets the scheduler and re-freezes task status.
 """
 
@@ -60,7 +62,9 @@ from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from scheduler import Scheduler, default_deployment_configuration  # noqa: E402
+from scheduler import STRATEGIES, Scheduler, _existing_backends, default_deployment_configuration  # noqa: E402
+from ecs_limits import EcsLimits  # noqa: E402
+from elb_health import HEALTH, install_patch as install_elb_health_patch  # noqa: E402
 import ecr_events  # noqa: E402
 import registry_digests  # noqa: E402
 import apigateway_http  # noqa: E402
@@ -74,6 +78,9 @@ ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
 LOCK = shared.LOCK
 SCHEDULER = Scheduler()
+LIMITS = EcsLimits()
+# Behaviour kept in modules of its own: each has reset(), configure(args) -> dict (POST /_sandbox/config) and state().
+EXTENSIONS: list[Any] = [LIMITS, STRATEGIES, HEALTH, registry_digests.DIGESTS]
 
 
 def scheduler_tick() -> None:
@@ -88,6 +95,7 @@ def freeze_task_status() -> None:
 
 # ---------------------------------------------------------------- moto patches
 def install_patches() -> None:
+    install_elb_health_patch()
     original_create = EC2ContainerServiceResponse.create_service
 
     def create_service(self: EC2ContainerServiceResponse) -> Any:
@@ -208,7 +216,8 @@ class Sandbox:
                 result = self.call_moto(environ, start_response)
                 freeze_task_status()
                 SCHEDULER.reset()
-                registry_digests.reset()
+                for extension in EXTENSIONS:
+                    extension.reset()
                 shared.reset_services()
                 return result
             return self.api(environ, body, start_response)
@@ -243,11 +252,33 @@ class Sandbox:
             return ecs_error(start_response, "services can have at most 10 items.")
         if action == "DescribeTasks" and len(params.get("tasks") or []) > 100:
             return ecs_error(start_response, "tasks can have at most 100 items.")
+        refused = LIMITS.refuse(action, params if isinstance(params, dict) else {})
+        if refused is not None:
+            return ecs_error(start_response, refused[1], refused[0])
+        if action in ("ListServiceDeployments", "DescribeServiceDeployments"):
+            return json_response(start_response, 200, STRATEGIES.answer(action, params, _existing_backends()),
+                                 "application/x-amz-json-1.1")
+        if action == "DescribeTaskDefinition" and LIMITS.unmodelled_fields:
+            return self.rewritten(environ, start_response, lambda raw: LIMITS.rewrite_answer(action, raw))
         if action in ("ListServices", "ListTasks"):
             return self.paged(environ, params, start_response,
                               "serviceArns" if action == "ListServices" else "taskArns",
                               10 if action == "ListServices" else 100)
         return self.call_moto(environ, start_response)
+
+    def rewritten(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                  rewrite: Callable[[bytes], bytes]) -> list[bytes]:
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        raw = b"".join(self.moto_app(environ, capture))
+        data = rewrite(raw) if captured["status"].startswith("200") else raw
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], headers + [("Content-Length", str(len(data)))])
+        return [data]
 
     def paged(self, environ: dict[str, Any], params: dict[str, Any], start_response: Callable[..., Any],
               key: str, default_max: int) -> list[bytes]:
@@ -280,7 +311,10 @@ class Sandbox:
         return json_response(start_response, 200, page, "application/x-amz-json-1.1")
 
     def config_view(self) -> dict[str, Any]:
-        return {"tick": self.tick, "paused": self.paused, "timeFactor": shared.Settings.time_factor}
+        extra: dict[str, Any] = {}
+        for extension in EXTENSIONS:
+            extra.update(extension.state())
+        return {"tick": self.tick, "paused": self.paused, "timeFactor": shared.Settings.time_factor, **extra}
 
     def control(self, path: str, method: str, body: bytes, start_response: Callable[..., Any]) -> list[bytes]:
         try:
@@ -293,7 +327,8 @@ class Sandbox:
             mock_random.seed(0)  # task and event ids repeat run to run
             freeze_task_status()
             SCHEDULER.reset()
-            registry_digests.reset()
+            for extension in EXTENSIONS:
+                extension.reset()
             shared.reset_services()
             shared.Settings.time_factor = self.initial_time_factor
             self.calls = []
@@ -315,8 +350,8 @@ class Sandbox:
                 self.tick = max(0.01, float(args["tick"]))
             if "paused" in args:
                 self.paused = bool(args["paused"])
-            if isinstance(args.get("registries"), dict):
-                registry_digests.configure(args["registries"])
+            for extension in EXTENSIONS:
+                extension.configure(args)
             return json_response(start_response, 200, self.config_view())
         if route == ("POST", "/_sandbox/tick"):
             scheduler_tick()

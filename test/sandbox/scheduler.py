@@ -72,6 +72,11 @@ from moto.ecs.models import Task, ecs_backends
 
 import failure_modes
 import registry_digests
+from elb_health import HEALTH
+from strategies import Strategies
+
+# One instance, shared with sandbox.py (which resets and configures it and answers the service-deployment APIs).
+STRATEGIES = Strategies()
 
 DEFAULT_MIN_HEALTHY = 100
 DEFAULT_MAX_PERCENT = 200
@@ -237,6 +242,14 @@ class Scheduler:
                 for c in task.containers:
                     c.last_status = "RUNNING"
 
+        # What ECS counts as healthy: load balancer targets, container health checks, the 40 s grace (elb_health.py).
+        HEALTH.tick(backend, service, self._service_tasks(backend, service), now)
+
+        # ECS-native blue/green, linear and canary deployments walk stages of their own (strategies.py).
+        if STRATEGIES.runs(service, primary):
+            STRATEGIES.advance(self, backend, service, primary, desired, now)
+            return
+
         # 2. circuit breaker
         if (
             breaker.get("enable")
@@ -264,14 +277,14 @@ class Scheduler:
             self._stop(backend, task, "Deployment replaced this task")
             live.remove(task)
             old.remove(task)
-        healthy = sum(1 for t in live if t.last_status == "RUNNING" and not getattr(t, "_sb_broken", False))
+        healthy = sum(1 for t in live if t.last_status == "RUNNING" and _counts_healthy(t))
         old_running = [t for t in old if t.last_status == "RUNNING"]
         old_running.sort(key=lambda t: (getattr(t, "_sb_broken", False) is False, getattr(t, "_sb_tick", 0)))
         while old_running:
             excess = len(live) > desired
             blocked = launching and len(new) < desired and len(live) >= max_total
             task = old_running[0]
-            task_healthy = not getattr(task, "_sb_broken", False)
+            task_healthy = _counts_healthy(task)
             if not (excess or blocked) or (task_healthy and healthy - 1 < min_running):
                 break
             self._stop(backend, task, "Deployment replaced this task")
@@ -301,7 +314,7 @@ class Scheduler:
         if (
             primary["rolloutState"] == "IN_PROGRESS"
             and len(live) == len(new) == desired
-            and all(t.last_status == "RUNNING" for t in new)
+            and all(t.last_status == "RUNNING" and _counts_healthy(t) for t in new)
         ):
             primary["rolloutState"] = "COMPLETED"
             primary["rolloutStateReason"] = f"ECS deployment {primary['id']} completed."
@@ -336,6 +349,7 @@ class Scheduler:
                 "desired": desired,
                 "running": running,
                 "runningPrimary": sum(1 for t in new if t.last_status == "RUNNING"),
+                "healthy": sum(1 for t in live if t.last_status == "RUNNING" and _counts_healthy(t)),
                 "pending": pending,
                 "minimumHealthyPercent": conf["minimumHealthyPercent"],
                 "maximumPercent": conf["maximumPercent"],
@@ -464,6 +478,11 @@ class Scheduler:
         cluster.active_services_count = sum(
             1 for s in backend.services.values() if s.cluster_name == cluster_name and s.status == "ACTIVE"
         )
+
+
+def _counts_healthy(task: Any) -> bool:
+    """Would ECS count this task toward minimumHealthyPercent (elb_health.py decides; failing images never)?"""
+    return not getattr(task, "_sb_broken", False) and getattr(task, "_sb_counts_healthy", True)
 
 
 def _existing_backends() -> list[Any]:

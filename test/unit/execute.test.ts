@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { RolloutEvent } from '../../src/core/events.js';
 import { executeRollout, type ExecuteOptions, type RolloutResult } from '../../src/core/execute.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from '../../src/core/limits.js';
-import type { DeploymentSnapshot, ServiceSnapshot, TaskDefinitionSnapshot, TaskSnapshot } from '../../src/core/model.js';
+import type {
+  DeploymentSnapshot,
+  DeploymentStrategy,
+  ServiceDeploymentSnapshot,
+  ServiceSnapshot,
+  TaskDefinitionSnapshot,
+  TaskSnapshot,
+} from '../../src/core/model.js';
 import { planRollout, type Strategy } from '../../src/core/plan.js';
 import type { Clock, EcsPort, UpdateServiceRequest } from '../../src/core/ports.js';
 import { minimumHealthyTasks } from '../../src/core/replace.js';
@@ -118,7 +125,9 @@ class FakeEcs implements EcsPort {
 
   async describeTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
     this.record('describeTaskDefinition', [taskDefinition]);
-    throw new Error(`fake ECS keeps no revision ${taskDefinition}`);
+    // Every revision here is the builder's plain one: no container health check, no tags.
+    const [family = '', revision = '1'] = taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1).split(':');
+    return aTaskDefinition({ family, revision: Number(revision) });
   }
 
   async updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot> {
@@ -161,6 +170,16 @@ class FakeEcs implements EcsPort {
   async listServiceTasks(cluster: string, service: string): Promise<TaskSnapshot[]> {
     this.record('listServiceTasks', [cluster, service]);
     return [...(this.service(cluster, service).tasks ?? [])];
+  }
+
+  /** For staged services: the stage ECS reports, and ROLLBACK_SUCCESSFUL once a 'vanish' script has rolled it back. */
+  async latestServiceDeployment(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined> {
+    this.record('latestServiceDeployment', [cluster, service]);
+    const fake = this.service(cluster, service);
+    const rolledBack = fake.script === 'vanish' && fake.polls >= fake.pollsToSettle;
+    return rolledBack
+      ? { arn: 'sd/1', status: 'ROLLBACK_SUCCESSFUL', lifecycleStage: 'BAKE_TIME', rollbackReason: 'alarm web-5xx is in ALARM state' }
+      : { arn: 'sd/1', status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME' };
   }
 
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {
@@ -277,6 +296,7 @@ interface ServiceSpec {
   readonly scripts?: Script[];
   readonly pollsToSettle?: number;
   readonly runTasks?: boolean;
+  readonly strategy?: DeploymentStrategy;
 }
 
 const DEFAULTS: ExecuteOptions = { wait: true, timeoutMs: 900_000, pollIntervalMs: 10_000, rollback: true, concurrency: 4 };
@@ -299,6 +319,7 @@ function scenario(specs: readonly ServiceSpec[], request: { strategy?: Strategy;
       taskDefinitionArn: definition.arn,
       desiredCount: spec.desired ?? 2,
       minimumHealthyPercent: spec.minimumHealthyPercent ?? 100,
+      ...(spec.strategy === undefined ? {} : { deploymentStrategy: spec.strategy, stagedWaits: { bakeTimeInMinutes: 5 } }),
     });
     ecs.add(snapshot, {
       ...(spec.scripts === undefined ? {} : { scripts: spec.scripts }),
@@ -629,7 +650,7 @@ describe('executeRollout: replace strategy', () => {
       expect(stops.map((call) => call.args[1])).toEqual(
         Array.from({ length: desired }, (_, index) => taskArnOf('prod', `web-old-${index}`)),
       );
-      expect(stops.every((call) => String(call.args[2]).includes(taskDefinitionArnOf('web', 2)))).toBe(true);
+      expect(stops.every((call) => String(call.args[2]) === 'ecs-roll: replacing with web:2')).toBe(true);
       expect(ecs.lowestRunningAfterStop.get('web')).toBeGreaterThanOrEqual(minimumHealthyTasks(desired, minimumHealthyPercent));
     },
   );
@@ -697,5 +718,40 @@ describe('executeRollout: events', () => {
     const progress = events.filter((event) => event.type === 'progress');
     // IN_PROGRESS with 0 running for three polls, then COMPLETED: two distinct states.
     expect(progress).toHaveLength(2);
+  });
+});
+
+describe('executeRollout: BLUE_GREEN, LINEAR and CANARY services', () => {
+  it('shows the lifecycle stage in progress events', async () => {
+    const { events, run } = scenario([{ name: 'web', strategy: 'BLUE_GREEN', pollsToSettle: 2 }]);
+    const result = await run();
+    expect(outcomeOf(result, 'web').outcome).toBe('completed');
+    const stages = events.flatMap((event) => (event.type === 'progress' ? [event.progress.stage] : []));
+    expect(stages).toContain('BAKE_TIME');
+  });
+
+  it('a staged deployment ECS rolled back is reported rolled-back, and only the other services are put back', async () => {
+    const { ecs, run } = scenario([{ name: 'api' }, { name: 'web', strategy: 'BLUE_GREEN', scripts: ['vanish'], pollsToSettle: 2 }]);
+    const result = await run();
+    expect(result.ok).toBe(false);
+    expect(outcomeOf(result, 'web')).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/ECS rolled it back to web:1: alarm web-5xx/) });
+    expect(outcomeOf(result, 'api').outcome).toBe('rolled-back');
+    const updates = updateRequests(ecs);
+    expect(updates.filter((request) => request.service === 'web')).toHaveLength(1);
+    expect(updates.filter((request) => request.service === 'api').map((request) => request.taskDefinitionArn)).toEqual([
+      taskDefinitionArnOf('api', 2),
+      taskDefinitionArnOf('api', 1),
+    ]);
+  });
+
+  it('a ROLLING service whose deployment vanished is still rolled back by ecs-roll, as before', async () => {
+    const { ecs, run } = scenario([{ name: 'web', scripts: ['vanish'] }]);
+    await run();
+    expect(ecs.callsTo('latestServiceDeployment')).toEqual([]);
+    expect(updateRequests(ecs).filter((request) => request.service === 'web').length).toBeGreaterThan(0);
+  });
+
+  it('refuses the replace strategy for them before anything is called', () => {
+    expect(() => scenario([{ name: 'web', strategy: 'CANARY' }], { strategy: 'replace' })).toThrow(/--strategy replace cannot move prod\/web \(CANARY\)/);
   });
 });

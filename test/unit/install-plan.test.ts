@@ -57,6 +57,9 @@ describe('installPolicyDocument', () => {
             'ecs:ListClusters',
             'ecs:ListServices',
             'ecs:ListTasks',
+            'ecs:ListServiceDeployments',
+            'ecs:DescribeServiceDeployments',
+            'elasticloadbalancing:DescribeTargetHealth',
           ],
           Resource: '*',
         },
@@ -113,7 +116,8 @@ describe('installPolicyDocument', () => {
       for (const action of actions) expect(action).not.toContain('*');
       const resources = typeof statement.Resource === 'string' ? [statement.Resource] : statement.Resource;
       if (resources.includes('*')) {
-        expect(actions.every((action) => /^ecs:(List|Describe)|^ecs:RegisterTaskDefinition$/.test(action))).toBe(true);
+        // DescribeTargetHealth, like ECS's reads, takes no resource-level permission.
+        expect(actions.every((action) => /^ecs:(List|Describe)|^ecs:RegisterTaskDefinition$|^elasticloadbalancing:DescribeTargetHealth$/.test(action))).toBe(true);
       }
     }
   });

@@ -27,6 +27,7 @@ describe('parseRolloutOptions', () => {
       dryRun: false,
       wait: true,
       timeoutSeconds: 900,
+      timeoutIsDefault: true,
       pollIntervalMs: 10_000,
       rollback: true,
       force: false,
@@ -39,6 +40,10 @@ describe('parseRolloutOptions', () => {
   it('takes commander’s negated flags (--no-wait, --no-rollback)', () => {
     const options = parseRolloutOptions(IMAGE, { wait: false, rollback: false, force: true, dryRun: true, json: true, allFamilies: true }, {});
     expect(options).toMatchObject({ wait: false, rollback: false, force: true, dryRun: true, json: true, allFamilies: true });
+  });
+
+  it('an explicit --timeout, even of 900, is not the default a bake time extends', () => {
+    expect(parseRolloutOptions(IMAGE, { timeout: '900' }, {})).toMatchObject({ timeoutSeconds: 900, timeoutIsDefault: false });
   });
 
   it.each(['rolling', 'replace'])('accepts strategy %s', (strategy) => {

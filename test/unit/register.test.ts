@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TransientAwsError } from '../../src/core/errors.js';
+import { RevisionConflictError, TransientAwsError } from '../../src/core/errors.js';
 import { executeRollout } from '../../src/core/execute.js';
 import type { ServiceSnapshot, TaskDefinitionSnapshot } from '../../src/core/model.js';
 import { planRollout } from '../../src/core/plan.js';
@@ -15,8 +15,11 @@ class RegistrationFake implements EcsPort {
   readonly revisions: TaskDefinitionSnapshot[] = [];
   registerCalls = 0;
   readonly describes: string[] = [];
-  /** What each register call does: 'ok', 'lost' (registered, answer lost), 'throttled', 'refused'. */
-  script: ('ok' | 'lost' | 'throttled' | 'refused')[] = [];
+  /**
+   * What each register call does: 'ok', 'lost' (registered, answer lost), 'throttled', 'refused', 'conflict'
+   * (another run is registering the family), 'conflict-theirs' (another run registered the identical copy meanwhile).
+   */
+  script: ('ok' | 'lost' | 'throttled' | 'refused' | 'conflict' | 'conflict-theirs')[] = [];
 
   constructor(source: TaskDefinitionSnapshot) {
     this.revisions.push(source);
@@ -27,11 +30,14 @@ class RegistrationFake implements EcsPort {
     const step = this.script.shift() ?? 'ok';
     if (step === 'throttled') throw new TransientAwsError('ThrottlingException: Rate exceeded');
     if (step === 'refused') throw new Error('ClientException: invalid container definition');
+    const conflict = new RevisionConflictError('ClientException: Too many concurrent attempts to create a new revision of the specified family.');
+    if (step === 'conflict') throw conflict;
     const revision = this.revisions.length + 1;
     const { tags = [], ...definition } = input as RegisterTaskDefinitionInput & { tags?: { key: string; value: string }[] };
     const arn = taskDefinitionArnOf(input.family, revision);
     this.revisions.push({ arn, family: input.family, revision, definition: { ...definition, taskDefinitionArn: arn, revision, status: 'ACTIVE' }, tags });
     if (step === 'lost') throw new TransientAwsError('socket hang up');
+    if (step === 'conflict-theirs') throw conflict;
     return { taskDefinitionArn: arn };
   }
 
@@ -63,6 +69,8 @@ class RegistrationFake implements EcsPort {
 }
 
 const sleeps: number[] = [];
+/** What the executor's random source answers; near 1 the jittered pause is the whole backoff. */
+let randomness = 0.999_999;
 const clock: Clock = {
   now: () => 0,
   sleep: async (ms) => {
@@ -75,8 +83,9 @@ function setUp() {
   const plan = planRollout(anObservedState([aService({ serviceName: 'web', taskDefinitionArn: source.arn })], [source]), aRequest('acme/web:1.1'));
   const ecs = new RegistrationFake(source);
   const run = () =>
-    executeRollout(plan, { ecs, clock, emit: () => {} }, { wait: false, timeoutMs: 1000, pollIntervalMs: 10, rollback: false, concurrency: 4 });
+    executeRollout(plan, { ecs, clock, emit: () => {}, random: () => randomness }, { wait: false, timeoutMs: 1000, pollIntervalMs: 10, rollback: false, concurrency: 4 });
   sleeps.length = 0;
+  randomness = 0.999_999;
   return { ecs, run, plan };
 }
 
@@ -127,11 +136,47 @@ describe('registering a revision at most once', () => {
     expect(sleeps).toEqual([500, 1000]);
   });
 
-  it('gives up after six throttled attempts and changes no service', async () => {
+  it('spreads retries with jitter between half and all of the backoff', async () => {
     const { ecs, run } = setUp();
-    ecs.script = Array(6).fill('throttled');
+    ecs.script = ['throttled', 'throttled', 'ok'];
+    randomness = 0;
+    await run();
+    expect(sleeps).toEqual([250, 500]);
+  });
+
+  it('retries a registration conflict with another run, and registers once the family is free', async () => {
+    const { ecs, run } = setUp();
+    ecs.script = ['conflict', 'conflict', 'ok'];
     const result = await run();
-    expect(ecs.registerCalls).toBe(6);
+    expect(result.ok).toBe(true);
+    expect(ecs.registerCalls).toBe(3);
+    expect(ecs.revisions).toHaveLength(2);
+  });
+
+  it('reuses the identical revision the conflicting run registered, so both runs converge on one', async () => {
+    const { ecs, run } = setUp();
+    ecs.script = ['conflict-theirs'];
+    const result = await run();
+    expect(ecs.registerCalls).toBe(1);
+    expect(ecs.revisions).toHaveLength(2);
+    expect(result.services[0]?.newTaskDefinitionArn).toBe(taskDefinitionArnOf('web', 2));
+  });
+
+  it('does not reuse an identical revision that is not ACTIVE (being deleted)', async () => {
+    const { ecs, run } = setUp();
+    await run();
+    const copy = ecs.revisions[1] as TaskDefinitionSnapshot;
+    ecs.revisions[1] = { ...copy, status: 'DELETE_IN_PROGRESS' };
+    await run();
+    expect(ecs.registerCalls).toBe(2);
+    expect(ecs.revisions).toHaveLength(3);
+  });
+
+  it('gives up after eight throttled attempts and changes no service', async () => {
+    const { ecs, run } = setUp();
+    ecs.script = Array(8).fill('throttled');
+    const result = await run();
+    expect(ecs.registerCalls).toBe(8);
     expect(result.ok).toBe(false);
     expect(result.services[0]?.outcome).toBe('not-started');
   });

@@ -41,6 +41,7 @@ export async function runRolloutCommand(
       dryRun: options.dryRun,
       wait: options.wait,
       timeoutMs: options.timeoutSeconds * 1000,
+      extendTimeoutByStagedWaits: options.timeoutIsDefault,
       pollIntervalMs: options.pollIntervalMs,
       rollback: options.rollback,
       signal,

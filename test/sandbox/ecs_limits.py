@@ -1,0 +1,104 @@
+"""ECS API limits and refusals moto does not enforce, checked before a request reaches moto.
+
+* StopTask: "Up to 255 characters are allowed in this message" (the reason)
+  https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html
+* Tags: "Maximum number of tags per resource - 50"; keys starting ``aws:`` in any case are reserved
+  for AWS and refused from callers https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html
+* RegisterTaskDefinition of one family while another registration of it is in flight fails with
+  ``ClientException: Too many concurrent attempts to create a new revision of the specified family.``
+  (as reported against AWS in hashicorp/terraform-provider-aws#9777, PrefectHQ/prefect#15865). The
+  sandbox serialises requests, so "in flight" is modelled as a window after each registration of a
+  family (``registrationConflictSeconds``, 0 = off), during which a second one is refused; ``busyFamilies``
+  ({family: n}) refuses the next n registrations of a family outright, for tests that must see the conflict.
+* A switch (``unmodelledTaskDefinitionFields``: {name: value}) makes DescribeTaskDefinition answer
+  extra top-level fields, standing in for a setting AWS added after the client's SDK was built.
+
+The exact wording of the limit errors is the sandbox's own; the error types are ECS's.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+STOP_REASON_MAX = 255
+MAX_TAGS = 50
+CONFLICT_MESSAGE = "Too many concurrent attempts to create a new revision of the specified family."
+
+
+class EcsLimits:
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.conflict_seconds = 0.0
+        # Off only to seed state AWS itself could make (CloudFormation adds aws: tags to what it registers).
+        self.enforce_tags = True
+        self.unmodelled_fields: dict[str, Any] = {}
+        self.last_registration: dict[str, float] = {}
+        # family -> how many more registrations to refuse, as if another caller held the family that long
+        self.busy_families: dict[str, int] = {}
+        self.conflicts = 0
+
+    def configure(self, args: dict[str, Any]) -> dict[str, Any]:
+        if "registrationConflictSeconds" in args:
+            self.conflict_seconds = max(0.0, float(args["registrationConflictSeconds"]))
+        if "busyFamilies" in args:
+            self.busy_families = {str(k): int(v) for k, v in (args["busyFamilies"] or {}).items()}
+        if "enforceTagLimits" in args:
+            self.enforce_tags = bool(args["enforceTagLimits"])
+        if "unmodelledTaskDefinitionFields" in args:
+            self.unmodelled_fields = dict(args["unmodelledTaskDefinitionFields"] or {})
+        return self.state()
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "registrationConflictSeconds": self.conflict_seconds,
+            "unmodelledTaskDefinitionFields": self.unmodelled_fields,
+            "registrationConflicts": self.conflicts,
+            "enforceTagLimits": self.enforce_tags,
+        }
+
+    def refuse(self, action: str, params: dict[str, Any]) -> tuple[str, str] | None:
+        """(error type, message) when ECS would refuse this request; None to let moto answer."""
+        if action == "StopTask" and len(params.get("reason") or "") > STOP_REASON_MAX:
+            return "InvalidParameterException", f"Reason must be at most {STOP_REASON_MAX} characters."
+        if self.enforce_tags and action in ("RegisterTaskDefinition", "TagResource", "CreateService", "RunTask"):
+            problem = self._tag_problem(params.get("tags") or [])
+            if problem:
+                return "InvalidParameterException", problem
+        if action == "RegisterTaskDefinition":
+            family = str(params.get("family") or "")
+            now = time.monotonic()
+            if self.busy_families.get(family, 0) > 0:
+                self.busy_families[family] -= 1
+                self.conflicts += 1
+                return "ClientException", CONFLICT_MESSAGE
+            last = self.last_registration.get(family)
+            if self.conflict_seconds > 0 and last is not None and now - last < self.conflict_seconds:
+                self.conflicts += 1
+                return "ClientException", CONFLICT_MESSAGE
+            self.last_registration[family] = now
+        return None
+
+    @staticmethod
+    def _tag_problem(tags: list[dict[str, Any]]) -> str | None:
+        reserved = [t.get("key", "") for t in tags if str(t.get("key", "")).lower().startswith("aws:")]
+        if reserved:
+            return f"Tag keys starting with 'aws:' are reserved for internal use: {reserved[0]}"
+        if len(tags) > MAX_TAGS:
+            return f"Too many tags: a resource can have at most {MAX_TAGS} tags, {len(tags)} were given."
+        return None
+
+    def rewrite_answer(self, action: str, body: bytes) -> bytes:
+        """DescribeTaskDefinition with the switched-on extra fields, as a newer ECS would answer."""
+        if action != "DescribeTaskDefinition" or not self.unmodelled_fields:
+            return body
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            return body
+        if isinstance(answer.get("taskDefinition"), dict):
+            answer["taskDefinition"].update(self.unmodelled_fields)
+        return json.dumps(answer).encode()
