@@ -32,7 +32,8 @@ export const ACTION_INPUTS: readonly ActionInput[] = [
   { name: 'verify', flags: ['--no-verify'], kind: 'boolean', key: 'verify' },
   { name: 'pin-digest', flags: ['--pin-digest'], kind: 'boolean', key: 'pinDigest' },
   { name: 'run-before', flags: ['--run-before'], kind: 'string', key: 'runBefore', notInCli: true },
-  { name: 'expect-services', flags: ['--expect-services'], kind: 'string', key: 'expectServices', notInCli: true },
+  { name: 'expect-services', flags: ['--expect-services'], kind: 'string', key: 'expectServices' },
+  { name: 'require-match', flags: ['--require-match'], kind: 'boolean', key: 'requireMatch' },
   { name: 'region', flags: ['--region'], kind: 'string', key: 'region' },
   { name: 'dry-run', flags: ['--dry-run'], kind: 'boolean', key: 'dryRun' },
 ];

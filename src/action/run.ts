@@ -1,4 +1,5 @@
 import { runRolloutCommand } from '../cli/commands/rollout.js';
+import { classifyFailure } from '../cli/failure.js';
 import { createRenderer, type CliIo } from '../cli/render.js';
 import type { RolloutResult } from '../core/execute.js';
 import type { RolloutPlan } from '../core/plan.js';
@@ -8,9 +9,11 @@ import { appendStepSummary, errorCommand, writeOutputs } from './github.js';
 import { inActionTerms, readActionInputs, type ActionRequest } from './inputs.js';
 import { actionOutcome, failedServices, failureMessage, servicesChanged, taskDefinitionArns, type RolloutDocument } from './outcome.js';
 
-/** No region, no credentials, AWS unreachable: the runner is set up wrong, nothing was tried. */
-const SETUP_ERROR = 3;
-const INTERRUPTED = 130;
+/** What a workflow author does about a set-up error, after the CLI's words for it. */
+const WORKFLOW_HINTS: Readonly<Record<string, string>> = {
+  'no-region': '; in a workflow, aws-actions/configure-aws-credentials sets AWS_REGION from its aws-region',
+  'no-credentials': '; in a workflow, run aws-actions/configure-aws-credentials before this step (with permissions: id-token: write for OIDC)',
+};
 
 /** Outputs when the rollout never produced a document: a workflow's `outcome == 'failed'` test still holds. */
 const NO_RESULT_OUTPUTS = { result: '', outcome: 'failed', 'services-changed': '0', 'task-definition-arns': '[]' };
@@ -51,17 +54,16 @@ export async function runAction(io: CliIo, signal: AbortSignal): Promise<number>
     });
   } catch (error) {
     progress.close();
-    if (isEcsRollError(error)) return fail(error.exitCode, inActionTerms(error.message));
-    const setup = setupProblem(error);
-    if (setup !== undefined) return fail(SETUP_ERROR, setup);
-    return fail(ExitCode.failed, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    // The CLI's own sorting into the exit code table: 2 for usage, 3 when the runner is not set up for AWS.
+    const failure = classifyFailure(error);
+    return fail(failure.exitCode, `${inActionTerms(failure.message)}${WORKFLOW_HINTS[failure.code] ?? ''}`);
   }
 
   if (json.trim() === '') {
     progress.close();
     // Rollout ended without a document (it stopped before planning): its exit code stands.
     writeOutputs(env, { ...NO_RESULT_OUTPUTS, outcome: exitCode === ExitCode.ok ? 'unchanged' : 'failed' });
-    return signal.aborted ? INTERRUPTED : exitCode;
+    return signal.aborted ? ExitCode.interrupted : exitCode;
   }
   const document = JSON.parse(json) as RolloutDocument;
   if (document.kind === 'rollout-result') progress.result(document as unknown as RolloutResult);
@@ -80,21 +82,5 @@ export async function runAction(io: CliIo, signal: AbortSignal): Promise<number>
   });
   // A dry run has no result for the command to summarise; its plan is summarised the same way.
   if (dryRun && plan !== undefined) appendStepSummary(env, planSummaryMarkdown(plan));
-  return signal.aborted ? INTERRUPTED : exitCode;
-}
-
-/** The SDK's own words for a runner without a region, credentials or a way to AWS are too terse to act on. */
-function setupProblem(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  if (error.message === 'Region is missing') {
-    return 'no AWS region: set the "region" input, or aws-region in aws-actions/configure-aws-credentials (AWS_REGION)';
-  }
-  if (error.name === 'CredentialsProviderError') {
-    return `no AWS credentials found (${error.message}); run aws-actions/configure-aws-credentials before this step`;
-  }
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return `cannot reach AWS (${error.message}); check AWS_ENDPOINT_URL and the runner's network`;
-  }
-  return undefined;
+  return signal.aborted ? ExitCode.interrupted : exitCode;
 }

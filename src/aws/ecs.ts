@@ -31,6 +31,7 @@ import {
 } from '../core/model.js';
 import type { ObservedState } from '../core/plan.js';
 import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
+import { checkSelectors, namesByCluster, parseServiceSelector, unmatchedSelectors } from '../core/service-selector.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { isTransientAwsError } from './errors.js';
@@ -165,6 +166,20 @@ export class SdkEcs implements EcsPort {
     private readonly registrationClient: ECSClient = client,
   ) {}
 
+  /** The region the client calls, resolved as the SDK does (no network call); undefined if it cannot tell. */
+  async region(): Promise<string | undefined> {
+    try {
+      const config = (this.client as Partial<ECSClient>).config;
+      return config === undefined ? undefined : await config.region();
+    } catch {
+      return undefined;
+    }
+  }
+
+  missingCluster(cluster: string, region: string | undefined): UsageError {
+    return new UsageError(`cluster ${nameFromArn(cluster)} does not exist in ${region === undefined ? 'this region' : `region ${region}`}`);
+  }
+
   async registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }> {
     let answer;
     try {
@@ -245,7 +260,7 @@ export class SdkEcs implements EcsPort {
         return { items: page.serviceArns, nextToken: page.nextToken };
       });
     } catch (error) {
-      if (isNamed(error, 'ClusterNotFoundException')) throw new UsageError(`cluster ${cluster} does not exist in this region`);
+      if (isNamed(error, 'ClusterNotFoundException')) throw this.missingCluster(cluster, await this.region());
       throw error;
     }
   }
@@ -307,7 +322,7 @@ export class SdkEcs implements EcsPort {
 export interface DiscoveryOptions {
   /** Cluster names or ARNs; all clusters in the region when absent. */
   readonly clusters?: readonly string[];
-  /** Service names or ARNs; every service when absent. */
+  /** Service selectors (`name`, `cluster/name`, service ARN); every service when absent. */
   readonly services?: readonly string[];
   readonly allFamilies: boolean;
   readonly concurrency: number;
@@ -318,18 +333,23 @@ export interface DiscoveryOptions {
  * in pages of 100, services described ten at a time, each distinct task definition once.
  */
 export async function discoverRolloutState(ecs: SdkEcs, options: DiscoveryOptions): Promise<ObservedState> {
-  const clusters = options.clusters?.length ? [...options.clusters] : await ecs.listClusterArns();
-  const wanted = options.services?.length ? options.services.map(nameFromArn) : undefined;
+  const region = await ecs.region();
+  const selectors = options.services?.length ? options.services.map(parseServiceSelector) : undefined;
+  checkSelectors(selectors ?? [], options.clusters ?? [], region);
+  const needsEveryCluster = !options.clusters?.length && (selectors === undefined || selectors.some((selector) => selector.cluster === undefined));
+  const clustersInScope = options.clusters?.length ? [...options.clusters] : needsEveryCluster ? await ecs.listClusterArns() : [];
+  // Named services are described directly: listing a cluster to find ten names would cost more calls.
+  const named = selectors === undefined ? undefined : namesByCluster(selectors, clustersInScope);
+  const clusters = named === undefined ? clustersInScope : [...new Set([...clustersInScope.map(nameFromArn), ...named.keys()])];
 
   const perCluster = await mapConcurrent(clusters, options.concurrency, async (cluster) => {
-    // Named services are described directly: listing a cluster to find ten names would cost more calls.
-    const names = wanted ?? (await ecs.listServiceArns(cluster));
+    const names = named === undefined ? await ecs.listServiceArns(cluster) : (named.get(nameFromArn(cluster)) ?? []);
     const groups = chunk(names, DESCRIBE_SERVICES_MAX_NAMES);
     const described = await mapConcurrent(groups, options.concurrency, async (group) => {
       try {
         return await ecs.describeServices(cluster, group);
       } catch (error) {
-        if (isNamed(error, 'ClusterNotFoundException')) throw new UsageError(`cluster ${cluster} does not exist in this region`);
+        if (isNamed(error, 'ClusterNotFoundException')) throw ecs.missingCluster(cluster, region);
         throw error;
       }
     });
@@ -337,21 +357,29 @@ export async function discoverRolloutState(ecs: SdkEcs, options: DiscoveryOption
   });
   const services = perCluster.flat();
 
-  if (wanted !== undefined) {
-    const found = new Set(services.map((service) => service.serviceName));
-    const missing = wanted.filter((name) => !found.has(name));
+  if (selectors !== undefined) {
+    const missing = unmatchedSelectors(selectors, services);
     if (missing.length > 0) {
-      throw new UsageError(`no such service in ${options.clusters?.length ? 'the given clusters' : 'any cluster'}: ${missing.join(', ')}`);
+      // Only now, on the way to an error, is it worth a call to tell a missing cluster from a missing service.
+      const existing = new Set((await ecs.listClusterArns()).map(nameFromArn));
+      const absentCluster = missing.find((selector) => selector.cluster !== undefined && !existing.has(selector.cluster));
+      if (absentCluster?.cluster !== undefined) throw ecs.missingCluster(absentCluster.cluster, region);
+      const scope = options.clusters?.length ? `cluster ${options.clusters.map(nameFromArn).join(', ')}` : 'any cluster';
+      throw new UsageError(
+        `no such service in ${region ?? 'this region'}: ${missing.map((selector) => (selector.cluster === undefined ? `${selector.service} (in ${scope})` : selector.text)).join(', ')}`,
+      );
     }
   }
+  const account = [...clustersInScope, ...services.map((service) => service.serviceArn)].find((arn) => arn.startsWith('arn:'))?.split(':')[4];
+  const looked = { clusters: clusters.map(nameFromArn), ...(region === undefined ? {} : { region }), ...(account ? { account } : {}) };
 
   const arns = [...new Set(services.map((service) => service.taskDefinitionArn))];
   const definitions = await mapConcurrent(arns, options.concurrency, (arn) => ecs.describeTaskDefinition(arn));
   const taskDefinitions = Object.fromEntries(definitions.map((definition) => [definition.arn, definition]));
 
-  if (!options.allFamilies) return { services, taskDefinitions };
+  if (!options.allFamilies) return { services, taskDefinitions, looked };
   const familiesInUse = new Set(definitions.map((definition) => definition.family));
   const idle = (await ecs.listActiveFamilies()).filter((family) => !familiesInUse.has(family));
   const idleFamilies = await mapConcurrent(idle, options.concurrency, (family) => ecs.describeTaskDefinition(family));
-  return { services, taskDefinitions, idleFamilies };
+  return { services, taskDefinitions, idleFamilies, looked };
 }

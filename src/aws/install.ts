@@ -101,11 +101,13 @@ import {
   type RetryClock,
 } from '../core/install-plan.js';
 import type { Strategy } from '../core/plan.js';
-import type { UpdatePolicy } from '../core/policy.js';
+import { formatPolicy, type UpdatePolicy } from '../core/policy.js';
 import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from '../lambda/package.js';
+import { REGISTRY_ENV } from '../core/registry-options.js';
 import { ENV, hashToken, webhookConfigToEnv } from '../webhook/config.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { discoverRolloutState, SdkEcs } from './ecs.js';
+import { installedSettings, mergeInstallSettings, type SettingChange } from './install-settings.js';
 import { invokeUrl } from './invoke-url.js';
 
 /** What the command tells the user while the install runs; nothing here writes anywhere itself. */
@@ -120,15 +122,18 @@ export interface InstallRequest {
   readonly aws: AwsConfig;
   readonly name: string;
   readonly stage: string;
-  /** Normalised (`docker.io/acme/web`). */
-  readonly repositories: readonly string[];
-  readonly clusters: readonly string[];
-  readonly policy: UpdatePolicy;
-  readonly strategy: Strategy;
-  readonly timeoutSeconds: number;
-  /** The worker writes `repo:tag@sha256:…` (ECS_ROLL_PIN_DIGEST). */
+  /**
+   * The settings given on this run (repositories normalised, `docker.io/acme/web`). Those left out keep
+   * what the existing install has, or the defaults on a first install.
+   */
+  readonly repositories?: readonly string[];
+  readonly clusters?: readonly string[];
+  readonly policy?: UpdatePolicy;
+  readonly strategy?: Strategy;
+  readonly timeoutSeconds?: number;
+  /** The worker writes `repo:tag@sha256:…` (ECS_ROLL_PIN_DIGEST); left out keeps what the install has. */
   readonly pinDigest?: boolean;
-  /** False: the worker does not ask the registry first (ECS_ROLL_VERIFY=false). */
+  /** False: the worker does not ask the registry first (ECS_ROLL_VERIFY=false); left out keeps what the install has. */
   readonly verify?: boolean;
   readonly rotateToken: boolean;
   readonly dryRun: boolean;
@@ -156,6 +161,9 @@ export interface InstallReport {
   readonly passRoleArns: readonly string[];
   readonly actions: readonly { readonly kind: InstallAction['kind']; readonly description: string }[];
   readonly warnings: readonly string[];
+  /** What the install runs with after this run, and each setting that changed (old → new). */
+  readonly settings: { readonly repositories: readonly string[]; readonly clusters: readonly string[]; readonly policy: string; readonly strategy: Strategy; readonly timeoutSeconds: number };
+  readonly settingChanges: readonly SettingChange[];
 }
 
 export const KEPT_TOKEN_PLACEHOLDER = '<token from the first install>';
@@ -459,8 +467,8 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   const warnings: string[] = [];
 
   // Reading: everything the plan needs, and nothing changed yet.
-  const [role, ecs] = await Promise.all([observeRole(clients, names), discoverPassRoles(request.aws, request.repositories, request.clusters)]);
-  const [receiver, worker, receiverLogs, workerLogs, api, topic] = await Promise.all([
+  const [role, receiver, worker, receiverLogs, workerLogs, api, topic] = await Promise.all([
+    observeRole(clients, names),
     observeFunction(clients, names.functions.receiver, names.install),
     observeFunction(clients, names.functions.worker, names.install),
     observeLogGroup(clients, names.logGroups.receiver),
@@ -468,6 +476,18 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     observeApi(clients, names, request.stage, warnings),
     observeTopic(clients, names),
   ]);
+  // Settings left out keep what the install runs with (the worker's environment holds all of them).
+  const { settings, changes: settingChanges } = mergeInstallSettings(
+    {
+      ...(request.repositories === undefined ? {} : { repositories: request.repositories }),
+      ...(request.clusters === undefined ? {} : { clusters: request.clusters }),
+      ...(request.policy === undefined ? {} : { policy: request.policy }),
+      ...(request.strategy === undefined ? {} : { strategy: request.strategy }),
+      ...(request.timeoutSeconds === undefined ? {} : { timeoutSeconds: request.timeoutSeconds }),
+    },
+    installedSettings(worker?.environment ?? receiver?.environment),
+  );
+  const ecs = await discoverPassRoles(request.aws, settings.repositories, settings.clusters);
   const observedAccount =
     (role === undefined ? undefined : accountOfArn(role.arn)) ??
     ecs.account ??
@@ -494,14 +514,15 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   const environment = {
     ...webhookConfigToEnv({
       tokenSha256,
-      repositories: request.repositories,
-      policy: request.policy,
-      clusters: request.clusters,
-      strategy: request.strategy,
-      timeoutSeconds: request.timeoutSeconds,
+      repositories: settings.repositories,
+      policy: settings.policy,
+      clusters: settings.clusters,
+      strategy: settings.strategy,
+      timeoutSeconds: settings.timeoutSeconds,
       pollIntervalSeconds: 10,
-      ...(request.pinDigest === true ? { pinDigest: true } : {}),
-      ...(request.verify === false ? { verify: false } : {}),
+      // Left out: what the worker runs with now (its environment), as for the other settings.
+      ...((request.pinDigest ?? (worker ?? receiver)?.environment[REGISTRY_ENV.pinDigest] === 'true') ? { pinDigest: true } : {}),
+      ...((request.verify ?? (worker ?? receiver)?.environment[REGISTRY_ENV.verify] !== 'false') ? {} : { verify: false }),
     }),
     [ENV.workerFunction]: names.functions.worker,
   };
@@ -520,7 +541,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   });
   const zip = await lambdaZip();
   const passRoleArns = [...new Set(ecs.passRoleArns.map((value) => roleNameToArn(value, account, region)))].sort();
-  const policyDocument = installPolicyDocument({ ...at, names, clusters: request.clusters, passRoleArns, repositories: request.repositories });
+  const policyDocument = installPolicyDocument({ ...at, names, clusters: settings.clusters, passRoleArns, repositories: settings.repositories });
   const desired: DesiredInstall = {
     ...at,
     names,
@@ -577,6 +598,8 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     passRoleArns: resolve(passRoleArns),
     actions: actions.map((action) => ({ kind: action.kind, description: describeAction(resolve(action)) })),
     warnings,
+    settings: { ...settings, policy: formatPolicy(settings.policy) },
+    settingChanges,
   };
 }
 

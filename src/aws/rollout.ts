@@ -2,6 +2,7 @@ import type { EmitEvent } from '../core/events.js';
 import { executeRollout, type RolloutResult } from '../core/execute.js';
 import type { ImageReference } from '../core/image-ref.js';
 import { DEFAULT_CONCURRENCY } from '../core/limits.js';
+import { checkExpectedServices, type ServiceExpectation } from '../core/expectation.js';
 import { planRollout, servicesOnTargetTag, type RolloutPlan, type Strategy } from '../core/plan.js';
 import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
@@ -17,6 +18,8 @@ export interface RolloutRun {
   readonly allFamilies: boolean;
   readonly strategy: Strategy;
   readonly force: boolean;
+  /** Fail before any change unless the number of matched services is as expected. */
+  readonly expectServices?: ServiceExpectation;
   readonly policy?: UpdatePolicy;
   readonly pushedAt?: number;
   /** Ask the image's registry about the target first (tag exists, digest); pin or compare digests. */
@@ -67,6 +70,7 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       const { readRunningDigests } = await import('./running-digests.js');
       plan = planRollout({ ...state, runningDigests: await readRunningDigests(ecs, onTag, target) }, request);
     }
+    checkExpectedServices(plan, run.expectServices);
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
     const startedAt = Date.now();

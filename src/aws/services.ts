@@ -22,7 +22,7 @@ export async function findService(ecs: SdkEcs, service: string, cluster?: string
         return await ecs.describeServices(candidate, [service]);
       } catch (error) {
         if (error instanceof Error && error.name === 'ClusterNotFoundException') {
-          throw new UsageError(`cluster ${candidate} does not exist in this region`);
+          throw ecs.missingCluster(candidate, await ecs.region());
         }
         throw error;
       }
@@ -31,7 +31,8 @@ export async function findService(ecs: SdkEcs, service: string, cluster?: string
     .flat()
     .filter((snapshot) => snapshot.status !== 'INACTIVE');
   if (found.length === 0) {
-    throw new UsageError(`no service named ${service} in ${cluster === undefined ? 'any cluster of this region' : `cluster ${cluster}`}`);
+    const region = (await ecs.region()) ?? 'this region';
+    throw new UsageError(`no service named ${service} in ${cluster === undefined ? `any cluster of ${region}` : `cluster ${cluster} (${region})`}`);
   }
   if (found.length > 1) {
     throw new UsageError(

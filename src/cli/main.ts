@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { ExitCode, isEcsRollError } from '../core/errors.js';
+import { ExitCode } from '../core/errors.js';
+import { classifyFailure, errorDocument, type Failure } from './failure.js';
 import type { CliIo } from './render.js';
 import { packageVersion } from './version.js';
 
-const INTERRUPTED = 130;
 /** Top-level help, rendered by commander at build time (scripts/render-help.mjs). */
 const PRERENDERED_HELP = new URL('./help.txt', import.meta.url);
 
@@ -28,44 +28,37 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
   const [{ CommanderError }, { buildProgram }] = await Promise.all([import('commander'), import('./program.js')]);
   let exitCode: number = ExitCode.ok;
   const program = buildProgram({ io, signal, setExitCode: (code) => (exitCode = code) });
+  const json = argv.includes('--json');
+  const fail = (failure: Failure): number => {
+    // A script that asked for JSON gets a document it can parse even when the run never started.
+    if (json) io.stdout.write(`${JSON.stringify(errorDocument(failure), null, 2)}\n`);
+    return failure.exitCode;
+  };
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help that was asked for is a success; help shown because no command was given is a usage error.
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? ExitCode.ok : ExitCode.usage;
+      // Help that was asked for (`--help`, `help`, `help <command>`) is a success; help shown because
+      // no command was given, and every parse error, is a usage error. Commander has printed the words.
+      if (error.exitCode === 0) return ExitCode.ok;
+      return fail({ exitCode: ExitCode.usage, code: 'usage', message: error.message.replace(/^error: /, '') });
     }
-    if (isEcsRollError(error)) {
-      io.stderr.write(`ecs-roll: ${error.message}\n`);
-      return error.exitCode;
-    }
-    io.stderr.write(`ecs-roll: ${describeFailure(error)}\n`);
-    return ExitCode.failed;
+    const failure = classifyFailure(error);
+    io.stderr.write(`ecs-roll: ${failure.message}\n`);
+    return fail(failure);
   }
-}
-
-/** The SDK's own words for the two set-up mistakes everyone makes first are too terse to act on. */
-function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.message === 'Region is missing') return 'no AWS region: pass --region or set AWS_REGION (or a region in your profile)';
-  if (error.name === 'CredentialsProviderError') {
-    return `no AWS credentials found (${error.message}); set AWS_PROFILE or --profile, or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables`;
-  }
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return `cannot reach AWS (${error.message}); check --endpoint-url, AWS_ENDPOINT_URL and the network`;
-  }
-  return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
 }
 
 // The entry point: the only place that touches signals and the process's exit code.
 const controller = new AbortController();
 let interrupts = 0;
-const interrupt = () => {
+const interrupt = (signal: NodeJS.Signals) => {
   interrupts += 1;
-  if (interrupts > 1) process.exit(INTERRUPTED);
-  process.stderr.write('\necs-roll: interrupted; finishing the calls in flight and reporting (Ctrl-C again to exit at once)\n');
+  if (interrupts > 1) process.exit(ExitCode.interrupted);
+  // A process manager's SIGTERM is not a person at a keyboard: only a Ctrl-C is told about a second Ctrl-C.
+  const again = signal === 'SIGINT' ? ' (Ctrl-C again to exit at once)' : ` (${signal} again to exit at once)`;
+  process.stderr.write(`\necs-roll: ${signal === 'SIGINT' ? 'interrupted' : `stopping on ${signal}`}; finishing the calls in flight and reporting${again}\n`);
   controller.abort();
 };
 process.on('SIGINT', interrupt);

@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
+import type { ServiceExpectation } from '../core/expectation.js';
 import type { AwsConfig } from '../aws/config.js';
 import { registryOptionsFrom, type RegistryOptions } from '../core/registry-options.js';
 
@@ -19,6 +20,8 @@ export interface RawRolloutOptions {
   verify?: boolean;
   registryAuth?: string;
   pinDigest?: boolean;
+  expectServices?: string;
+  requireMatch?: boolean;
   json?: boolean;
   color?: boolean;
   region?: string;
@@ -40,6 +43,7 @@ export interface RolloutOptions {
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
   readonly force: boolean;
+  readonly expectServices?: ServiceExpectation;
   readonly json: boolean;
   readonly aws: AwsConfig;
   readonly registry: RegistryOptions;
@@ -73,8 +77,10 @@ export function awsConfigFrom(raw: Pick<RawRolloutOptions, 'region' | 'profile' 
       throw new UsageError(`--endpoint-url must be an http or https URL, got ${JSON.stringify(endpointUrl)}`);
     }
   }
+  // The AWS CLI's order: --region, AWS_REGION (the SDK reads it itself), AWS_DEFAULT_REGION, then the profile.
+  const region = raw.region ?? (env.AWS_REGION ? undefined : env.AWS_DEFAULT_REGION || undefined);
   return {
-    ...(raw.region === undefined ? {} : { region: raw.region }),
+    ...(region === undefined ? {} : { region }),
     ...(raw.profile === undefined ? {} : { profile: raw.profile }),
     ...(raw.endpointUrl === undefined ? {} : { endpointUrl: raw.endpointUrl }),
   };
@@ -99,6 +105,11 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
   if (!(STRATEGIES as readonly string[]).includes(strategy)) {
     throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
   }
+  if (strategy === 'replace' && raw.wait === false) {
+    // replace stops old tasks while it waits; without waiting it would quietly be a rolling update.
+    throw new UsageError('--strategy replace stops the old tasks while it waits, so it cannot be combined with --no-wait');
+  }
+  const expectServices = parseExpectation(raw);
   const aws = awsConfigFrom(raw, env);
   const timeoutSeconds = raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parsePositiveSeconds('--timeout', raw.timeout);
   const pollSeconds = parsePollInterval(raw.pollInterval, aws, env);
@@ -115,8 +126,22 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
     pollIntervalMs: Math.round(pollSeconds * 1000),
     rollback: raw.rollback !== false,
     force: raw.force === true,
+    ...(expectServices === undefined ? {} : { expectServices }),
     json: raw.json === true,
     aws,
     registry: registryOptionsFrom(raw, env),
   };
+}
+
+function parseExpectation(raw: Pick<RawRolloutOptions, 'expectServices' | 'requireMatch'>): ServiceExpectation | undefined {
+  if (raw.expectServices !== undefined && raw.requireMatch === true) {
+    throw new UsageError('give one of --expect-services <n> or --require-match, not both');
+  }
+  if (raw.requireMatch === true) return { atLeast: 1 };
+  if (raw.expectServices === undefined) return undefined;
+  const count = Number(raw.expectServices);
+  if (!/^\d+$/.test(raw.expectServices.trim()) || !Number.isSafeInteger(count)) {
+    throw new UsageError(`--expect-services must be a whole number of services, got ${JSON.stringify(raw.expectServices)}`);
+  }
+  return { exactly: count };
 }

@@ -11,7 +11,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 function addAwsOptions(command: Command): Command {
   return command
-    .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, profile)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile)')
     .option('--profile <name>', 'AWS shared-config profile')
     .option('--endpoint-url <url>', 'send every AWS call to this URL (a local emulator); AWS_ENDPOINT_URL works too');
 }
@@ -33,7 +33,7 @@ export function buildProgram(context: ProgramContext): Command {
     .version(packageVersion(), '-v, --version')
     .option('--no-color', 'no colours in the output (NO_COLOR works too)')
     .configureHelp({ helpWidth: HELP_WIDTH })
-    .showHelpAfterError('(run with --help for usage; the image goes before list options such as --cluster a b)')
+    .showHelpAfterError('(run with --help for usage)')
     // Errors become exceptions so the entry point alone decides the exit code (2 for usage).
     .exitOverride()
     .configureOutput({
@@ -46,8 +46,10 @@ export function buildProgram(context: ProgramContext): Command {
       .command('rollout')
       .description('move every ECS service whose task definition runs the image to the new tag or digest')
       .argument('<image>', 'image:tag or image@digest, e.g. acme/web:1.4.2')
+      // Only rollout takes an image, so only its errors carry the hint about where it goes.
+      .showHelpAfterError('(run with --help for usage; the image goes before list options such as --cluster a b)')
       .option('--cluster <name...>', 'only these clusters (default: all in the region)', collect)
-      .option('--service <name...>', 'only these services', collect)
+      .option('--service <name...>', 'only these services: name, cluster/name or service ARN', collect)
       .option('--all-families', 'also register new revisions of task definition families that no service runs')
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']).default('rolling'))
       .option('--dry-run', 'print the plan and change nothing')
@@ -55,12 +57,15 @@ export function buildProgram(context: ProgramContext): Command {
       // No commander default: an absent --timeout is the default, which grows by a staged deployment's bake time.
       .option('--timeout <seconds>', 'how long to wait for the deployments (default: 900, plus a BLUE_GREEN/LINEAR/CANARY bake time)')
       .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
-      .option('--rollback', 'on failure, put every changed service back on its previous revision (default)', true)
+      // Help prints the default once, as "(default: true)".
+      .option('--rollback', 'on failure, put every changed service back on its previous revision', true)
       .option('--no-rollback', 'leave services where they are when the rollout fails')
       .option('--force', 'start a new deployment of services already on the tag (a mutable tag pushed again)')
       .option('--no-verify', "do not ask the image's registry whether the tag exists (and its digest) first")
       .option('--registry-auth <user:password>', 'credentials for a private registry (default: ~/.docker/config.json)')
       .option('--pin-digest', 'write the new images as repo:tag@sha256:… with the digest the registry answered')
+      .option('--expect-services <n>', 'fail (exit 1) before any change unless exactly n services run the image')
+      .option('--require-match', 'fail (exit 1) before any change unless at least one service runs the image')
       .option('--json', 'one JSON document on stdout, no colour or spinner'),
   ).action(async (image: string, options: Record<string, unknown>, command: Command) => {
     const { runRolloutCommand } = await import('./commands/rollout.js');
@@ -90,11 +95,15 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--name <name>', 'name of the install: prefix of every resource it creates', 'ecs-roll')
       .option('--stage <stage>', 'API Gateway stage', 'live')
       .option('--cluster <name...>', 'only these clusters (default: all in the region)', collect)
-      .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob>', 'any')
-      .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']).default('rolling'))
-      .option('--timeout <seconds>', 'how long the worker waits for the deployments', '900')
+      // No defaults here: a setting left out keeps what the install has (defaults apply to a first install).
+      .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob> (first install: any)')
+      .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced (first install: rolling)').choices(['rolling', 'replace']))
+      .option('--timeout <seconds>', 'how long the worker waits for the deployments (first install: 900)')
+      // Paired, so that left out (undefined) keeps what the install has.
       .option('--pin-digest', "the worker writes new images as repo:tag@sha256:… (the registry's digest)")
-      .option('--no-verify', "the worker does not ask the image's registry first (default: ECS_ROLL_VERIFY)")
+      .option('--no-pin-digest', 'the worker writes tags as given')
+      .option('--verify', "the worker asks the image's registry first (first install: unless ECS_ROLL_VERIFY=false)")
+      .option('--no-verify', 'the worker does not ask the registry first')
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),

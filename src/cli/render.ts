@@ -4,12 +4,23 @@ import type { RolloutEvent } from '../core/events.js';
 import type { RolloutResult, ServiceOutcomeKind } from '../core/execute.js';
 import { formatVersion } from '../core/image-ref.js';
 import { revisionName } from '../core/model.js';
+import { describeScope } from '../core/expectation.js';
 import { diagnosisLines } from './render-diagnosis.js';
 import type { RolloutPlan } from '../core/plan.js';
 
 export interface OutputStream {
   write(text: string): unknown;
   readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+/**
+ * A terminal that can take a spinner: a TTY that knows its width. A pseudo-terminal without a size
+ * (`script`, `docker run -t` from a non-terminal, some CI runners) reports 0 columns, and redrawing
+ * a line divided by 0 columns never ends, so it gets plain lines like a pipe.
+ */
+export function isSizedTerminal(stream: OutputStream): boolean {
+  return stream.isTTY === true && typeof stream.columns === 'number' && Number.isFinite(stream.columns) && stream.columns > 0;
 }
 
 export interface CliIo {
@@ -72,7 +83,9 @@ function jsonRenderer(io: CliIo): Renderer {
       if (!dryRun) return;
       write({
         kind: 'rollout-plan',
+        version: planned.version,
         dryRun: true,
+        ...(planned.scope === undefined ? {} : { scope: planned.scope }),
         target: planned.target,
         services: planned.services.map((service) => ({
           cluster: service.cluster,
@@ -91,6 +104,7 @@ function jsonRenderer(io: CliIo): Renderer {
     result(result) {
       write({
         ...result,
+        ...(plan?.scope === undefined ? {} : { scope: plan.scope }),
         services: result.services.map((service) => ({ ...service, newTaskDefinitionArn: service.newTaskDefinitionArn ?? null })),
         unaffectedServices: plan?.unaffectedServices ?? 0,
       });
@@ -103,6 +117,8 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
   let spinner: Ora | undefined;
   const waiting = new Map<string, string>();
   let waitingPhase = '';
+  // A scale changes only the desired count: no new revision, no deployment to speak of.
+  let countChange = false;
   const line = (text: string) => {
     if (spinner?.isSpinning) spinner.clear();
     io.stdout.write(`${text}\n`);
@@ -118,6 +134,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
   return {
     plan(plan, dryRun) {
       const version = formatVersion(plan.target);
+      if (plan.scope !== undefined) line(color.dim(`Looked at ${describeScope(plan)}`));
       const moving = plan.services.filter((service) => service.action === 'update' || service.action === 'redeploy');
       line(
         `${color.bold(dryRun ? 'Plan' : 'Rollout')} ${color.cyan(plan.target.image)} ${color.dim(`(${plan.target.repository})`)}: ` +
@@ -133,6 +150,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
         const name = `${service.cluster}/${service.service}`;
         if (service.action === 'update') line(`  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → new ${revisionName(service.taskDefinitionArn).replace(/:\d+$/, '')} revision (${version})`);
         else if (service.action === 'redeploy') line(`  ${color.bold('redeploy')} ${name}: ${shortArn(service.taskDefinitionArn)} (${service.reason})`);
+        else if (service.action === 'wait') line(`  ${color.bold('wait')}     ${name}: ${service.reason}`);
         else if (service.action === 'skip') line(`  ${color.yellow('skip')}     ${name}: ${service.reason}`);
         else line(`  ${color.dim('keep')}     ${name}: ${service.reason}`);
       }
@@ -156,6 +174,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           return;
         case 'service-updated':
           if (event.desiredCount !== undefined) {
+            countChange = true;
             line(`${color.green('✔')} scaled ${event.cluster}/${event.service}: desired ${event.desiredCount.from} → ${event.desiredCount.to}`);
             return;
           }
@@ -166,17 +185,17 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           return;
         case 'wait-started':
           stopSpinner();
-          waitingPhase = event.phase === 'rollback' ? 'Rolling back' : 'Waiting for deployments';
+          waitingPhase = event.phase === 'rollback' ? 'Rolling back' : countChange ? 'Waiting for the tasks' : 'Waiting for deployments';
           line(`${waitingPhase}: ${event.services} service${event.services === 1 ? '' : 's'}, timeout ${event.timeoutSeconds} s`);
           waiting.clear();
-          if (makeSpinner !== undefined && io.stdout.isTTY === true) spinner = makeSpinner(waitingPhase).start();
+          if (makeSpinner !== undefined && isSizedTerminal(io.stdout)) spinner = makeSpinner(waitingPhase).start();
           return;
         case 'progress': {
           const name = `${event.cluster}/${event.service}`;
           const status = `${event.progress.running}/${event.progress.desired}${event.progress.failedTasks > 0 ? color.red(` ${event.progress.failedTasks} failed`) : ''}${event.progress.stage === undefined ? '' : ` ${event.progress.stage}`}`;
           waiting.set(name, status);
           if (spinner !== undefined) spinner.text = spinnerText();
-          else line(`  ${name}: ${event.progress.running}/${event.progress.desired} running on the ${event.phase === 'rollback' ? 'previous' : 'new'} revision${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}${event.progress.stage === undefined ? '' : `, stage ${event.progress.stage}`}`);
+          else line(`  ${name}: ${event.progress.running}/${event.progress.desired} running${countChange ? '' : ` on the ${event.phase === 'rollback' ? 'previous' : 'new'} revision`}${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}${event.progress.stage === undefined ? '' : `, stage ${event.progress.stage}`}`);
           return;
         }
         case 'tasks-stopped':

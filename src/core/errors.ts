@@ -4,9 +4,13 @@
  */
 export const ExitCode = {
   ok: 0,
+  /** A rollout or scale failed (also after a successful rollback), or a pipeline's expectation was not met. */
   failed: 1,
   usage: 2,
-  /** The environment is not as the run needs it: a registry or endpoint that cannot be reached. */
+  /**
+   * The run could not start: no region, no credentials, AWS unreachable, a port in use. Its own code,
+   * so a pipeline can tell a misconfigured runner from a deployment that failed.
+   */
   setup: 3,
   interrupted: 130,
 } as const;
@@ -35,7 +39,7 @@ export class OperationFailedError extends EcsRollError {
   }
 }
 
-/** Something outside the input is missing or unreachable (a registry that does not answer). */
+/** The environment is not ready for any AWS work (see ExitCode.setup). */
 export class SetupError extends EcsRollError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.setup, options);

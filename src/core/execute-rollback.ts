@@ -30,9 +30,10 @@ export async function rollBack(
   const reverted = new Map<string, PlannedService>();
   const why = (planned: PlannedService) => {
     const previous = outcomeOf(planned);
+    // ECS's own reasons end in a full stop ("… failed to start."), which reads badly before "; rolled back".
     return previous?.outcome === 'completed' || previous?.outcome === 'updated'
       ? 'another service in this rollout failed'
-      : (previous?.reason ?? 'the rollout failed');
+      : (previous?.reason ?? 'the rollout failed').replace(/\.+$/, '');
   };
 
   await mapConcurrent(changed, options.concurrency, async (planned) => {

@@ -168,6 +168,8 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
     }
   });
 
+  followUnfinished(plan, tracked, setOutcome, options);
+
   let snapshots = new Map<string, ServiceSnapshot>();
   // A service ECS rolled back itself (staged strategies) failed too, but is already back: only the others return.
   const rolledBackByEcs = new Set<string>();
@@ -177,7 +179,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
       ...(plan.pushedAt === undefined ? {} : { pushedAt: plan.pushedAt }),
     });
     snapshots = report.snapshots;
-    for (const planned of movable) {
+    for (const planned of [...movable, ...plan.services.filter((service) => service.action === 'wait')]) {
       const end = report.ends.get(keyOf({ cluster: planned.clusterArn, service: planned.service }));
       if (end === undefined) continue;
       if (end.state === 'completed') setOutcome(planned, 'completed');
@@ -198,3 +200,37 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
   return finish(registered);
 }
 
+/**
+ * Services a re-run found on the target with an unfinished deployment: this run changes nothing on them,
+ * but waits for that deployment with the same rules, and fails with it. They are never rolled back:
+ * this run did not move them.
+ */
+function followUnfinished(
+  plan: RolloutPlan,
+  tracked: Tracked[],
+  setOutcome: (planned: PlannedService, outcome: ServiceOutcomeKind, extra?: Partial<ServiceOutcome>) => void,
+  options: ExecuteOptions,
+): void {
+  for (const planned of plan.services) {
+    if (planned.action !== 'wait' || planned.deployment === undefined) continue;
+    const extra = { newTaskDefinitionArn: planned.taskDefinitionArn, deploymentId: planned.deployment.id };
+    if (planned.deployment.taskDefinitionArn !== planned.taskDefinitionArn) {
+      setOutcome(planned, 'failed', {
+        ...extra,
+        reason: `its task definition is ${revisionName(planned.taskDefinitionArn)}, but its deployment runs ${revisionName(planned.deployment.taskDefinitionArn)}; run with --force to deploy it again`,
+      });
+    } else if (!options.wait || options.signal?.aborted) {
+      setOutcome(planned, 'unchanged', { ...extra, reason: `its deployment ${planned.deployment.id} has not finished; not waited for (--no-wait)` });
+    } else {
+      setOutcome(planned, 'updated', extra);
+      tracked.push({
+        cluster: planned.clusterArn,
+        service: planned.service,
+        deploymentId: planned.deployment.id,
+        targetTaskDefinitionArn: planned.taskDefinitionArn,
+        sourceTaskDefinitionArn: planned.taskDefinitionArn,
+        replaceTasks: false,
+      });
+    }
+  }
+}

@@ -88,6 +88,7 @@ export function parseImageReference(input: string): ImageReference {
   const tagColon = beforeDigest.indexOf(':', lastSlash + 1);
   const name = tagColon === -1 ? beforeDigest : beforeDigest.slice(0, tagColon);
   const tag = tagColon === -1 ? undefined : beforeDigest.slice(tagColon + 1);
+  if (tag === '') fail(original, 'the tag after ":" is empty; give one, e.g. acme/web:1.4.2');
   if (tag !== undefined && !TAG_PATTERN.test(tag)) {
     fail(original, `tag ${JSON.stringify(tag)} must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`);
   }

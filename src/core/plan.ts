@@ -1,11 +1,12 @@
 import { decideSameTag } from './digest-decision.js';
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
 import { UsageError } from './errors.js';
-import type { DeploymentStrategy, ServiceSnapshot, Tag, TaskDefinitionSnapshot } from './model.js';
+import { revisionName, type DeploymentStrategy, type ServiceSnapshot, type Tag, type TaskDefinitionSnapshot } from './model.js';
 import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
 import { TASK_DEFINITION_MAX_TAGS } from './limits.js';
 import { isAwsReservedTag, PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
+import { assessDeployment } from './wait.js';
 
 export const PLAN_VERSION = 1;
 
@@ -38,6 +39,11 @@ export type ServiceAction =
   | 'redeploy'
   /** Already on the target. */
   | 'none'
+  /**
+   * Already on the target, but its deployment has not completed (an earlier run timed out, failed or
+   * was killed while waiting): waited for like a fresh one, so a re-run cannot turn a failed deploy green.
+   */
+  | 'wait'
   /** Uses the image but ecs-roll cannot or should not move it (reason says why). */
   | 'skip'
   /** Change the desired count only; the task definition stays pinned (`ecs-roll scale`). */
@@ -57,6 +63,8 @@ export interface PlannedService {
   readonly desiredCount: number;
   /** For `scale`: the desired count to set. */
   readonly targetDesiredCount?: number;
+  /** For `wait`: the PRIMARY deployment to follow, and the revision it runs. */
+  readonly deployment?: { readonly id: string; readonly taskDefinitionArn: string };
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
   readonly schedulingStrategy: 'REPLICA' | 'DAEMON';
@@ -82,6 +90,7 @@ export interface RolloutPlan {
   readonly services: readonly PlannedService[];
   /** Services looked at whose task definitions do not use the image. */
   readonly unaffectedServices: number;
+  readonly scope?: PlanScope;
   /**
    * The longest deliberate wait (bake time, traffic steps) of a staged deployment this plan starts; the default
    * timeout grows by it, so waiting does not give up in the middle of a bake.
@@ -143,6 +152,31 @@ export interface ObservedState {
   readonly idleFamilies?: readonly TaskDefinitionSnapshot[];
   /** By service ARN: the image digests its running tasks report for the target's repository. */
   readonly runningDigests?: Readonly<Record<string, readonly string[]>>;
+  /** Where discovery looked: the clusters (by name) and the region. */
+  readonly looked?: { readonly clusters: readonly string[]; readonly region?: string; readonly account?: string };
+}
+
+/** Where a run looked, so a run that matched nothing says where it did not find it. */
+export interface PlanScope {
+  /** From the ARNs seen; unknown when there were none. */
+  readonly account?: string;
+  readonly region?: string;
+  readonly clusters: number;
+  readonly services: number;
+}
+
+/** The account and region come from the ARNs ECS answered (arn:aws:ecs:<region>:<account>:…), so no extra call. */
+export function scopeOf(state: ObservedState): PlanScope {
+  const arn = state.services[0]?.serviceArn ?? state.services[0]?.clusterArn ?? '';
+  const [, , , arnRegion, arnAccount] = arn.split(':');
+  const account = state.looked?.account ?? arnAccount;
+  const region = state.looked?.region ?? (arnRegion === '' ? undefined : arnRegion);
+  return {
+    ...(account === undefined || account === '' ? {} : { account }),
+    ...(region === undefined ? {} : { region }),
+    clusters: state.looked?.clusters.length ?? new Set(state.services.map((service) => service.clusterArn)).size,
+    services: state.services.length,
+  };
 }
 
 interface ContainerLike {
@@ -198,6 +232,25 @@ function webhookSkipReason(
 }
 
 /**
+ * The PRIMARY deployment of a service whose task definition is already the target, when it has not
+ * finished: still IN_PROGRESS, FAILED, or running another revision than the service's task definition
+ * (ECS rolled it back). Judged by the same rules as waiting (assessDeployment), so "done" means the same.
+ */
+export function unfinishedDeployment(
+  service: ServiceSnapshot,
+): { readonly deployment: { readonly id: string; readonly taskDefinitionArn: string }; readonly why: string } | undefined {
+  const primary = service.deployments.find((deployment) => deployment.status === 'PRIMARY');
+  if (primary === undefined) return undefined;
+  const deployment = { id: primary.id, taskDefinitionArn: primary.taskDefinitionArn };
+  if (primary.taskDefinitionArn !== service.taskDefinitionArn) {
+    return { deployment, why: `but its deployment runs ${revisionName(primary.taskDefinitionArn)}` };
+  }
+  const assessment = assessDeployment(service, primary.id);
+  if (assessment.state === 'completed') return undefined;
+  return { deployment, why: assessment.state === 'failed' ? 'deployment failed' : 'deployment still in progress' };
+}
+
+/**
  * Decides what a rollout does, from state alone: which revisions to register, which services to move.
  * Pure: the same state and request always give the same plan, and the plan is plain JSON.
  */
@@ -249,13 +302,18 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     if (skip !== undefined) {
       services.push({ ...base, action: 'skip', reason: skip });
     } else if (isNoop(changes)) {
-      const decision = decideSameTag({
-        version: formatVersion(target),
-        force: request.force,
-        ...(request.registryDigest === undefined ? {} : { registryDigest: request.registryDigest }),
-        ...(state.runningDigests?.[service.serviceArn] === undefined ? {} : { runningDigests: state.runningDigests[service.serviceArn] }),
-      });
-      services.push({ ...base, ...decision });
+      const unfinished = request.force ? undefined : unfinishedDeployment(service);
+      if (unfinished !== undefined) {
+        services.push({ ...base, action: 'wait', reason: `already on ${formatVersion(target)}, ${unfinished.why}: waiting`, deployment: unfinished.deployment });
+      } else {
+        const decision = decideSameTag({
+          version: formatVersion(target),
+          force: request.force,
+          ...(request.registryDigest === undefined ? {} : { registryDigest: request.registryDigest }),
+          ...(state.runningDigests?.[service.serviceArn] === undefined ? {} : { runningDigests: state.runningDigests[service.serviceArn] }),
+        });
+        services.push({ ...base, ...decision });
+      }
     } else {
       register(definition, changes, false);
       services.push({ ...base, action: 'update', registration: definition.arn });
@@ -292,6 +350,7 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     ),
     services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
     unaffectedServices,
+    scope: scopeOf(state),
     ...(stagedWait > 0 ? { stagedWaitSeconds: stagedWait } : {}),
   };
 }

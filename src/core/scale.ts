@@ -72,6 +72,9 @@ export interface ScaleDecision {
   readonly to: number;
   /** The adjustment asked for more or less than the bounds allow. */
   readonly clamped: 'min' | 'max' | undefined;
+  /** The adjustment asked for fewer than 0 tasks (`--by -200%`); `wanted` says how many. */
+  readonly floored?: boolean;
+  readonly wanted?: number;
 }
 
 export function applyAdjustment(current: number, adjustment: Adjustment, bounds: Bounds = {}): ScaleDecision {
@@ -94,5 +97,6 @@ export function applyAdjustment(current: number, adjustment: Adjustment, bounds:
     to = bounds.max;
     clamped = 'max';
   }
-  return { from: current, to, clamped };
+  const floored = wanted < 0 && clamped === undefined;
+  return { from: current, to, clamped, ...(floored ? { floored, wanted } : {}) };
 }

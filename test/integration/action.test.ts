@@ -196,6 +196,33 @@ describe('the action against the sandbox', () => {
     expect(await sandbox.calls()).toEqual([]);
   });
 
+  it('fails with exit 1 before any change when expect-services or require-match is not met', async () => {
+    await createCluster(ecs, 'prod');
+    const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]);
+    await steadyService('prod', 'web', source);
+    await sandbox.clearCalls();
+
+    const tooFew = await runAction({ image: 'acme/web:1.1', 'expect-services': '2' });
+    expect(tooFew.code, tooFew.stdout).toBe(1);
+    expect(errorAnnotations(tooFew.stdout)).toEqual([expect.stringMatching(/^ecs-roll: .*2/)]);
+    expect(tooFew.outputs).toMatchObject({ outcome: 'failed', 'services-changed': '0', result: '' });
+
+    const none = await runAction({ image: 'acme/other:1.1', 'require-match': 'true' });
+    expect(none.code, none.stdout).toBe(1);
+    expect(errorAnnotations(none.stdout)).toHaveLength(1);
+
+    const both = await runAction({ image: 'acme/web:1.1', 'expect-services': '1', 'require-match': 'true' });
+    expect(both.code).toBe(2);
+
+    expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
+    expect((await sandbox.calls()).filter((call) => /^(Register|Update|Stop|Tag)/.test(call.action))).toEqual([]);
+
+    // Met: the same run goes ahead.
+    const met = await runAction({ image: 'acme/web:1.1', 'expect-services': '1', 'poll-interval': '0.3' });
+    expect(met.code, met.stdout).toBe(0);
+    expect(met.outputs.outcome).toBe('deployed');
+  });
+
   it('stops waiting on SIGINT (a cancelled run), reports what it changed and exits 130', async () => {
     await createCluster(ecs, 'prod');
     const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]);

@@ -116,3 +116,31 @@ describe('--strategy replace on a load-balanced service whose targets take longe
     expect(healthy).toHaveLength(4);
   });
 });
+
+describe('--strategy replace on a service whose container health check passes only after its start period', () => {
+  it('stops old tasks only once replacements are HEALTHY, never below the floor', async () => {
+    await createCluster(ecs, 'prod');
+    await addContainerInstance(ecs, endpoint, 'prod');
+    const healthCheck = { command: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'], interval: 5, startPeriod: 25, retries: 3 };
+    const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0', { healthCheck })], { cpu: '1024', memory: '1870' });
+    await createService(ecs, 'prod', 'web', source, {
+      desiredCount: 4,
+      launchType: 'EC2',
+      deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 200 },
+    });
+    await waitUntil('the first deployment completed', async () => {
+      const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
+      return service?.deployments?.[0]?.rolloutState === 'COMPLETED';
+    });
+    const startOfRollout = (await sandbox.record()).length;
+
+    const run = await rollout('acme/web:1.1', '--strategy', 'replace', '--timeout', '90');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toMatch(/\/web:2$/);
+    const record = ((await sandbox.record()) as unknown as { service: string; running: number; healthy: number }[])
+      .slice(startOfRollout)
+      .filter((entry) => entry.service === 'web');
+    expect(Math.min(...record.map((entry) => entry.healthy))).toBeGreaterThanOrEqual(2);
+    expect(record.some((entry) => entry.running > entry.healthy)).toBe(true);
+  });
+});

@@ -96,6 +96,8 @@ describe('ecs-roll scale policy', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('prod/web +2 within 1..10, cooldown 300 s');
+    // One other action: said as such, never "its 1 other action(s)".
+    expect(run.stdout).toContain('as well as its other action.');
 
     const after = await alarm();
     expect(after?.AlarmActions).toEqual([pagerArn, topicArn]);
@@ -139,7 +141,14 @@ describe('ecs-roll scale policy', () => {
 
     const human = await policy('list');
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain(`${ALARM}  ALARM  prod/web =6 within 2..8, cooldown 300 s`);
+    // A table: a header, and each column starting where its header does.
+    const [header = '', row = ''] = human.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ALARM +STATE +SERVICE +ADJUST +MIN\.\.MAX +COOLDOWN$/);
+    expect(row.split(/ {2,}/)).toEqual([ALARM, 'ALARM', 'prod/web', '=6', '2..8', '300 s']);
+    for (const column of ['STATE', 'SERVICE', 'ADJUST', 'MIN..MAX', 'COOLDOWN']) {
+      expect(row[header.indexOf(column) - 1]).toBe(' ');
+      expect(row[header.indexOf(column)]).not.toBe(' ');
+    }
     expect(human.stdout).not.toContain('unrelated');
 
     const listed = await policy('list', '--json');
@@ -147,6 +156,7 @@ describe('ecs-roll scale policy', () => {
     expect(listed.stderr).toBe('');
     expect(JSON.parse(listed.stdout)).toEqual({
       kind: 'scale-policies',
+      version: 1,
       alarmsExamined: 2,
       policies: [
         {
@@ -167,6 +177,8 @@ describe('ecs-roll scale policy', () => {
     const removed = await policy('remove', 'prod/web', '--alarm', ALARM);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain('Removed the scaling policy for prod/web');
+    expect(removed.stdout).toContain('its other action stays.');
+    expect(removed.stdout).not.toMatch(/\(s\)/);
     expect((await alarm())?.AlarmActions).toEqual([pagerArn]);
     expect((await alarm())?.OKActions).toEqual([pagerArn]);
     expect(await alarmTags()).toEqual({ team: 'web' });

@@ -64,10 +64,11 @@ describe('reading the inputs as the runner passes them', () => {
       INPUT_TIMEOUT: '600',
       'INPUT_POLL-INTERVAL': '20',
       INPUT_REGION: 'eu-west-1',
+      'INPUT_REQUIRE-MATCH': 'true',
     });
     expect(request).toEqual({
       image: 'acme/web:2',
-      options: { cluster: ['prod', 'staging, canary'], dryRun: true, wait: false, rollback: false, timeout: '600', pollInterval: '20', region: 'eu-west-1' },
+      options: { cluster: ['prod', 'staging, canary'], dryRun: true, wait: false, rollback: false, timeout: '600', pollInterval: '20', region: 'eu-west-1', requireMatch: true },
     });
   });
 
@@ -76,10 +77,13 @@ describe('reading the inputs as the runner passes them', () => {
     [{ INPUT_IMAGE: '   ' }, /input "image" is required/],
     [{ INPUT_IMAGE: 'a:1', INPUT_FORCE: 'yes' }, /input "force" must be true or false, got "yes"/],
     [{ INPUT_IMAGE: 'a:1', 'INPUT_RUN-BEFORE': 'migrate' }, /input "run-before" is not supported by this version/],
-    [{ INPUT_IMAGE: 'a:1', 'INPUT_EXPECT-SERVICES': '3' }, /input "expect-services" is not supported by this version/],
   ])('refuses %j as a usage error', (env, message) => {
     expect(() => readActionInputs(env)).toThrow(UsageError);
     expect(() => readActionInputs(env)).toThrow(message);
+  });
+
+  it('passes expect-services on as rollout --expect-services', () => {
+    expect(readActionInputs({ INPUT_IMAGE: 'a:1', 'INPUT_EXPECT-SERVICES': '3' }).options).toEqual({ expectServices: '3' });
   });
 
   it.each([

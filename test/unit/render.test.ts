@@ -1,11 +1,15 @@
 import type { Ora } from 'ora';
 import { describe, expect, it } from 'vitest';
 import type { RolloutResult } from '../../src/core/execute.js';
-import { createRenderer, type CliIo } from '../../src/cli/render.js';
+import { createRenderer, isSizedTerminal, type CliIo } from '../../src/cli/render.js';
 
-function terminal(isTTY: boolean) {
+function terminal(isTTY: boolean, columns: number | null = isTTY ? 80 : null) {
   const written: string[] = [];
-  const io: CliIo = { stdout: { isTTY, write: (text: string) => written.push(text) }, stderr: { write: () => true }, env: {} };
+  const io: CliIo = {
+    stdout: { isTTY, ...(columns === null ? {} : { columns }), write: (text: string) => written.push(text) },
+    stderr: { write: () => true },
+    env: {},
+  };
   return { io, written };
 }
 
@@ -69,6 +73,21 @@ describe('renderers', () => {
     expect(written.length).toBe(before);
     renderer.result(result);
     expect(spinner.isSpinning).toBe(false);
+  });
+
+  it.each([
+    { columns: 0, why: 'a pseudo-terminal without a size' },
+    { columns: null, why: 'a terminal that does not say its width' },
+    { columns: Number.NaN, why: 'a width that is not a number' },
+  ])('on $why (columns $columns), prints plain lines and never starts the spinner', ({ columns }) => {
+    const { io, written } = terminal(true, columns);
+    const spinner = fakeSpinner();
+    const renderer = createRenderer(io, { json: false, color: false, spinner: () => spinner as unknown as Ora });
+    renderer.event({ type: 'wait-started', services: 1, timeoutSeconds: 900, phase: 'rollout' });
+    renderer.event(progress(2));
+    expect(spinner.isSpinning).toBe(false);
+    expect(written.join('')).toContain('prod/web: 2/3 running on the new revision');
+    expect(isSizedTerminal(io.stdout)).toBe(false);
   });
 
   it('with --json, prints nothing but one document at the end, new ARNs null where there is none', () => {

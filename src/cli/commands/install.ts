@@ -6,14 +6,29 @@ import { parsePolicy } from '../../core/policy.js';
 import { normaliseRepository, parseStrategy } from '../../webhook/config.js';
 import type { AwsConfig } from '../../aws/config.js';
 import type { InstallProgress, InstallReport, InstallRequest, RemovalReport } from '../../aws/install.js';
+import type { SettingChange } from '../../aws/install-settings.js';
 import { awsConfigFrom, parsePositiveSeconds } from '../options.js';
-import { colorLevel, type CliIo, type OutputStream } from '../render.js';
+import { colorLevel, isSizedTerminal, type CliIo, type OutputStream } from '../render.js';
+
+/** Version of the `install` and `uninstall` documents. */
+const INSTALL_DOCUMENT_VERSION = 1;
+
+const SETTING_LABELS: Record<SettingChange['setting'], string> = {
+  repositories: 'repositories',
+  clusters: 'clusters',
+  policy: 'policy',
+  strategy: 'strategy',
+  timeoutSeconds: 'timeout (s)',
+};
 
 /** Lambda stops a function at 900 s; the worker's wait has to fit in it. */
 const MAX_WORKER_TIMEOUT_SECONDS = 900;
 
 /** What the user asked for: the install request less what the command itself supplies, plus the output form. */
-export type InstallOptions = Omit<InstallRequest, 'signal' | 'progress' | 'clock'> & { readonly json: boolean };
+export type InstallOptions = Omit<InstallRequest, 'signal' | 'progress' | 'clock' | 'repositories'> & {
+  readonly repositories: readonly string[];
+  readonly json: boolean;
+};
 
 function strings(value: unknown): string[] {
   if (value === undefined) return [];
@@ -57,31 +72,36 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
   if (!STAGE_NAME_PATTERN.test(stage)) {
     throw new UsageError(`--stage must be letters, digits, hyphens or underscores, got ${JSON.stringify(stage)}`);
   }
+  // --repo is always given (checked before any AWS call); every other setting left out keeps what the
+  // existing install has (a first install takes the defaults), so a re-run never quietly resets one.
   const repos = strings(raw['repo']);
   if (repos.length === 0) throw new UsageError('--repo must name at least one repository (namespace/name) whose pushes may roll out');
   const repositories = [...new Set(repos.map(normaliseRepository))];
-  const clusters = [...new Set(strings(raw['cluster']).map((cluster) => cluster.slice(cluster.lastIndexOf('/') + 1)))];
-  for (const cluster of clusters) {
+  const clusters = raw['cluster'] === undefined ? undefined : [...new Set(strings(raw['cluster']).map((cluster) => cluster.slice(cluster.lastIndexOf('/') + 1)))];
+  for (const cluster of clusters ?? []) {
     if (!CLUSTER_NAME_PATTERN.test(cluster)) throw new UsageError(`--cluster takes cluster names, got ${JSON.stringify(cluster)}`);
   }
-  const policy = parsePolicy(optionalString(raw, 'policy') ?? 'any');
-  const strategy = parseStrategy(optionalString(raw, 'strategy'));
+  const policyText = optionalString(raw, 'policy');
+  const policy = policyText === undefined ? undefined : parsePolicy(policyText);
+  const strategyText = optionalString(raw, 'strategy');
+  const strategy = strategyText === undefined ? undefined : parseStrategy(strategyText);
   const timeoutText = optionalString(raw, 'timeout');
-  const timeoutSeconds = timeoutText === undefined ? MAX_WORKER_TIMEOUT_SECONDS : parsePositiveSeconds('--timeout', timeoutText);
-  if (timeoutSeconds > MAX_WORKER_TIMEOUT_SECONDS) {
+  const timeoutSeconds = timeoutText === undefined ? undefined : parsePositiveSeconds('--timeout', timeoutText);
+  if (timeoutSeconds !== undefined && timeoutSeconds > MAX_WORKER_TIMEOUT_SECONDS) {
     throw new UsageError(`--timeout can be at most ${MAX_WORKER_TIMEOUT_SECONDS} s: the worker runs on Lambda, which stops a function at 900 s`);
   }
+  // As for rollout: --verify/--no-verify, else ECS_ROLL_VERIFY in install's own environment, else what the install has.
+  const verify = typeof raw['verify'] === 'boolean' ? raw['verify'] : parseBooleanSetting(REGISTRY_ENV.verify, env[REGISTRY_ENV.verify]);
   return {
     name,
     stage,
     repositories,
-    clusters,
-    policy,
-    strategy,
-    timeoutSeconds,
-    pinDigest: raw['pinDigest'] === true,
-    // As for rollout: --no-verify, or ECS_ROLL_VERIFY=false in install's own environment.
-    verify: raw['verify'] === false ? false : (parseBooleanSetting(REGISTRY_ENV.verify, env[REGISTRY_ENV.verify]) ?? true),
+    ...(clusters === undefined ? {} : { clusters }),
+    ...(policy === undefined ? {} : { policy }),
+    ...(strategy === undefined ? {} : { strategy }),
+    ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+    ...(typeof raw['pinDigest'] === 'boolean' ? { pinDigest: raw['pinDigest'] } : {}),
+    ...(verify === undefined ? {} : { verify }),
     rotateToken: raw['rotateToken'] === true,
     dryRun: raw['dryRun'] === true,
     json: raw['json'] === true,
@@ -96,7 +116,7 @@ interface Waiter {
 
 /** Progress for people: lines on `out`, and an ora spinner for the long waits when `out` is a terminal. */
 async function makeProgress(io: CliIo, out: OutputStream, color: ChalkInstance, quiet: boolean): Promise<InstallProgress> {
-  const ora = out.isTTY === true ? (await import('ora')).default : undefined;
+  const ora = isSizedTerminal(out) ? (await import('ora')).default : undefined;
   return {
     done(description) {
       if (!quiet) out.write(`${color.green('✔')} ${description}\n`);
@@ -136,24 +156,10 @@ export async function runInstallCommand(raw: Record<string, unknown>, io: CliIo,
   if (!options.json) {
     io.stdout.write(`${color.bold(options.dryRun ? 'Plan for' : 'Installing')} ${color.cyan(options.name)}: webhook for ${options.repositories.join(', ')}\n`);
   }
-  const report = await runInstall({
-    aws: options.aws,
-    name: options.name,
-    stage: options.stage,
-    repositories: options.repositories,
-    clusters: options.clusters,
-    policy: options.policy,
-    strategy: options.strategy,
-    timeoutSeconds: options.timeoutSeconds,
-    pinDigest: options.pinDigest,
-    verify: options.verify,
-    rotateToken: options.rotateToken,
-    dryRun: options.dryRun,
-    signal,
-    progress,
-  });
+  const { json: _json, ...request } = options;
+  const report = await runInstall({ ...request, signal, progress });
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ kind: 'install', ...report }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ kind: 'install', version: INSTALL_DOCUMENT_VERSION, ...report }, null, 2)}\n`);
   } else {
     renderInstall(io.stdout, color, report);
   }
@@ -162,6 +168,10 @@ export async function runInstallCommand(raw: Record<string, unknown>, io: CliIo,
 
 function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallReport): void {
   const line = (text = '') => out.write(`${text}\n`);
+  for (const change of report.settingChanges) {
+    const name = SETTING_LABELS[change.setting];
+    line(`  ${color.bold('~')} ${name}: ${change.from === undefined ? color.dim('(new)') : change.from} → ${color.green(change.to)}`);
+  }
   if (report.dryRun) {
     if (report.actions.length === 0) line(`  nothing to change: install ${report.name} is up to date`);
     for (const action of report.actions) line(`  ${color.bold('+')} ${action.description}`);
@@ -213,7 +223,7 @@ export async function runUninstallCommand(raw: Record<string, unknown>, io: CliI
   const count = (status: RemovalReport['status']) => resources.filter((resource) => resource.status === status).length;
   if (json) {
     io.stdout.write(
-      `${JSON.stringify({ kind: 'uninstall', name, deleted: count('deleted'), alreadyGone: count('already gone'), leftAlone: count('not ours, left alone'), resources }, null, 2)}\n`,
+      `${JSON.stringify({ kind: 'uninstall', version: INSTALL_DOCUMENT_VERSION, name, deleted: count('deleted'), alreadyGone: count('already gone'), leftAlone: count('not ours, left alone'), resources }, null, 2)}\n`,
     );
     return 0;
   }

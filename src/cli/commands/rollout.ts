@@ -1,4 +1,5 @@
 import ora from 'ora';
+import { ExitCode } from '../../core/errors.js';
 import type { EmitEvent } from '../../core/events.js';
 import { parseTargetImage } from '../../core/image-ref.js';
 import { parseRolloutOptions, type RawRolloutOptions } from '../options.js';
@@ -36,6 +37,7 @@ export async function runRolloutCommand(
       strategy: options.strategy,
       force: options.force,
       registry: options.registry,
+      ...(options.expectServices === undefined ? {} : { expectServices: options.expectServices }),
       // Recorded on the new revisions: of two rollouts racing over the same services, the later one wins.
       pushedAt: (performance.timeOrigin + performance.now()) / 1000,
       dryRun: options.dryRun,
@@ -55,7 +57,7 @@ export async function runRolloutCommand(
     renderer.result(result);
     const summaryFile = io.env.GITHUB_STEP_SUMMARY;
     if (summaryFile !== undefined && summaryFile !== '') await appendStepSummary(summaryFile, result, io);
-    if (signal.aborted) return 130;
+    if (signal.aborted) return ExitCode.interrupted;
     return result.ok ? 0 : 1;
   } finally {
     renderer.close();

@@ -73,9 +73,24 @@ function policyJson(policy: AlarmPolicy) {
   };
 }
 
+/** Version of the `scale-policy` and `scale-policies` documents. */
+const DOCUMENT_VERSION = 1;
+
 function write(io: CliIo, json: boolean, document: Record<string, unknown>, lines: readonly string[]): void {
-  if (json) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  if (json) io.stdout.write(`${JSON.stringify({ kind: document['kind'], version: DOCUMENT_VERSION, ...document }, null, 2)}\n`);
   else io.stdout.write(lines.map((line) => `${line}\n`).join(''));
+}
+
+/** "as well as its 2 other actions", "" for none: no "0 other action(s)". */
+function otherActions(count: number, lead: string): string {
+  if (count === 0) return '';
+  return ` ${lead} its ${count === 1 ? 'other action' : `${count} other actions`}`;
+}
+
+/** Columns padded to their widest cell, so a list of policies reads as a table. */
+export function alignColumns(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd());
 }
 
 /** The SNS actions of an alarm that point at a topic called `topicName`, whichever account or region wrote them. */
@@ -144,7 +159,7 @@ export async function runPolicyPut(spec: string, raw: Record<string, unknown>, i
     const lines = [
       `${replaced === null ? 'Put' : 'Replaced'} the scaling policy on alarm ${alarmName}: ${describePolicy(policy)}`,
       ...(replaced === null ? [] : [`  (was ${replaced.service} ${replaced.adjust} within ${replaced.min}..${replaced.max}, cooldown ${replaced.cooldown} s)`]),
-      added ? `  The alarm now notifies ${topicName} as well as its ${actions.length} other action(s).` : `  The alarm already notifies ${topicName}.`,
+      added ? `  The alarm now notifies ${topicName}${otherActions(actions.length, 'as well as')}.` : `  The alarm already notifies ${topicName}.`,
       ...(alarm.ActionsEnabled === false ? [`! Actions are disabled on alarm ${alarmName}: it will not notify anything until they are enabled.`] : []),
     ];
     write(
@@ -204,11 +219,22 @@ export async function runPolicyList(raw: Record<string, unknown>, io: CliIo): Pr
     const lines =
       rows.length === 0
         ? ['No alarm carries an ecs-roll scaling policy.']
-        : rows.map((row) =>
-            row.policy === null
-              ? `${row.alarm}  ${row.state ?? '?'}  invalid policy: ${row.invalid}`
-              : `${row.alarm}  ${row.state ?? '?'}  ${row.policy.service} ${row.policy.adjust} within ${row.policy.min}..${row.policy.max}, cooldown ${row.policy.cooldown} s${row.actionsEnabled ? '' : '  (actions disabled)'}`,
-          );
+        : alignColumns([
+            ['ALARM', 'STATE', 'SERVICE', 'ADJUST', 'MIN..MAX', 'COOLDOWN', ''],
+            ...rows.map((row) =>
+              row.policy === null
+                ? [row.alarm, row.state ?? '?', '-', '-', '-', '-', `invalid policy: ${row.invalid}`]
+                : [
+                    row.alarm,
+                    row.state ?? '?',
+                    row.policy.service,
+                    row.policy.adjust,
+                    `${row.policy.min}..${row.policy.max}`,
+                    `${row.policy.cooldown} s`,
+                    row.actionsEnabled ? '' : '(actions disabled)',
+                  ],
+            ),
+          ]);
     write(io, json, { kind: 'scale-policies', alarmsExamined: all.length, policies: rows }, lines);
     return 0;
   } finally {
@@ -246,7 +272,9 @@ export async function runPolicyRemove(spec: string, raw: Record<string, unknown>
     const note = hadPolicy ? null : `alarm ${alarmName} carried no ecs-roll scaling policy`;
     const lines = [
       hadPolicy ? `Removed the scaling policy for ${label} from alarm ${alarmName}.` : `Nothing to remove: ${note}.`,
-      ...(ours.length > 0 ? [`  The alarm no longer notifies ${topicName}; its ${remaining.length} other action(s) stay.`] : []),
+      ...(ours.length > 0
+        ? [`  The alarm no longer notifies ${topicName}${remaining.length === 0 ? '; it has no other action' : `; ${otherActions(remaining.length, '').trim()} stay${remaining.length === 1 ? 's' : ''}`}.`]
+        : []),
     ];
     write(
       io,

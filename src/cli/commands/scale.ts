@@ -1,5 +1,7 @@
 import ora from 'ora';
-import { UsageError } from '../../core/errors.js';
+import { ExitCode, UsageError } from '../../core/errors.js';
+
+const SCALE_RESULT_VERSION = 1;
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
 import { planScale } from '../../core/plan.js';
 import { systemClock } from '../../core/ports.js';
@@ -124,12 +126,17 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
     }
 
     const plan = planScale(service, decision.to);
-    const clampNote = decision.clamped === undefined ? '' : ` (held at --${decision.clamped})`;
+    const clampNote =
+      decision.clamped !== undefined
+        ? ` (held at --${decision.clamped})`
+        : decision.floored
+          ? ` (the change asked for ${decision.wanted}; a service cannot run fewer than 0 tasks)`
+          : '';
     say(`Scale ${label}: desired ${decision.from} → ${decision.to}${clampNote}`);
     const report = (outcome: string, extra: Record<string, unknown> = {}) => {
       if (options.json) {
         io.stdout.write(
-          `${JSON.stringify({ kind: 'scale-result', cluster: service.clusterName, service: service.serviceName, from: decision.from, to: decision.to, clamped: decision.clamped ?? null, autoscaling: autoscalingNote ?? null, outcome, ...extra }, null, 2)}\n`,
+          `${JSON.stringify({ kind: 'scale-result', version: SCALE_RESULT_VERSION, cluster: service.clusterName, service: service.serviceName, from: decision.from, to: decision.to, clamped: decision.clamped ?? (decision.floored ? 'zero' : null), autoscaling: autoscalingNote ?? null, outcome, ...extra }, null, 2)}\n`,
         );
       }
     };
@@ -153,7 +160,7 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
     const outcome = result.services[0];
     report(outcome?.outcome ?? 'unchanged', outcome?.reason === undefined ? {} : { reason: outcome.reason });
     if (!options.json) renderer.result(result);
-    if (signal.aborted) return 130;
+    if (signal.aborted) return ExitCode.interrupted;
     return result.ok ? 0 : 1;
   } finally {
     renderer.close();

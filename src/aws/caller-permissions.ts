@@ -1,0 +1,92 @@
+import { installNames } from '../core/install-plan.js';
+
+/**
+ * The IAM actions each SDK command of `install`/`uninstall` needs from whoever runs them (not the
+ * worker's role: that policy is installPolicyDocument). A unit test checks that every command
+ * src/aws/install.ts sends is listed here and that the README prints the policy this builds.
+ * Sources: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+ * (per service), and for API Gateway's HTTP-verb actions
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/security_iam_service-with-iam.html
+ */
+export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  // API Gateway authorises its management API by HTTP verb on the resource path.
+  CreateRestApi: ['apigateway:POST'],
+  GetRestApis: ['apigateway:GET'],
+  GetResources: ['apigateway:GET'],
+  CreateResource: ['apigateway:POST'],
+  PutMethod: ['apigateway:PUT'],
+  PutIntegration: ['apigateway:PUT'],
+  CreateDeployment: ['apigateway:POST'],
+  GetStage: ['apigateway:GET'],
+  UpdateStage: ['apigateway:PATCH'],
+  DeleteRestApi: ['apigateway:DELETE'],
+  CreateLogGroup: ['logs:CreateLogGroup', 'logs:TagResource'],
+  DescribeLogGroups: ['logs:DescribeLogGroups'],
+  PutRetentionPolicy: ['logs:PutRetentionPolicy'],
+  DeleteLogGroup: ['logs:DeleteLogGroup'],
+  CreateRole: ['iam:CreateRole', 'iam:TagRole'],
+  GetRole: ['iam:GetRole'],
+  UpdateAssumeRolePolicy: ['iam:UpdateAssumeRolePolicy'],
+  GetRolePolicy: ['iam:GetRolePolicy'],
+  PutRolePolicy: ['iam:PutRolePolicy'],
+  DeleteRolePolicy: ['iam:DeleteRolePolicy'],
+  DeleteRole: ['iam:DeleteRole'],
+  // CreateFunction passes the install's role to Lambda.
+  CreateFunction: ['lambda:CreateFunction', 'lambda:TagResource', 'iam:PassRole'],
+  // GetFunction returns the function's tags only with lambda:ListTags.
+  GetFunction: ['lambda:GetFunction', 'lambda:ListTags'],
+  GetFunctionConfiguration: ['lambda:GetFunctionConfiguration'],
+  GetFunctionConcurrency: ['lambda:GetFunctionConcurrency'],
+  PutFunctionConcurrency: ['lambda:PutFunctionConcurrency'],
+  UpdateFunctionCode: ['lambda:UpdateFunctionCode'],
+  UpdateFunctionConfiguration: ['lambda:UpdateFunctionConfiguration'],
+  AddPermission: ['lambda:AddPermission'],
+  RemovePermission: ['lambda:RemovePermission'],
+  GetPolicy: ['lambda:GetPolicy'],
+  DeleteFunction: ['lambda:DeleteFunction'],
+  CreateTopic: ['sns:CreateTopic', 'sns:TagResource'],
+  ListTopics: ['sns:ListTopics'],
+  Subscribe: ['sns:Subscribe'],
+  ListSubscriptionsByTopic: ['sns:ListSubscriptionsByTopic'],
+  ListTagsForResource: ['sns:ListTagsForResource'],
+  DeleteTopic: ['sns:DeleteTopic'],
+};
+
+/** ECS reads install makes to find the task and execution roles the worker may pass. */
+export const INSTALL_DISCOVERY_ACTIONS = ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:ListClusters', 'ecs:ListServices'];
+
+interface Statement {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Action: readonly string[] | string;
+  readonly Resource: readonly string[] | string;
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** What running `install` and `uninstall` with `--name <name>` needs, with REGION and ACCOUNT left for the reader. */
+export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17'; Statement: Statement[] } {
+  const names = installNames(name);
+  const actions = new Set(Object.values(INSTALL_COMMAND_ACTIONS).flat());
+  const of = (prefix: string, except: readonly string[] = []) => [...actions].filter((action) => action.startsWith(prefix) && !except.includes(action)).sort();
+  const role = `arn:aws:iam::ACCOUNT:role/${names.role}`;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'DiscoverTaskRoles', Effect: 'Allow', Action: [...INSTALL_DISCOVERY_ACTIONS], Resource: '*' },
+      { Sid: 'Role', Effect: 'Allow', Action: of('iam:', ['iam:PassRole']), Resource: role },
+      {
+        Sid: 'PassRoleToLambda',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: role,
+        Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
+      },
+      { Sid: 'Functions', Effect: 'Allow', Action: of('lambda:'), Resource: `arn:aws:lambda:REGION:ACCOUNT:function:${name}-*` },
+      { Sid: 'Api', Effect: 'Allow', Action: of('apigateway:'), Resource: ['arn:aws:apigateway:REGION::/restapis', 'arn:aws:apigateway:REGION::/restapis/*', 'arn:aws:apigateway:REGION::/tags/*'] },
+      { Sid: 'LogGroups', Effect: 'Allow', Action: of('logs:', ['logs:DescribeLogGroups']), Resource: `arn:aws:logs:REGION:ACCOUNT:log-group:/aws/lambda/${name}-*` },
+      { Sid: 'Topic', Effect: 'Allow', Action: of('sns:', ['sns:ListTopics']), Resource: `arn:aws:sns:REGION:ACCOUNT:${names.topic}` },
+      // These two list the account's log groups and topics; they take no narrower resource.
+      { Sid: 'List', Effect: 'Allow', Action: ['logs:DescribeLogGroups', 'sns:ListTopics'], Resource: '*' },
+    ],
+  };
+}

@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { INSTALL_COMMAND_ACTIONS, installCallerPolicy } from '../../src/aws/caller-permissions.js';
+
+const read = (path: string) => readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+/** The SDK commands a source file imports (`FooCommand`, also when renamed with `as`). */
+function commandsImportedBy(source: string): string[] {
+  const names = new Set<string>();
+  for (const match of source.matchAll(/\b([A-Z][A-Za-z]+)Command\b(?:\s+as\s+\w+)?\s*,/g)) names.add(match[1] ?? '');
+  return [...names].filter((name) => name !== '').sort();
+}
+
+describe('the IAM policy for running install', () => {
+  it('covers every AWS command src/aws/install.ts sends', async () => {
+    const commands = commandsImportedBy(await read('src/aws/install.ts'));
+    expect(commands.length).toBeGreaterThan(30);
+    expect(commands.filter((command) => INSTALL_COMMAND_ACTIONS[command] === undefined)).toEqual([]);
+    const granted = new Set(installCallerPolicy().Statement.flatMap((statement) => statement.Action));
+    const needed = commands.flatMap((command) => INSTALL_COMMAND_ACTIONS[command] ?? []);
+    expect(needed.filter((action) => !granted.has(action))).toEqual([]);
+  });
+
+  it('is the one the README prints', async () => {
+    const readme = await read('README.md');
+    const block = /<!-- install-caller-policy -->\s*```json\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    expect(JSON.parse(block ?? '')).toEqual(installCallerPolicy());
+  });
+});
