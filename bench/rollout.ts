@@ -46,8 +46,6 @@ export interface CallCase {
   readonly bound: Bound;
   readonly measured: Record<string, number>;
   readonly total: number;
-  /** Calls beyond the bound that are the executor's deliberate DescribeTaskDefinition(family), one per registration. */
-  readonly deliberate: number;
 }
 
 export async function measureCalls(endpoint: string, ecs: ECSClient, sandbox: SandboxControl): Promise<CallCase[]> {
@@ -68,7 +66,6 @@ export async function measureCalls(endpoint: string, ecs: ECSClient, sandbox: Sa
       bound,
       measured,
       total: calls.length,
-      deliberate: Math.max(0, Math.min(seeded.matchingTaskDefinitions, (measured['DescribeTaskDefinition'] ?? 0) - bound.DescribeTaskDefinition)),
     });
   }
   return cases;

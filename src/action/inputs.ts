@@ -31,7 +31,9 @@ export const ACTION_INPUTS: readonly ActionInput[] = [
   { name: 'force', flags: ['--force'], kind: 'boolean', key: 'force' },
   { name: 'verify', flags: ['--no-verify'], kind: 'boolean', key: 'verify' },
   { name: 'pin-digest', flags: ['--pin-digest'], kind: 'boolean', key: 'pinDigest' },
-  { name: 'run-before', flags: ['--run-before'], kind: 'string', key: 'runBefore', notInCli: true },
+  // One spec per line: a spec holds commas itself.
+  { name: 'run-before', flags: ['--run-before'], kind: 'list', key: 'runBefore' },
+  { name: 'run-timeout', flags: ['--run-timeout'], kind: 'string', key: 'runTimeout' },
   { name: 'expect-services', flags: ['--expect-services'], kind: 'string', key: 'expectServices' },
   { name: 'require-match', flags: ['--require-match'], kind: 'boolean', key: 'requireMatch' },
   { name: 'region', flags: ['--region'], kind: 'string', key: 'region' },

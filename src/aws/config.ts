@@ -15,7 +15,17 @@ export function quietSdkNodeVersionWarning(env: NodeJS.ProcessEnv = process.env)
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-export function clientConfig(config: AwsConfig) {
+/**
+ * Every AWS call is bounded: a connection that is not made within CONNECTION_TIMEOUT_MS, or an answer
+ * that does not come within the request timeout, fails that attempt (a TimeoutError the SDK retries,
+ * within the attempts below), instead of waiting for ever on a socket that never answers.
+ * Settings of the SDK's NodeHttpHandler: https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-configuring-maxsockets.html
+ * and https://github.com/smithy-lang/smithy-typescript/blob/main/packages/types/src/http/httpHandlerInitialization.ts
+ */
+export const CONNECTION_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+export function clientConfig(config: AwsConfig, options: { requestTimeoutMs?: number } = {}) {
   quietSdkNodeVersionWarning();
   return {
     ...(config.region === undefined ? {} : { region: config.region }),
@@ -24,5 +34,26 @@ export function clientConfig(config: AwsConfig) {
     // Adaptive retries slow the client down when AWS throttles, instead of failing the rollout.
     retryMode: 'adaptive',
     maxAttempts: 8,
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
   };
+}
+
+interface Sends {
+  send(command: unknown, options?: unknown): Promise<unknown>;
+}
+
+/**
+ * Makes every call of `client` end when `signal` aborts (Ctrl-C, SIGTERM, the run's deadline): the SDK
+ * passes `abortSignal` to the request handler, which destroys the request in flight and stops retrying.
+ * https://aws.amazon.com/blogs/developer/abortcontroller-in-modular-aws-sdk-for-javascript/
+ */
+export function abortWith<C extends Sends>(client: C, signal: AbortSignal | undefined): C {
+  if (signal === undefined) return client;
+  const send = client.send.bind(client);
+  client.send = ((command: unknown, options?: Record<string, unknown>) => send(command, { abortSignal: signal, ...options })) as C['send'];
+  return client;
 }

@@ -13,13 +13,16 @@ import {
   type Deployment,
   type RegisterTaskDefinitionCommandInput,
   type Service,
+  type Tag as SdkTag,
   type Task,
+  type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { chunk, mapConcurrent } from '../core/collections.js';
 import { OperationFailedError, RevisionConflictError, TransientAwsError, UsageError } from '../core/errors.js';
 import { DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
 import {
   nameFromArn,
+  revisionName,
   type DeploymentControllerType,
   type DeploymentSnapshot,
   type DeploymentStrategy,
@@ -34,6 +37,7 @@ import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
 import { checkSelectors, namesByCluster, parseServiceSelector, unmatchedSelectors } from '../core/service-selector.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
+import { describeTaskDefinitionsInUse } from './task-definitions-in-use.js';
 import { isTransientAwsError } from './errors.js';
 import { latestServiceDeployment, loadBalancersOf, stagedWaitsOf, taskNetworkOf } from './deployments.js';
 import { captureRawBody, unmodelledTaskDefinitionFields } from './raw-json.js';
@@ -58,6 +62,19 @@ export function toPlainJson(value: unknown): unknown {
 }
 
 
+
+/** A described or registered task definition as a plain snapshot; undefined when the answer lacks one. */
+function toTaskDefinitionSnapshot(definition: TaskDefinition | undefined, tags: readonly SdkTag[] | undefined): TaskDefinitionSnapshot | undefined {
+  if (definition?.taskDefinitionArn === undefined || definition.family === undefined) return undefined;
+  return {
+    arn: definition.taskDefinitionArn,
+    family: definition.family,
+    revision: definition.revision ?? 0,
+    ...(definition.status === undefined ? {} : { status: definition.status }),
+    definition: toPlainJson(definition) as Record<string, unknown>,
+    tags: (tags ?? []).flatMap((tag) => (tag.key === undefined ? [] : [{ key: tag.key, value: tag.value ?? '' }])),
+  };
+}
 
 function toDeployment(deployment: Deployment): DeploymentSnapshot {
   return {
@@ -92,6 +109,19 @@ export function toServiceSnapshot(service: Service): ServiceSnapshot {
     ...stagedWaitsOf(configuration),
     ...loadBalancersOf(service),
     ...(service.launchType === undefined ? {} : { launchType: service.launchType }),
+    ...(service.capacityProviderStrategy === undefined || service.capacityProviderStrategy.length === 0
+      ? {}
+      : {
+          capacityProviderStrategy: service.capacityProviderStrategy.map((item) => ({
+            capacityProvider: item.capacityProvider ?? '',
+            ...(item.weight === undefined ? {} : { weight: item.weight }),
+            ...(item.base === undefined ? {} : { base: item.base }),
+          })),
+        }),
+    ...(service.platformVersion === undefined ? {} : { platformVersion: service.platformVersion }),
+    ...(service.networkConfiguration === undefined
+      ? {}
+      : { networkConfiguration: toPlainJson(service.networkConfiguration) as Record<string, unknown> }),
     // ECS's defaults when the service was created without a deployment configuration.
     minimumHealthyPercent: configuration?.minimumHealthyPercent ?? 100,
     maximumPercent: configuration?.maximumPercent ?? 200,
@@ -155,7 +185,10 @@ function isNamed(error: unknown, ...names: string[]): boolean {
  * revisions never change, so each is described once for the life of this object.
  */
 export class SdkEcs implements EcsPort {
+  /** By revision name (`family:N`), however the revision was asked for: ARN or name. */
   private readonly taskDefinitions = new Map<string, Promise<TaskDefinitionSnapshot>>();
+  /** Each family's newest ACTIVE revision as last seen: described by family name, or registered here since. */
+  private readonly newestSeen = new Map<string, TaskDefinitionSnapshot | null>();
 
   /**
    * @param registrationClient a client without retries, for the one call whose blind retry
@@ -185,6 +218,8 @@ export class SdkEcs implements EcsPort {
     try {
       answer = await this.registrationClient.send(new RegisterTaskDefinitionCommand(input as unknown as RegisterTaskDefinitionCommandInput));
     } catch (error) {
+      // It may have registered all the same: what the family's newest revision is, is no longer known.
+      this.newestSeen.delete(input.family);
       if (isRevisionConflict(error)) {
         throw new RevisionConflictError(`RegisterTaskDefinition for ${input.family}: ${(error as Error).message}`, { cause: error });
       }
@@ -194,7 +229,18 @@ export class SdkEcs implements EcsPort {
       throw error;
     }
     const arn = answer.taskDefinition?.taskDefinitionArn;
-    if (arn === undefined) throw new OperationFailedError(`RegisterTaskDefinition for ${input.family} answered without an ARN`);
+    if (arn === undefined) {
+      this.newestSeen.delete(input.family);
+      throw new OperationFailedError(`RegisterTaskDefinition for ${input.family} answered without an ARN`);
+    }
+    // The answer is the whole new revision: it is now the family's newest, and no call is needed to know it.
+    // ECS answers with its tags too (API_RegisterTaskDefinition.html); an emulator that leaves them out
+    // stored the ones asked for.
+    const registered = toTaskDefinitionSnapshot(answer.taskDefinition, answer.tags ?? (input.tags as SdkTag[] | undefined));
+    if (registered !== undefined) {
+      this.newestSeen.set(registered.family, registered);
+      this.remember(registered);
+    } else this.newestSeen.delete(input.family);
     return { taskDefinitionArn: arn };
   }
 
@@ -269,43 +315,56 @@ export class SdkEcs implements EcsPort {
     try {
       return await this.fetchTaskDefinition(family);
     } catch (error) {
-      if (error instanceof Error && error.name === 'ClientException' && /not found|does not exist|unable to describe/i.test(error.message)) return undefined;
+      if (error instanceof Error && error.name === 'ClientException' && /not found|does not exist|unable to describe/i.test(error.message)) {
+        this.newestSeen.set(family, null);
+        return undefined;
+      }
       throw error;
     }
+  }
+
+  /**
+   * The family's newest ACTIVE revision as this object last saw it, without a call: null when the family
+   * had none, undefined when it has not been looked at (or a registration's outcome is unknown).
+   */
+  newestRevisionSeen(family: string): TaskDefinitionSnapshot | null | undefined {
+    return this.newestSeen.get(family);
   }
 
   describeTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
     // A bare family name means "the newest revision", which changes; only revisions are cached.
     if (!/:\d+$/.test(taskDefinition)) return this.fetchTaskDefinition(taskDefinition);
-    let cached = this.taskDefinitions.get(taskDefinition);
+    const name = revisionName(taskDefinition);
+    let cached = this.taskDefinitions.get(name);
     if (cached === undefined) {
       cached = this.fetchTaskDefinition(taskDefinition);
       // A failure is not cached: the next caller asks again.
-      cached.catch(() => this.taskDefinitions.delete(taskDefinition));
-      this.taskDefinitions.set(taskDefinition, cached);
+      cached.catch(() => this.taskDefinitions.delete(name));
+      this.taskDefinitions.set(name, cached);
     }
     return cached;
   }
 
+  private remember(snapshot: TaskDefinitionSnapshot): void {
+    const name = revisionName(snapshot.arn);
+    if (!this.taskDefinitions.has(name)) this.taskDefinitions.set(name, Promise.resolve(snapshot));
+  }
+
+  /**
+   * One DescribeTaskDefinition. Asked by family name, ECS answers with the newest ACTIVE revision
+   * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html),
+   * which is remembered as the family's newest.
+   */
   private async fetchTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot> {
     const command = new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] });
     const rawBody = captureRawBody(command);
     const answer = await this.client.send(command);
-    const definition = answer.taskDefinition;
-    const unmodelledFields = unmodelledTaskDefinitionFields(rawBody(), definition);
-    if (definition?.taskDefinitionArn === undefined || definition.family === undefined) {
-      throw new OperationFailedError(`DescribeTaskDefinition ${taskDefinition} answered without a task definition`);
-    }
-    const snapshot: TaskDefinitionSnapshot = {
-      arn: definition.taskDefinitionArn,
-      family: definition.family,
-      revision: definition.revision ?? 0,
-      ...(definition.status === undefined ? {} : { status: definition.status }),
-      definition: toPlainJson(definition) as Record<string, unknown>,
-      tags: (answer.tags ?? []).flatMap((tag) => (tag.key === undefined ? [] : [{ key: tag.key, value: tag.value ?? '' }])),
-      ...(unmodelledFields.length === 0 ? {} : { unmodelledFields }),
-    };
-    if (!this.taskDefinitions.has(snapshot.arn)) this.taskDefinitions.set(snapshot.arn, Promise.resolve(snapshot));
+    const described = toTaskDefinitionSnapshot(answer.taskDefinition, answer.tags);
+    if (described === undefined) throw new OperationFailedError(`DescribeTaskDefinition ${taskDefinition} answered without a task definition`);
+    const unmodelledFields = unmodelledTaskDefinitionFields(rawBody(), answer.taskDefinition);
+    const snapshot: TaskDefinitionSnapshot = unmodelledFields.length === 0 ? described : { ...described, unmodelledFields };
+    this.remember(snapshot);
+    if (!/:\d+$/.test(taskDefinition)) this.newestSeen.set(snapshot.family, snapshot);
     return snapshot;
   }
 
@@ -373,13 +432,15 @@ export async function discoverRolloutState(ecs: SdkEcs, options: DiscoveryOption
   const account = [...clustersInScope, ...services.map((service) => service.serviceArn)].find((arn) => arn.startsWith('arn:'))?.split(':')[4];
   const looked = { clusters: clusters.map(nameFromArn), ...(region === undefined ? {} : { region }), ...(account ? { account } : {}) };
 
-  const arns = [...new Set(services.map((service) => service.taskDefinitionArn))];
-  const definitions = await mapConcurrent(arns, options.concurrency, (arn) => ecs.describeTaskDefinition(arn));
+  const definitions = await describeTaskDefinitionsInUse(ecs, services.map((service) => service.taskDefinitionArn), options.concurrency);
   const taskDefinitions = Object.fromEntries(definitions.map((definition) => [definition.arn, definition]));
 
   if (!options.allFamilies) return { services, taskDefinitions, looked };
   const familiesInUse = new Set(definitions.map((definition) => definition.family));
   const idle = (await ecs.listActiveFamilies()).filter((family) => !familiesInUse.has(family));
-  const idleFamilies = await mapConcurrent(idle, options.concurrency, (family) => ecs.describeTaskDefinition(family));
+  // Described by family name: the newest revision, remembered as such for the registration that follows.
+  const idleFamilies = (await mapConcurrent(idle, options.concurrency, (family) => ecs.latestTaskDefinition(family))).filter(
+    (definition) => definition !== undefined,
+  );
   return { services, taskDefinitions, idleFamilies, looked };
 }

@@ -76,6 +76,7 @@ import {
   installNames,
   installPolicyDocument,
   LOG_RETENTION_DAYS,
+  partitionOf,
   planInstall,
   resolveAction,
   retryWhileRolePropagates,
@@ -104,7 +105,10 @@ import type { Strategy } from '../core/plan.js';
 import { formatPolicy, type UpdatePolicy } from '../core/policy.js';
 import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from '../lambda/package.js';
 import { REGISTRY_ENV } from '../core/registry-options.js';
-import { ENV, hashToken, webhookConfigToEnv } from '../webhook/config.js';
+import { ENV, hashToken, parseRunBeforeEnv, webhookConfigToEnv } from '../webhook/config.js';
+import type { TaskDefinitionSnapshot } from '../core/model.js';
+import type { RunBeforeSpec } from '../core/run-before.js';
+import { runBeforeScope, runBeforeStatements, withRunBeforeStatements, type RunBeforeScope } from '../core/run-before-policy.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { discoverRolloutState, SdkEcs } from './ecs.js';
 import { installedSettings, mergeInstallSettings, type SettingChange } from './install-settings.js';
@@ -136,6 +140,8 @@ export interface InstallRequest {
   /** False: the worker does not ask the registry first (ECS_ROLL_VERIFY=false); left out keeps what the install has. */
   readonly verify?: boolean;
   readonly rotateToken: boolean;
+  /** `--run-before`: one-off tasks the worker runs before the services of every push move. */
+  readonly runBefore?: readonly RunBeforeSpec[];
   readonly dryRun: boolean;
   readonly signal: AbortSignal;
   readonly progress: InstallProgress;
@@ -410,6 +416,7 @@ async function topicSubscriptions(clients: Clients, arn: string): Promise<Observ
 interface EcsFindings {
   readonly passRoleArns: string[];
   readonly account?: string;
+  readonly runBefore: RunBeforeScope;
 }
 
 /**
@@ -425,6 +432,7 @@ async function discoverPassRoles(aws: AwsConfig, repositories: readonly string[]
   });
   const wanted = new Set(repositories);
   const arns = new Set<string>();
+  const running: TaskDefinitionSnapshot[] = [];
   let account: string | undefined;
   for (const service of state.services) account ??= accountOfArn(service.serviceArn);
   for (const definition of Object.values(state.taskDefinitions)) {
@@ -439,12 +447,13 @@ async function discoverPassRoles(aws: AwsConfig, repositories: readonly string[]
       }
     });
     if (!runsRepository) continue;
+    running.push(definition);
     for (const key of ['taskRoleArn', 'executionRoleArn']) {
       const value = definition.definition[key];
       if (typeof value === 'string' && value !== '') arns.add(value);
     }
   }
-  return { passRoleArns: [...arns], ...(account === undefined ? {} : { account }) };
+  return { passRoleArns: [...arns], ...(account === undefined ? {} : { account }), runBefore: runBeforeScope(running) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,6 +497,8 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     installedSettings(worker?.environment ?? receiver?.environment),
   );
   const ecs = await discoverPassRoles(request.aws, settings.repositories, settings.clusters);
+  // Run-before specs given replace the installed ones; left out, the installed ones stay, like the settings above.
+  const runBefore = request.runBefore ?? installedRunBefore(worker?.environment ?? receiver?.environment);
   const observedAccount =
     (role === undefined ? undefined : accountOfArn(role.arn)) ??
     ecs.account ??
@@ -523,6 +534,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       // Left out: what the worker runs with now (its environment), as for the other settings.
       ...((request.pinDigest ?? (worker ?? receiver)?.environment[REGISTRY_ENV.pinDigest] === 'true') ? { pinDigest: true } : {}),
       ...((request.verify ?? (worker ?? receiver)?.environment[REGISTRY_ENV.verify] !== 'false') ? {} : { verify: false }),
+      runBefore,
     }),
     [ENV.workerFunction]: names.functions.worker,
   };
@@ -541,7 +553,10 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   });
   const zip = await lambdaZip();
   const passRoleArns = [...new Set(ecs.passRoleArns.map((value) => roleNameToArn(value, account, region)))].sort();
-  const policyDocument = installPolicyDocument({ ...at, names, clusters: settings.clusters, passRoleArns, repositories: settings.repositories });
+  const policyDocument = withRunBeforeStatements(
+    installPolicyDocument({ ...at, names, clusters: settings.clusters, passRoleArns, repositories: settings.repositories }),
+    runBefore.length === 0 ? [] : runBeforeStatements({ ...at, partition: partitionOf(region) }, settings.clusters, ecs.runBefore),
+  );
   const desired: DesiredInstall = {
     ...at,
     names,
@@ -981,4 +996,13 @@ export async function runUninstall(request: { aws: AwsConfig; name: string; sign
     removed.push({ kind: 'log-group', name, status: gone === undefined ? 'already gone' : 'deleted' });
   }
   return removed;
+}
+
+/** The run-before specs an existing install's worker runs; none when unset or unreadable. */
+function installedRunBefore(environment: Readonly<Record<string, string>> | undefined): RunBeforeSpec[] {
+  try {
+    return parseRunBeforeEnv(environment?.[ENV.runBefore]);
+  } catch {
+    return [];
+  }
 }

@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
+import { parseRunBeforeSpec, type RunBeforeSpec } from '../core/run-before.js';
 import type { ServiceExpectation } from '../core/expectation.js';
 import type { AwsConfig } from '../aws/config.js';
 import { registryOptionsFrom, type RegistryOptions } from '../core/registry-options.js';
@@ -20,6 +21,8 @@ export interface RawRolloutOptions {
   verify?: boolean;
   registryAuth?: string;
   pinDigest?: boolean;
+  runBefore?: string[];
+  runTimeout?: string;
   expectServices?: string;
   requireMatch?: boolean;
   json?: boolean;
@@ -43,11 +46,16 @@ export interface RolloutOptions {
   readonly pollIntervalMs: number;
   readonly rollback: boolean;
   readonly force: boolean;
+  readonly runBefore: readonly RunBeforeSpec[];
+  readonly runTimeoutSeconds: number;
   readonly expectServices?: ServiceExpectation;
   readonly json: boolean;
   readonly aws: AwsConfig;
   readonly registry: RegistryOptions;
 }
+
+/** `--run-timeout`'s default: 30 minutes. */
+export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
 
 /** Faster polling is for emulators; against AWS it only spends throttling budget. */
 const MIN_AWS_POLL_SECONDS = DEFAULT_POLL_INTERVAL_MS / 1000;
@@ -113,6 +121,9 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
   const aws = awsConfigFrom(raw, env);
   const timeoutSeconds = raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parsePositiveSeconds('--timeout', raw.timeout);
   const pollSeconds = parsePollInterval(raw.pollInterval, aws, env);
+  // Checked here, before any AWS call: a malformed spec costs nothing and changes nothing.
+  const runBefore = (raw.runBefore ?? []).map(parseRunBeforeSpec);
+  const runTimeoutSeconds = raw.runTimeout === undefined ? DEFAULT_RUN_TIMEOUT_SECONDS : parsePositiveSeconds('--run-timeout', raw.runTimeout);
   return {
     image,
     clusters: splitList(raw.cluster),
@@ -126,6 +137,8 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
     pollIntervalMs: Math.round(pollSeconds * 1000),
     rollback: raw.rollback !== false,
     force: raw.force === true,
+    runBefore,
+    runTimeoutSeconds,
     ...(expectServices === undefined ? {} : { expectServices }),
     json: raw.json === true,
     aws,

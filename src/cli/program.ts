@@ -64,6 +64,12 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--no-verify', "do not ask the image's registry whether the tag exists (and its digest) first")
       .option('--registry-auth <user:password>', 'credentials for a private registry (default: ~/.docker/config.json)')
       .option('--pin-digest', 'write the new images as repo:tag@sha256:… with the digest the registry answered')
+      .option(
+        '--run-before <spec>',
+        "run a one-off task from the new revision before any service moves, e.g. 'service=web,container=app,command=bin/migrate --safe' (repeatable, run in order)",
+        collect,
+      )
+      .option('--run-timeout <seconds>', 'how long a --run-before task may run before it is stopped', '1800')
       .option('--expect-services <n>', 'fail (exit 1) before any change unless exactly n services run the image')
       .option('--require-match', 'fail (exit 1) before any change unless at least one service runs the image')
       .option('--json', 'one JSON document on stdout, no colour or spinner'),
@@ -104,6 +110,7 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--no-pin-digest', 'the worker writes tags as given')
       .option('--verify', "the worker asks the image's registry first (first install: unless ECS_ROLL_VERIFY=false)")
       .option('--no-verify', 'the worker does not ask the registry first')
+      .option('--run-before <spec>', 'a one-off task the worker runs before the services of every push move (repeatable; as rollout --run-before)', collect)
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),
@@ -140,7 +147,9 @@ export function buildProgram(context: ProgramContext): Command {
       .description('run the webhook receiver over HTTP and the rollouts in-process (self-hosting, local testing)')
       .option('--port <port>', 'port to listen on', '8080')
       .option('--host <host>', 'address to listen on', '127.0.0.1')
-      .option('--token <token>', 'URL token (default: ECS_ROLL_TOKEN)')
+      .option('--token-file <path>', 'file holding the URL token (default: ECS_ROLL_TOKEN). Never pass the token itself as an argument: the process list shows it. It is not handed to child processes')
+      .addOption(new Option('--token <token>').hideHelp())
+      .option('--state-dir <dir>', 'where accepted jobs are kept until run (default: $XDG_STATE_HOME/ecs-roll or ~/.local/state/ecs-roll)')
       .option('--repo <namespace/name...>', 'allowed repositories (default: ECS_ROLL_REPOS)', collect)
       .option('--cluster <name...>', 'only these clusters (default: ECS_ROLL_CLUSTERS, or all)', collect)
       .option('--policy <policy>', 'any, semver or match:<glob> (default: ECS_ROLL_POLICY, or any)')

@@ -7,6 +7,7 @@ import { revisionName } from '../core/model.js';
 import { describeScope } from '../core/expectation.js';
 import { diagnosisLines } from './render-diagnosis.js';
 import type { RolloutPlan } from '../core/plan.js';
+import { planRunLines, runEventLine, runResultLines } from './render-run.js';
 
 export interface OutputStream {
   write(text: string): unknown;
@@ -57,6 +58,7 @@ const OUTCOME_LABELS: Record<ServiceOutcomeKind, string> = {
   updated: 'updated (not waited for)',
   unchanged: 'unchanged',
   skipped: 'skipped',
+  'older-push': 'skipped (a later push is running)',
   'not-started': 'not changed',
   failed: 'FAILED',
   'timed-out': 'TIMED OUT',
@@ -146,6 +148,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
         for (const change of registration.changes) line(`      ${change.container}: ${change.from} → ${color.green(change.to)}`);
         for (const warning of registration.warnings ?? []) line(`      ${color.yellow('!')} ${warning}`);
       }
+      for (const text of planRunLines(plan, color)) line(text);
       for (const service of plan.services) {
         const name = `${service.cluster}/${service.service}`;
         if (service.action === 'update') line(`  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → new ${revisionName(service.taskDefinitionArn).replace(/:\d+$/, '')} revision (${version})`);
@@ -217,6 +220,12 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
         case 'notice':
           line(`${color.yellow('!')} ${event.cluster === undefined ? '' : `${event.cluster}/${event.service ?? ''}: `}${event.message}`);
           return;
+        case 'run-started':
+        case 'run-finished': {
+          const text = runEventLine(event, color);
+          if (text !== undefined) line(text);
+          return;
+        }
         case 'plan':
         case 'diagnosis': // shown with the result, under its service
           return;
@@ -232,6 +241,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
         line(`  ${color.red(OUTCOME_LABELS[service.outcome])} ${service.cluster}/${service.service}${service.reason === undefined ? '' : `: ${service.reason}`}`);
         if (service.diagnosis !== undefined) for (const text of diagnosisLines(service.diagnosis, color)) line(text);
       }
+      for (const text of runResultLines(result, color)) line(text);
       const summary = [...counts].map(([outcome, count]) => `${count} ${OUTCOME_LABELS[outcome as ServiceOutcomeKind]}`).join(', ');
       line(result.ok ? color.green(`Done: ${summary || 'nothing to do'}`) : color.red(`Rollout failed: ${summary}`));
     },

@@ -4,6 +4,8 @@
  * deployment starts and reports it per container as `imageDigest` (DescribeTasks):
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability
  */
+import type { PlannedService, RolloutPlan } from './plan.js';
+
 export type SameTagDecision =
   | { readonly action: 'redeploy'; readonly reason: string }
   | { readonly action: 'none'; readonly reason: string };
@@ -36,4 +38,9 @@ export function decideSameTag(input: SameTagInput): SameTagDecision {
     action: 'redeploy',
     reason: `${input.version} now points at ${short(input.registryDigest)}; tasks run ${stale.map(short).join(', ')}`,
   };
+}
+
+/** Services left alone because they already run the target's tag: the ones whose running digests matter. */
+export function servicesOnTargetTag(plan: RolloutPlan): PlannedService[] {
+  return plan.services.filter((service) => service.action === 'none' && service.changes.every((change) => change.from === change.to));
 }

@@ -1,5 +1,6 @@
 import type { Diagnosis } from './diagnosis.js';
 import type { ContainerChange, RolloutPlan } from './plan.js';
+import type { RunStepOutcome } from './run-step.js';
 import type { DeploymentProgress } from './wait.js';
 
 /**
@@ -52,6 +53,18 @@ export type RolloutEvent =
       readonly reason: string;
     }
   | { readonly type: 'rollback-started'; readonly services: number }
+  | {
+      readonly type: 'run-started';
+      readonly step: number;
+      readonly cluster: string;
+      readonly service: string;
+      readonly container: string;
+      readonly taskArn: string;
+      readonly taskDefinitionArn: string;
+      /** The task an earlier, interrupted run of the same rollout started; waited for, not started again. */
+      readonly adopted: boolean;
+    }
+  | { readonly type: 'run-finished'; readonly outcome: RunStepOutcome }
   /** Why a service did not finish, read after the run (src/core/diagnosis.ts). */
   | { readonly type: 'diagnosis'; readonly cluster: string; readonly service: string; readonly diagnosis: Diagnosis }
   | { readonly type: 'notice'; readonly cluster?: string; readonly service?: string; readonly message: string };

@@ -12,11 +12,19 @@ const REGISTER_BACKOFF_MS = 500;
 /** How far above the source revision to look for a copy an earlier run left behind. */
 const RECENT_REVISIONS_TO_SCAN = 10;
 
+/** Does every container the registration changes already run its new image in `candidate`? */
+function runsTargetImages(candidate: TaskDefinitionSnapshot, registration: PlannedRegistration): boolean {
+  const containers = candidate.definition.containerDefinitions;
+  if (!Array.isArray(containers)) return false;
+  const images = new Map((containers as { name?: unknown; image?: unknown }[]).map((container) => [container.name, container.image]));
+  return registration.changes.every((change) => images.get(change.container) === change.to);
+}
+
 /**
  * Registers the plan's revision at most once. A run killed after registering, or a registration whose
  * answer was lost, left an identical revision above the source: that one is reused, so running the
  * same rollout again never makes a duplicate. In the usual case the family's newest revision is the
- * source itself and one DescribeTaskDefinition settles it.
+ * source itself, and discovery, which described the family by name, settled that without another call.
  */
 export async function registerIdempotently(
   registration: PlannedRegistration,
@@ -27,11 +35,15 @@ export async function registerIdempotently(
     // Only an ACTIVE revision can be reused: INACTIVE and DELETE_IN_PROGRESS ones are on their way out.
     (candidate.status === undefined || candidate.status === 'ACTIVE') &&
     sameRegistration(registrationInput(candidate.definition, candidate.tags, new Map()), registration.input);
-  const existingCopy = async (): Promise<string | undefined> => {
-    const newest = await ecs.latestTaskDefinition(registration.family);
+  /** `known`: the family's newest revision when already known (null: none); else it is asked for. */
+  const existingCopy = async (known?: TaskDefinitionSnapshot | null): Promise<string | undefined> => {
+    const newest = known === undefined ? await ecs.latestTaskDefinition(registration.family) : (known ?? undefined);
     if (newest === undefined) return undefined;
     if (isCopy(newest)) return newest.arn;
     // Two revisions of one family rolled out together leave two copies; the older one is not the newest.
+    // The newest then runs the target's images as well: when it does not, no run of this rollout made it,
+    // and nothing below it needs describing.
+    if (!runsTargetImages(newest, registration)) return undefined;
     const source = revisionNumber(registration.sourceTaskDefinitionArn);
     const lowest = Math.max(source + 1, newest.revision - RECENT_REVISIONS_TO_SCAN);
     for (let revision = newest.revision - 1; revision >= lowest; revision -= 1) {
@@ -41,7 +53,8 @@ export async function registerIdempotently(
     return undefined;
   };
 
-  const existing = await existingCopy();
+  // Discovery described the family by name just before: its answer settles the usual case without a call.
+  const existing = await existingCopy(ecs.newestRevisionSeen?.(registration.family));
   if (existing !== undefined) return { taskDefinitionArn: existing, reused: true };
   for (let attempt = 1; ; attempt += 1) {
     try {

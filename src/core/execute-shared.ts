@@ -3,6 +3,7 @@ import type { EmitEvent } from './events.js';
 import type { ServiceSnapshot } from './model.js';
 import type { PlannedService, RolloutPlan } from './plan.js';
 import type { Clock, EcsPort, LoadBalancerPort } from './ports.js';
+import type { RunStepOutcome, TaskRunPort } from './run-step.js';
 
 /** Types and helpers the executor's parts share: its options, its ports, what it tracks and reports. */
 /** 2: a service that did not finish carries `diagnosis` (see src/core/diagnosis.ts). */
@@ -15,6 +16,8 @@ export type ServiceOutcomeKind =
   | 'updated'
   | 'unchanged'
   | 'skipped'
+  /** Webhook mode: not touched because a later push had already set the running image. */
+  | 'older-push'
   /** Not touched because an earlier step failed or the run was interrupted. */
   | 'not-started'
   | 'failed'
@@ -26,7 +29,7 @@ export type ServiceOutcomeKind =
   /** A later rollout (or a change outside ecs-roll) took the service over; it is left to that one. */
   | 'superseded';
 
-export const SUCCESSFUL_OUTCOMES: ReadonlySet<ServiceOutcomeKind> = new Set(['completed', 'updated', 'unchanged', 'skipped']);
+export const SUCCESSFUL_OUTCOMES: ReadonlySet<ServiceOutcomeKind> = new Set(['completed', 'updated', 'unchanged', 'skipped', 'older-push']);
 
 export interface ServiceOutcome {
   readonly cluster: string;
@@ -48,6 +51,8 @@ export interface RolloutResult {
   readonly ok: boolean;
   readonly registrations: readonly { readonly family: string; readonly from: string; readonly to: string }[];
   readonly services: readonly ServiceOutcome[];
+  /** The `--run-before` tasks, in order; present only when the plan has some. */
+  readonly runsBefore?: readonly RunStepOutcome[];
 }
 
 export interface ExecuteOptions {
@@ -58,7 +63,12 @@ export interface ExecuteOptions {
   readonly concurrency: number;
   /** Aborting stops waiting (no new changes are started); what was changed is reported. */
   readonly signal?: AbortSignal;
+  /** How long a `--run-before` task may run before it is stopped and the rollout fails. */
+  readonly runTimeoutMs?: number;
 }
+
+/** `--run-timeout`'s default: 30 minutes, long enough for most schema migrations. */
+export const DEFAULT_RUN_TIMEOUT_MS = 1_800_000;
 
 export interface ExecutorDeps {
   readonly ecs: EcsPort;
@@ -68,6 +78,8 @@ export interface ExecutorDeps {
   readonly elb?: LoadBalancerPort;
   /** In [0, 1); spreads out retries. Math.random unless a test needs them repeatable. */
   readonly random?: () => number;
+  /** Needed only when the plan has run-before steps. */
+  readonly tasks?: TaskRunPort;
 }
 
 export interface Tracked {

@@ -2,7 +2,9 @@ import { groupBy, mapConcurrent } from './collections.js';
 import { revisionName, type ServiceSnapshot } from './model.js';
 import type { PlannedService, RolloutPlan } from './plan.js';
 import { primaryDeploymentId } from './wait.js';
+import { runStepsBefore, SUCCESSFUL_RUN_OUTCOMES, type RunStepOutcome } from './run-step.js';
 import {
+  DEFAULT_RUN_TIMEOUT_MS,
   errorMessage,
   keyOf,
   RESULT_VERSION,
@@ -21,6 +23,7 @@ import { waitForDeployments } from './execute-wait.js';
 import { isStaged } from './strategy.js';
 
 export {
+  DEFAULT_RUN_TIMEOUT_MS,
   RESULT_VERSION,
   type ExecuteOptions,
   type ExecutorDeps,
@@ -50,21 +53,25 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
       outcome,
     });
   };
+  let runsBefore: RunStepOutcome[] | undefined;
   const finish = (registrations: RolloutResult['registrations']): RolloutResult => {
     const services = plan.services.map((planned) => outcomes.get(keyOf(planned)) as ServiceOutcome);
     return {
       version: RESULT_VERSION,
       kind: 'rollout-result',
       target: plan.target,
-      ok: services.every((service) => SUCCESSFUL_OUTCOMES.has(service.outcome)),
+      ok:
+        services.every((service) => SUCCESSFUL_OUTCOMES.has(service.outcome)) &&
+        (runsBefore ?? []).every((run) => SUCCESSFUL_RUN_OUTCOMES.has(run.outcome)),
       registrations,
       services,
+      ...(runsBefore === undefined ? {} : { runsBefore }),
     };
   };
 
   for (const planned of plan.services) {
     if (planned.action === 'none') setOutcome(planned, 'unchanged', { reason: planned.reason ?? 'already on the target' });
-    else if (planned.action === 'skip') setOutcome(planned, 'skipped', { reason: planned.reason ?? 'skipped' });
+    else if (planned.action === 'skip') setOutcome(planned, planned.skipKind === 'older-push' ? 'older-push' : 'skipped', { reason: planned.reason ?? 'skipped' });
     else setOutcome(planned, 'not-started');
   }
 
@@ -102,6 +109,25 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
       if (planned.action === 'update' || planned.action === 'redeploy') setOutcome(planned, 'not-started', { reason });
     }
     return finish(registered);
+  }
+
+  // The one-off tasks run from the new revisions before any service moves; if one fails, none moves.
+  if (plan.runsBefore !== undefined && plan.runsBefore.length > 0) {
+    if (deps.tasks === undefined) throw new Error('the plan has run-before steps but the executor was given no task port');
+    const runs = await runStepsBefore(plan.runsBefore, plan.target.image, newArns, { tasks: deps.tasks, clock: deps.clock, emit }, {
+      timeoutMs: options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+      pollIntervalMs: options.pollIntervalMs,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    runsBefore = runs.outcomes;
+    if (!runs.ok) {
+      const failedRun = runs.outcomes.find((run) => !SUCCESSFUL_RUN_OUTCOMES.has(run.outcome));
+      const reason = `not changed: run-before step ${failedRun?.step ?? '?'} (${failedRun?.service ?? '?'}) ${failedRun?.outcome ?? 'did not succeed'}`;
+      for (const planned of plan.services) {
+        if (planned.action === 'update' || planned.action === 'redeploy') setOutcome(planned, 'not-started', { reason });
+      }
+      return finish(registered);
+    }
   }
 
   const movable = plan.services.filter(

@@ -86,11 +86,22 @@ export interface ServiceSnapshot {
   /** The target groups ECS registers the service's tasks in. */
   readonly loadBalancers?: readonly { readonly targetGroupArn: string; readonly containerName?: string; readonly containerPort?: number }[];
   readonly launchType?: string;
+  /** How the service launches its tasks; a one-off task run for it (`--run-before`) launches the same way. */
+  readonly capacityProviderStrategy?: readonly CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
+  /** The awsvpc configuration (subnets, security groups, public IP), as DescribeServices returns it. */
+  readonly networkConfiguration?: Readonly<Record<string, unknown>>;
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
   readonly deployments: readonly DeploymentSnapshot[];
   /** The newest service events, newest first, for explaining a stuck deployment. */
   readonly events: readonly { readonly message: string; readonly createdAt?: string }[];
+}
+
+export interface CapacityProviderStrategyItem {
+  readonly capacityProvider: string;
+  readonly weight?: number;
+  readonly base?: number;
 }
 
 export interface TaskSnapshot {

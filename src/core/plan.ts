@@ -1,11 +1,12 @@
 import { decideSameTag } from './digest-decision.js';
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
-import { UsageError } from './errors.js';
-import { revisionName, type DeploymentStrategy, type ServiceSnapshot, type Tag, type TaskDefinitionSnapshot } from './model.js';
+import { revisionName, type DeploymentStrategy, type ServiceSnapshot, type TaskDefinitionSnapshot } from './model.js';
 import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { policyRejectsUpgrade, type UpdatePolicy } from './policy.js';
-import { TASK_DEFINITION_MAX_TAGS } from './limits.js';
-import { isAwsReservedTag, PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
+import { lossyCopyRefusal, withPushTime } from './plan-copies.js';
+import { planRunsBefore, type PlannedRun, type RunBeforeSpec } from './run-before.js';
+import { comparePush, recordedContainerPush } from './push-order.js';
+import { PUSHED_AT_TAG, registrationInput, type RegisterTaskDefinitionInput } from './task-definition.js';
 import { assessDeployment } from './wait.js';
 
 export const PLAN_VERSION = 1;
@@ -49,6 +50,12 @@ export type ServiceAction =
   /** Change the desired count only; the task definition stays pinned (`ecs-roll scale`). */
   | 'scale';
 
+/**
+ * `older-push`: a webhook push older than the one that set the running image (never for the CLI);
+ * `policy`: the install's policy refuses the tag; `not-movable`: the service's state or controller.
+ */
+export type SkipKind = 'older-push' | 'policy' | 'not-movable';
+
 export interface PlannedService {
   readonly cluster: string;
   readonly clusterArn: string;
@@ -56,6 +63,8 @@ export interface PlannedService {
   readonly serviceArn: string;
   readonly action: ServiceAction;
   readonly reason?: string;
+  /** For `skip`: why, as a category a log or CI can count on. */
+  readonly skipKind?: SkipKind;
   readonly taskDefinitionArn: string;
   /** For `update`: the registration (by source ARN) whose new revision the service moves to. */
   readonly registration?: string;
@@ -90,6 +99,8 @@ export interface RolloutPlan {
   readonly services: readonly PlannedService[];
   /** Services looked at whose task definitions do not use the image. */
   readonly unaffectedServices: number;
+  /** One-off tasks (`--run-before`) run in this order after registering and before any service moves. */
+  readonly runsBefore?: readonly PlannedRun[];
   readonly scope?: PlanScope;
   /**
    * The longest deliberate wait (bake time, traffic steps) of a staged deployment this plan starts; the default
@@ -106,8 +117,8 @@ export interface RolloutRequest {
   /** Webhook installs: which tags may move a service. */
   readonly policy?: UpdatePolicy;
   /**
-   * When the image was pushed (epoch seconds), from the webhook. It is recorded on the revisions
-   * this rollout registers, and a push older than the one that last changed a service is ignored.
+   * When the image was pushed (epoch seconds, from the webhook) or the rollout started (the CLI).
+   * It is recorded, per container, on the revisions this rollout registers.
    */
   readonly pushedAt?: number;
   /**
@@ -115,6 +126,17 @@ export interface RolloutRequest {
    * redeployed only when its running tasks report another digest (see digest-decision.ts).
    */
   readonly registryDigest?: string;
+  /**
+   * Webhooks only: skip a container whose running image was set by a later push. The CLI acts on a
+   * person's command and is never held back by a recorded time.
+   */
+  readonly respectPushOrder?: boolean;
+  /** The planner's clock (epoch seconds), to distrust recorded push times from the future. */
+  readonly now?: number;
+  /** One-off tasks to run from the new revisions before the services move. */
+  readonly runBefore?: readonly RunBeforeSpec[];
+  /** Webhook mode: leave out a run-before spec whose service this image does not run, instead of refusing. */
+  readonly runBeforeIgnoresOtherImages?: boolean;
 }
 
 export { PUSHED_AT_TAG };
@@ -125,24 +147,6 @@ export function recordedPushTime(definition: TaskDefinitionSnapshot): number | u
   return Number.isFinite(seconds) ? seconds : undefined;
 }
 
-/**
- * The source's tags with this rollout's push time. A task definition already holding ECS's 50 tags keeps them
- * all and goes without the push time (ECS would refuse a 51st), with a warning saying what that costs.
- */
-function withPushTime(definition: TaskDefinitionSnapshot, pushedAt: number | undefined): { tags: readonly Tag[]; warning?: string } {
-  const tags = definition.tags.filter((tag) => !isAwsReservedTag(tag));
-  if (pushedAt === undefined) return { tags };
-  const others = tags.filter((tag) => tag.key !== PUSHED_AT_TAG);
-  if (others.length >= TASK_DEFINITION_MAX_TAGS) {
-    return {
-      tags: others,
-      warning:
-        `${definition.family} already has ${TASK_DEFINITION_MAX_TAGS} tags, ECS's limit, so the new revision does not get ${PUSHED_AT_TAG}: ` +
-        'a later push cannot be ordered against this one, and an older, late push may move its services back',
-    };
-  }
-  return { tags: [...others, { key: PUSHED_AT_TAG, value: String(pushedAt) }] };
-}
 
 export interface ObservedState {
   readonly services: readonly ServiceSnapshot[];
@@ -211,22 +215,31 @@ function skipReason(service: ServiceSnapshot): string | undefined {
 }
 
 /**
- * Why a webhook's push must not move this task definition: an older push than the one that
- * last changed it, or a tag the install's policy does not allow. A duplicate push is already a no-op.
+ * Why a webhook's push must not move this task definition: a container whose image a later push set,
+ * or a tag the install's policy does not allow. A duplicate push is already a no-op.
  */
-function webhookSkipReason(
+function webhookSkip(
   definition: TaskDefinitionSnapshot,
   changes: readonly ContainerChange[],
   request: RolloutRequest,
-): string | undefined {
+): { kind: SkipKind; reason: string } | undefined {
   if (isNoop(changes)) return undefined;
-  const recorded = recordedPushTime(definition);
-  if (request.pushedAt !== undefined && recorded !== undefined && request.pushedAt <= recorded) {
-    return `push of ${request.pushedAt} is not newer than the push (${recorded}) that last changed ${definition.family}:${definition.revision}`;
+  if (request.respectPushOrder === true && request.pushedAt !== undefined) {
+    for (const change of changes.filter((candidate) => candidate.from !== candidate.to)) {
+      const verdict = comparePush({
+        pushedAt: request.pushedAt,
+        tag: request.target.tag,
+        runningTag: tryParseImageReference(change.from)?.tag,
+        recorded: recordedContainerPush(definition, change.container, request.target.repository)?.seconds,
+        now: request.now ?? Number.POSITIVE_INFINITY,
+      });
+      if (!verdict.apply) return { kind: 'older-push', reason: `${verdict.reason} (container ${change.container} of ${definition.family}:${definition.revision})` };
+    }
   }
   if (request.policy !== undefined && request.target.tag !== undefined) {
     const running = changes.map((change) => tryParseImageReference(change.from)?.tag).find((tag) => tag !== undefined);
-    return policyRejectsUpgrade(request.policy, running, request.target.tag);
+    const reason = policyRejectsUpgrade(request.policy, running, request.target.tag);
+    return reason === undefined ? undefined : { kind: 'policy', reason };
   }
   return undefined;
 }
@@ -265,7 +278,7 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     if (registrations.has(definition.arn)) return;
     if ((definition.unmodelledFields ?? []).length > 0) lossy.push(definition);
     const images = new Map(changes.map((change) => [change.container, change.to]));
-    const { tags, warning } = withPushTime(definition, request.pushedAt);
+    const { tags, warning } = withPushTime(definition, request.pushedAt, changes, target.repository);
     registrations.set(definition.arn, {
       sourceTaskDefinitionArn: definition.arn,
       family: definition.family,
@@ -298,9 +311,10 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
         ? {}
         : { deploymentStrategy: service.deploymentStrategy, stagedWaitSeconds: stagedWaitSeconds(service) }),
     };
-    const skip = skipReason(service) ?? webhookSkipReason(definition, changes, request);
+    const notMovable = skipReason(service);
+    const skip = notMovable === undefined ? webhookSkip(definition, changes, request) : { kind: 'not-movable' as const, reason: notMovable };
     if (skip !== undefined) {
-      services.push({ ...base, action: 'skip', reason: skip });
+      services.push({ ...base, action: 'skip', reason: skip.reason, skipKind: skip.kind });
     } else if (isNoop(changes)) {
       const unfinished = request.force ? undefined : unfinishedDeployment(service);
       if (unfinished !== undefined) {
@@ -322,7 +336,7 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
 
   for (const definition of state.idleFamilies ?? []) {
     const changes = imageChanges(definition, target);
-    if (changes.length > 0 && !isNoop(changes) && webhookSkipReason(definition, changes, request) === undefined) {
+    if (changes.length > 0 && !isNoop(changes) && webhookSkip(definition, changes, request) === undefined) {
       register(definition, changes, true);
     }
   }
@@ -332,6 +346,11 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
   const refusal = request.strategy === 'replace' ? replaceRefusal(moving) : undefined;
   if (refusal !== undefined) throw refusal;
   const stagedWait = Math.max(0, ...moving.map((service) => service.stagedWaitSeconds ?? 0));
+  const sortedServices = services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service));
+  const runsBefore =
+    request.runBefore === undefined || request.runBefore.length === 0
+      ? undefined
+      : planRunsBefore(sortedServices, state, request.runBefore, { ignoreOtherImages: request.runBeforeIgnoresOtherImages === true });
 
   return {
     version: PLAN_VERSION,
@@ -348,27 +367,14 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     registrations: [...registrations.values()].sort(
       (a, b) => Number(a.idleFamily) - Number(b.idleFamily) || compareText(a.sourceTaskDefinitionArn, b.sourceTaskDefinitionArn),
     ),
-    services: services.sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.service, b.service)),
+    services: sortedServices,
     unaffectedServices,
+    ...(runsBefore === undefined ? {} : { runsBefore }),
     scope: scopeOf(state),
     ...(stagedWait > 0 ? { stagedWaitSeconds: stagedWait } : {}),
   };
 }
 
-/**
- * A revision holding a setting the AWS SDK in this build does not know cannot be copied without losing it
- * (the SDK drops it on read and on write), so its family is refused before anything changes.
- */
-function lossyCopyRefusal(definitions: readonly TaskDefinitionSnapshot[]): UsageError {
-  const which = definitions
-    .map((definition) => `${definition.family}:${definition.revision} has ${(definition.unmodelledFields ?? []).join(', ')}`)
-    .join('; ');
-  return new UsageError(
-    `cannot copy these task definitions without losing settings: ${which}. This ecs-roll's AWS SDK does not know ` +
-      'those fields and would register revisions without them, so nothing was changed; upgrade ecs-roll ' +
-      '(npm install --global ecs-roll@latest) and run the rollout again',
-  );
-}
 
 /**
  * A scale is a deployment plan with the task definition pinned: one service, its count changed,
@@ -391,7 +397,7 @@ export function planScale(service: ServiceSnapshot, targetDesiredCount: number):
         serviceArn: service.serviceArn,
         action,
         ...(skip !== undefined
-          ? { reason: skip }
+          ? { reason: skip, skipKind: 'not-movable' as const }
           : action === 'none'
             ? { reason: `desired count is already ${targetDesiredCount}` }
             : {}),
@@ -411,11 +417,6 @@ export function planScale(service: ServiceSnapshot, targetDesiredCount: number):
 /** Code-point order: unlike localeCompare it is the same on every machine and locale. */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Services left alone because they already run the target's tag: the ones whose running digests matter. */
-export function servicesOnTargetTag(plan: RolloutPlan): PlannedService[] {
-  return plan.services.filter((service) => service.action === 'none' && service.changes.every((change) => change.from === change.to));
 }
 
 /** True when carrying out the plan would change nothing. */

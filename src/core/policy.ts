@@ -30,12 +30,16 @@ export function policyRejectsTag(policy: UpdatePolicy, tag: string): string | un
   return undefined;
 }
 
-/** The part that compares with what runs: under semver a service only ever moves up. */
+/**
+ * The part that compares with what runs: under semver a service only ever moves up. A service on a
+ * tag that is not a version (`latest`, `main`) has nothing to compare with, so semver never moves it:
+ * the plan skips it with a reason that says how to put it on a version once.
+ */
 export function policyRejectsUpgrade(policy: UpdatePolicy, runningTag: string | undefined, tag: string): string | undefined {
   const rejected = policyRejectsTag(policy, tag);
   if (rejected !== undefined || policy.kind !== 'semver') return rejected;
   if (runningTag === undefined || semver.valid(runningTag) === null) {
-    return `policy semver: the running tag ${runningTag ?? '(none)'} is not a semantic version to compare with`;
+    return `policy semver: the running tag ${runningTag ?? '(none)'} is not a semantic version to compare with, so this push does not move it; put the service on a version once (ecs-roll rollout <repository>:${tag}) and later pushes follow`;
   }
   if (!semver.gt(tag, runningTag)) return `policy semver: ${tag} is not higher than the running ${runningTag}`;
   return undefined;

@@ -13,6 +13,12 @@ export interface EcsPort {
   registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }>;
   /** The newest ACTIVE revision of a family, described afresh (with tags); undefined if there is none. */
   latestTaskDefinition(family: string): Promise<TaskDefinitionSnapshot | undefined>;
+  /**
+   * The family's newest ACTIVE revision as the adapter last saw it, at no cost: null when it had none,
+   * undefined when it does not know. Discovery describes families by name, so this spares the
+   * registration step a call.
+   */
+  newestRevisionSeen?(family: string): TaskDefinitionSnapshot | null | undefined;
   /** One revision (`family:N` or its ARN), with tags; revisions never change, so adapters may cache it. */
   describeTaskDefinition(taskDefinition: string): Promise<TaskDefinitionSnapshot>;
   updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot>;

@@ -73,12 +73,12 @@ export const PUSHED_AT_TAG = 'ecs-roll:pushed-at';
 
 /**
  * Would registering `input` give a revision identical to `existing` (definition and tags)? The push time
- * is left out: a re-run of an interrupted rollout has a later one, and its copy is still the same.
+ * tags (revision-wide and per container) are left out: a re-run of an interrupted rollout has a later one, and its copy is still the same.
  */
 export function sameRegistration(existing: RegisterTaskDefinitionInput, input: RegisterTaskDefinitionInput): boolean {
   const sortTags = (tags: unknown) =>
     Array.isArray(tags)
-      ? (tags as Tag[]).filter((tag) => tag.key !== PUSHED_AT_TAG).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      ? (tags as Tag[]).filter((tag) => tag.key !== PUSHED_AT_TAG && !tag.key.startsWith(`${PUSHED_AT_TAG}:`)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       : tags;
   return (
     JSON.stringify(canonical({ ...existing, tags: sortTags(existing.tags) })) ===

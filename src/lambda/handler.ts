@@ -9,9 +9,12 @@ import { decideEcrEvent, isEcrImageAction } from '../webhook/ecr-event.js';
 import { runJob } from '../webhook/jobs.js';
 import { jsonLines } from '../webhook/log.js';
 import { MAX_BODY_BYTES, parseJob, receiveWebhook } from '../webhook/receiver.js';
+import { createUnauthenticatedLog } from '../webhook/unauthenticated-log.js';
+import { clientConfig } from '../aws/config.js';
+import { normaliseHttpEvent, type HttpRequestFields } from './http-event.js';
 import { handleAlarmEvent, isAlarmEvent, type AlarmDecision } from './alarm.js';
 
-/** The fields of API Gateway's REST proxy event that the receiver reads. */
+/** The fields of API Gateway's REST proxy event that the receiver reads; HTTP API and function URL events are read too. */
 export interface ApiGatewayProxyEvent {
   readonly httpMethod?: string;
   readonly path?: string;
@@ -30,6 +33,8 @@ export interface LambdaContext {
 }
 
 const log = jsonLines((line) => process.stdout.write(line));
+/** Kept across warm invocations of one instance, so a flood is rate-limited per instance. */
+const logUnauthenticated = createUnauthenticatedLog(log);
 let cachedConfig: WebhookConfig | undefined;
 
 function config(): WebhookConfig {
@@ -37,23 +42,24 @@ function config(): WebhookConfig {
   return cachedConfig;
 }
 
-function stringOr(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
 function answer(statusCode: number, body: Readonly<Record<string, unknown>>): ApiGatewayProxyResult {
   return { statusCode, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
 }
 
-function bodyOf(event: ApiGatewayProxyEvent): { body: Buffer | undefined; tooLarge: boolean } {
+function bodyOf(event: HttpRequestFields): { body: Buffer | undefined; tooLarge: boolean } {
   const raw = typeof event.body === 'string' ? event.body : '';
   // Base64 is a third larger than what it encodes; refuse before decoding anything huge.
   if (raw.length > MAX_BODY_BYTES * 2) return { body: undefined, tooLarge: true };
-  const body = event.isBase64Encoded === true ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   return body.length > MAX_BODY_BYTES ? { body: undefined, tooLarge: true } : { body, tooLarge: false };
 }
 
-export async function receive(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
+export async function receive(rawEvent: ApiGatewayProxyEvent | unknown): Promise<ApiGatewayProxyResult> {
+  const event = normaliseHttpEvent(rawEvent);
+  if (event === undefined) {
+    log({ level: 'warn', event: 'webhook', status: 400, message: 'the event is not an HTTP request' });
+    return answer(400, { error: 'the event is not an HTTP request' });
+  }
   let settings: WebhookConfig;
   try {
     settings = config();
@@ -62,13 +68,10 @@ export async function receive(event: ApiGatewayProxyEvent): Promise<ApiGatewayPr
     return answer(503, { error: 'not configured' });
   }
   const { body, tooLarge } = bodyOf(event);
-  const decision = receiveWebhook(
-    // The event's fields are typed by API Gateway's contract, not by anything this code can check; take strings only.
-    { method: stringOr(event.httpMethod), path: stringOr(event.path), body, bodyTooLarge: tooLarge },
-    settings,
-  );
+  const decision = receiveWebhook({ method: event.method, path: event.path, body, bodyTooLarge: tooLarge }, settings);
   // The path holds the token, so only the outcome is logged.
-  log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image });
+  if (!decision.authenticated) logUnauthenticated({ status: decision.status, method: event.method, source: event.sourceIp });
+  else log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image, source: event.sourceIp });
   if (decision.job === undefined) return answer(decision.status, decision.body);
 
   const worker = process.env[ENV.workerFunction];
@@ -78,7 +81,8 @@ export async function receive(event: ApiGatewayProxyEvent): Promise<ApiGatewayPr
   }
   try {
     const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
-    const lambda = new LambdaClient({});
+    // Timeouts as for every AWS call: a hand-off that never answers must not hold API Gateway's 29 s.
+    const lambda = new LambdaClient(clientConfig({}, { requestTimeoutMs: 10_000 }));
     await lambda.send(
       new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(decision.job)) }),
     );
@@ -109,10 +113,11 @@ function ecrJob(event: unknown): { image: string; pushedAt: number } | null | un
 }
 
 /** Leaves time for the rollback's own wait and for the report before Lambda stops the function. */
+/** The run's budget (its waits and a rollback's share it) ends 30 s before Lambda stops the function, for the report. */
 function waitBudgetSeconds(context: LambdaContext | undefined, configured: number): number {
   const remainingMs = context?.getRemainingTimeInMillis?.();
   if (remainingMs === undefined) return configured;
-  return Math.max(10, Math.min(configured, Math.floor((remainingMs - 30_000) / 2000)));
+  return Math.max(10, Math.min(configured, Math.floor((remainingMs - 30_000) / 1000)));
 }
 
 export async function work(

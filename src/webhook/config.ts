@@ -5,6 +5,7 @@ import { DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
 import { REGISTRY_ENV } from '../core/registry-options.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
 import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/policy.js';
+import { parseRunBeforeSpec, type RunBeforeSpec } from '../core/run-before.js';
 
 /**
  * The environment variables that configure the webhook functions (and `serve`). `install` writes
@@ -21,6 +22,8 @@ export const ENV = {
   timeoutSeconds: 'ECS_ROLL_TIMEOUT',
   pollSeconds: 'ECS_ROLL_POLL_INTERVAL',
   workerFunction: 'ECS_ROLL_WORKER_FUNCTION',
+  /** A JSON list of `--run-before` specs (a spec holds commas, so a comma-separated list would not do). */
+  runBefore: 'ECS_ROLL_RUN_BEFORE',
 } as const;
 
 export interface WebhookConfig {
@@ -37,6 +40,23 @@ export interface WebhookConfig {
   readonly pinDigest?: boolean;
   /** `install --no-verify`: the worker does not ask the registry first (ECS_ROLL_VERIFY=false). */
   readonly verify?: boolean;
+  /** One-off tasks to run, in order, before the services of every push move; empty for none. */
+  readonly runBefore?: readonly RunBeforeSpec[];
+}
+
+/** The run-before specs from their environment variable: a JSON list of strings, each a valid spec. */
+export function parseRunBeforeEnv(value: string | undefined): RunBeforeSpec[] {
+  if (value === undefined || value.trim() === '') return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(value);
+  } catch {
+    throw new UsageError(`${ENV.runBefore} must be a JSON list of run-before specs, got ${JSON.stringify(value)}`);
+  }
+  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {
+    throw new UsageError(`${ENV.runBefore} must be a JSON list of strings, got ${JSON.stringify(value)}`);
+  }
+  return list.map((item: string) => parseRunBeforeSpec(item));
 }
 
 /** At least 32 random bytes, as the issue of tokens in URLs requires; base64url makes 43 characters. */
@@ -81,6 +101,7 @@ export function webhookConfigFromEnv(env: NodeJS.ProcessEnv): WebhookConfig {
   }
   const repositories = list(env[ENV.repositories]).map(normaliseRepository);
   if (repositories.length === 0) throw new UsageError(`${ENV.repositories} must list at least one repository`);
+  const runBefore = parseRunBeforeEnv(env[ENV.runBefore]);
   return {
     tokenSha256,
     repositories,
@@ -89,6 +110,7 @@ export function webhookConfigFromEnv(env: NodeJS.ProcessEnv): WebhookConfig {
     strategy: parseStrategy(env[ENV.strategy]),
     timeoutSeconds: positiveNumber(ENV.timeoutSeconds, env[ENV.timeoutSeconds], DEFAULT_TIMEOUT_SECONDS),
     pollIntervalSeconds: positiveNumber(ENV.pollSeconds, env[ENV.pollSeconds], 10),
+    ...(runBefore.length === 0 ? {} : { runBefore }),
   };
 }
 
@@ -104,5 +126,9 @@ export function webhookConfigToEnv(config: WebhookConfig): Record<string, string
     [ENV.pollSeconds]: String(config.pollIntervalSeconds),
     ...(config.pinDigest === true ? { [REGISTRY_ENV.pinDigest]: 'true' } : {}),
     ...(config.verify === false ? { [REGISTRY_ENV.verify]: 'false' } : {}),
+    // Set only when used, so an install without run-before steps keeps the environment it had.
+    ...(config.runBefore === undefined || config.runBefore.length === 0
+      ? {}
+      : { [ENV.runBefore]: JSON.stringify(config.runBefore.map((spec) => spec.text)) }),
   };
 }

@@ -33,11 +33,16 @@ export async function runJob(
     // The tag is checked against its registry as the CLI does (ECS_ROLL_VERIFY, ECS_ROLL_PIN_DIGEST, …):
     // nothing in the webhook's body is trusted to say what was pushed.
     registry: registryOptionsFrom({}, options.env ?? process.env),
+    respectPushOrder: true,
     dryRun: false,
     wait: true,
     timeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
     pollIntervalMs: config.pollIntervalSeconds * 1000,
     rollback: true,
+    // One configuration serves every repository's pushes: a step whose service this image does not run is left out.
+    ...(config.runBefore === undefined || config.runBefore.length === 0 ? {} : { runBefore: config.runBefore, runBeforeIgnoresOtherImages: true }),
+    // The run shares the worker's time budget with the deployments' wait.
+    runTimeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     emit: (event) => logEvent(log, event, context),
   });
@@ -51,6 +56,7 @@ export async function runJob(
         cluster: service.cluster,
         service: service.service,
         outcome: service.outcome,
+        // Anything but a plain success says why, so a skipped push is never a silent success in the log.
         ...(service.reason === undefined ? {} : { reason: service.reason }),
         ...(service.diagnosis === undefined ? {} : { cause: service.diagnosis.cause }),
       })) ?? [],

@@ -16,7 +16,13 @@ export function logEvent(log: LogLine, event: RolloutEvent, context: Readonly<Re
     log({
       ...context,
       event: 'plan',
-      services: event.plan.services.map((service) => ({ cluster: service.cluster, service: service.service, action: service.action, reason: service.reason })),
+      services: event.plan.services.map((service) => ({
+        cluster: service.cluster,
+        service: service.service,
+        action: service.action,
+        reason: service.reason,
+        ...(service.skipKind === undefined ? {} : { skipKind: service.skipKind }),
+      })),
       registrations: event.plan.registrations.length,
     });
     return;

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { TAG_PATTERN, tryParseImageReference } from '../core/image-ref.js';
 import { policyRejectsTag } from '../core/policy.js';
+import { MAX_CLOCK_SKEW_SECONDS } from '../core/push-order.js';
 import type { WebhookConfig } from './config.js';
 
 /** Docker Hub's payloads are a few KiB; anything near this is not from Docker Hub. */
@@ -21,7 +22,10 @@ export interface RolloutJob {
 
 export interface WebhookRequest {
   readonly method: string;
-  /** The request path, without query string and without any API Gateway stage prefix. */
+  /**
+   * The request path without query string. Anything before `/hooks/dockerhub/<token>` (an API Gateway
+   * stage, a custom domain's base path) is allowed: only the last two segments and the token route.
+   */
   readonly path: string;
   /** The raw body; undefined when it was larger than MAX_BODY_BYTES and not read. */
   readonly body: Buffer | undefined;
@@ -30,12 +34,15 @@ export interface WebhookRequest {
 
 export interface WebhookResponse {
   readonly status: number;
+  /** False when the path did not carry the token: the caller logs such requests rate-limited. */
+  readonly authenticated: boolean;
   readonly body: Readonly<Record<string, unknown>>;
   /** Present only on 202: the rollout to run. */
   readonly job?: RolloutJob;
 }
 
-const ROUTE = /^\/hooks\/dockerhub\/([^/]+)\/?$/;
+/** Up to four leading segments (stage, base path) before the route; the token is the last segment. */
+const ROUTE = /^(?:\/[^/]+){0,4}\/hooks\/dockerhub\/([^/]+)\/?$/;
 /** Docker Hub repository names: a namespace and a name, lower-case, the path grammar Docker uses. */
 const REPO_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const REPO_NAME_MAX = 255;
@@ -43,8 +50,8 @@ const REPO_NAME_MAX = 255;
 const EARLIEST_PUSH = 1_262_304_000; // 2010-01-01
 const LATEST_PUSH = 4_102_444_800; // 2100-01-01
 
-const notFound = (): WebhookResponse => ({ status: 404, body: { error: 'not found' } });
-const badRequest = (error: string): WebhookResponse => ({ status: 400, body: { error } });
+const notFound = (): WebhookResponse => ({ status: 404, authenticated: false, body: { error: 'not found' } });
+const badRequest = (error: string): WebhookResponse => ({ status: 400, authenticated: true, body: { error } });
 
 /** Compares digests, not tokens, so both sides always have the same length and the time says nothing. */
 export function tokenMatches(candidate: string, expectedSha256: string): boolean {
@@ -58,17 +65,29 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The part of the decision that needs no body: a wrong token (404) or method (405), or undefined when
+ * the body is worth reading. `serve` calls it before it reads a byte of the body.
+ */
+export function refuseBeforeBody(method: string, path: string, config: WebhookConfig): WebhookResponse | undefined {
+  const route = ROUTE.exec(path);
+  const token = route?.[1];
+  if (token === undefined || !tokenMatches(token, config.tokenSha256)) return notFound();
+  if (method !== 'POST') return { status: 405, authenticated: true, body: { error: 'method not allowed; use POST' } };
+  return undefined;
+}
+
+/**
  * Decides what to answer a webhook call, without side effects: the caller sends the answer and,
  * on 202, hands the job to a worker. Unauthenticated calls learn nothing: a wrong token is a 404.
  * Nothing taken from the body is ever used as a URL (Docker Hub's callback_url is ignored).
+ * `nowSeconds` is the receiver's clock: a push time further ahead than the allowed skew is refused,
+ * since it would outrank every later push.
  */
-export function receiveWebhook(request: WebhookRequest, config: WebhookConfig): WebhookResponse {
-  const route = ROUTE.exec(request.path);
-  const token = route?.[1];
-  if (token === undefined || !tokenMatches(token, config.tokenSha256)) return notFound();
-  if (request.method !== 'POST') return { status: 405, body: { error: 'method not allowed; use POST' } };
+export function receiveWebhook(request: WebhookRequest, config: WebhookConfig, nowSeconds: number = Date.now() / 1000): WebhookResponse {
+  const refused = refuseBeforeBody(request.method, request.path, config);
+  if (refused !== undefined) return refused;
   if (request.bodyTooLarge === true || request.body === undefined || request.body.length > MAX_BODY_BYTES) {
-    return { status: 413, body: { error: `body larger than ${MAX_BODY_BYTES} bytes` } };
+    return { status: 413, authenticated: true, body: { error: `body larger than ${MAX_BODY_BYTES} bytes` } };
   }
 
   let payload: unknown;
@@ -93,14 +112,17 @@ export function receiveWebhook(request: WebhookRequest, config: WebhookConfig): 
   if (typeof pushedAt !== 'number' || !Number.isFinite(pushedAt) || pushedAt < EARLIEST_PUSH || pushedAt > LATEST_PUSH) {
     return badRequest('push_data.pushed_at must be a Unix time in seconds');
   }
+  if (pushedAt > nowSeconds + MAX_CLOCK_SKEW_SECONDS) {
+    return badRequest(`push_data.pushed_at is more than ${MAX_CLOCK_SKEW_SECONDS} s ahead of this receiver's clock`);
+  }
 
   const reference = tryParseImageReference(`${repoName}:${tag}`);
   if (reference === undefined) return badRequest('repository.repo_name and push_data.tag do not form an image reference');
   if (!config.repositories.includes(reference.repository)) {
-    return { status: 403, body: { error: 'repository is not in this install\'s allow-list' } };
+    return { status: 403, authenticated: true, body: { error: 'repository is not in this install\'s allow-list' } };
   }
   const ignored = policyRejectsTag(config.policy, tag);
-  if (ignored !== undefined) return { status: 200, body: { status: 'ignored', reason: ignored } };
+  if (ignored !== undefined) return { status: 200, authenticated: true, body: { status: 'ignored', reason: ignored } };
 
   const job: RolloutJob = {
     version: JOB_VERSION,
@@ -110,7 +132,7 @@ export function receiveWebhook(request: WebhookRequest, config: WebhookConfig): 
     tag,
     pushedAt: Math.floor(pushedAt),
   };
-  return { status: 202, body: { status: 'accepted', image: job.image }, job };
+  return { status: 202, authenticated: true, body: { status: 'accepted', image: job.image }, job };
 }
 
 /** Validates a job handed to a worker: async events can come from anything allowed to invoke it. */

@@ -2,7 +2,8 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Duplex } from 'node:stream';
 import type { WebhookConfig } from './config.js';
 import type { LogLine } from './log.js';
-import { MAX_BODY_BYTES, receiveWebhook, type RolloutJob } from './receiver.js';
+import { MAX_BODY_BYTES, receiveWebhook, refuseBeforeBody, type RolloutJob, type WebhookResponse } from './receiver.js';
+import { createUnauthenticatedLog } from './unauthenticated-log.js';
 
 /** Reads at most MAX_BODY_BYTES; past that it stops reading and reports the body as too large. */
 function readBody(request: IncomingMessage): Promise<{ body: Buffer | undefined; tooLarge: boolean }> {
@@ -43,41 +44,86 @@ function send(response: ServerResponse, status: number, body: Readonly<Record<st
   response.end(text);
 }
 
+/** Node's own defaults let a slow client hold a socket for minutes; a webhook needs seconds. */
+export const SERVER_LIMITS = {
+  /** Complete request headers within this. */
+  headersTimeoutMs: 10_000,
+  /** Complete request (headers and body) within this. */
+  requestTimeoutMs: 15_000,
+  /**
+   * How often node checks the two timeouts above; its default (30 s) lets an idle socket live up
+   * to 30 s past them. https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener
+   */
+  checkIntervalMs: 1_000,
+  /** A socket with no traffic at all (not even a request line) is closed after this. */
+  idleSocketMs: 15_000,
+  keepAliveTimeoutMs: 5_000,
+  /** Open connections at once; past this node closes new ones at once. Docker Hub sends one at a time. */
+  maxConnections: 256,
+} as const;
+
 /**
- * The same receiver as the Lambda function, over node's HTTP server. A job is handed to `onJob`
- * and the request is answered at once; the rollout is not awaited.
+ * The same receiver as the Lambda function, over node's HTTP server. The token and method are checked
+ * from the request line before a byte of the body is read; a refused request is answered at once and
+ * its connection closed. A job is handed to `onJob` and the request answered; the rollout is not awaited.
  */
 export function createWebhookServer(config: WebhookConfig, onJob: (job: RolloutJob) => void, log: LogLine): Server {
-  const server = createServer(async (request, response) => {
-    try {
-      const { body, tooLarge } = await readBody(request);
-      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-      const decision = receiveWebhook({ method: request.method ?? '', path, body, bodyTooLarge: tooLarge }, config);
-      // Only the outcome is logged: the path carries the token.
-      log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image });
-      if (decision.job !== undefined) onJob(decision.job);
-      // An unread oversized body would otherwise keep the connection busy.
-      send(response, decision.status, decision.body, tooLarge);
-    } catch (error) {
-      log({ level: 'warn', event: 'webhook-read-failed', message: error instanceof Error ? error.message : String(error) });
-      if (!response.headersSent) send(response, 400, { error: 'could not read the request' }, true);
-    }
-  });
+  const unauthenticated = createUnauthenticatedLog(log);
+  const logDecision = (decision: WebhookResponse, method: string, source: string | undefined) => {
+    if (!decision.authenticated) unauthenticated({ status: decision.status, method, source });
+    // Only the outcome is logged: the path carries the token.
+    else log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image, source });
+  };
+  const server = createServer(
+    {
+      headersTimeout: SERVER_LIMITS.headersTimeoutMs,
+      requestTimeout: SERVER_LIMITS.requestTimeoutMs,
+      connectionsCheckingInterval: SERVER_LIMITS.checkIntervalMs,
+      keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
+    },
+    async (request, response) => {
+      const method = request.method ?? '';
+      const source = request.socket.remoteAddress;
+      try {
+        const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+        const refused = refuseBeforeBody(method, path, config);
+        if (refused !== undefined) {
+          logDecision(refused, method, source);
+          // The body is never buffered: what the client still sends is discarded as it arrives (within the
+          // request timeout), so the answer is not lost to a reset; a body declared too large closes the connection.
+          const declared = Number(request.headers['content-length']);
+          const oversized = Number.isFinite(declared) && declared > MAX_BODY_BYTES;
+          if (!oversized) request.resume();
+          send(response, refused.status, refused.body, oversized);
+          return;
+        }
+        const { body, tooLarge } = await readBody(request);
+        const decision = receiveWebhook({ method, path, body, bodyTooLarge: tooLarge }, config);
+        logDecision(decision, method, source);
+        if (decision.job !== undefined) onJob(decision.job);
+        // An unread oversized body would otherwise keep the connection busy.
+        send(response, decision.status, decision.body, tooLarge);
+      } catch (error) {
+        log({ level: 'warn', event: 'webhook-read-failed', source, message: error instanceof Error ? error.message : String(error) });
+        if (!response.headersSent) send(response, 400, { error: 'could not read the request' }, true);
+      }
+    },
+  );
   // CONNECT never reaches the request handler, and without this listener node drops the connection
   // unanswered: decide it like any other method (404 off the route or with a wrong token, else 405).
   server.on('connect', (request: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => {});
     const target = request.url ?? '';
     const path = target.startsWith('/') ? new URL(target, 'http://localhost').pathname : target;
-    const decision = receiveWebhook({ method: 'CONNECT', path, body: Buffer.alloc(0) }, config);
-    log({ level: 'warn', event: 'webhook', status: decision.status });
+    const decision = refuseBeforeBody('CONNECT', path, config) ?? { status: 405, authenticated: true, body: { error: 'method not allowed; use POST' } };
+    logDecision(decision, 'CONNECT', request.socket.remoteAddress);
     const text = JSON.stringify(decision.body);
     socket.end(
       `HTTP/1.1 ${decision.status} ${STATUS_CODES[decision.status] ?? ''}\r\ncontent-type: application/json\r\n` +
         `content-length: ${Buffer.byteLength(text)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${text}`,
     );
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 15_000;
+  server.maxConnections = SERVER_LIMITS.maxConnections;
+  server.setTimeout(SERVER_LIMITS.idleSocketMs, (socket) => socket.destroy());
   return server;
 }

@@ -181,9 +181,10 @@ describe('the action against the sandbox', () => {
     // A blank value is not a value: the runner passes `image: ''` from an unset expression as an empty variable.
     expect((await runAction({ image: '  ' })).code).toBe(2);
 
-    const notYet = await runAction({ image: 'acme/web:1.1', 'run-before': 'migrate' });
-    expect(notYet.code).toBe(2);
-    expect(errorAnnotations(notYet.stdout)[0]).toMatch(/input "run-before" is not supported by this version/);
+    // A run-before spec is checked before any AWS call, in the workflow's terms.
+    const badSpec = await runAction({ image: 'acme/web:1.1', 'run-before': 'migrate' });
+    expect(badSpec.code).toBe(2);
+    expect(errorAnnotations(badSpec.stdout)[0]).toMatch(/input "run-before" "migrate": "migrate" is not key=value/);
 
     const badStrategy = await runAction({ image: 'acme/web:1.1', strategy: 'bluegreen' });
     expect(badStrategy.code).toBe(2);

@@ -1,5 +1,8 @@
 // Concurrency and ordering: webhooks for two tags of one image arriving together, late, or twice,
 // a scale arriving in the middle of a rollout, and two CLI rollouts started together.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -86,7 +89,7 @@ class Serve {
   }
 
   static async start(): Promise<Serve> {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '30'], {
+    const child = spawn(process.execPath, [CLI, 'serve', '--state-dir', mkdtempSync(join(tmpdir(), 'ecs-roll-serve-state-')), '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '30'], {
       env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: TOKEN, ECS_ROLL_REPOS: 'acme/web' },
       stdio: 'pipe',
     });
@@ -176,8 +179,8 @@ describe('webhooks through ecs-roll serve', () => {
     await sandbox.clearCalls();
     const from = serve.lines.length;
     for (const [tag, pushedAt] of [['1.3', T + 10], ['1.2', T], ['1.3', T + 10], ['1.2', T]] as const) expect(await serve.post(tag, pushedAt)).toBe(202);
-    // Four deliveries: each one either ran as a job or was dropped as a duplicate of a waiting one.
-    const outcomes = await serve.waitForCount(['job-finished', 'duplicate-job'], 4, from);
+    // Four deliveries: each one ran as a job, was dropped as a duplicate of a waiting one, or was superseded by a waiting later push.
+    const outcomes = await serve.waitForCount(['job-finished', 'duplicate-job', 'job-superseded'], 4, from);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(serve.lines.slice(from).filter((line) => line.event === 'job-failed')).toEqual([]);
     expect(outcomes.filter((line) => line.event === 'job-finished').every((line) => line.ok === true)).toBe(true);

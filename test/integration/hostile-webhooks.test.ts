@@ -5,6 +5,8 @@
 // and leave the token out of every log line.
 //
 // Reproduce a run with HOSTILE_WEBHOOK_SEED=<seed> npx vitest run test/integration/hostile-webhooks.test.ts
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { once } from 'node:events';
@@ -18,6 +20,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { hashToken } from '../../src/webhook/config.js';
 import { receiveWebhook, tokenMatches } from '../../src/webhook/receiver.js';
+import { UNAUTHENTICATED_LINES_PER_WINDOW, UNAUTHENTICATED_WINDOW_MS } from '../../src/webhook/unauthenticated-log.js';
 import { sandboxControl, type SandboxCall } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, registerTaskDefinition, serviceTaskDefinition, TEST_ENV } from './helpers.js';
 import { unpackPackagedHandler } from './packaged-handler.js';
@@ -227,7 +230,10 @@ function corpusArbitrary(): fc.Arbitrary<Hostile> {
       fc.constant(`/hooks/dockerhub/${TOKEN}/..`),
       fc.constant(`/hooks/dockerhub/${TOKEN}/x`),
       fc.constant(`//hooks/dockerhub/${TOKEN}`),
-      fc.constant(`/live/hooks/dockerhub/${TOKEN}`),
+      // A stage or custom-domain base path before the route is allowed (API Gateway sends those); these are not.
+      fc.constant(`/live/hooks/dockerhub/${TOKEN}x`),
+      fc.constant(`/a/b/c/d/e/hooks/dockerhub/${TOKEN}`),
+      fc.constant(`/live/${TOKEN}/hooks/dockerhub/`),
       fc.constantFrom('%00', '%2F', '%2f', ';', '%20', ' ', '\u200b', '\ufeff', '.', '..').map((suffix) => route(`${TOKEN}${suffix}`)),
       fc.record({ at: fc.nat({ max: TOKEN.length - 1 }), lookalike: fc.constantFrom('\u0430', '\u0435', '\u043e', '\uff41', '\u200d', '\u202e') }).map(({ at, lookalike }) => route(`${TOKEN.slice(0, at)}${lookalike}${TOKEN.slice(at + 1)}`)),
       fc.nat({ max: TOKEN.length - 1 }).map((at) => route(`${TOKEN.slice(0, at)}%${(TOKEN.charCodeAt(at)).toString(16).toUpperCase()}${TOKEN.slice(at + 1)}`)),
@@ -487,9 +493,14 @@ describe('the packaged Lambda handler', () => {
     console.log(`Lambda handler: ${all.length} events in ${Date.now() - started} ms: ${summarise(results.map((r, i) => ({ item: corpus[i] as Hostile, status: r.statusCode })))}`);
 
     expect(recorder.calls).toEqual([]);
-    const lines = stdout.split('\n').filter((line) => line !== '');
-    expect(lines.length).toBe(all.length);
-    for (const line of lines) expect((JSON.parse(line) as { event?: string }).event).toBe('webhook');
+    // One line per request with the token; those without it (404) are logged with their source, rate-limited.
+    const lines = stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event?: string; source?: string });
+    const notFound = results.filter((result) => result.statusCode === 404).length;
+    expect(lines.filter((line) => line.event === 'webhook')).toHaveLength(all.length - notFound);
+    const unauthenticated = lines.filter((line) => line.event === 'webhook-unauthenticated');
+    expect(unauthenticated.length).toBeGreaterThan(0);
+    expect(unauthenticated.length).toBeLessThanOrEqual(Math.min(notFound, UNAUTHENTICATED_LINES_PER_WINDOW * (Math.ceil((Date.now() - started) / UNAUTHENTICATED_WINDOW_MS) + 1)));
+    expect(lines.filter((line) => !['webhook', 'webhook-unauthenticated', 'webhook-unauthenticated-suppressed'].includes(line.event ?? ''))).toEqual([]);
     expectNoToken(stdout + stderr);
     await expectNoMutatingCall();
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
@@ -503,7 +514,7 @@ describe('ecs-roll serve', () => {
 
   beforeAll(async () => {
     await sandbox.clearCalls();
-    child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.3', '--timeout', '10'], {
+    child = spawn(process.execPath, [CLI, 'serve', '--state-dir', mkdtempSync(join(tmpdir(), 'ecs-roll-serve-state-')), '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.3', '--timeout', '10'], {
       env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: TOKEN, ECS_ROLL_REPOS: 'acme/web' },
       stdio: 'pipe',
     });
@@ -581,9 +592,15 @@ describe('ecs-roll serve', () => {
 
     // Give any stray job a moment to show itself before checking that nothing ran.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const lines = output.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event?: string; status?: number });
-    expect(lines.filter((line) => !['listening', 'webhook'].includes(line.event ?? ''))).toEqual([]);
-    expect(lines.filter((line) => line.event === 'webhook').map((line) => line.status).sort()).toEqual(results.map((result) => result.status).sort());
+    const lines = output.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event?: string; status?: number; source?: string });
+    expect(lines.filter((line) => !['journal', 'listening', 'webhook', 'webhook-unauthenticated', 'webhook-unauthenticated-suppressed'].includes(line.event ?? ''))).toEqual([]);
+    // Requests with the token are logged one line each; those without it (404) with their source, rate-limited.
+    expect(lines.filter((line) => line.event === 'webhook').map((line) => line.status).sort()).toEqual(results.map((result) => result.status).filter((status) => status !== 404).sort());
+    const unauthenticated = lines.filter((line) => line.event === 'webhook-unauthenticated');
+    const windows = Math.ceil((Date.now() - started) / UNAUTHENTICATED_WINDOW_MS) + 1;
+    expect(unauthenticated.length).toBeGreaterThan(0);
+    expect(unauthenticated.length).toBeLessThanOrEqual(Math.min(results.filter((result) => result.status === 404).length, UNAUTHENTICATED_LINES_PER_WINDOW * windows));
+    for (const line of unauthenticated) expect(line.source).toMatch(/127\.0\.0\.1$/);
     expectNoToken(output);
     await expectNoMutatingCall();
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);

@@ -73,8 +73,12 @@ describe('rollout against the sandbox', () => {
     expect(after.taskDefinition?.pidMode).toBe('task');
     expect(after.taskDefinition?.ephemeralStorage).toEqual({ sizeInGiB: 30 });
     expect(after.taskDefinition?.runtimePlatform?.cpuArchitecture).toBe('ARM64');
-    // Every tag is carried over; ecs-roll adds the time of the rollout, which orders concurrent rollouts.
-    expect(after.tags?.filter((tag) => tag.key !== 'ecs-roll:pushed-at')).toEqual(before.tags);
+    // Every tag is carried over; ecs-roll adds the time of the rollout, which orders concurrent rollouts,
+    // and the same time for each container whose image it set (with the repository), which orders later pushes.
+    expect(after.tags?.filter((tag) => !tag.key?.startsWith('ecs-roll:pushed-at'))).toEqual(before.tags);
+    expect(after.tags?.filter((tag) => tag.key?.startsWith('ecs-roll:pushed-at:')).map((tag) => tag.value?.split(' ')[1])).toEqual(
+      expect.arrayContaining(['docker.io/acme/web']),
+    );
     expect(before.tags).toHaveLength(2);
     const pushedAt = Number(after.tags?.find((tag) => tag.key === 'ecs-roll:pushed-at')?.value);
     expect(Math.abs(pushedAt - Date.now() / 1000)).toBeLessThan(60);

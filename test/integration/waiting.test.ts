@@ -181,7 +181,8 @@ describe('rollout waits for the deployments it created', () => {
     expect(run.stdout).not.toMatch(/\u001b\[/);
     expect(run.stdout).toMatch(/^ {2}prod\/web: [0-2]\/3 running on the new revision.* \(IN_PROGRESS\)$/m);
     expect(run.stdout).toMatch(/^ {2}prod\/web: 3\/3 running on the new revision \(COMPLETED\)$/m);
-    expect(run.stdout).toContain('Waiting for deployments: 1 service, timeout 900 s');
+    // Half of --timeout 900: the other half is kept for a rollback's wait.
+    expect(run.stdout).toContain('Waiting for deployments: 1 service, timeout 450 s');
     // The completion line ("✔ prod/web …", not a rollback's "is back on its previous revision") follows the progress.
     const completedAt = run.stdout.search(/^✔ prod\/web (?!is back on)/m);
     expect(completedAt, run.stdout).toBeGreaterThan(run.stdout.indexOf('running on the new revision'));
@@ -227,7 +228,7 @@ describe('rollout waits for the deployments it created', () => {
     expect(api.reason).toMatch(/circuit breaker: tasks failed to start|deployment ecs-svc\/\d+ is gone/);
     expect(api.reason).toMatch(/rolled back to web:1$/);
     const worker = serviceResult(result, 'worker');
-    expect(worker.reason).toMatch(/^the deployment did not finish within 4 s; rolled back to web:1$/);
+    expect(worker.reason).toMatch(/^the deployment did not finish within 2 s; rolled back to web:1$/);
 
     // Through the API: both on their previous revision, that deployment finished, every task on it.
     for (const name of ['api', 'worker']) {
@@ -275,7 +276,7 @@ describe('rollout waits for the deployments it created', () => {
     for (const name of ['a', 'b']) {
       const entry = serviceResult(result, name);
       expect(entry.outcome, name).toBe('rolled-back');
-      expect(entry.reason, name).toMatch(/^the deployment did not finish within 4 s; rolled back to web:1$/);
+      expect(entry.reason, name).toMatch(/^the deployment did not finish within 2 s; rolled back to web:1$/);
 
       const service = await describeService('prod', name);
       expect(service.taskDefinition, name).toBe(source);

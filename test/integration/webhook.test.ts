@@ -1,8 +1,6 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { hashToken } from '../../src/webhook/config.js';
@@ -16,13 +14,12 @@ import {
   registerTaskDefinition,
   revisionCount,
   serviceTaskDefinition,
-  TEST_ENV,
 } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
+import { ServeProcess } from './serve-process.js';
 
 const endpoint = inject('sandboxEndpoint');
 const sandbox = sandboxControl(endpoint);
-const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 const TOKEN = randomBytes(32).toString('base64url');
 let ecs: ECSClient;
 
@@ -57,59 +54,12 @@ beforeEach(async () => {
   await sandbox.config({ tick: 0.1 });
 });
 
-/** `ecs-roll serve` as a child process; its JSON log lines are collected as they arrive. */
-class ServeProcess {
-  readonly lines: Record<string, unknown>[] = [];
-  raw = '';
-  private constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      this.raw += text;
-      for (const line of text.split('\n').filter((part) => part.trim() !== '')) {
-        try {
-          this.lines.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          this.lines.push({ unparsed: line });
-        }
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (this.raw += text));
-  }
-
-  static async start(): Promise<{ serve: ServeProcess; base: string }> {
-    const child = spawn(
-      process.execPath,
-      [CLI, 'serve', '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.3', '--timeout', '30'],
-      { env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: TOKEN, ECS_ROLL_REPOS: 'acme/web' }, stdio: 'pipe' },
-    );
-    const serve = new ServeProcess(child);
-    const listening = await serve.waitFor((line) => line.event === 'listening');
-    const base = String(listening.url).replace('/hooks/dockerhub/<token>', '');
-    return { serve, base };
-  }
-
-  async waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = this.lines.find(match);
-      if (found !== undefined) return found;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`no matching log line within ${timeoutMs} ms; output so far:\n${this.raw}`);
-  }
-
-  async stop(): Promise<number | null> {
-    this.child.kill('SIGTERM');
-    const [code] = (await once(this.child, 'exit')) as [number | null];
-    return code;
-  }
-}
-
 describe('ecs-roll serve', () => {
   let serve: ServeProcess;
   let base: string;
 
   beforeEach(async () => {
-    ({ serve, base } = await ServeProcess.start());
+    ({ serve, base } = await ServeProcess.start({ endpoint, token: TOKEN }));
   });
 
   afterEach(async () => {
@@ -154,7 +104,12 @@ describe('ecs-roll serve', () => {
     }
     expect(await sandbox.calls()).toEqual([]);
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
-    expect(serve.lines.filter((line) => line.event === 'webhook').map((line) => line.status)).toEqual(cases.map(([, , status]) => status));
+    expect(serve.lines.filter((line) => line.event === 'webhook').map((line) => line.status)).toEqual(cases.map(([, , status]) => status).filter((status) => status !== 404));
+    // Requests without the token are logged apart, with where they came from.
+    expect(serve.lines.filter((line) => line.event === 'webhook-unauthenticated').map((line) => [line.status, line.source])).toEqual([
+      [404, expect.stringMatching(/127\.0\.0\.1$/)],
+      [404, expect.stringMatching(/127\.0\.0\.1$/)],
+    ]);
   });
 
   it('ignores a push older than the one that changed the service, and a duplicate', async () => {
@@ -166,7 +121,7 @@ describe('ecs-roll serve', () => {
 
     expect((await post(dockerHubPush('1.2', 1_767_200_000))).status).toBe(202);
     const stale = await serve.waitFor((line) => line.event === 'job-finished' && line.job === 'acme/web:1.2');
-    expect(stale.services).toEqual([{ cluster: 'prod', service: 'web', outcome: 'skipped' }]);
+    expect(stale.services).toEqual([{ cluster: 'prod', service: 'web', outcome: 'older-push', reason: expect.stringMatching(/older than the push \(1767300000\)/) }]);
 
     expect((await post(dockerHubPush('1.3', 1_767_300_000))).status).toBe(202);
     await serve.waitFor((line) => line.event === 'job-finished' && line.job === 'acme/web:1.3' && serve.lines.filter((l) => l.event === 'job-finished').length === 3);

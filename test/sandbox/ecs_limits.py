@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, Callable
 
 STOP_REASON_MAX = 255
 MAX_TAGS = 50
@@ -102,3 +102,17 @@ class EcsLimits:
         if isinstance(answer.get("taskDefinition"), dict):
             answer["taskDefinition"].update(self.unmodelled_fields)
         return json.dumps(answer).encode()
+
+    def answer_rewritten(self, moto_app: Any, environ: dict[str, Any], start_response: Callable[..., Any], action: str) -> list[bytes]:
+        """moto's answer, through rewrite_answer, with its Content-Length corrected."""
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        raw = b"".join(moto_app(environ, capture))
+        data = self.rewrite_answer(action, raw) if captured["status"].startswith("200") else raw
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], headers + [("Content-Length", str(len(data)))])
+        return [data]

@@ -146,6 +146,11 @@ class ElbHealth:
 
 HEALTH = ElbHealth()
 
+
+def counts_healthy(task: Any) -> bool:
+    """Would ECS count this task toward minimumHealthyPercent (as ticked above; failing images never)?"""
+    return not getattr(task, "_sb_broken", False) and getattr(task, "_sb_counts_healthy", True)
+
 REASONS = {
     "initial": ("Elb.RegistrationInProgress", "Target registration is in progress"),
     "unhealthy": ("Target.FailedHealthChecks", "Health checks failed"),

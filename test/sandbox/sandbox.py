@@ -9,9 +9,11 @@ Serves moto's WSGI app on 127.0.0.1 behind a small middleware that
   * adds ECS API behaviour moto lacks: ListServices/ListTasks paging
     (maxResults/nextToken), the 10-name limit of DescribeServices and the
     100-ARN limit of DescribeTasks, ListTasks' serviceName filter and its
-    default desiredStatus RUNNING, and CreateService keeping
-    deploymentConfiguration.
+    default desiredStatus RUNNING, CreateService keeping
+    deploymentConfiguration, and DescribeTaskDefinition(family) answering
+    with the newest ACTIVE revision;
 and runs what moto only stores (one module per service, see each module's notes):
+  run_task.py                          RunTask's one-off tasks to STOPPED, exit codes, awslogs output
   lambda_runtime.py / lambda_async.py  Lambda Invoke, the async queue, retries, destinations
   event_sources.py                     SNS, CloudWatch alarm actions, EventBridge, SQS mappings
   apigateway_http.py                   deployed REST APIs over HTTP (/restapis/{id}/{stage}/_user_request_/...)
@@ -62,6 +64,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+import run_task  # noqa: E402
 from scheduler import STRATEGIES, Scheduler, _existing_backends, default_deployment_configuration  # noqa: E402
 from ecs_limits import EcsLimits  # noqa: E402
 from elb_health import HEALTH, install_patch as install_elb_health_patch  # noqa: E402
@@ -158,6 +161,23 @@ def install_patches() -> None:
         return task
 
     EC2ContainerServiceBackend.stop_task = stop_task  # type: ignore[method-assign]
+
+    original_describe_task_definition = EC2ContainerServiceBackend.describe_task_definition
+
+    def describe_task_definition(self: EC2ContainerServiceBackend, task_definition_str: str) -> Any:
+        # ECS: a bare family names "the latest ACTIVE revision in that family" (moto takes the highest of
+        # any status); https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html
+        name = task_definition_str.split("/")[-1]
+        if ":" not in name:
+            active = [revision for revision, definition in self.task_definitions.get(name, {}).items()
+                      if definition.status == "ACTIVE"]
+            if active:
+                name = f"{name}:{max(active)}"
+            else:
+                name = f"{name}:0"  # no such revision: moto answers ClientException, as ECS does
+        return original_describe_task_definition(self, name)
+
+    EC2ContainerServiceBackend.describe_task_definition = describe_task_definition  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------- middleware
@@ -259,26 +279,12 @@ class Sandbox:
             return json_response(start_response, 200, STRATEGIES.answer(action, params, _existing_backends()),
                                  "application/x-amz-json-1.1")
         if action == "DescribeTaskDefinition" and LIMITS.unmodelled_fields:
-            return self.rewritten(environ, start_response, lambda raw: LIMITS.rewrite_answer(action, raw))
+            return LIMITS.answer_rewritten(self.moto_app, environ, start_response, action)
         if action in ("ListServices", "ListTasks"):
             return self.paged(environ, params, start_response,
                               "serviceArns" if action == "ListServices" else "taskArns",
                               10 if action == "ListServices" else 100)
         return self.call_moto(environ, start_response)
-
-    def rewritten(self, environ: dict[str, Any], start_response: Callable[..., Any],
-                  rewrite: Callable[[bytes], bytes]) -> list[bytes]:
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured["status"], captured["headers"] = status, headers
-            return lambda data: None
-
-        raw = b"".join(self.moto_app(environ, capture))
-        data = rewrite(raw) if captured["status"].startswith("200") else raw
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], headers + [("Content-Length", str(len(data)))])
-        return [data]
 
     def paged(self, environ: dict[str, Any], params: dict[str, Any], start_response: Callable[..., Any],
               key: str, default_max: int) -> list[bytes]:
@@ -372,6 +378,7 @@ def main() -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     install_patches()
+    run_task.install(SCHEDULER)  # RunTask's one-off tasks: see run_task.py
     lambda_runtime.install_iam_enforcement()
     event_sources.install_all()
     ecr_events.install()

@@ -2,7 +2,9 @@
 import {
   CreateClusterCommand,
   CreateServiceCommand,
+  DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
   ListServicesCommand,
@@ -447,5 +449,20 @@ describe('API limits and filters moto lacks', () => {
     expect(calls.filter((c) => c.action === 'ListServices')).toHaveLength(1);
     await control.reset();
     expect(await control.calls()).toEqual([]);
+  });
+
+  it('answers DescribeTaskDefinition(family) with the newest ACTIVE revision, and fails when there is none', async () => {
+    await taskDefinition('fam', 'nginx:1.0');
+    await taskDefinition('fam', 'nginx:1.1');
+    await taskDefinition('fam', 'nginx:1.2');
+    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'fam:3' }));
+    const newest = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'fam' }));
+    expect(newest.taskDefinition?.revision).toBe(2);
+    // An INACTIVE revision is still described when asked for by revision.
+    const inactive = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'fam:3' }));
+    expect(inactive.taskDefinition?.status).toBe('INACTIVE');
+    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'fam:1' }));
+    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'fam:2' }));
+    await expect(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'fam' }))).rejects.toMatchObject({ name: 'ClientException' });
   });
 });

@@ -72,7 +72,7 @@ from moto.ecs.models import Task, ecs_backends
 
 import failure_modes
 import registry_digests
-from elb_health import HEALTH
+from elb_health import HEALTH, counts_healthy as _counts_healthy
 from strategies import Strategies
 
 # One instance, shared with sandbox.py (which resets and configures it and answers the service-deployment APIs).
@@ -478,11 +478,6 @@ class Scheduler:
         cluster.active_services_count = sum(
             1 for s in backend.services.values() if s.cluster_name == cluster_name and s.status == "ACTIVE"
         )
-
-
-def _counts_healthy(task: Any) -> bool:
-    """Would ECS count this task toward minimumHealthyPercent (elb_health.py decides; failing images never)?"""
-    return not getattr(task, "_sb_broken", False) and getattr(task, "_sb_counts_healthy", True)
 
 
 def _existing_backends() -> list[Any]:

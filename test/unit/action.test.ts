@@ -76,7 +76,6 @@ describe('reading the inputs as the runner passes them', () => {
     [{}, /input "image" is required/],
     [{ INPUT_IMAGE: '   ' }, /input "image" is required/],
     [{ INPUT_IMAGE: 'a:1', INPUT_FORCE: 'yes' }, /input "force" must be true or false, got "yes"/],
-    [{ INPUT_IMAGE: 'a:1', 'INPUT_RUN-BEFORE': 'migrate' }, /input "run-before" is not supported by this version/],
   ])('refuses %j as a usage error', (env, message) => {
     expect(() => readActionInputs(env)).toThrow(UsageError);
     expect(() => readActionInputs(env)).toThrow(message);

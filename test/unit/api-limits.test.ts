@@ -17,7 +17,9 @@ function planFor(tags: { key: string; value: string }[], fields: Record<string, 
 
 describe('tags on the copy', () => {
   it.each([
-    ['no tags', 0, 1, true],
+    // The revision-wide push time and the changed container's own.
+    ['no tags', 0, 2, true],
+    // Room for one: the revision-wide push time only.
     ['49 tags: room for the push time', 49, 50, true],
     ['50 tags: kept, push time skipped', 50, 50, false],
   ])('%s', (_, count, expectedTags, pushTimeRecorded) => {

@@ -31,10 +31,20 @@ describe('parseRolloutOptions', () => {
       pollIntervalMs: 10_000,
       rollback: true,
       force: false,
+      runBefore: [],
+      runTimeoutSeconds: 1800,
       json: false,
       aws: {},
       registry: { verify: true, pinDigest: false, mirrors: new Map(), timeoutMs: 15_000 },
     });
+  });
+
+  it('parses each --run-before spec before any AWS call, in order, and --run-timeout', () => {
+    const options = parseRolloutOptions(IMAGE, { runBefore: ['service=web,container=app,command=a', 'service=api,container=api,command=b c'], runTimeout: '60' }, {});
+    expect(options.runBefore.map((spec) => spec.command)).toEqual([['a'], ['b', 'c']]);
+    expect(options.runTimeoutSeconds).toBe(60);
+    expect(() => parseRolloutOptions(IMAGE, { runBefore: ['service=web'] }, {})).toThrow(/--run-before "service=web": container is missing/);
+    expect(() => parseRolloutOptions(IMAGE, { runTimeout: '0' }, {})).toThrow(/--run-timeout must be a positive number of seconds/);
   });
 
   it('takes commander’s negated flags (--no-wait, --no-rollback)', () => {

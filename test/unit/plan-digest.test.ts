@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imageChanges, planRollout, servicesOnTargetTag } from '../../src/core/plan.js';
+import { servicesOnTargetTag } from '../../src/core/digest-decision.js';
+import { imageChanges, planRollout } from '../../src/core/plan.js';
 import { parseImageReference, retag } from '../../src/core/image-ref.js';
 import { aContainer, aRequest, aService, aTaskDefinition, anObservedState, targetOf } from './builders.js';
 

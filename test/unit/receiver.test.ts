@@ -1,3 +1,5 @@
+import { UsageError } from '../../src/core/errors.js';
+import { parseRunBeforeSpec } from '../../src/core/run-before.js';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/core/policy.js';
 import { hashToken, normaliseRepository, webhookConfigFromEnv, webhookConfigToEnv, type WebhookConfig } from '../../src/webhook/config.js';
@@ -45,7 +47,7 @@ describe('receiveWebhook', () => {
     ['path traversal', `/hooks/dockerhub/../dockerhub/${TOKEN}`],
     ['the root', '/'],
   ])('answers 404 to %s, whatever the body', (_, path) => {
-    expect(receiveWebhook(post(payload(), path), config)).toEqual({ status: 404, body: { error: 'not found' } });
+    expect(receiveWebhook(post(payload(), path), config)).toEqual({ status: 404, authenticated: false, body: { error: 'not found' } });
     expect(receiveWebhook(post('not json', path), config).status).toBe(404);
   });
 
@@ -143,6 +145,17 @@ describe('webhook configuration', () => {
     expect(env.ECS_ROLL_TOKEN_SHA256).toBe(hashToken(TOKEN));
     expect(Object.values(env).join(' ')).not.toContain(TOKEN);
     expect(webhookConfigFromEnv(env)).toEqual({ ...config, policy: parsePolicy('match:release-*'), clusters: ['prod'], strategy: 'replace' });
+    expect(env).not.toHaveProperty('ECS_ROLL_RUN_BEFORE');
+  });
+
+  it('carries run-before specs, commas and quotes included, as a JSON list', () => {
+    const runBefore = [parseRunBeforeSpec(`service=web,container=app,command=sh -c 'a, b'`), parseRunBeforeSpec('service=api,container=api,command=x')];
+    const env = webhookConfigToEnv({ ...config, runBefore });
+    expect(JSON.parse(env.ECS_ROLL_RUN_BEFORE ?? '')).toEqual([`service=web,container=app,command=sh -c 'a, b'`, 'service=api,container=api,command=x']);
+    expect(webhookConfigFromEnv(env).runBefore).toEqual(runBefore);
+    for (const bad of ['service=web', '"not a list"', '[1]', '{']) {
+      expect(() => webhookConfigFromEnv({ ...env, ECS_ROLL_RUN_BEFORE: bad })).toThrow(UsageError);
+    }
   });
 
   it.each([
@@ -155,5 +168,28 @@ describe('webhook configuration', () => {
     [{ ECS_ROLL_TOKEN: TOKEN, ECS_ROLL_REPOS: 'acme/web', ECS_ROLL_TIMEOUT: '0' }, /TIMEOUT/],
   ])('refuses a bad environment %#', (env, message) => {
     expect(() => webhookConfigFromEnv(env)).toThrow(message);
+  });
+});
+
+describe('receiveWebhook: clock and routes', () => {
+  const now = 1_767_225_600;
+  it.each([
+    [now + 300, 202],
+    [now + 301, 400],
+    [4_102_444_799, 400],
+  ])('a push at %i against a receiver clock of 1767225600 answers %i', (pushedAt, status) => {
+    const answer = receiveWebhook(post(payload({ pushedAt })), config, now);
+    expect(answer.status).toBe(status);
+    if (status === 400) expect(answer.body.error).toMatch(/ahead of this receiver's clock/);
+  });
+
+  it.each([
+    ['an HTTP API stage', `/live/hooks/dockerhub/${TOKEN}`, 202],
+    ['a custom domain base path', `/ci/webhooks/hooks/dockerhub/${TOKEN}`, 202],
+    ['a trailing slash', `/hooks/dockerhub/${TOKEN}/`, 202],
+    ['a prefix with the wrong token', `/live/hooks/dockerhub/${TOKEN}x`, 404],
+    ['five leading segments', `/a/b/c/d/e/hooks/dockerhub/${TOKEN}`, 404],
+  ])('routes through %s', (_, path, status) => {
+    expect(receiveWebhook(post(payload(), path), config, now).status).toBe(status);
   });
 });

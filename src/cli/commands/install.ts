@@ -3,6 +3,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../../core/errors.js';
 import { CLUSTER_NAME_PATTERN, INSTALL_NAME_PATTERN, STAGE_NAME_PATTERN } from '../../core/install-plan.js';
 import { parsePolicy } from '../../core/policy.js';
+import { parseRunBeforeSpec } from '../../core/run-before.js';
 import { normaliseRepository, parseStrategy } from '../../webhook/config.js';
 import type { AwsConfig } from '../../aws/config.js';
 import type { InstallProgress, InstallReport, InstallRequest, RemovalReport } from '../../aws/install.js';
@@ -103,6 +104,8 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
     ...(typeof raw['pinDigest'] === 'boolean' ? { pinDigest: raw['pinDigest'] } : {}),
     ...(verify === undefined ? {} : { verify }),
     rotateToken: raw['rotateToken'] === true,
+    // Checked before any AWS call; the worker parses the same specs from its environment.
+    ...(raw['runBefore'] === undefined ? {} : { runBefore: (raw['runBefore'] as string[]).map(String).map(parseRunBeforeSpec) }),
     dryRun: raw['dryRun'] === true,
     json: raw['json'] === true,
     aws: awsOptions(raw, env),

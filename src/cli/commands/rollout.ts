@@ -2,6 +2,7 @@ import ora from 'ora';
 import { ExitCode } from '../../core/errors.js';
 import type { EmitEvent } from '../../core/events.js';
 import { parseTargetImage } from '../../core/image-ref.js';
+import { keepHeapSmall } from '../heap.js';
 import { parseRolloutOptions, type RawRolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
 import { appendStepSummary } from '../step-summary.js';
@@ -22,6 +23,7 @@ export async function runRolloutCommand(
   // The reference is checked before anything talks to AWS, so a typo costs no call and changes nothing.
   const target = parseTargetImage(options.image);
 
+  keepHeapSmall();
   const { runRollout } = await import('../../aws/rollout.js');
   const renderer = createRenderer(io, {
     json: options.json,
@@ -46,6 +48,8 @@ export async function runRolloutCommand(
       extendTimeoutByStagedWaits: options.timeoutIsDefault,
       pollIntervalMs: options.pollIntervalMs,
       rollback: options.rollback,
+      runBefore: options.runBefore,
+      runTimeoutMs: options.runTimeoutSeconds * 1000,
       signal,
       emit: (event) => {
         observe?.(event);
@@ -59,6 +63,13 @@ export async function runRolloutCommand(
     if (summaryFile !== undefined && summaryFile !== '') await appendStepSummary(summaryFile, result, io);
     if (signal.aborted) return ExitCode.interrupted;
     return result.ok ? 0 : 1;
+  } catch (error) {
+    // Ctrl-C or SIGTERM aborted a call in flight (during discovery, say): an interruption, not a failure.
+    if (signal.aborted) {
+      io.stderr.write('ecs-roll: interrupted before the rollout was carried out\n');
+      return ExitCode.interrupted;
+    }
+    throw error;
   } finally {
     renderer.close();
   }
