@@ -5,6 +5,7 @@
  */
 import { isEcsRollError } from '../core/errors.js';
 import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config.js';
+import { decideEcrEvent, isEcrImageAction } from '../webhook/ecr-event.js';
 import { runJob } from '../webhook/jobs.js';
 import { jsonLines } from '../webhook/log.js';
 import { MAX_BODY_BYTES, parseJob, receiveWebhook } from '../webhook/receiver.js';
@@ -92,6 +93,26 @@ export async function receive(rawEvent: ApiGatewayProxyEvent | unknown): Promise
   return answer(decision.status, decision.body);
 }
 
+/**
+ * An ECR push delivered by install's EventBridge rule: the job it names (logged and dropped when it is
+ * not a successful push of an allowed repository, never retried), or undefined for any other event.
+ */
+function ecrJob(event: unknown): { image: string; pushedAt: number } | null | undefined {
+  if (!isEcrImageAction(event)) return undefined;
+  let settings: WebhookConfig;
+  try {
+    settings = config();
+  } catch (error) {
+    log({ level: 'error', event: 'misconfigured', message: error instanceof Error ? error.message : String(error) });
+    return null;
+  }
+  const decision = decideEcrEvent(event, settings);
+  if (decision.kind === 'job') return { image: decision.push.image, pushedAt: decision.push.pushedAt };
+  log({ level: decision.kind === 'ignored' ? 'info' : 'warn', event: `ecr-push-${decision.kind}`, reason: decision.reason });
+  return null;
+}
+
+/** Leaves time for the rollback's own wait and for the report before Lambda stops the function. */
 /** The run's budget (its waits and a rollback's share it) ends 30 s before Lambda stops the function, for the report. */
 function waitBudgetSeconds(context: LambdaContext | undefined, configured: number): number {
   const remainingMs = context?.getRemainingTimeInMillis?.();
@@ -106,7 +127,8 @@ export async function work(
   // CloudWatch alarms reach the worker through the install's SNS topic or as a direct alarm action;
   // handleAlarmEvent logs every decision and never throws, so Lambda does not retry a scale.
   if (isAlarmEvent(event)) return handleAlarmEvent(event, log);
-  const job = parseJob(event);
+  const job = parseJob(event) ?? ecrJob(event);
+  if (job === null) return { ok: false, reason: 'ECR event not acted on' };
   if (job === undefined) {
     log({ level: 'error', event: 'bad-job', message: 'the event is not a rollout job; ignored' });
     return { ok: false, reason: 'bad job' };
