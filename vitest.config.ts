@@ -1,4 +1,18 @@
+import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { integrationShards } from './test/sandbox/shards.js';
+
+// Integration files need a sandbox and reset it between files, so files sharing one sandbox take turns.
+// The files are dealt into a few shards, each a vitest project with a sandbox of its own (globalSetup runs per
+// project, and inject('sandboxEndpoint') answers each file with its own project's). Projects run side by side,
+// so the suite's wall time is the longest shard's, not the sum of all files.
+const SHARDS = Number(process.env['ECS_ROLL_TEST_SHARDS'] ?? 3);
+
+const integrationFiles = ['test/integration', 'test/sandbox'].flatMap((dir) =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith('.test.ts'))
+    .map((name) => `${dir}/${name}`),
+);
 
 export default defineConfig({
   test: {
@@ -12,18 +26,17 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
         },
       },
-      {
-        extends: true,
+      ...integrationShards(integrationFiles, SHARDS).map((files, index) => ({
+        extends: true as const,
         test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/sandbox/**/*.test.ts'],
+          name: `integration-${index + 1}`,
+          include: files,
           globalSetup: ['test/sandbox/global-setup.ts'],
-          // One sandbox serves the whole run and is reset between files, so files take turns.
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
-      },
+      })),
     ],
   },
 });

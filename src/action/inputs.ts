@@ -29,6 +29,8 @@ export const ACTION_INPUTS: readonly ActionInput[] = [
   { name: 'wait', flags: ['--no-wait'], kind: 'boolean', key: 'wait' },
   { name: 'rollback', flags: ['--rollback', '--no-rollback'], kind: 'boolean', key: 'rollback' },
   { name: 'force', flags: ['--force'], kind: 'boolean', key: 'force' },
+  { name: 'verify', flags: ['--no-verify'], kind: 'boolean', key: 'verify' },
+  { name: 'pin-digest', flags: ['--pin-digest'], kind: 'boolean', key: 'pinDigest' },
   // One spec per line: a spec holds commas itself.
   { name: 'run-before', flags: ['--run-before'], kind: 'list', key: 'runBefore' },
   { name: 'run-timeout', flags: ['--run-timeout'], kind: 'string', key: 'runTimeout' },
@@ -43,6 +45,7 @@ export const OPTIONS_WITHOUT_INPUT: Readonly<Record<string, string>> = {
   '--json': 'the action always produces the JSON document: the `result` output',
   '--profile': 'credentials come from the environment (configure-aws-credentials, or AWS_PROFILE in the step env)',
   '--endpoint-url': 'AWS_ENDPOINT_URL in the step env does the same',
+  '--registry-auth': 'a secret: log in with docker/login-action first, whose ~/.docker/config.json is read',
 };
 
 /** The environment variable the runner sets for an input: `INPUT_` and the id upper-cased, spaces to underscores. */

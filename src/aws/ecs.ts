@@ -143,6 +143,15 @@ export function toTaskSnapshot(task: Task): TaskSnapshot {
     ...(task.group === undefined ? {} : { group: task.group }),
     ...(task.startedBy === undefined ? {} : { startedBy: task.startedBy }),
     ...(task.startedAt === undefined ? {} : { startedAt: task.startedAt.toISOString() }),
+    ...(task.containers === undefined
+      ? {}
+      : {
+          containers: task.containers.map((container) => ({
+            name: container.name ?? '',
+            ...(container.image === undefined ? {} : { image: container.image }),
+            ...(container.imageDigest === undefined ? {} : { imageDigest: container.imageDigest }),
+          })),
+        }),
     ...(task.healthStatus === undefined ? {} : { healthStatus: task.healthStatus }),
     ...taskNetworkOf(task),
   };

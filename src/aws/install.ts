@@ -104,6 +104,7 @@ import {
 import type { Strategy } from '../core/plan.js';
 import { formatPolicy, type UpdatePolicy } from '../core/policy.js';
 import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from '../lambda/package.js';
+import { REGISTRY_ENV } from '../core/registry-options.js';
 import { ENV, hashToken, parseRunBeforeEnv, webhookConfigToEnv } from '../webhook/config.js';
 import type { TaskDefinitionSnapshot } from '../core/model.js';
 import type { RunBeforeSpec } from '../core/run-before.js';
@@ -136,6 +137,10 @@ export interface InstallRequest {
   readonly policy?: UpdatePolicy;
   readonly strategy?: Strategy;
   readonly timeoutSeconds?: number;
+  /** The worker writes `repo:tag@sha256:…` (ECS_ROLL_PIN_DIGEST); left out keeps what the install has. */
+  readonly pinDigest?: boolean;
+  /** False: the worker does not ask the registry first (ECS_ROLL_VERIFY=false); left out keeps what the install has. */
+  readonly verify?: boolean;
   readonly rotateToken: boolean;
   /** `--run-before`: one-off tasks the worker runs before the services of every push move. */
   readonly runBefore?: readonly RunBeforeSpec[];
@@ -532,6 +537,9 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       strategy: settings.strategy,
       timeoutSeconds: settings.timeoutSeconds,
       pollIntervalSeconds: 10,
+      // Left out: what the worker runs with now (its environment), as for the other settings.
+      ...((request.pinDigest ?? (worker ?? receiver)?.environment[REGISTRY_ENV.pinDigest] === 'true') ? { pinDigest: true } : {}),
+      ...((request.verify ?? (worker ?? receiver)?.environment[REGISTRY_ENV.verify] !== 'false') ? {} : { verify: false }),
       runBefore,
     }),
     [ENV.workerFunction]: names.functions.worker,
@@ -553,7 +561,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   const zip = await lambdaZip();
   const passRoleArns = [...new Set(ecs.passRoleArns.map((value) => roleNameToArn(value, account, region)))].sort();
   const policyDocument = withRunBeforeStatements(
-    installPolicyDocument({ ...at, names, clusters: settings.clusters, passRoleArns }),
+    installPolicyDocument({ ...at, names, clusters: settings.clusters, passRoleArns, repositories: settings.repositories }),
     runBefore.length === 0 ? [] : runBeforeStatements({ ...at, partition: partitionOf(region) }, settings.clusters, ecs.runBefore),
   );
   const desired: DesiredInstall = {

@@ -4,6 +4,7 @@ import { executeRollout, type RolloutResult } from '../core/execute.js';
 import type { ImageReference } from '../core/image-ref.js';
 import { DEFAULT_CONCURRENCY } from '../core/limits.js';
 import { checkExpectedServices, type ServiceExpectation } from '../core/expectation.js';
+import { servicesOnTargetTag } from '../core/digest-decision.js';
 import { planRollout, type RolloutPlan, type Strategy } from '../core/plan.js';
 import type { UpdatePolicy } from '../core/policy.js';
 import { systemClock } from '../core/ports.js';
@@ -12,6 +13,7 @@ import { abortWith, type AwsConfig } from './config.js';
 import type { RunBeforeSpec } from '../core/run-before.js';
 import type { TaskRunPort } from '../core/run-step.js';
 import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
+import { checkTargetInRegistry, type RegistryOptions } from './rollout-registry.js';
 import { LazyLoadBalancers } from './elb.js';
 
 export interface RolloutRun {
@@ -25,6 +27,8 @@ export interface RolloutRun {
   readonly expectServices?: ServiceExpectation;
   readonly policy?: UpdatePolicy;
   readonly pushedAt?: number;
+  /** Ask the image's registry about the target first (tag exists, digest); pin or compare digests. */
+  readonly registry?: RegistryOptions;
   /** Webhooks: skip containers whose running image a later push set (the CLI never does). */
   readonly respectPushOrder?: boolean;
   /** Stop after planning. */
@@ -61,6 +65,9 @@ export const DEADLINE_GRACE_MS = 10_000;
  * deadline or on interruption, and the executor stops waiting then.
  */
 export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult; refused?: string }> {
+  // Before any ECS call: a tag that does not exist costs nothing and changes nothing.
+  const checked = await checkTargetInRegistry(run.target, run.registry, aws, run.signal);
+  const target = checked.target;
   const deadline = new AbortController();
   const startedRun = Date.now();
   let timer: NodeJS.Timeout | undefined;
@@ -88,17 +95,25 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
       allFamilies: run.allFamilies,
       concurrency: DEFAULT_CONCURRENCY,
     });
-    const plan = planRollout(state, {
-      target: run.target,
+    const request = {
+      target,
       strategy: run.strategy,
       force: run.force,
       ...(run.policy === undefined ? {} : { policy: run.policy }),
       ...(run.pushedAt === undefined ? {} : { pushedAt: run.pushedAt }),
+      ...(checked.digest === undefined ? {} : { registryDigest: checked.digest }),
       ...(run.respectPushOrder === true ? { respectPushOrder: true } : {}),
       now: Date.now() / 1000,
       ...(run.runBefore === undefined ? {} : { runBefore: run.runBefore }),
       ...(run.runBeforeIgnoresOtherImages === true ? { runBeforeIgnoresOtherImages: true } : {}),
-    });
+    };
+    let plan = planRollout(state, request);
+    // A mutable tag the services already run: what their tasks run decides (only these services are read).
+    const onTag = checked.digest === undefined || run.force ? [] : servicesOnTargetTag(plan);
+    if (onTag.length > 0) {
+      const { readRunningDigests } = await import('./running-digests.js');
+      plan = planRollout({ ...state, runningDigests: await readRunningDigests(ecs, onTag, target) }, request);
+    }
     checkExpectedServices(plan, run.expectServices);
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };

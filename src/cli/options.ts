@@ -4,6 +4,7 @@ import { STRATEGIES, type Strategy } from '../core/plan.js';
 import { parseRunBeforeSpec, type RunBeforeSpec } from '../core/run-before.js';
 import type { ServiceExpectation } from '../core/expectation.js';
 import type { AwsConfig } from '../aws/config.js';
+import { registryOptionsFrom, type RegistryOptions } from '../core/registry-options.js';
 
 /** What commander hands a rollout action: strings and booleans, unchecked. */
 export interface RawRolloutOptions {
@@ -17,6 +18,9 @@ export interface RawRolloutOptions {
   pollInterval?: string;
   rollback?: boolean;
   force?: boolean;
+  verify?: boolean;
+  registryAuth?: string;
+  pinDigest?: boolean;
   runBefore?: string[];
   runTimeout?: string;
   expectServices?: string;
@@ -47,6 +51,7 @@ export interface RolloutOptions {
   readonly expectServices?: ServiceExpectation;
   readonly json: boolean;
   readonly aws: AwsConfig;
+  readonly registry: RegistryOptions;
 }
 
 /** `--run-timeout`'s default: 30 minutes. */
@@ -137,6 +142,7 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
     ...(expectServices === undefined ? {} : { expectServices }),
     json: raw.json === true,
     aws,
+    registry: registryOptionsFrom(raw, env),
   };
 }
 

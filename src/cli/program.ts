@@ -61,6 +61,9 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--rollback', 'on failure, put every changed service back on its previous revision', true)
       .option('--no-rollback', 'leave services where they are when the rollout fails')
       .option('--force', 'start a new deployment of services already on the tag (a mutable tag pushed again)')
+      .option('--no-verify', "do not ask the image's registry whether the tag exists (and its digest) first")
+      .option('--registry-auth <user:password>', 'credentials for a private registry (default: ~/.docker/config.json)')
+      .option('--pin-digest', 'write the new images as repo:tag@sha256:… with the digest the registry answered')
       .option(
         '--run-before <spec>',
         "run a one-off task from the new revision before any service moves, e.g. 'service=web,container=app,command=bin/migrate --safe' (repeatable, run in order)",
@@ -102,6 +105,11 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob> (first install: any)')
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced (first install: rolling)').choices(['rolling', 'replace']))
       .option('--timeout <seconds>', 'how long the worker waits for the deployments (first install: 900)')
+      // Paired, so that left out (undefined) keeps what the install has.
+      .option('--pin-digest', "the worker writes new images as repo:tag@sha256:… (the registry's digest)")
+      .option('--no-pin-digest', 'the worker writes tags as given')
+      .option('--verify', "the worker asks the image's registry first (first install: unless ECS_ROLL_VERIFY=false)")
+      .option('--no-verify', 'the worker does not ask the registry first')
       .option('--run-before <spec>', 'a one-off task the worker runs before the services of every push move (repeatable; as rollout --run-before)', collect)
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')

@@ -46,6 +46,13 @@ export class SetupError extends EcsRollError {
   }
 }
 
+/** Ctrl-C (or SIGTERM) before anything changed. */
+export class InterruptedError extends EcsRollError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.interrupted, options);
+  }
+}
+
 export function isEcsRollError(error: unknown): error is EcsRollError {
   return error instanceof EcsRollError;
 }

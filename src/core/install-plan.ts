@@ -5,6 +5,8 @@
  */
 import { queueStatements } from './install-queues.js';
 
+import { ecrReadStatement } from './registry-policy.js';
+
 /** Every resource install creates carries this tag, with the install's name as its value. */
 export const INSTALL_TAG = 'ecs-roll:install';
 /** A name fragment valid in IAM role names, Lambda function names and log group names. */
@@ -138,6 +140,8 @@ export interface PolicyInput extends Location {
   readonly clusters: readonly string[];
   /** Task and execution role ARNs that the task definitions running the repositories name. */
   readonly passRoleArns: readonly string[];
+  /** The allow-list: its ECR repositories get the read statement the tag check needs. */
+  readonly repositories?: readonly string[];
 }
 
 /**
@@ -185,6 +189,7 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
       Resource: clusters.map((c) => `${ecs}:service/${c}/*`),
     },
     { Sid: 'CloudWatchReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'], Resource: alarms },
+    ...ecrReadStatement(input.repositories ?? []),
   ];
   if (passRoles.length > 0) {
     statements.push({

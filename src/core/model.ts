@@ -112,6 +112,8 @@ export interface TaskSnapshot {
   readonly group?: string;
   readonly startedBy?: string;
   readonly startedAt?: string;
+  /** Each container's image and, when ECS resolved it, the digest it runs (`imageDigest`). */
+  readonly containers?: readonly { readonly name: string; readonly image?: string; readonly imageDigest?: string }[];
   /** HEALTHY, UNHEALTHY or UNKNOWN: the essential containers' health checks (UNKNOWN when none has one). */
   readonly healthStatus?: string;
   /** The task's own IP (awsvpc): what an `ip` target group registers it as. */

@@ -1,3 +1,4 @@
+import { decideSameTag } from './digest-decision.js';
 import { formatVersion, retag, tryParseImageReference, type ImageReference } from './image-ref.js';
 import { revisionName, type DeploymentStrategy, type ServiceSnapshot, type TaskDefinitionSnapshot } from './model.js';
 import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
@@ -121,6 +122,11 @@ export interface RolloutRequest {
    */
   readonly pushedAt?: number;
   /**
+   * The digest the registry answered for the target's tag: a service already on the tag is
+   * redeployed only when its running tasks report another digest (see digest-decision.ts).
+   */
+  readonly registryDigest?: string;
+  /**
    * Webhooks only: skip a container whose running image was set by a later push. The CLI acts on a
    * person's command and is never held back by a recorded time.
    */
@@ -148,6 +154,8 @@ export interface ObservedState {
   readonly taskDefinitions: Readonly<Record<string, TaskDefinitionSnapshot>>;
   /** Newest ACTIVE revision of families no service runs; only filled for `--all-families`. */
   readonly idleFamilies?: readonly TaskDefinitionSnapshot[];
+  /** By service ARN: the image digests its running tasks report for the target's repository. */
+  readonly runningDigests?: Readonly<Record<string, readonly string[]>>;
   /** Where discovery looked: the clusters (by name) and the region. */
   readonly looked?: { readonly clusters: readonly string[]; readonly region?: string; readonly account?: string };
 }
@@ -325,17 +333,22 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
     if (skip !== undefined) {
       services.push({ ...base, action: 'skip', reason: skip.reason, skipKind: skip.kind });
     } else if (isNoop(changes)) {
+      const unfinished = request.force ? undefined : unfinishedDeployment(service);
       const repushed = request.force ? undefined : newerPushOfSameTag(definition, changes, request);
-      const unfinished = request.force || repushed !== undefined ? undefined : unfinishedDeployment(service);
-      services.push(
-        request.force
-          ? { ...base, action: 'redeploy', reason: `already on ${formatVersion(target)}; --force starts a new deployment` }
-          : repushed !== undefined
-            ? { ...base, action: 'redeploy', reason: repushed }
-            : unfinished !== undefined
-              ? { ...base, action: 'wait', reason: `already on ${formatVersion(target)}, ${unfinished.why}: waiting`, deployment: unfinished.deployment }
-            : { ...base, action: 'none', reason: `already on ${formatVersion(target)}` },
-      );
+      if (repushed !== undefined) {
+        // A newer push of the running tag wins over waiting for the deployment of the older one.
+        services.push({ ...base, action: 'redeploy', reason: repushed });
+      } else if (unfinished !== undefined) {
+        services.push({ ...base, action: 'wait', reason: `already on ${formatVersion(target)}, ${unfinished.why}: waiting`, deployment: unfinished.deployment });
+      } else {
+        const decision = decideSameTag({
+          version: formatVersion(target),
+          force: request.force,
+          ...(request.registryDigest === undefined ? {} : { registryDigest: request.registryDigest }),
+          ...(state.runningDigests?.[service.serviceArn] === undefined ? {} : { runningDigests: state.runningDigests[service.serviceArn] }),
+        });
+        services.push({ ...base, ...decision });
+      }
     } else {
       register(definition, changes, false);
       services.push({ ...base, action: 'update', registration: definition.arn });

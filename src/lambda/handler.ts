@@ -5,10 +5,12 @@
  */
 import { isEcsRollError } from '../core/errors.js';
 import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config.js';
+import { decideEcrEvent, isEcrImageAction } from '../webhook/ecr-event.js';
 import { runJob } from '../webhook/jobs.js';
 import { jsonLines } from '../webhook/log.js';
 import { MAX_BODY_BYTES, parseJob, pushDeduplicationId, receiveWebhook, type RolloutJob } from '../webhook/receiver.js';
 import { followSender, handleSqsEvent, isSqsEvent, type BatchResponse } from './queue-handler.js';
+import type { PushJob } from '../webhook/push-worker.js';
 import { createUnauthenticatedLog } from '../webhook/unauthenticated-log.js';
 import { clientConfig } from '../aws/config.js';
 import { normaliseHttpEvent, type HttpRequestFields } from './http-event.js';
@@ -115,6 +117,26 @@ async function handOffByInvoke(worker: string, job: RolloutJob): Promise<void> {
   await new LambdaClient(clientConfig({}, { requestTimeoutMs: 10_000 })).send(new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(job)) }));
 }
 
+/**
+ * An ECR push delivered by install's EventBridge rule: the job it names (logged and dropped when it is
+ * not a successful push of an allowed repository, never retried), or undefined for any other event.
+ */
+function ecrJob(event: unknown): { image: string; pushedAt: number } | null | undefined {
+  if (!isEcrImageAction(event)) return undefined;
+  let settings: WebhookConfig;
+  try {
+    settings = config();
+  } catch (error) {
+    log({ level: 'error', event: 'misconfigured', message: error instanceof Error ? error.message : String(error) });
+    return null;
+  }
+  const decision = decideEcrEvent(event, settings);
+  if (decision.kind === 'job') return { image: decision.push.image, pushedAt: decision.push.pushedAt };
+  log({ level: decision.kind === 'ignored' ? 'info' : 'warn', event: `ecr-push-${decision.kind}`, reason: decision.reason });
+  return null;
+}
+
+/** Leaves time for the rollback's own wait and for the report before Lambda stops the function. */
 /** The run's budget (its waits and a rollback's share it) ends 30 s before Lambda stops the function, for the report. */
 function waitBudgetSeconds(context: LambdaContext | undefined, configured: number): number {
   const remainingMs = context?.getRemainingTimeInMillis?.();
@@ -127,7 +149,7 @@ function waitBudgetSeconds(context: LambdaContext | undefined, configured: numbe
  * without waiting, and followed through the follow queue. Every source of pushes feeds this one
  * function (the receiver's queue, a direct invocation, an ECR event made into a RolloutJob).
  */
-export async function acceptPushJob(job: RolloutJob, remainingMs?: number): Promise<void> {
+export async function acceptPushJob(job: PushJob, remainingMs?: number): Promise<void> {
   const { startPush } = await import('../webhook/push-worker.js');
   const settings = config();
   await startPush(job, settings, {}, log, followSender(settings, process.env), remainingMs);
@@ -154,7 +176,8 @@ export async function work(
       log,
     );
   }
-  const job = parseJob(event);
+  const job = parseJob(event) ?? ecrJob(event);
+  if (job === null) return { ok: false, reason: 'ECR event not acted on' };
   if (job === undefined) {
     log({ level: 'error', event: 'bad-job', message: 'the event is not a rollout job; ignored' });
     return { ok: false, reason: 'bad job' };

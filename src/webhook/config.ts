@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
 import { parseImageReference } from '../core/image-ref.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
+import { REGISTRY_ENV } from '../core/registry-options.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
 import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/policy.js';
 import { parseRunBeforeSpec, type RunBeforeSpec } from '../core/run-before.js';
@@ -39,6 +40,10 @@ export interface WebhookConfig {
   readonly strategy: Strategy;
   readonly timeoutSeconds: number;
   readonly pollIntervalSeconds: number;
+  /** `install --pin-digest`: the worker pins the registry's digest (ECS_ROLL_PIN_DIGEST). */
+  readonly pinDigest?: boolean;
+  /** `install --no-verify`: the worker does not ask the registry first (ECS_ROLL_VERIFY=false). */
+  readonly verify?: boolean;
   /** One-off tasks to run, in order, before the services of every push move; empty for none. */
   readonly runBefore?: readonly RunBeforeSpec[];
 }
@@ -123,6 +128,8 @@ export function webhookConfigToEnv(config: WebhookConfig): Record<string, string
     [ENV.strategy]: config.strategy,
     [ENV.timeoutSeconds]: String(config.timeoutSeconds),
     [ENV.pollSeconds]: String(config.pollIntervalSeconds),
+    ...(config.pinDigest === true ? { [REGISTRY_ENV.pinDigest]: 'true' } : {}),
+    ...(config.verify === false ? { [REGISTRY_ENV.verify]: 'false' } : {}),
     // Set only when used, so an install without run-before steps keeps the environment it had.
     ...(config.runBefore === undefined || config.runBefore.length === 0
       ? {}

@@ -1,4 +1,5 @@
 import { parseTargetImage } from '../core/image-ref.js';
+import { registryOptionsFrom } from '../core/registry-options.js';
 import type { RolloutResult } from '../core/execute.js';
 import type { AwsConfig } from '../aws/config.js';
 import type { WebhookConfig } from './config.js';
@@ -11,11 +12,11 @@ import type { RolloutJob } from './receiver.js';
  * and a job older than the push that last changed a service leaves it alone.
  */
 export async function runJob(
-  job: RolloutJob,
+  job: Pick<RolloutJob, 'image' | 'pushedAt'>,
   config: WebhookConfig,
   aws: AwsConfig,
   log: LogLine,
-  options: { timeoutSeconds?: number; signal?: AbortSignal } = {},
+  options: { timeoutSeconds?: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RolloutResult | undefined> {
   const { runRollout } = await import('../aws/rollout.js');
   const context = { job: job.image, pushedAt: job.pushedAt };
@@ -29,6 +30,9 @@ export async function runJob(
     force: false,
     policy: config.policy,
     pushedAt: job.pushedAt,
+    // The tag is checked against its registry as the CLI does (ECS_ROLL_VERIFY, ECS_ROLL_PIN_DIGEST, …):
+    // nothing in the webhook's body is trusted to say what was pushed.
+    registry: registryOptionsFrom({}, options.env ?? process.env),
     respectPushOrder: true,
     dryRun: false,
     wait: true,

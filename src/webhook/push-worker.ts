@@ -12,6 +12,7 @@ import type { RolloutResult } from '../core/execute.js';
 import { followDeadline, type FollowedService, type FollowJob, FOLLOW_JOB_VERSION } from '../core/follow.js';
 import { imageChanges, type RolloutPlan } from '../core/plan.js';
 import { parseTargetImage } from '../core/image-ref.js';
+import { registryOptionsFrom } from '../core/registry-options.js';
 import { policyRejectsTag } from '../core/policy.js';
 import type { AwsConfig } from '../aws/config.js';
 import { createEcsClient, SdkEcs } from '../aws/ecs.js';
@@ -22,13 +23,16 @@ import type { RolloutJob } from './receiver.js';
 /** Set on a revision the worker rolled back from, to the push time that brought it: that push is not applied again. */
 export const ROLLED_BACK_TAG = 'ecs-roll:rolled-back-push';
 
+/** What every source of pushes gives the worker: the image (with its tag) and when it was pushed. */
+export type PushJob = Pick<RolloutJob, 'image' | 'pushedAt'>;
+
 /** Hands a follow message to the queue, delayed by the poll interval. */
 export type SendFollow = (job: FollowJob) => Promise<void>;
 
 export type PushOutcome = 'refused' | 'ignored' | 'following' | 'finished';
 
 export async function startPush(
-  job: RolloutJob,
+  job: PushJob,
   config: WebhookConfig,
   aws: AwsConfig,
   log: LogLine,
@@ -36,12 +40,13 @@ export async function startPush(
   remainingMs?: number,
 ): Promise<PushOutcome> {
   const context = { job: job.image, pushedAt: job.pushedAt };
+  const reference = parseTargetImage(job.image);
   // Anything allowed to send to the queue or invoke the worker could name any repository.
-  if (!config.repositories.includes(job.repository)) {
-    log({ ...context, level: 'warn', event: 'job-refused', reason: `${job.repository} is not in this install's allow-list` });
+  if (!config.repositories.includes(reference.repository)) {
+    log({ ...context, level: 'warn', event: 'job-refused', reason: `${reference.repository} is not in this install's allow-list` });
     return 'refused';
   }
-  const ignored = policyRejectsTag(config.policy, job.tag);
+  const ignored = reference.tag === undefined ? undefined : policyRejectsTag(config.policy, reference.tag);
   if (ignored !== undefined) {
     log({ ...context, event: 'job-ignored', reason: ignored });
     return 'ignored';
@@ -61,6 +66,8 @@ export async function startPush(
       force: false,
       policy: config.policy,
       pushedAt: job.pushedAt,
+      // The tag is checked against its registry as the CLI does (ECS_ROLL_VERIFY, ECS_ROLL_PIN_DIGEST, …).
+      registry: registryOptionsFrom({}, process.env),
       respectPushOrder: true,
       dryRun: false,
       // Started here, followed through the follow queue: no invocation waits for a deployment.
@@ -160,7 +167,7 @@ async function resumed(ecs: SdkEcs, plan: RolloutPlan): Promise<FollowedService[
 }
 
 /** Why this push must not run again: the revision it made was rolled back. Undefined when it may run. */
-async function rolledBackBefore(ecs: SdkEcs, plan: RolloutPlan, job: RolloutJob): Promise<string | undefined> {
+async function rolledBackBefore(ecs: SdkEcs, plan: RolloutPlan, job: PushJob): Promise<string | undefined> {
   const target = parseTargetImage(job.image);
   for (const registration of plan.registrations) {
     const newest = await ecs.latestTaskDefinition(registration.family);

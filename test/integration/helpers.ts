@@ -22,6 +22,9 @@ export const TEST_ENV = {
   AWS_SECRET_ACCESS_KEY: 'testing',
   AWS_REGION: REGION,
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  // The images these tests roll out live in no registry, so the registry check is off, as --no-verify
+  // would have it; test/integration/registry.test.ts turns it on against real registries on loopback.
+  ECS_ROLL_VERIFY: 'false',
 };
 
 export function ecsClient(endpoint: string): ECSClient {

@@ -38,10 +38,14 @@ export interface RecordEntry {
 export interface SandboxConfig {
   tick?: number;
   paused?: boolean;
+  /** Registry → base URL the sandbox's ECS asks for the digests of new tasks (registry_digests.py). */
+  registries?: Record<string, string>;
   /** A second RegisterTaskDefinition of a family this soon after the last one is refused as ECS does (0: off). */
   registrationConflictSeconds?: number;
   /** Refuse the next n RegisterTaskDefinition calls of these families with ECS's conflict ({family: n}). */
   busyFamilies?: Record<string, number>;
+  /** Real seconds per AWS second for Lambda's async queue: retry delays and event ages (default 0.01). */
+  timeFactor?: number;
   /** Extra top-level fields DescribeTaskDefinition answers, as a newer ECS would ({} : none). */
   unmodelledTaskDefinitionFields?: Record<string, unknown>;
   /**

@@ -57,8 +57,9 @@ class Failure:
 def _tag(image: str | None) -> str | None:
     if not image:
         return None
-    last = image.rsplit("/", 1)[-1]
-    if "@" in last or ":" not in last:
+    # A pinned image (name:tag@sha256:...) fails as its tag does; a digest alone has no tag.
+    last = image.rsplit("/", 1)[-1].split("@", 1)[0]
+    if ":" not in last:
         return None
     return last.split(":", 1)[1]
 

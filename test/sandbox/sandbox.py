@@ -18,6 +18,8 @@ and runs what moto only stores (one module per service, see each module's notes)
   event_sources.py                     SNS, CloudWatch alarm actions, EventBridge, SQS mappings
   apigateway_http.py                   deployed REST APIs over HTTP (/restapis/{id}/{stage}/_user_request_/...)
   ecs_events.py                        ECS deployment and service events on the default bus
+  ecr_events.py                        ECR's "ECR Image Action" on the default bus when PutImage succeeds
+  registry_digests.py                  the imageDigest each new task's containers run
 When ready it prints one JSON line, {"endpoint": "http://127.0.0.1:PORT"}.
 It exits on SIGTERM/SIGINT and when its stdin closes.
 
@@ -66,6 +68,8 @@ import run_task  # noqa: E402
 from scheduler import STRATEGIES, Scheduler, _existing_backends, default_deployment_configuration  # noqa: E402
 from ecs_limits import EcsLimits  # noqa: E402
 from elb_health import HEALTH, install_patch as install_elb_health_patch  # noqa: E402
+import ecr_events  # noqa: E402
+import registry_digests  # noqa: E402
 import apigateway_http  # noqa: E402
 import ecs_events  # noqa: E402
 import event_sources  # noqa: E402
@@ -79,7 +83,7 @@ LOCK = shared.LOCK
 SCHEDULER = Scheduler()
 LIMITS = EcsLimits()
 # Behaviour kept in modules of its own: each has reset(), configure(args) -> dict (POST /_sandbox/config) and state().
-EXTENSIONS: list[Any] = [LIMITS, STRATEGIES, HEALTH]
+EXTENSIONS: list[Any] = [LIMITS, STRATEGIES, HEALTH, registry_digests.DIGESTS]
 
 
 def scheduler_tick() -> None:
@@ -377,6 +381,7 @@ def main() -> None:
     run_task.install(SCHEDULER)  # RunTask's one-off tasks: see run_task.py
     lambda_runtime.install_iam_enforcement()
     event_sources.install_all()
+    ecr_events.install()
     mock_random.seed(0)
     freeze_task_status()
     sandbox = Sandbox(args.tick, args.time_factor)

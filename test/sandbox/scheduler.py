@@ -71,6 +71,7 @@ from moto.core.utils import utcnow
 from moto.ecs.models import Task, ecs_backends
 
 import failure_modes
+import registry_digests
 from elb_health import HEALTH, counts_healthy as _counts_healthy
 from strategies import Strategies
 
@@ -411,6 +412,7 @@ class Scheduler:
         task.desired_status = "RUNNING"
         task._sb_tick = self.tick_no
         failure_modes.on_task_created(task, task_def)
+        registry_digests.on_task_created(task)
         task._sb_broken = failure_modes.is_failing(task)
         task.created_at = utcnow()
         if instance is not None:

@@ -35,6 +35,7 @@ describe('parseRolloutOptions', () => {
       runTimeoutSeconds: 1800,
       json: false,
       aws: {},
+      registry: { verify: true, pinDigest: false, mirrors: new Map(), timeoutMs: 15_000 },
     });
   });
 

@@ -1,3 +1,4 @@
+import { parseBooleanSetting, REGISTRY_ENV } from '../../core/registry-options.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../../core/errors.js';
 import { CLUSTER_NAME_PATTERN, INSTALL_NAME_PATTERN, STAGE_NAME_PATTERN } from '../../core/install-plan.js';
@@ -90,6 +91,8 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
   if (timeoutSeconds !== undefined && timeoutSeconds > MAX_WORKER_TIMEOUT_SECONDS) {
     throw new UsageError(`--timeout can be at most ${MAX_WORKER_TIMEOUT_SECONDS} s: the worker runs on Lambda, which stops a function at 900 s`);
   }
+  // As for rollout: --verify/--no-verify, else ECS_ROLL_VERIFY in install's own environment, else what the install has.
+  const verify = typeof raw['verify'] === 'boolean' ? raw['verify'] : parseBooleanSetting(REGISTRY_ENV.verify, env[REGISTRY_ENV.verify]);
   return {
     name,
     stage,
@@ -98,6 +101,8 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
     ...(policy === undefined ? {} : { policy }),
     ...(strategy === undefined ? {} : { strategy }),
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+    ...(typeof raw['pinDigest'] === 'boolean' ? { pinDigest: raw['pinDigest'] } : {}),
+    ...(verify === undefined ? {} : { verify }),
     rotateToken: raw['rotateToken'] === true,
     // Checked before any AWS call; the worker parses the same specs from its environment.
     ...(raw['runBefore'] === undefined ? {} : { runBefore: (raw['runBefore'] as string[]).map(String).map(parseRunBeforeSpec) }),

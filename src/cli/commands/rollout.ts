@@ -38,6 +38,7 @@ export async function runRolloutCommand(
       allFamilies: options.allFamilies,
       strategy: options.strategy,
       force: options.force,
+      registry: options.registry,
       ...(options.expectServices === undefined ? {} : { expectServices: options.expectServices }),
       // Recorded on the new revisions: of two rollouts racing over the same services, the later one wins.
       pushedAt: (performance.timeOrigin + performance.now()) / 1000,
