@@ -21,7 +21,8 @@ invokes synchronously the way Lambda's poller does.
   visibility timeout, invokes the function synchronously with Lambda's SQS event, deletes the
   batch on success (or all but the batchItemFailures with ReportBatchItemFailures) and leaves it
   to reappear otherwise; moto's receive moves a message to the dead-letter queue after
-  maxReceiveCount receives, and holds back a FIFO group while one of its messages is in flight.
+  maxReceiveCount receives, and holds back a FIFO group while one of its messages is in flight; a FIFO
+  deduplication id is remembered for 5 minutes even after its message was deleted, as SQS does.
   https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
 """
 
@@ -196,6 +197,18 @@ def install_sqs() -> None:
     original = Queue.add_message
 
     def add_message(self: Queue, message: Any) -> None:
+        # SQS keeps a FIFO deduplication id for 5 minutes even after the message was received and deleted;
+        # moto compares only with messages still in the queue.
+        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-key-terms.html
+        dedup = getattr(message, "deduplication_id", None)
+        if self.fifo_queue and dedup:
+            seen: dict[str, float] = self.__dict__.setdefault("_sandbox_dedup", {})
+            now = time.time()
+            for key in [k for k, t in seen.items() if now - t >= 300]:
+                del seen[key]
+            if dedup in seen:
+                return
+            seen[dedup] = now
         # moto would invoke the mapped function right here, inside the sender's request; the poller does it.
         saved = self.lambda_event_source_mappings
         self.lambda_event_source_mappings = {}
