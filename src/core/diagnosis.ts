@@ -233,7 +233,14 @@ function fromHealthAndEvents(evidence: FailureEvidence): Found | undefined {
  * more telling is a timeout, and anything else is `unknown` with the evidence shown, no guess.
  */
 export function classifyFailure(evidence: FailureEvidence): Diagnosis {
-  const found = fromStoppedTasks(evidence.stoppedTasks) ?? fromHealthAndEvents(evidence);
+  const fromTasks = fromStoppedTasks(evidence.stoppedTasks);
+  const fromBalancer = fromHealthAndEvents(evidence);
+  // A task stopped for failed ELB health checks names only the target group; the target's reason code
+  // (or the event quoting it) says what the check got, so both go in.
+  const found =
+    fromTasks?.cause === 'health-check' && fromBalancer?.cause === 'health-check'
+      ? { cause: fromTasks.cause, summary: fromBalancer.summary, evidence: [...fromTasks.evidence, ...fromBalancer.evidence] }
+      : (fromTasks ?? fromBalancer);
   const deployment: Evidence[] = evidence.reason === undefined || evidence.reason === '' ? [] : [{ source: 'deployment', text: evidence.reason }];
   const logTail = evidence.logTails.filter((tail) => tail.lines.length > 0);
   const withLogs = (diagnosis: Omit<Diagnosis, 'logTail'>): Diagnosis => (logTail.length === 0 ? diagnosis : { ...diagnosis, logTail });
