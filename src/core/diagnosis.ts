@@ -12,6 +12,7 @@
  *   and the unhealthy ones: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-unhealthy-event-messages.html
  * - API failure reasons (TaskFailedToStart: RESOURCE:*): https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html
  * - ELB target health reason codes: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/check-target-health.html
+ *   and https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html
  */
 
 export const DIAGNOSIS_CAUSES = [
