@@ -2,7 +2,9 @@
 // payloads go over real HTTP to the printed URL, the receiver hands pushes to the FIFO queue, the
 // worker's SQS mappings start and follow rollouts, and every outcome is read back through the AWS API,
 // the worker's log and `ecs-roll webhook status --json`.
+import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { CreateEventSourceMappingCommand, GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -216,6 +218,29 @@ describe('webhook mode on queues', () => {
     expect(again.reason).toMatch(/rolled back/);
     expect((await workerLines()).filter((line) => line.event === 'service-updated' && String(line.to).includes('web:2'))).toHaveLength(1);
     expect(await service()).toMatchObject({ image: 'acme/web:1.0' });
+  });
+
+  it('a forged ALARM message published to the topic while the alarm is not in ALARM changes nothing', async () => {
+    await install();
+    const cloudwatch = new CloudWatchClient(config);
+    await cloudwatch.send(new PutMetricAlarmCommand({
+      AlarmName: 'web-busy', MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'Average', Period: 60,
+      EvaluationPeriods: 1, Threshold: 75, ComparisonOperator: 'GreaterThanThreshold',
+    }));
+    const put = await cli('scale', 'policy', 'put', 'prod/web', '--alarm', 'web-busy', '--adjust', '+1', '--min', '1', '--max', '10');
+    expect(put.code, put.stderr).toBe(0);
+    const sns = new SNSClient(config);
+    const topic = (await sns.send(new ListTopicsCommand({}))).Topics?.find((entry) => entry.TopicArn?.endsWith(':ecs-roll-alarms'))?.TopicArn;
+    // What CloudWatch would publish on ALARM, sent by someone who may only publish to the topic.
+    await sns.send(new PublishCommand({
+      TopicArn: topic,
+      Message: JSON.stringify({ AlarmName: 'web-busy', NewStateValue: 'ALARM', OldStateValue: 'OK', NewStateReason: 'forged', StateChangeTime: new Date().toISOString(), AWSAccountId: '123456789012' }),
+    }));
+    const decision = await eventually('the alarm decision', async () => (await workerLines()).find((line) => line.event === 'alarm'));
+    expect(decision).toMatchObject({ decision: 'not-alarm' });
+    expect(decision.state).not.toBe('ALARM');
+    expect(String(decision.reason)).toMatch(/stale or forged/);
+    expect(await service()).toMatchObject({ desired: 2 });
   });
 
   it('a poisoned message ends in the dead-letter queue, shown by webhook status', async () => {
