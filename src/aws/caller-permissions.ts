@@ -1,3 +1,4 @@
+import { ecrRuleName } from '../core/ecr-trigger.js';
 import { installNames } from '../core/install-plan.js';
 
 /**
@@ -50,7 +51,8 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   ListTopics: ['sns:ListTopics'],
   Subscribe: ['sns:Subscribe'],
   ListSubscriptionsByTopic: ['sns:ListSubscriptionsByTopic'],
-  ListTagsForResource: ['sns:ListTagsForResource'],
+  // SNS's for the alarm topic and EventBridge's for the ECR rule (the command has one name in both SDKs).
+  ListTagsForResource: ['sns:ListTagsForResource', 'events:ListTagsForResource'],
   DeleteTopic: ['sns:DeleteTopic'],
   // src/aws/install-queues.ts: the queues and the worker's mappings.
   DeleteFunctionConcurrency: ['lambda:DeleteFunctionConcurrency'],
@@ -64,6 +66,14 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   SetQueueAttributes: ['sqs:SetQueueAttributes'],
   ListQueueTags: ['sqs:ListQueueTags'],
   DeleteQueue: ['sqs:DeleteQueue'],
+  // src/aws/install-ecr-trigger.ts: the EventBridge rule for ECR pushes (--source ecr).
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html
+  PutRule: ['events:PutRule', 'events:TagResource'],
+  DescribeRule: ['events:DescribeRule'],
+  PutTargets: ['events:PutTargets'],
+  ListTargetsByRule: ['events:ListTargetsByRule'],
+  RemoveTargets: ['events:RemoveTargets'],
+  DeleteRule: ['events:DeleteRule'],
 };
 
 /** Event source mapping calls name a mapping (by UUID) or nothing, not the function's ARN. */
@@ -103,6 +113,7 @@ export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17';
       { Sid: 'Queues', Effect: 'Allow', Action: of('sqs:'), Resource: `arn:aws:sqs:REGION:ACCOUNT:${name}-*` },
       { Sid: 'Api', Effect: 'Allow', Action: of('apigateway:'), Resource: ['arn:aws:apigateway:REGION::/restapis', 'arn:aws:apigateway:REGION::/restapis/*', 'arn:aws:apigateway:REGION::/tags/*'] },
       { Sid: 'LogGroups', Effect: 'Allow', Action: of('logs:', ['logs:DescribeLogGroups']), Resource: `arn:aws:logs:REGION:ACCOUNT:log-group:/aws/lambda/${name}-*` },
+      { Sid: 'EcrPushRule', Effect: 'Allow', Action: of('events:'), Resource: `arn:aws:events:REGION:ACCOUNT:rule/${ecrRuleName(name)}` },
       { Sid: 'Topic', Effect: 'Allow', Action: of('sns:', ['sns:ListTopics']), Resource: `arn:aws:sns:REGION:ACCOUNT:${names.topic}` },
       // These two list the account's log groups and topics; they take no narrower resource.
       { Sid: 'List', Effect: 'Allow', Action: ['logs:DescribeLogGroups', 'sns:ListTopics'], Resource: '*' },

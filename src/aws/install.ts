@@ -64,7 +64,7 @@ import {
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { checkInstallLimits } from '../core/install-limits.js';
-import { OperationFailedError } from '../core/errors.js';
+import { OperationFailedError, UsageError } from '../core/errors.js';
 import { parseImageReference } from '../core/image-ref.js';
 import {
   accountOfArn,
@@ -77,6 +77,7 @@ import {
   installPolicyDocument,
   LOG_RETENTION_DAYS,
   partitionOf,
+  PERMISSION_STATEMENT_ID,
   planInstall,
   resolveAction,
   retryWhileRolePropagates,
@@ -115,6 +116,16 @@ import { installedSettings, mergeInstallSettings, type SettingChange } from './i
 import { functionTags } from './function-tags.js';
 import { invokeUrl } from './invoke-url.js';
 import { queueNames } from '../core/install-queues.js';
+import {
+  DEFAULT_SOURCES,
+  ecrRepositoryNames,
+  ecrRuleArn,
+  ecrRuleName,
+  installedSources,
+  SOURCES_ENV,
+  withoutWebhookApi,
+  type InstallSource,
+} from '../core/ecr-trigger.js';
 
 /** What the command tells the user while the install runs; nothing here writes anywhere itself. */
 export interface InstallProgress {
@@ -144,6 +155,8 @@ export interface InstallRequest {
   readonly rotateToken: boolean;
   /** `--run-before`: one-off tasks the worker runs before the services of every push move. */
   readonly runBefore?: readonly RunBeforeSpec[];
+  /** `--source`: Docker Hub webhooks (the REST API) and/or ECR pushes (an EventBridge rule); left out keeps what the install has. */
+  readonly sources?: readonly InstallSource[];
   readonly dryRun: boolean;
   readonly signal: AbortSignal;
   readonly progress: InstallProgress;
@@ -162,8 +175,11 @@ export interface InstallReport {
   /** The SNS topic that alarms notify; the worker is subscribed to it. */
   readonly topic: { readonly name: string; readonly arn: string };
   readonly stage: string;
-  /** With the token only when this run issued it; a placeholder otherwise. */
+  /** With the token only when this run issued it; a placeholder otherwise; empty without the dockerhub source. */
   readonly url: string;
+  readonly sources: readonly InstallSource[];
+  /** The EventBridge rule for ECR pushes, with the ecr source. */
+  readonly ecrRule?: { readonly name: string; readonly arn: string };
   readonly tokenIssued: boolean;
   readonly logGroups: readonly string[];
   readonly passRoleArns: readonly string[];
@@ -505,6 +521,13 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   const ecs = await discoverPassRoles(request.aws, settings.repositories, settings.clusters);
   // Run-before specs given replace the installed ones; left out, the installed ones stay, like the settings above.
   const runBefore = request.runBefore ?? installedRunBefore(worker?.environment ?? receiver?.environment);
+  const sources = request.sources ?? installedSources((worker ?? receiver)?.environment) ?? DEFAULT_SOURCES;
+  const ecrRepositories = ecrRepositoryNames(settings.repositories, region);
+  if (sources.includes('ecr') && ecrRepositories.length === 0) {
+    throw new UsageError(
+      `--source ecr needs --repo entries that are ECR repositories of ${region} (ACCOUNT.dkr.ecr.${region}.amazonaws.com/name), got ${settings.repositories.join(', ')}`,
+    );
+  }
   const observedAccount =
     (role === undefined ? undefined : accountOfArn(role.arn)) ??
     ecs.account ??
@@ -545,6 +568,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     [ENV.workerFunction]: names.functions.worker,
     [ENV.pushQueue]: queueNames(names.install).pushes,
     [ENV.followQueue]: queueNames(names.install).follow,
+    [SOURCES_ENV]: sources.join(','),
   };
   const at = { region, account };
   const executionRole = roleArn(at, names.role);
@@ -584,7 +608,9 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   };
   // AWS's size limits, before anything changes (the allow-list and --cluster values are what grow).
   checkInstallLimits(policyDocument, environment, { variable: ENV.repositories, option: '--repo' });
-  const actions = planInstall(desired, observed);
+  // Without Docker Hub there is no webhook to receive: no REST API (an existing one is left as it is).
+  const planned = planInstall(desired, observed);
+  const actions = sources.includes('dockerhub') ? planned : withoutWebhookApi(planned, PERMISSION_STATEMENT_ID);
 
   const known = { account: observedAccount, apiId: api?.id };
   const queueActions: string[] = [];
@@ -605,6 +631,25 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       ...(await applyQueues(request.aws, queuesAt, names.install, desired.functions.worker.timeout)),
       ...(await applyMappings(request.aws, queuesAt, names.install, names.functions.worker)),
     ]) {
+      queueActions.push(line);
+      request.progress.done(line);
+    }
+    // The ECR rule once the worker exists; a re-run without the ecr source takes an earlier rule away.
+    const { applyEcrTrigger, removeEcrTrigger } = await import('./install-ecr-trigger.js');
+    const ecrLines = sources.includes('ecr')
+      ? (
+          await applyEcrTrigger({
+            aws: request.aws,
+            install: names.install,
+            workerName: names.functions.worker,
+            workerArn: functionArn(queuesAt, names.functions.worker),
+            repositoryNames: ecrRepositories,
+          })
+        ).lines
+      : (await removeEcrTrigger(request.aws, names.install, names.functions.worker))
+          .filter((removal) => removal.status === 'deleted')
+          .map((removal) => `remove ${removal.kind} ${removal.name} (no --source ecr)`);
+    for (const line of ecrLines) {
       queueActions.push(line);
       request.progress.done(line);
     }
@@ -632,7 +677,11 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     api: { name: names.api, id: apiId },
     topic: { name: names.topic, arn: topic?.arn ?? topicArn(finalAt, names.topic) },
     stage: request.stage,
-    url: invokeUrl(request.aws, process.env, region, apiId, request.stage, urlToken),
+    url: sources.includes('dockerhub') ? invokeUrl(request.aws, process.env, region, apiId, request.stage, urlToken) : '',
+    sources,
+    ...(sources.includes('ecr')
+      ? { ecrRule: { name: ecrRuleName(names.install), arn: ecrRuleArn({ ...finalAt, partition: partitionOf(region) }, names.install) } }
+      : {}),
     tokenIssued: token !== undefined,
     logGroups: FUNCTION_ROLES.map((role) => names.logGroups[role]),
     passRoleArns: resolve(passRoleArns),
@@ -924,7 +973,17 @@ class Executor {
 export type RemovalStatus = 'deleted' | 'already gone' | 'not ours, left alone';
 
 export interface RemovalReport {
-  readonly kind: 'rest-api' | 'sns-topic' | 'lambda-function' | 'iam-role-policy' | 'iam-role' | 'log-group' | 'sqs-queue' | 'event-source-mapping';
+  readonly kind:
+    | 'rest-api'
+    | 'eventbridge-rule'
+    | 'lambda-permission'
+    | 'sns-topic'
+    | 'lambda-function'
+    | 'iam-role-policy'
+    | 'iam-role'
+    | 'log-group'
+    | 'sqs-queue'
+    | 'event-source-mapping';
   readonly name: string;
   readonly id?: string;
   readonly status: RemovalStatus;
@@ -946,6 +1005,10 @@ export async function runUninstall(request: { aws: AwsConfig; name: string; sign
     const gone = await orMissing(clients.apigw.send(new DeleteRestApiCommand({ restApiId: api.id })), 'NotFoundException');
     removed.push({ kind: 'rest-api', name: names.api, id: api.id, status: gone === undefined ? 'already gone' : 'deleted' });
   }
+
+  // The ECR rule: nothing more comes from EventBridge.
+  const { removeEcrTrigger } = await import('./install-ecr-trigger.js');
+  removed.push(...(await removeEcrTrigger(request.aws, names.install, names.functions.worker)));
 
   // The alarm topic, before the worker it delivers to; DeleteTopic takes its subscriptions with it.
   // DeleteTopic also succeeds for a topic that does not exist, so "already gone" comes from ListTopics.

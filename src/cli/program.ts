@@ -100,6 +100,7 @@ export function buildProgram(context: ProgramContext): Command {
       .requiredOption('--repo <namespace/name...>', 'repositories whose pushes may roll out (the allow-list)', collect)
       .option('--name <name>', 'name of the install: prefix of every resource it creates', 'ecs-roll')
       .option('--stage <stage>', 'API Gateway stage', 'live')
+      .option('--source <source...>', 'which pushes roll out: dockerhub (webhook via API Gateway) and/or ecr (EventBridge rule) (first install: dockerhub)', collect)
       .option('--cluster <name...>', 'only these clusters (default: all in the region)', collect)
       // No defaults here: a setting left out keeps what the install has (defaults apply to a first install).
       .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob> (first install: any)')

@@ -21,6 +21,14 @@ describe('the IAM policy for running install', () => {
     expect(needed.filter((action) => !granted.has(action))).toEqual([]);
   });
 
+  it('covers every AWS command src/aws/install-ecr-trigger.ts sends', async () => {
+    const commands = commandsImportedBy(await read('src/aws/install-ecr-trigger.ts'));
+    expect(commands).toContain('PutRule');
+    expect(commands.filter((command) => INSTALL_COMMAND_ACTIONS[command] === undefined)).toEqual([]);
+    const granted = new Set(installCallerPolicy().Statement.flatMap((statement) => statement.Action));
+    expect(commands.flatMap((command) => INSTALL_COMMAND_ACTIONS[command] ?? []).filter((action) => !granted.has(action))).toEqual([]);
+  });
+
   it('is the one the README prints', async () => {
     const readme = await read('README.md');
     const block = /<!-- install-caller-policy -->\s*```json\n([\s\S]*?)\n```/.exec(readme)?.[1];

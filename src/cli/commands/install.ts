@@ -1,6 +1,7 @@
 import { parseBooleanSetting, REGISTRY_ENV } from '../../core/registry-options.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../../core/errors.js';
+import { parseSources } from '../../core/ecr-trigger.js';
 import { CLUSTER_NAME_PATTERN, INSTALL_NAME_PATTERN, STAGE_NAME_PATTERN } from '../../core/install-plan.js';
 import { parsePolicy } from '../../core/policy.js';
 import { parseRunBeforeSpec } from '../../core/run-before.js';
@@ -21,6 +22,8 @@ const SETTING_LABELS: Record<SettingChange['setting'], string> = {
   strategy: 'strategy',
   timeoutSeconds: 'timeout (s)',
 };
+
+const NO_URL = 'No webhook URL: ECR pushes reach the worker through the EventBridge rule and need no public endpoint (--source dockerhub adds one).';
 
 /** Lambda stops a function at 900 s; the worker's wait has to fit in it. */
 const MAX_WORKER_TIMEOUT_SECONDS = 900;
@@ -82,6 +85,8 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
   for (const cluster of clusters ?? []) {
     if (!CLUSTER_NAME_PATTERN.test(cluster)) throw new UsageError(`--cluster takes cluster names, got ${JSON.stringify(cluster)}`);
   }
+  // Left out: the sources the install has (a first install: dockerhub).
+  const sources = raw['source'] === undefined ? undefined : parseSources(strings(raw['source']));
   const policyText = optionalString(raw, 'policy');
   const policy = policyText === undefined ? undefined : parsePolicy(policyText);
   const strategyText = optionalString(raw, 'strategy');
@@ -98,6 +103,7 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
     stage,
     repositories,
     ...(clusters === undefined ? {} : { clusters }),
+    ...(sources === undefined ? {} : { sources }),
     ...(policy === undefined ? {} : { policy }),
     ...(strategy === undefined ? {} : { strategy }),
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
@@ -185,7 +191,8 @@ function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallR
       line(color.yellow('No task definition in use runs these repositories, so the role may pass no task role (no iam:PassRole).'));
     }
     line();
-    line(`Webhook URL would be: ${report.url}`);
+    line(report.sources.includes('dockerhub') ? `Webhook URL would be: ${report.url}` : NO_URL);
+    if (report.ecrRule !== undefined) line(`ECR push rule would be: ${report.ecrRule.arn}`);
     line(`Alarm topic would be: ${report.topic.arn}`);
     line(color.dim('Dry run: nothing was changed.'));
     return;
@@ -195,11 +202,14 @@ function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallR
   line(`${color.bold('Role')}       ${report.role.arn}`);
   line(`${color.bold('Receiver')}   ${report.functions.receiver.arn}`);
   line(`${color.bold('Worker')}     ${report.functions.worker.arn}`);
-  line(`${color.bold('API')}        ${report.api.id} (stage ${report.stage})`);
+  if (report.sources.includes('dockerhub')) line(`${color.bold('API')}        ${report.api.id} (stage ${report.stage})`);
+  if (report.ecrRule !== undefined) line(`${color.bold('ECR rule')}   ${report.ecrRule.arn} (EventBridge, default bus; targets the worker)`);
   line(`${color.bold('Alarms')}     ${report.topic.arn} (SNS topic; the worker is subscribed)`);
   line(`${color.bold('Log groups')} ${report.logGroups.join(', ')}`);
   line();
-  if (report.tokenIssued) {
+  if (!report.sources.includes('dockerhub')) {
+    line(NO_URL);
+  } else if (report.tokenIssued) {
     line(`${color.bold('Webhook URL')} (add it to the repositories' webhooks on Docker Hub; it is shown this once and stored nowhere):`);
     line(`  ${color.green(report.url)}`);
   } else {
