@@ -135,7 +135,8 @@ export async function removeEcrTrigger(aws: AwsConfig, install: string, workerNa
   const permission = (await permissionSourceArn(lambda, workerName)) === undefined
     ? undefined
     : await orMissing(lambda.send(new RemovePermissionCommand({ FunctionName: workerName, StatementId: EVENTS_PERMISSION_STATEMENT_ID })));
-  removed.push({ kind: 'lambda-permission', name: `${workerName} ${EVENTS_PERMISSION_STATEMENT_ID}`, status: permission === undefined ? 'already gone' : 'deleted' });
+  // Reported only when there was one: an install without the ecr source never had it.
+  if (permission !== undefined) removed.push({ kind: 'lambda-permission', name: `${workerName} ${EVENTS_PERMISSION_STATEMENT_ID}`, status: 'deleted' });
   const rule = await orMissing(events.send(new DescribeRuleCommand({ Name: name })));
   if (rule?.Arn === undefined) {
     removed.push({ kind: 'eventbridge-rule', name, status: 'already gone' });

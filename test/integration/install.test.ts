@@ -340,6 +340,7 @@ describe('install against the sandbox', () => {
     };
     expect(report.resources.map((resource) => `${resource.kind}:${resource.status}`)).toEqual([
       'rest-api:deleted',
+      'eventbridge-rule:already gone',
       'sns-topic:deleted',
       'event-source-mapping:deleted',
       'event-source-mapping:deleted',
