@@ -12,7 +12,8 @@ import { OperationFailedError } from '../core/errors.js';
 import { abortWith, type AwsConfig } from './config.js';
 import type { RunBeforeSpec } from '../core/run-before.js';
 import type { TaskRunPort } from '../core/run-step.js';
-import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
+import { createEcsClient, SdkEcs } from './ecs.js';
+import { discoverRolloutState } from './ecs-discovery.js';
 import { checkTargetInRegistry, type RegistryOptions } from './rollout-registry.js';
 import { LazyLoadBalancers } from './elb.js';
 

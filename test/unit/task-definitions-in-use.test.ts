@@ -8,7 +8,8 @@
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { discoverRolloutState, SdkEcs } from '../../src/aws/ecs.js';
+import { SdkEcs } from '../../src/aws/ecs.js';
+import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';
 import { familyOfTaskDefinition } from '../../src/aws/task-definitions-in-use.js';
 import { executeRollout } from '../../src/core/execute.js';
 import { planRollout } from '../../src/core/plan.js';
