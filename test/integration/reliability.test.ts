@@ -7,19 +7,8 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
 import { startSandbox } from '../sandbox/sandbox.js';
-import {
-  familyRevisions,
-  fleetProblems,
-  fleetState,
-  KILL_FLEET,
-  LARGE_FLEET,
-  seedFleet,
-  spawnCli,
-  startFaultProxy,
-  type Fleet,
-  type FaultProxy,
-  type FaultProxyOptions,
-} from '../sandbox/fault-proxy.js';
+import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../sandbox/fault-proxy.js';
+import { familyRevisions, fleetProblems, fleetState, KILL_FLEET, LARGE_FLEET, seedFleet, spawnCli, type Fleet } from '../sandbox/reliability-fleet.js';
 import { ecsClient, serviceTaskDefinition } from './helpers.js';
 
 const endpoint = inject('sandboxEndpoint');
