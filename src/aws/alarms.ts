@@ -122,6 +122,10 @@ export class SdkAlarmWorker implements AlarmWorkerPort {
     }
   }
 
+  async alarmState(alarm: { readonly alarmName: string }): Promise<string | undefined> {
+    return (await this.alarms.describeAlarm(alarm.alarmName))?.StateValue;
+  }
+
   async describeService(cluster: string, service: string): Promise<ServiceSnapshot | undefined> {
     try {
       const found = await this.ecs.describeServices(cluster, [service]);

@@ -35,6 +35,8 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   CreateFunction: ['lambda:CreateFunction', 'lambda:TagResource', 'iam:PassRole'],
   // GetFunction returns the function's tags only with lambda:ListTags.
   GetFunction: ['lambda:GetFunction', 'lambda:ListTags'],
+  // When GetFunction answers TagsError instead of Tags (src/aws/function-tags.ts).
+  ListTags: ['lambda:ListTags'],
   GetFunctionConfiguration: ['lambda:GetFunctionConfiguration'],
   GetFunctionConcurrency: ['lambda:GetFunctionConcurrency'],
   PutFunctionConcurrency: ['lambda:PutFunctionConcurrency'],
@@ -50,7 +52,22 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   ListSubscriptionsByTopic: ['sns:ListSubscriptionsByTopic'],
   ListTagsForResource: ['sns:ListTagsForResource'],
   DeleteTopic: ['sns:DeleteTopic'],
+  // src/aws/install-queues.ts: the queues and the worker's mappings.
+  DeleteFunctionConcurrency: ['lambda:DeleteFunctionConcurrency'],
+  CreateEventSourceMapping: ['lambda:CreateEventSourceMapping'],
+  ListEventSourceMappings: ['lambda:ListEventSourceMappings'],
+  UpdateEventSourceMapping: ['lambda:UpdateEventSourceMapping'],
+  DeleteEventSourceMapping: ['lambda:DeleteEventSourceMapping'],
+  CreateQueue: ['sqs:CreateQueue', 'sqs:TagQueue'],
+  GetQueueUrl: ['sqs:GetQueueUrl'],
+  GetQueueAttributes: ['sqs:GetQueueAttributes'],
+  SetQueueAttributes: ['sqs:SetQueueAttributes'],
+  ListQueueTags: ['sqs:ListQueueTags'],
+  DeleteQueue: ['sqs:DeleteQueue'],
 };
+
+/** Event source mapping calls name a mapping (by UUID) or nothing, not the function's ARN. */
+const MAPPING_ACTIONS = ['lambda:CreateEventSourceMapping', 'lambda:DeleteEventSourceMapping', 'lambda:ListEventSourceMappings', 'lambda:UpdateEventSourceMapping'];
 
 /** ECS reads install makes to find the task and execution roles the worker may pass. */
 export const INSTALL_DISCOVERY_ACTIONS = ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:ListClusters', 'ecs:ListServices'];
@@ -81,7 +98,9 @@ export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17';
         Resource: role,
         Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
       },
-      { Sid: 'Functions', Effect: 'Allow', Action: of('lambda:'), Resource: `arn:aws:lambda:REGION:ACCOUNT:function:${name}-*` },
+      { Sid: 'Functions', Effect: 'Allow', Action: of('lambda:', MAPPING_ACTIONS), Resource: `arn:aws:lambda:REGION:ACCOUNT:function:${name}-*` },
+      { Sid: 'Mappings', Effect: 'Allow', Action: [...MAPPING_ACTIONS], Resource: '*' },
+      { Sid: 'Queues', Effect: 'Allow', Action: of('sqs:'), Resource: `arn:aws:sqs:REGION:ACCOUNT:${name}-*` },
       { Sid: 'Api', Effect: 'Allow', Action: of('apigateway:'), Resource: ['arn:aws:apigateway:REGION::/restapis', 'arn:aws:apigateway:REGION::/restapis/*', 'arn:aws:apigateway:REGION::/tags/*'] },
       { Sid: 'LogGroups', Effect: 'Allow', Action: of('logs:', ['logs:DescribeLogGroups']), Resource: `arn:aws:logs:REGION:ACCOUNT:log-group:/aws/lambda/${name}-*` },
       { Sid: 'Topic', Effect: 'Allow', Action: of('sns:', ['sns:ListTopics']), Resource: `arn:aws:sns:REGION:ACCOUNT:${names.topic}` },

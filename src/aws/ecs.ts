@@ -9,6 +9,7 @@ import {
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   StopTaskCommand,
+  TagResourceCommand,
   UpdateServiceCommand,
   type RegisterTaskDefinitionCommandInput,
   type Tag as SdkTag,
@@ -114,6 +115,12 @@ export class SdkEcs implements EcsPort {
       this.remember(registered);
     } else this.newestSeen.delete(input.family);
     return { taskDefinitionArn: arn };
+  }
+
+  async tagResource(resourceArn: string, tags: readonly { key: string; value: string }[]): Promise<void> {
+    await this.client.send(new TagResourceCommand({ resourceArn, tags: tags.map((tag) => ({ key: tag.key, value: tag.value })) }));
+    // The cached description of a revision would otherwise keep its old tags.
+    this.taskDefinitions.delete(resourceArn);
   }
 
   async updateService(request: UpdateServiceRequest): Promise<ServiceSnapshot> {

@@ -112,7 +112,9 @@ import { runBeforeScope, runBeforeStatements, withRunBeforeStatements, type RunB
 import { clientConfig, type AwsConfig } from './config.js';
 import { discoverRolloutState, SdkEcs } from './ecs.js';
 import { installedSettings, mergeInstallSettings, type SettingChange } from './install-settings.js';
+import { functionTags } from './function-tags.js';
 import { invokeUrl } from './invoke-url.js';
+import { queueNames } from '../core/install-queues.js';
 
 /** What the command tells the user while the install runs; nothing here writes anywhere itself. */
 export interface InstallProgress {
@@ -166,6 +168,10 @@ export interface InstallReport {
   readonly logGroups: readonly string[];
   readonly passRoleArns: readonly string[];
   readonly actions: readonly { readonly kind: InstallAction['kind']; readonly description: string }[];
+  /** The pushes queue (FIFO), the follow queue and their dead-letter queues (src/core/install-queues.ts). */
+  readonly queues: Readonly<Record<string, string>>;
+  /** What was done to the queues and their mappings, one line each. */
+  readonly queueActions: readonly string[];
   readonly warnings: readonly string[];
   /** What the install runs with after this run, and each setting that changed (old → new). */
   readonly settings: { readonly repositories: readonly string[]; readonly clusters: readonly string[]; readonly policy: string; readonly strategy: Strategy; readonly timeoutSeconds: number };
@@ -265,7 +271,7 @@ async function observeFunction(clients: Clients, name: string, install: string):
   const answer = await orMissing(clients.lambda.send(new GetFunctionCommand({ FunctionName: name })), 'ResourceNotFoundException');
   const configuration = answer?.Configuration;
   if (configuration?.FunctionArn === undefined) return undefined;
-  const tags = answer?.Tags ?? {};
+  const tags = answer === undefined ? {} : await functionTags(clients.lambda, answer);
   if (tags[INSTALL_TAG] !== install) throw notOurs('Lambda function', name, install);
   const concurrency = await clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
   const policy = await orMissing(clients.lambda.send(new GetPolicyCommand({ FunctionName: name })), 'ResourceNotFoundException');
@@ -537,6 +543,8 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       runBefore,
     }),
     [ENV.workerFunction]: names.functions.worker,
+    [ENV.pushQueue]: queueNames(names.install).pushes,
+    [ENV.followQueue]: queueNames(names.install).follow,
   };
   const at = { region, account };
   const executionRole = roleArn(at, names.role);
@@ -549,7 +557,6 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     architecture: ARCHITECTURE,
     roleArn: executionRole,
     environment,
-    ...(role === 'worker' ? { reservedConcurrency: 1 } : {}),
   });
   const zip = await lambdaZip();
   const passRoleArns = [...new Set(ecs.passRoleArns.map((value) => roleNameToArn(value, account, region)))].sort();
@@ -573,6 +580,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   const actions = planInstall(desired, observed);
 
   const known = { account: observedAccount, apiId: api?.id };
+  const queueActions: string[] = [];
   if (!request.dryRun) {
     const executor = new Executor(clients, request, clock, zip, api, warnings);
     for (const planned of actions) {
@@ -582,6 +590,16 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
       if (learned.account !== undefined) known.account = learned.account;
       if (learned.apiId !== undefined) known.apiId = learned.apiId;
       request.progress.done(describeAction(resolveAction(action, known)));
+    }
+    // The queues once the account is known; the mappings once the worker and its policy exist.
+    const queuesAt = { region, account: known.account ?? account };
+    const { applyQueues, applyMappings } = await import('./install-queues.js');
+    for (const line of [
+      ...(await applyQueues(request.aws, queuesAt, names.install, desired.functions.worker.timeout)),
+      ...(await applyMappings(request.aws, queuesAt, names.install, names.functions.worker)),
+    ]) {
+      queueActions.push(line);
+      request.progress.done(line);
     }
   }
 
@@ -612,6 +630,8 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
     logGroups: FUNCTION_ROLES.map((role) => names.logGroups[role]),
     passRoleArns: resolve(passRoleArns),
     actions: actions.map((action) => ({ kind: action.kind, description: describeAction(resolve(action)) })),
+    queues: { ...queueNames(names.install) },
+    queueActions,
     warnings,
     settings: { ...settings, policy: formatPolicy(settings.policy) },
     settingChanges,
@@ -897,7 +917,7 @@ class Executor {
 export type RemovalStatus = 'deleted' | 'already gone' | 'not ours, left alone';
 
 export interface RemovalReport {
-  readonly kind: 'rest-api' | 'sns-topic' | 'lambda-function' | 'iam-role-policy' | 'iam-role' | 'log-group';
+  readonly kind: 'rest-api' | 'sns-topic' | 'lambda-function' | 'iam-role-policy' | 'iam-role' | 'log-group' | 'sqs-queue' | 'event-source-mapping';
   readonly name: string;
   readonly id?: string;
   readonly status: RemovalStatus;
@@ -944,16 +964,23 @@ export async function runUninstall(request: { aws: AwsConfig; name: string; sign
     }
   }
 
+  // The queues and their mappings: nothing more reaches the worker.
+  const { removeQueues } = await import('./install-queues.js');
+  removed.push(...(await removeQueues(request.aws, names.install, names.functions.worker)));
+
   // The functions; their resource policies (the API Gateway and alarm permissions) go with them.
   const foreign = new Set<FunctionRole>();
+  // A function left in place keeps running as its role: that role must stay, whoever made it.
+  const rolesInUse = new Map<string, string>();
   for (const role of ['receiver', 'worker'] as const) {
     const name = names.functions[role];
     const answer = await orMissing(clients.lambda.send(new GetFunctionCommand({ FunctionName: name })), 'ResourceNotFoundException');
     if (answer === undefined) {
       removed.push({ kind: 'lambda-function', name, status: 'already gone' });
-    } else if (answer.Tags?.[INSTALL_TAG] !== names.install) {
+    } else if ((await functionTags(clients.lambda, answer))[INSTALL_TAG] !== names.install) {
       removed.push({ kind: 'lambda-function', name, status: 'not ours, left alone', reason: `no tag ${INSTALL_TAG}=${names.install}` });
       foreign.add(role);
+      if (answer.Configuration?.Role !== undefined) rolesInUse.set(answer.Configuration.Role, name);
     } else {
       const gone = await orMissing(clients.lambda.send(new DeleteFunctionCommand({ FunctionName: name })), 'ResourceNotFoundException');
       removed.push({ kind: 'lambda-function', name, status: gone === undefined ? 'already gone' : 'deleted' });
@@ -967,6 +994,13 @@ export async function runUninstall(request: { aws: AwsConfig; name: string; sign
     removed.push({ kind: 'iam-role', name: names.role, status: 'already gone' });
   } else if (tagsOf(role.Role?.Tags)[INSTALL_TAG] !== names.install) {
     removed.push({ kind: 'iam-role', name: names.role, status: 'not ours, left alone', reason: `no tag ${INSTALL_TAG}=${names.install}` });
+  } else if (role.Role?.Arn !== undefined && rolesInUse.has(role.Role.Arn)) {
+    removed.push({
+      kind: 'iam-role',
+      name: names.role,
+      status: 'not ours, left alone',
+      reason: `Lambda function ${rolesInUse.get(role.Role.Arn) ?? '?'}, which is not this install's and stays, still runs as it`,
+    });
   } else {
     const policy = await orMissing(
       clients.iam.send(new DeleteRolePolicyCommand({ RoleName: names.role, PolicyName: names.policy })),

@@ -48,6 +48,8 @@ export interface RolloutRun {
   readonly runTimeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly emit: EmitEvent;
+  /** Looks at the plan before anything changes; a reason stops the run there (the webhook's rolled-back push). */
+  readonly vetPlan?: (plan: RolloutPlan) => Promise<string | undefined>;
 }
 
 /**
@@ -63,7 +65,7 @@ export const DEADLINE_GRACE_MS = 10_000;
  * The run ends by its deadline whatever AWS does: every call carries a signal that aborts at the
  * deadline or on interruption, and the executor stops waiting then.
  */
-export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult }> {
+export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ plan: RolloutPlan; result?: RolloutResult; refused?: string }> {
   // Before any ECS call: a tag that does not exist costs nothing and changes nothing.
   const checked = await checkTargetInRegistry(run.target, run.registry, aws, run.signal);
   const target = checked.target;
@@ -116,6 +118,8 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     checkExpectedServices(plan, run.expectServices);
     run.emit({ type: 'plan', plan });
     if (run.dryRun) return { plan };
+    const refused = await run.vetPlan?.(plan);
+    if (refused !== undefined) return { plan, refused };
     if (plan.runsBefore !== undefined && plan.runsBefore.length > 0) {
       // Loaded only when a run-before step needs it: CloudWatch Logs' client is for its log tail alone.
       const { SdkTaskRunner } = await import('./run-task.js');

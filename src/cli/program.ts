@@ -132,6 +132,20 @@ export function buildProgram(context: ProgramContext): Command {
     context.setExitCode(await runUninstallCommand({ ...options, color: globals.color }, context.io, context.signal));
   });
 
+  addAwsOptions(
+    program
+      .command('webhook')
+      .description('the webhook install at work')
+      .command('status')
+      .description('pushes in flight, rollouts being followed, dead letters, and how recent rollouts ended')
+      .option('--name <name>', 'name of the install', 'ecs-roll')
+      .option('--json', 'one JSON document on stdout'),
+  ).action(async (options: Record<string, unknown>, command: Command) => {
+    const { runWebhookStatusCommand } = await import('./commands/webhook-status.js');
+    const globals = command.optsWithGlobals() as { color?: boolean; region?: string; profile?: string; endpointUrl?: string };
+    context.setExitCode(await runWebhookStatusCommand({ ...globals, ...options }, context.io));
+  });
+
   program
     .command('package')
     .description('write the Lambda deployment zip that install uploads (for Terraform, CloudFormation, CDK)')

@@ -352,4 +352,9 @@ export interface AlarmWorkerPort {
   setDesiredCount(service: ServiceSnapshot, count: number): Promise<ScaleOutcome>;
   /** Records the scale time (epoch seconds) on the service for the cooldown. */
   markScaled(serviceArn: string, epochSeconds: number): Promise<void>;
+  /**
+   * The alarm's state now (DescribeAlarms' StateValue), or undefined when unknown. A message saying ALARM
+   * for an alarm that is OK now is stale, or forged by someone who may publish to the topic.
+   */
+  alarmState?(alarm: { readonly alarmName: string; readonly alarmArn?: string }): Promise<string | undefined>;
 }

@@ -12,6 +12,7 @@
  *   and the unhealthy ones: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-unhealthy-event-messages.html
  * - API failure reasons (TaskFailedToStart: RESOURCE:*): https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html
  * - ELB target health reason codes: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/check-target-health.html
+ *   and https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html
  */
 
 export const DIAGNOSIS_CAUSES = [
@@ -233,7 +234,14 @@ function fromHealthAndEvents(evidence: FailureEvidence): Found | undefined {
  * more telling is a timeout, and anything else is `unknown` with the evidence shown, no guess.
  */
 export function classifyFailure(evidence: FailureEvidence): Diagnosis {
-  const found = fromStoppedTasks(evidence.stoppedTasks) ?? fromHealthAndEvents(evidence);
+  const fromTasks = fromStoppedTasks(evidence.stoppedTasks);
+  const fromBalancer = fromHealthAndEvents(evidence);
+  // A task stopped for failed ELB health checks names only the target group; the target's reason code
+  // (or the event quoting it) says what the check got, so both go in.
+  const found =
+    fromTasks?.cause === 'health-check' && fromBalancer?.cause === 'health-check'
+      ? { cause: fromTasks.cause, summary: fromBalancer.summary, evidence: [...fromTasks.evidence, ...fromBalancer.evidence] }
+      : (fromTasks ?? fromBalancer);
   const deployment: Evidence[] = evidence.reason === undefined || evidence.reason === '' ? [] : [{ source: 'deployment', text: evidence.reason }];
   const logTail = evidence.logTails.filter((tail) => tail.lines.length > 0);
   const withLogs = (diagnosis: Omit<Diagnosis, 'logTail'>): Diagnosis => (logTail.length === 0 ? diagnosis : { ...diagnosis, logTail });

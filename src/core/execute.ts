@@ -1,6 +1,7 @@
 import { groupBy, mapConcurrent } from './collections.js';
 import { revisionName, type ServiceSnapshot } from './model.js';
-import type { PlannedService, RolloutPlan } from './plan.js';
+import { PUSHED_AT_TAG, type PlannedService, type RolloutPlan } from './plan.js';
+import { containerPushTag } from './push-order.js';
 import { primaryDeploymentId } from './wait.js';
 import { runStepsBefore, SUCCESSFUL_RUN_OUTCOMES, type RunStepOutcome } from './run-step.js';
 import {
@@ -161,6 +162,15 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
           emit({ type: 'notice', cluster: planned.cluster, service: planned.service, message: `a later rollout owns this service (${revisionName(newer)}); left to it` });
           return;
         }
+      }
+      if (forced && plan.pushedAt !== undefined && ecs.tagResource !== undefined) {
+        // After the deployment started, never before: a run killed in between deploys again on a retry
+        // rather than losing the push. The record makes the same push, delivered again, a no-op.
+        const pushedAt = plan.pushedAt;
+        await ecs.tagResource(target, [
+          { key: PUSHED_AT_TAG, value: String(pushedAt) },
+          ...planned.changes.map((change) => containerPushTag(change.container, plan.target.repository, pushedAt)),
+        ]);
       }
       const deploymentId = primaryDeploymentId(answer);
       if (planned.action === 'update') changed.push(planned);

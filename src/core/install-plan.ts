@@ -3,6 +3,7 @@
  * take what exists to it. Pure: no SDK, no console, no clock of its own, so the plan can be
  * printed (--dry-run, --json) and unit-tested exactly.
  */
+import { queueStatements } from './install-queues.js';
 
 import { ecrReadStatement } from './registry-policy.js';
 
@@ -202,6 +203,7 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
   statements.push(
     { Sid: 'InvokeWorker', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArn(input, input.names.functions.worker) },
     { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logs },
+    ...queueStatements(input, input.names.install),
   );
   return { Version: '2012-10-17', Statement: statements };
 }

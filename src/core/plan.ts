@@ -6,6 +6,7 @@ import { lossyCopyRefusal, withPushTime } from './plan-copies.js';
 import { scopeOf } from './plan-scope.js';
 import { imageChanges, isNoop, skipReason, unfinishedDeployment, webhookSkip } from './plan-services.js';
 import { PLAN_VERSION, type ContainerChange, type ObservedState, type PlannedRegistration, type PlannedService, type RolloutPlan, type RolloutRequest } from './plan-types.js';
+import { recordedContainerPush } from './push-order.js';
 import { planRunsBefore } from './run-before.js';
 import { PUSHED_AT_TAG, registrationInput } from './task-definition.js';
 
@@ -19,6 +20,23 @@ export function recordedPushTime(definition: TaskDefinitionSnapshot): number | u
   const value = definition.tags.find((tag) => tag.key === PUSHED_AT_TAG)?.value;
   const seconds = value === undefined ? Number.NaN : Number(value);
   return Number.isFinite(seconds) ? seconds : undefined;
+}
+
+/**
+ * A webhook push of the tag the service already runs (`latest`, `main`): a mutable tag now names another
+ * image, and ECS resolves a tag to a digest once per deployment, so only a new deployment picks it up.
+ * Only a push newer than the one recorded on the running revision counts; the same or an older one is a
+ * duplicate delivery and changes nothing.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html (image version consistency)
+ */
+function newerPushOfSameTag(definition: TaskDefinitionSnapshot, changes: readonly ContainerChange[], request: RolloutRequest): string | undefined {
+  // Webhook pushes only: the CLI records its start time too, but a person asks for --force by hand.
+  if (request.respectPushOrder !== true || request.pushedAt === undefined || request.target.tag === undefined || request.target.digest !== undefined) return undefined;
+  // The push time recorded for these containers and this repository (src/core/push-order.ts).
+  const times = changes.flatMap((change) => recordedContainerPush(definition, change.container, request.target.repository)?.seconds ?? []);
+  const recorded = times.length === 0 ? undefined : Math.max(...times);
+  if (recorded !== undefined && request.pushedAt <= recorded) return undefined;
+  return `${formatVersion(request.target)} pushed again at ${request.pushedAt}${recorded === undefined ? '' : ` (recorded: ${recorded})`}; a new deployment pulls it`;
 }
 
 /**
@@ -75,7 +93,11 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
       services.push({ ...base, action: 'skip', reason: skip.reason, skipKind: skip.kind });
     } else if (isNoop(changes)) {
       const unfinished = request.force ? undefined : unfinishedDeployment(service);
-      if (unfinished !== undefined) {
+      const repushed = request.force ? undefined : newerPushOfSameTag(definition, changes, request);
+      if (repushed !== undefined) {
+        // A newer push of the running tag wins over waiting for the deployment of the older one.
+        services.push({ ...base, action: 'redeploy', reason: repushed });
+      } else if (unfinished !== undefined) {
         services.push({ ...base, action: 'wait', reason: `already on ${formatVersion(target)}, ${unfinished.why}: waiting`, deployment: unfinished.deployment });
       } else {
         const decision = decideSameTag({

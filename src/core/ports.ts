@@ -27,6 +27,8 @@ export interface EcsPort {
   /** The service's tasks whose desired status is RUNNING, whatever their revision. */
   listServiceTasks(cluster: string, service: string): Promise<TaskSnapshot[]>;
   stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
+  /** Sets tags on a resource (a task definition revision's push time); optional for ports that never record one. */
+  tagResource?(resourceArn: string, tags: readonly { key: string; value: string }[]): Promise<void>;
   /** The newest service deployment, for the stage of a BLUE_GREEN, LINEAR or CANARY deployment; optional for adapters without it. */
   latestServiceDeployment?(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined>;
 }

@@ -66,6 +66,11 @@ async function decide(transition: AlarmTransition, aws: AlarmWorkerPort, now: ()
   if (transition.newState !== 'ALARM') {
     return { decision: 'not-alarm', ...base, state: transition.newState, ...(transition.oldState === undefined ? {} : { previousState: transition.oldState }) };
   }
+  // The message is only a claim: act only on an alarm that CloudWatch says is in ALARM now.
+  const stateNow = await aws.alarmState?.(transition);
+  if (stateNow !== undefined && stateNow !== 'ALARM') {
+    return { decision: 'not-alarm', ...base, state: stateNow, reason: `the message says ALARM, but the alarm is ${stateNow} now (a stale or forged message); nothing done` };
+  }
   const tags = await aws.alarmTags(transition);
   if (tags === undefined) return { decision: 'no-policy', ...base, reason: 'no metric alarm has this name any more' };
   const read = policyFromTags(tags);

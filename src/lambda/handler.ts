@@ -8,7 +8,9 @@ import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config
 import { decideEcrEvent, isEcrImageAction } from '../webhook/ecr-event.js';
 import { runJob } from '../webhook/jobs.js';
 import { jsonLines } from '../webhook/log.js';
-import { MAX_BODY_BYTES, parseJob, receiveWebhook } from '../webhook/receiver.js';
+import { MAX_BODY_BYTES, parseJob, pushDeduplicationId, receiveWebhook, type RolloutJob } from '../webhook/receiver.js';
+import { followSender, handleSqsEvent, isSqsEvent, type BatchResponse } from './queue-handler.js';
+import type { PushJob } from '../webhook/push-worker.js';
 import { createUnauthenticatedLog } from '../webhook/unauthenticated-log.js';
 import { clientConfig } from '../aws/config.js';
 import { normaliseHttpEvent, type HttpRequestFields } from './http-event.js';
@@ -74,23 +76,45 @@ export async function receive(rawEvent: ApiGatewayProxyEvent | unknown): Promise
   else log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image, source: event.sourceIp });
   if (decision.job === undefined) return answer(decision.status, decision.body);
 
+  const queue = process.env[ENV.pushQueue];
   const worker = process.env[ENV.workerFunction];
-  if (worker === undefined || worker === '') {
-    log({ level: 'error', event: 'misconfigured', message: `${ENV.workerFunction} is not set` });
-    return answer(503, { error: 'not configured' });
-  }
   try {
-    const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
-    // Timeouts as for every AWS call: a hand-off that never answers must not hold API Gateway's 29 s.
-    const lambda = new LambdaClient(clientConfig({}, { requestTimeoutMs: 10_000 }));
-    await lambda.send(
-      new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(decision.job)) }),
-    );
+    if (queue !== undefined && queue !== '') await handOffToQueue(queue, decision.job);
+    else if (worker !== undefined && worker !== '') await handOffByInvoke(worker, decision.job);
+    else {
+      log({ level: 'error', event: 'misconfigured', message: `neither ${ENV.pushQueue} nor ${ENV.workerFunction} is set` });
+      return answer(503, { error: 'not configured' });
+    }
   } catch (error) {
     log({ level: 'error', event: 'handoff-failed', image: decision.job.image, message: error instanceof Error ? error.message : String(error) });
     return answer(503, { error: 'could not queue the rollout; try again' });
   }
   return answer(decision.status, decision.body);
+}
+
+/**
+ * The push goes to a FIFO queue: one message group per repository keeps one repository's pushes in
+ * push order without reserved concurrency, and the deduplication id (the push itself) makes SQS drop a
+ * duplicate delivery within its 5-minute interval.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-key-terms.html
+ */
+async function handOffToQueue(queue: string, job: RolloutJob): Promise<void> {
+  const [{ SQSClient, SendMessageCommand }, { queueUrl }] = await Promise.all([import('@aws-sdk/client-sqs'), import('./queue-handler.js')]);
+  // Timeouts as for every AWS call: a hand-off that never answers must not hold API Gateway's 29 s.
+  await new SQSClient(clientConfig({}, { requestTimeoutMs: 10_000 })).send(
+    new SendMessageCommand({
+      QueueUrl: await queueUrl(queue),
+      MessageBody: JSON.stringify(job),
+      MessageGroupId: job.repository,
+      MessageDeduplicationId: pushDeduplicationId(job),
+    }),
+  );
+}
+
+/** `ecs-roll package` users without the queues: the worker's async invocation, as before. */
+async function handOffByInvoke(worker: string, job: RolloutJob): Promise<void> {
+  const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+  await new LambdaClient(clientConfig({}, { requestTimeoutMs: 10_000 })).send(new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(job)) }));
 }
 
 /**
@@ -120,13 +144,38 @@ function waitBudgetSeconds(context: LambdaContext | undefined, configured: numbe
   return Math.max(10, Math.min(configured, Math.floor((remainingMs - 30_000) / 1000)));
 }
 
+/**
+ * A push job reached the worker: re-checked against the install's allow-list and policy, started
+ * without waiting, and followed through the follow queue. Every source of pushes feeds this one
+ * function (the receiver's queue, a direct invocation, an ECR event made into a RolloutJob).
+ */
+export async function acceptPushJob(job: PushJob, remainingMs?: number): Promise<void> {
+  const { startPush } = await import('../webhook/push-worker.js');
+  const settings = config();
+  await startPush(job, settings, {}, log, followSender(settings, process.env), remainingMs);
+}
+
 export async function work(
   event: unknown,
   context?: LambdaContext,
-): Promise<{ ok: boolean; reason?: string; decisions?: AlarmDecision[] }> {
+): Promise<{ ok: boolean; reason?: string; decisions?: AlarmDecision[] } | BatchResponse> {
   // CloudWatch alarms reach the worker through the install's SNS topic or as a direct alarm action;
   // handleAlarmEvent logs every decision and never throws, so Lambda does not retry a scale.
   if (isAlarmEvent(event)) return handleAlarmEvent(event, log);
+  if (isSqsEvent(event)) {
+    return handleSqsEvent(
+      event,
+      {
+        push: (job) => acceptPushJob(job, context?.getRemainingTimeInMillis?.()),
+        follow: async (job) => {
+          const { followStep } = await import('../webhook/follow-worker.js');
+          const settings = config();
+          await followStep(job, settings, {}, log, followSender(settings, process.env), context?.getRemainingTimeInMillis?.());
+        },
+      },
+      log,
+    );
+  }
   const job = parseJob(event) ?? ecrJob(event);
   if (job === null) return { ok: false, reason: 'ECR event not acted on' };
   if (job === undefined) {
@@ -135,6 +184,10 @@ export async function work(
   }
   try {
     const settings = config();
+    if (process.env[ENV.followQueue]) {
+      await acceptPushJob(job, context?.getRemainingTimeInMillis?.());
+      return { ok: true };
+    }
     const result = await runJob(job, settings, {}, log, { timeoutSeconds: waitBudgetSeconds(context, settings.timeoutSeconds) });
     return { ok: result?.ok ?? true };
   } catch (error) {

@@ -22,6 +22,10 @@ export const ENV = {
   timeoutSeconds: 'ECS_ROLL_TIMEOUT',
   pollSeconds: 'ECS_ROLL_POLL_INTERVAL',
   workerFunction: 'ECS_ROLL_WORKER_FUNCTION',
+  /** The FIFO queue the receiver hands pushes to (by name; the functions ask GetQueueUrl once). */
+  pushQueue: 'ECS_ROLL_PUSH_QUEUE',
+  /** The standard queue of delayed "check again" messages that follow a rollout. */
+  followQueue: 'ECS_ROLL_FOLLOW_QUEUE',
   /** A JSON list of `--run-before` specs (a spec holds commas, so a comma-separated list would not do). */
   runBefore: 'ECS_ROLL_RUN_BEFORE',
 } as const;

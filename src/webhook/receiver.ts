@@ -135,6 +135,14 @@ export function receiveWebhook(request: WebhookRequest, config: WebhookConfig, n
   return { status: 202, authenticated: true, body: { status: 'accepted', image: job.image }, job };
 }
 
+/**
+ * The push's identity for SQS FIFO deduplication (at most 128 characters): a delivery of the same push
+ * again within 5 minutes is dropped by SQS; later ones find the push time recorded on the revisions.
+ */
+export function pushDeduplicationId(job: RolloutJob): string {
+  return createHash('sha256').update(`${job.image}\u0000${job.pushedAt}`, 'utf8').digest('hex');
+}
+
 /** Validates a job handed to a worker: async events can come from anything allowed to invoke it. */
 export function parseJob(value: unknown): RolloutJob | undefined {
   if (!isRecord(value) || value.version !== JOB_VERSION || value.kind !== 'dockerhub-push') return undefined;

@@ -3,15 +3,17 @@
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ContainerDefinition, type CreateServiceCommandInput, type ECSClient } from '@aws-sdk/client-ecs';
+import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeServicesCommand, type ContainerDefinition, type CreateServiceCommandInput, type ECSClient } from '@aws-sdk/client-ecs';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
-import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli, type CliRun } from './helpers.js';
+import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli, type CliRun } from './helpers.js';
 
 const endpoint = inject('sandboxEndpoint');
 const sandbox = sandboxControl(endpoint);
 let ecs: ECSClient;
+let elb: ElasticLoadBalancingV2Client;
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-password-AbCdEf';
 const ENV_VALUE = 'postgres://app:hunter2-very-secret@db.internal/app';
@@ -69,6 +71,7 @@ async function diagnose(image: string, extraArgs: string[] = []): Promise<{ diag
 
 beforeAll(() => {
   ecs = ecsClient(endpoint);
+  elb = new ElasticLoadBalancingV2Client({ endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 });
 
 beforeEach(async () => {
@@ -176,5 +179,119 @@ describe('a failed rollout says why', () => {
     expect(markdown).toContain('| service | from → to | outcome | cause |');
     expect(markdown).toMatch(/\| prod\/web \| web:1 → web:2 \| rolled-back \| container-exit \|/);
     expect(markdown).not.toContain(SECRET_ARN);
+  });
+});
+
+async function ec2(action: string, params: Record<string, string>): Promise<string> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: new URLSearchParams({ Action: action, Version: '2016-11-15', ...params }),
+  });
+  return response.text();
+}
+
+/**
+ * A Fargate service behind an ip target group (checked every 5 ECS seconds) on web:1, its first deployment
+ * completed and its target healthy. An ECS second lasts 40 ms here (test/sandbox/elb_health.py).
+ */
+async function loadBalancedService(healthCheckGracePeriodSeconds?: number): Promise<string> {
+  await sandbox.config({ tick: 0.05, ecsTimeFactor: 0.04 });
+  await createCluster(ecs, 'prod');
+  const vpcId = /<vpcId>(vpc-[0-9a-f]+)<\/vpcId>/.exec(await ec2('CreateVpc', { CidrBlock: '10.0.0.0/16' }))?.[1] ?? '';
+  const subnetId = /<subnetId>(subnet-[0-9a-f]+)<\/subnetId>/.exec(await ec2('CreateSubnet', { VpcId: vpcId, CidrBlock: '10.0.1.0/24' }))?.[1] ?? '';
+  expect(subnetId).toMatch(/^subnet-/);
+  // moto insists on a security group in awsvpcConfiguration (AWS would use the VPC's default).
+  const securityGroupId = /<groupId>(sg-[0-9a-f]+)<\/groupId>/.exec(await ec2('CreateSecurityGroup', { GroupName: 'web', GroupDescription: 'web', VpcId: vpcId }))?.[1] ?? '';
+  const group = await elb.send(
+    new CreateTargetGroupCommand({ Name: 'web', Protocol: 'HTTP', Port: 8080, VpcId: vpcId, TargetType: 'ip', HealthCheckIntervalSeconds: 5, HealthyThresholdCount: 5 }),
+  );
+  const targetGroupArn = group.TargetGroups?.[0]?.TargetGroupArn ?? '';
+  const taskDefinition = await registerTaskDefinition(ecs, 'web', [webContainer('acme/web:1.0', { portMappings: [{ containerPort: 8080 }] })], {
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+  });
+  await createService(ecs, 'prod', 'web', taskDefinition, {
+    desiredCount: 1,
+    launchType: 'FARGATE',
+    networkConfiguration: { awsvpcConfiguration: { subnets: [subnetId], securityGroups: [securityGroupId] } },
+    loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
+    ...(healthCheckGracePeriodSeconds === undefined ? {} : { healthCheckGracePeriodSeconds }),
+    deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true } },
+  });
+  for (let attempt = 0; ; attempt += 1) {
+    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
+    const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+    const states = (health.TargetHealthDescriptions ?? []).map((description) => description.TargetHealth?.State);
+    if (service?.deployments?.[0]?.rolloutState === 'COMPLETED' && states.length === 1 && states[0] === 'healthy') break;
+    if (attempt > 300) throw new Error('the first deployment never completed with a healthy target');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return targetGroupArn;
+}
+
+describe('a load-balanced service whose new version fails its ELB health check (fail-health behind a target group)', () => {
+  it('health-check from target health: the target is unhealthy with Target.ResponseCodeMismatch at the deadline', async () => {
+    // A grace period longer than the rollout's deadline: ECS leaves the unhealthy task running, so its target
+    // is still there to report why.
+    const targetGroupArn = await loadBalancedService(600);
+    const json = await rollout(['acme/web:fail-health-1', '--json', '--timeout', '3', '--no-rollback']);
+    expect(json.code, json.stderr).toBe(1);
+    const web = (JSON.parse(json.stdout) as { services: { outcome: string; diagnosis?: Diagnosis }[] }).services[0];
+    expect(web?.outcome).toBe('timed-out');
+    expect(web?.diagnosis?.cause).toBe('health-check');
+    expect(web?.diagnosis?.summary).toBe('Tasks failed their load balancer health checks (Target.ResponseCodeMismatch).');
+    expect(web?.diagnosis?.evidence[0]?.source).toBe('target-health');
+    expect(web?.diagnosis?.evidence[0]?.text).toMatch(
+      /^\d+\.\d+\.\d+\.\d+:8080 in targetgroup\/web\/[0-9a-f]+: unhealthy \(Target\.ResponseCodeMismatch\): Health checks failed with these codes: \[500\]$/,
+    );
+    // What the diagnosis quoted is what the target group says.
+    const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+    expect(health.TargetHealthDescriptions?.map((description) => description.TargetHealth)).toContainEqual({
+      State: 'unhealthy',
+      Reason: 'Target.ResponseCodeMismatch',
+      Description: 'Health checks failed with these codes: [500]',
+    });
+
+    const text = await rollout(['acme/web:fail-health-2', '--timeout', '3', '--no-rollback']);
+    expect(text.code, text.stderr).toBe(1);
+    expect(text.stdout).toMatch(/cause: health-check: Tasks failed their load balancer health checks \(Target\.ResponseCodeMismatch\)/);
+    expect(text.stdout).toMatch(/unhealthy \(Target\.ResponseCodeMismatch\): Health checks failed with these codes: \[500\]/);
+    for (const output of [json.stdout, text.stdout]) expect(output).not.toContain('hunter2');
+  });
+
+  it('health-check when ECS stops the tasks and the circuit breaker rolls back: the stop reason and the unhealthy event', async () => {
+    await loadBalancedService();
+    const { diagnosis, text } = await diagnose('acme/web:fail-health-1');
+    expect(diagnosis.cause).toBe('health-check');
+    expect(diagnosis.evidence[0]).toMatchObject({ source: 'stopped-task' });
+    expect(diagnosis.evidence[0]?.text).toMatch(/ServiceSchedulerInitiated: Task failed ELB health checks in \(target-group arn:aws:elasticloadbalancing:/);
+    const event = diagnosis.evidence.find((item) => item.source === 'service-event');
+    expect(event?.text).toMatch(/\(port 8080\) is unhealthy in \(target-group arn:aws:elasticloadbalancing:.*\) due to \(reason Health checks failed with these codes: \[500\]\)/);
+    expect(text).toMatch(/cause: health-check: Tasks failed their load balancer health checks/);
+    expect(text).toMatch(/Health checks failed with these codes: \[500\]/);
+  });
+});
+
+describe('a failure no rule knows', () => {
+  it('unknown: CannotStartContainerError (fail-start) is shown as ECS reported it, with no guess', async () => {
+    await fargateService();
+    const { diagnosis, text } = await diagnose('acme/web:fail-start-1');
+    expect(diagnosis.cause).toBe('unknown');
+    expect(diagnosis.summary).toBe('The deployment failed for a reason ecs-roll does not recognise.');
+    expect(diagnosis.hint).toBe('No known failure pattern in what ECS reported; the evidence above is all there was.');
+    const texts = diagnosis.evidence.map((item) => `${item.source}: ${item.text}`);
+    expect(texts).toContainEqual(expect.stringMatching(/^deployment: .*circuit breaker/));
+    expect(texts).toContainEqual(expect.stringMatching(/^stopped-task: task [0-9a-f-]+: TaskFailedToStart: CannotStartContainerError: .*permission denied/));
+    expect(diagnosis.logTail).toBeUndefined();
+    expect(text).toMatch(/cause: unknown: The deployment failed for a reason ecs-roll does not recognise\./);
+    expect(text).toMatch(/CannotStartContainerError: Error response from daemon/);
+    // No cause that would send someone the wrong way.
+    for (const guess of ['image-pull', 'secrets-or-iam', 'container-exit', 'no-capacity', 'out-of-memory']) expect(text).not.toContain(`cause: ${guess}`);
   });
 });

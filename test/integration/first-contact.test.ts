@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // What a new user meets first, through the built CLI against the sandbox: --service selectors that mean
 // exactly what they say, re-runs that wait for an unfinished deployment instead of reporting success,
 // the run's header and --expect-services, the exit code table (3 for setup errors) and --json errors.
@@ -11,8 +12,11 @@ import { join } from 'node:path';
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
+
 import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV, type CliRun } from './helpers.js';
 
+// serve refuses tokens of low variety, so these tests use a real random one.
+const SERVE_TOKEN = randomBytes(32).toString('base64url');
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 
 const endpoint = inject('sandboxEndpoint');
@@ -200,7 +204,7 @@ describe('exit codes and --json errors', () => {
     const port = (server.address() as { port: number }).port;
     try {
       const run = await runCli(['serve', '--port', String(port), '--endpoint-url', endpoint], {
-        env: { ECS_ROLL_TOKEN: 'a'.repeat(43), ECS_ROLL_REPOS: 'acme/web' },
+        env: { ECS_ROLL_TOKEN: SERVE_TOKEN, ECS_ROLL_REPOS: 'acme/web' },
       });
       expect(run.code).toBe(3);
       expect(run.stderr).toContain('already in use');
@@ -211,14 +215,17 @@ describe('exit codes and --json errors', () => {
 
   it('serve stopped with SIGTERM says so, and does not speak of Ctrl-C', async () => {
     const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--endpoint-url', endpoint], {
-      env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: 'a'.repeat(43), ECS_ROLL_REPOS: 'acme/web' },
+      env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: SERVE_TOKEN, ECS_ROLL_REPOS: 'acme/web' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    while (!stdout.includes('"listening"')) await sleep(50);
+    while (!stdout.includes('"listening"')) {
+      if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode} before listening: ${stderr}`);
+      await sleep(50);
+    }
     child.kill('SIGTERM');
     const [code] = (await once(child, 'close')) as [number | null];
     expect(code).toBe(0);

@@ -10,7 +10,8 @@ import {
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetFunctionCommand, GetFunctionConcurrencyCommand, GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionCommand, GetFunctionConcurrencyCommand, GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { zipSync } from 'fflate';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, ListTagsForResourceCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl, type SandboxCall } from '../sandbox/client.js';
@@ -165,8 +166,10 @@ describe('install against the sandbox', () => {
     });
     expect(JSON.stringify(receiverEnv)).not.toContain(token);
     expect((await env('ecs-roll-worker')).ECS_ROLL_TOKEN_SHA256).toBe(sha256(token));
+    // Order comes from the pushes queue's message groups, not from reserved concurrency.
+    expect(receiverEnv).toMatchObject({ ECS_ROLL_PUSH_QUEUE: 'ecs-roll-pushes.fifo', ECS_ROLL_FOLLOW_QUEUE: 'ecs-roll-follow' });
     const concurrency = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'ecs-roll-worker' }));
-    expect(concurrency.ReservedConcurrentExecutions).toBe(1);
+    expect(concurrency.ReservedConcurrentExecutions).toBeUndefined();
 
     // The API: the route, POST without authorisation, a proxy integration to the receiver, the stage throttled.
     const apis = await apisNamed('ecs-roll');
@@ -338,6 +341,12 @@ describe('install against the sandbox', () => {
     expect(report.resources.map((resource) => `${resource.kind}:${resource.status}`)).toEqual([
       'rest-api:deleted',
       'sns-topic:deleted',
+      'event-source-mapping:deleted',
+      'event-source-mapping:deleted',
+      'sqs-queue:deleted',
+      'sqs-queue:deleted',
+      'sqs-queue:deleted',
+      'sqs-queue:deleted',
       'lambda-function:deleted',
       'lambda-function:deleted',
       'iam-role-policy:deleted',
@@ -384,6 +393,31 @@ describe('install against the sandbox', () => {
     const report = JSON.parse(removal.stdout) as { resources: { kind: string; status: string }[] };
     expect(report.resources.find((resource) => resource.kind === 'iam-role')?.status).toBe('not ours, left alone');
     expect((await iam.send(new GetRoleCommand({ RoleName: 'ecs-roll' }))).Role?.RoleName).toBe('ecs-roll');
+  });
+
+  it('uninstall keeps the role while a function it leaves in place still runs as it', async () => {
+    await seedEcs();
+    expect((await install('--repo', 'acme/web')).code).toBe(0);
+    // Someone replaces the worker with a function of their own (no install tag) that runs as the install's role.
+    const worker = await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }));
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: 'ecs-roll-worker' }));
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'ecs-roll-worker',
+        Role: worker.Configuration?.Role,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Code: { ZipFile: zipSync({ 'index.mjs': new TextEncoder().encode('export const handler = async () => ({});') }) },
+      }),
+    );
+    const removal = await uninstall('--json');
+    expect(removal.code, removal.stderr).toBe(0);
+    const report = JSON.parse(removal.stdout) as { resources: { kind: string; name: string; status: string; reason?: string }[] };
+    expect(report.resources.find((resource) => resource.kind === 'lambda-function' && resource.name === 'ecs-roll-worker')?.status).toBe('not ours, left alone');
+    const role = report.resources.find((resource) => resource.kind === 'iam-role');
+    expect(role).toMatchObject({ status: 'not ours, left alone' });
+    expect(role?.reason).toContain('ecs-roll-worker');
+    expect((await iam.send(new GetRoleCommand({ RoleName: 'ecs-roll' }))).Role?.Arn).toBe(worker.Configuration?.Role);
   });
 
   it('will not take over, or remove, an alarm topic of the same name that another tool made', async () => {

@@ -274,7 +274,13 @@ describe('the packaged worker on alarm events', () => {
     return (await alarm())?.AlarmArn ?? '';
   }
 
+  /** The worker acts only on an alarm DescribeAlarms shows in ALARM, so an ALARM event needs the alarm there too. */
+  async function alarmIn(state: string): Promise<void> {
+    if (state === 'ALARM') await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'ALARM', StateReason: 'test' }));
+  }
+
   async function snsEvent(state: string, message?: string) {
+    await alarmIn(state);
     const body =
       message ??
       JSON.stringify({
@@ -302,6 +308,7 @@ describe('the packaged worker on alarm events', () => {
   }
 
   async function lambdaEvent(state: string) {
+    await alarmIn(state);
     return {
       source: 'aws.cloudwatch',
       alarmArn: await alarmArn(),

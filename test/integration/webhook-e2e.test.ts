@@ -1,7 +1,8 @@
 // Webhook mode end to end against the sandbox, which runs what `install` creates the way AWS
 // runs it: the built CLI installs, a Docker Hub payload goes over real HTTP to the URL install
 // printed, API Gateway invokes the receiver, the receiver hands off to the worker through Lambda's
-// async queue, and the worker rolls the services; everything is checked through the AWS API.
+// pushes queue, and the worker rolls the services; everything is checked through the AWS API.
+// (webhook-queues.test.ts covers the queues: following past the Timeout, duplicates, dead letters.)
 // The functions' AWS calls use their execution role's credentials with IAM enforcement on; the
 // sandbox's IAM (moto's) matches actions only and treats every Resource as "*", so a missing
 // action fails as on AWS but a too-narrow Resource would not.
@@ -9,13 +10,8 @@ import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import {
-  GetPolicyCommand,
-  LambdaClient,
-  ListFunctionsCommand,
-  PutFunctionEventInvokeConfigCommand,
-  UpdateFunctionConfigurationCommand,
-} from '@aws-sdk/client-lambda';
+import { GetPolicyCommand, LambdaClient, ListEventSourceMappingsCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { APIGatewayClient, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
 import { ListSubscriptionsCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -190,47 +186,6 @@ describe('webhook mode through the sandbox', () => {
     });
   });
 
-  it('a worker run past its Timeout is killed and retried per the event-invoke config; the log shows both attempts', async () => {
-    const { url } = await install();
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ecs-roll-worker', Timeout: 3 }));
-    await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'ecs-roll-worker', MaximumRetryAttempts: 1 }));
-    // The deployment cannot complete while the scheduler is paused, so the first attempt waits past its 3 s and
-    // is killed. A time factor of 0.2 puts Lambda's first retry 12 s later (60 s on AWS), time enough to let the
-    // deployment go on and give the function room, so the retry's outcome depends on the job, not on the clock.
-    await sandbox.config({ paused: true, timeFactor: 0.2 });
-
-    expect((await post(url, dockerHubPush('1.1'))).status).toBe(202);
-    await eventually('the first attempt timed out', async () =>
-      (await workerLog()).some((line) => line.includes('Task timed out after 3.00 seconds')) ? true : undefined,
-    );
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ecs-roll-worker', Timeout: 60 }));
-    // Let the deployment go on only once the retry has started, so the retry meets it still in progress.
-    await eventually('the retry started', async () =>
-      (await workerLog()).filter((line) => line.startsWith('START RequestId:')).length === 2 ? true : undefined,
-    );
-    await sandbox.config({ paused: false });
-    // The retry finds the service already on 1.1 (the first attempt updated it before it was killed) with its
-    // deployment still in progress: it registers nothing again and waits for that deployment, as a retried
-    // async event needs.
-    const lines = await eventually('a timed-out attempt, then a retry that finishes', async () => {
-      const found = await workerLog();
-      return found.some((line) => line.includes('"job-finished"')) ? found : undefined;
-    });
-    expect(lines.filter((line) => line.includes('"registered"'))).toHaveLength(1);
-    expect(lines.filter((line) => line.includes('"service-updated"'))).toHaveLength(1);
-    expect(lines.some((line) => line.includes('deployment still in progress: waiting'))).toBe(true);
-    expect(lines.filter((line) => line.includes('Task timed out after 3.00 seconds'))).toHaveLength(1);
-    expect(lines.filter((line) => line.includes('"job-started"'))).toHaveLength(2);
-    const starts = lines.filter((line) => line.startsWith('START RequestId:'));
-    expect(starts).toHaveLength(2);
-    // A retry is the same event: Lambda keeps its request id.
-    expect(new Set(starts.map((line) => line.split(' ')[2])).size).toBe(1);
-    const invocations = (await (await fetch(`${endpoint}/_sandbox/invocations`)).json()) as { invocations: { function: string; attempts: number; outcome: string }[] };
-    expect(invocations.invocations.filter((entry) => entry.function.endsWith(':ecs-roll-worker'))).toEqual([
-      expect.objectContaining({ attempts: 2, outcome: 'Success' }),
-    ]);
-  });
-
   it('uninstall leaves nothing install created', async () => {
     const { url } = await install();
     expect((await post(url, dockerHubPush('1.1'))).status).toBe(202);
@@ -248,6 +203,8 @@ describe('webhook mode through the sandbox', () => {
     const sns = new SNSClient(config);
     expect((await sns.send(new ListTopicsCommand({}))).Topics ?? []).toEqual([]);
     expect((await sns.send(new ListSubscriptionsCommand({}))).Subscriptions ?? []).toEqual([]);
+    expect((await new SQSClient(config).send(new ListQueuesCommand({}))).QueueUrls ?? []).toEqual([]);
+    expect((await lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings ?? []).toEqual([]);
     const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/ecs-roll-' }));
     expect(groups.logGroups ?? []).toEqual([]);
     // The URL no longer reaches anything.

@@ -26,6 +26,8 @@ def install_patches(scheduler: Scheduler) -> None:
         scheduler.on_service_created(
             service, self._get_param("deploymentConfiguration"), self._get_param("launchType")
         )
+        # moto keeps no health check grace period; elb_health.py reads it to decide when ECS acts on a failed target.
+        service._sb_health_check_grace = self._get_param("healthCheckGracePeriodSeconds")
         return result
 
     EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]

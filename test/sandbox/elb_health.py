@@ -13,7 +13,12 @@ What this models, on moto's own objects:
   ``healthy`` after HealthyThresholdCount x HealthCheckIntervalSeconds
   (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
   A task whose image tag starts with ``unhealthy`` turns ``unhealthy`` after UnhealthyThresholdCount x interval
-  and stays so. A stopped task's target is ``draining`` for the target group's deregistration delay
+  and stays so (reason ``Target.FailedHealthChecks``). A ``fail-health`` task (failure_modes.py) turns
+  ``unhealthy`` the same way, with reason ``Target.ResponseCodeMismatch`` and "Health checks failed with these
+  codes: [500]" (reason codes: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html);
+  once the service's ``healthCheckGracePeriodSeconds`` (from CreateService) has passed since the task started,
+  ECS stops it ("Task failed ELB health checks in (target-group ARN)") and writes the event
+  (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-unhealthy-event-messages.html). A stopped task's target is ``draining`` for the target group's deregistration delay
   (``deregistration_delay.timeout_seconds``, default 300), then deregistered. DescribeTargetHealth answers these
   states (moto's own answer is patched).
 * Container health checks. A task whose essential container has a ``healthCheck`` reports ``healthStatus``
@@ -32,6 +37,8 @@ import datetime
 from typing import Any
 
 from moto.core.utils import utcnow
+
+from failure_modes import Failure
 
 GRACE_SECONDS = 40.0
 DEFAULT_DEREGISTRATION_DELAY = 300.0
@@ -63,6 +70,7 @@ class ElbHealth:
     def tick(self, backend: Any, service: Any, tasks: list[Any], now: float) -> None:
         groups = [lb for lb in (getattr(service, "load_balancers", None) or []) if lb.get("targetGroupArn")]
         for task in tasks:
+            task._sb_load_balanced = bool(groups)
             self._task(backend, service, task, groups, now)
         self._drain(now)
 
@@ -79,7 +87,10 @@ class ElbHealth:
         age = now - task._sb_running_since
         checked = [c for c in task_def.container_definitions if c.get("essential", True) is not False and c.get("healthCheck")]
         container_ok = self._container_health(task, checked, failing, age)
-        targets_ok = all(self._target(task, group, failing, now) for group in groups)
+        elb_fails = getattr(task, "_sb_failure", None) == "health"
+        targets_ok = all(self._target(task, group, failing or elb_fails, now, elb_fails) for group in groups)
+        if elb_fails and groups and getattr(task, "_sb_elb_failure", None) is None:
+            self._stop_if_unhealthy(service, task, groups, age)
         if groups:
             counts = targets_ok and container_ok
         elif checked:
@@ -107,7 +118,24 @@ class ElbHealth:
             container.health_status = status
         return status == "HEALTHY" or not checked
 
-    def _target(self, task: Any, group: dict[str, Any], failing: bool, now: float) -> bool:
+    def _stop_if_unhealthy(self, service: Any, task: Any, groups: list[dict[str, Any]], age: float) -> None:
+        """ECS acts on an unhealthy target only after the service's health check grace period."""
+        grace = float(getattr(service, "_sb_health_check_grace", None) or 0)
+        if age < grace * self.time_factor:
+            return
+        for group in groups:
+            entry = self.targets.get((group["targetGroupArn"], _task_address(task) or ""))
+            if entry is not None and entry["state"] == "unhealthy":
+                arn, description = group["targetGroupArn"], entry["reason"][1]
+                task._sb_elb_failure = Failure(
+                    "ServiceSchedulerInitiated",
+                    f"Task failed ELB health checks in (target-group {arn})",
+                    f"(service {service.name}) (task {task.id}) (port {entry['port']}) is unhealthy in "
+                    f"(target-group {arn}) due to (reason {description}).",
+                )
+                return
+
+    def _target(self, task: Any, group: dict[str, Any], failing: bool, now: float, response_code: bool = False) -> bool:
         address = _task_address(task)
         tg = _target_group(group["targetGroupArn"])
         if address is None or tg is None:
@@ -118,6 +146,7 @@ class ElbHealth:
             port = int(group.get("containerPort") or tg.port or 80)
             tg.register([{"Id": address, "Port": port}])
             entry = self.targets[key] = {"state": "initial", "since": now, "port": port, "task": task}
+            entry["reason"] = UNHEALTHY_RESPONSE_CODE if response_code else REASONS["unhealthy"]
         interval = float(tg.health_check_interval_seconds or 30)
         if entry["state"] == "initial":
             if failing and now - entry["since"] >= int(tg.unhealthy_threshold_count or 2) * interval * self.time_factor:
@@ -156,6 +185,8 @@ REASONS = {
     "unhealthy": ("Target.FailedHealthChecks", "Health checks failed"),
     "draining": ("Target.DeregistrationInProgress", "Target deregistration is in progress"),
 }
+# What an HTTP health check that gets a 500 from the new version reports.
+UNHEALTHY_RESPONSE_CODE = ("Target.ResponseCodeMismatch", "Health checks failed with these codes: [500]")
 
 
 def install_patch() -> None:
@@ -179,8 +210,9 @@ def install_patch() -> None:
         state = HEALTH.health_of(self.arn, target["Id"])
         if state is None:
             return original(self, target, ec2_backend)
-        reason, description = REASONS.get(state, (None, None))
-        port = HEALTH.targets[(self.arn, target["Id"])]["port"]
+        entry = HEALTH.targets[(self.arn, target["Id"])]
+        reason, description = entry["reason"] if state == "unhealthy" else REASONS.get(state, (None, None))
+        port = entry["port"]
         return FakeHealthStatus(target["Id"], str(port), self.health_check_port, state, reason, description)
 
     FakeTargetGroup.health_for = health_for  # type: ignore[method-assign]

@@ -21,7 +21,8 @@ invokes synchronously the way Lambda's poller does.
   visibility timeout, invokes the function synchronously with Lambda's SQS event, deletes the
   batch on success (or all but the batchItemFailures with ReportBatchItemFailures) and leaves it
   to reappear otherwise; moto's receive moves a message to the dead-letter queue after
-  maxReceiveCount receives, and holds back a FIFO group while one of its messages is in flight.
+  maxReceiveCount receives, and holds back a FIFO group while one of its messages is in flight; a FIFO
+  deduplication id is remembered for 5 minutes even after its message was deleted, as SQS does.
   https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
 """
 
@@ -196,6 +197,18 @@ def install_sqs() -> None:
     original = Queue.add_message
 
     def add_message(self: Queue, message: Any) -> None:
+        # SQS keeps a FIFO deduplication id for 5 minutes even after the message was received and deleted;
+        # moto compares only with messages still in the queue.
+        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-key-terms.html
+        dedup = getattr(message, "deduplication_id", None)
+        if self.fifo_queue and dedup:
+            seen: dict[str, float] = self.__dict__.setdefault("_sandbox_dedup", {})
+            now = time.time()
+            for key in [k for k, t in seen.items() if now - t >= 300]:
+                del seen[key]
+            if dedup in seen:
+                return
+            seen[dedup] = now
         # moto would invoke the mapped function right here, inside the sender's request; the poller does it.
         saved = self.lambda_event_source_mappings
         self.lambda_event_source_mappings = {}
@@ -276,7 +289,36 @@ def _poll_forever() -> None:
             time.sleep(SQS_POLL_SECONDS)
 
 
+def install_mapping_checks() -> None:
+    """CreateEventSourceMapping refuses what Lambda refuses for SQS: a function Timeout longer than the
+    queue's visibility timeout, and a BatchSize over 10 for a FIFO queue (10,000 for a standard one).
+    https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+    https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html"""
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.awslambda.models import LambdaBackend
+    from moto.sqs.models import sqs_backends
+    original = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Any:
+        parts = arn_parts(str(spec.get("EventSourceArn") or ""))
+        if parts.get("service") == "sqs":
+            queue = sqs_backends[parts["account"]][parts["region"]].queues.get(parts["resource"])
+            fn = self._lambdas.get_function_by_name_or_arn_with_qualifier(spec.get("FunctionName", ""))
+            if queue is not None and fn is not None:
+                timeout = int(getattr(fn, "timeout", 3) or 3)
+                if timeout > int(queue.visibility_timeout):
+                    raise InvalidParameterValueException(
+                        f"Queue visibility timeout: {int(queue.visibility_timeout)} seconds is less than Function timeout: {timeout} seconds")
+                limit = 10 if queue.fifo_queue else 10000
+                if int(spec.get("BatchSize") or 10) > limit:
+                    raise InvalidParameterValueException(f"BatchSize must be at most {limit} for this queue")
+        return original(self, spec)
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
+
+
 def install_all() -> None:
+    install_mapping_checks()
     install_sns()
     install_alarms()
     install_events()

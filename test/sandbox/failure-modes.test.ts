@@ -68,6 +68,14 @@ describe('failure modes, selected by the image tag', () => {
     expect(task.stoppedReason).toMatch(/^ResourceInitializationError: unable to pull secrets or registry auth: .*failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets manager/);
   });
 
+  it('fail-start: TaskFailedToStart, a CannotStartContainerError on the task and its container, no exit code', async () => {
+    const task = await firstStoppedTask('acme/app:fail-start');
+    expect(task.stopCode).toBe('TaskFailedToStart');
+    expect(task.stoppedReason).toMatch(/^CannotStartContainerError: Error response from daemon: .*permission denied: unknown$/);
+    expect(container(task, 'app')).toMatchObject({ reason: task.stoppedReason });
+    expect(container(task, 'app')?.exitCode).toBeUndefined();
+  });
+
   it('fail-oom: exit 137, OutOfMemoryError on the container, EssentialContainerExited', async () => {
     const task = await firstStoppedTask('acme/app:fail-oom');
     expect(task).toMatchObject({ stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' });

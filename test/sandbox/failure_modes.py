@@ -7,12 +7,21 @@ An image's tag selects the failure (the README documents the convention):
                     CannotPullContainerError reason (no exit code)
   fail-secret       never starts: STOPPED with stopCode TaskFailedToStart and a
                     ResourceInitializationError naming the secret it could not read
+  fail-start        never starts: STOPPED with stopCode TaskFailedToStart and a
+                    CannotStartContainerError from the container runtime (its
+                    entry point may not be executed), which no diagnosis rule knows
   fail-oom          runs, then its container is killed: exit 137, reason
                     "OutOfMemoryError: Container killed due to memory usage"
   fail-exit1        runs, writes a few lines to its awslogs stream, exits 1
   broken            the same as fail-exit1 (the older spelling)
   fail-health       runs, its container health check turns UNHEALTHY, and the
-                    scheduler replaces it: "Task failed container health checks"
+                    scheduler replaces it: "Task failed container health checks".
+                    In a service with a load balancer it is the target group's
+                    check that fails instead (elb_health.py): the target turns
+                    unhealthy (Target.ResponseCodeMismatch), and once the service's
+                    healthCheckGracePeriodSeconds has passed ECS writes the
+                    "is unhealthy in (target-group ...)" event and stops the task:
+                    "Task failed ELB health checks in (target-group ARN)"
 
 Wording from AWS's pages "Amazon ECS stopped tasks error codes"
 (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html),
@@ -21,7 +30,11 @@ Wording from AWS's pages "Amazon ECS stopped tasks error codes"
 "Troubleshooting Amazon ECS OutOfMemoryError errors"
 (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/out-of-memory.html) and
 "Troubleshooting Amazon ECS ResourceInitializationError errors"
-(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html).
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html),
+"Troubleshooting Amazon ECS CannotStartContainerError errors"
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cannot-start-container.html) and
+"Amazon ECS service unhealthy event messages"
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-unhealthy-event-messages.html).
 
 The log lines go to moto's CloudWatch Logs under the stream name ECS uses for the
 awslogs driver, ``prefix/container-name/task-id``
@@ -37,10 +50,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-START_FAILURES = ("pull", "secret")
+START_FAILURES = ("pull", "secret", "start")
 MODES_BY_PREFIX = (
     ("fail-pull", "pull"),
     ("fail-secret", "secret"),
+    ("fail-start", "start"),
     ("fail-oom", "oom"),
     ("fail-exit1", "exit1"),
     ("fail-health", "health"),
@@ -52,6 +66,8 @@ MODES_BY_PREFIX = (
 class Failure:
     stop_code: str
     reason: str
+    # A service event ECS writes as it stops the task (the scheduler adds it).
+    event: str | None = None
 
 
 def _tag(image: str | None) -> str | None:
@@ -118,6 +134,9 @@ def due(task: Any, tick_no: int) -> Failure | None:
     if task.last_status != "RUNNING":
         return None
     ran = tick_no - getattr(task, "_sb_running_tick", tick_no)
+    if mode == "health" and getattr(task, "_sb_load_balanced", False):
+        # The target group's health check fails, not the container's: elb_health.py decides when ECS acts.
+        return getattr(task, "_sb_elb_failure", None)
     if mode == "health":
         if ran >= 1:
             for container in task.containers:
@@ -135,6 +154,12 @@ def due(task: Any, tick_no: int) -> Failure | None:
 def _start_failure_reason(mode: str, task: Any) -> str:
     definition = _failing_definition(task)
     image = (definition or {}).get("image", "")
+    if mode == "start":
+        return (
+            "CannotStartContainerError: Error response from daemon: failed to create task for container: "
+            "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container "
+            'process: exec: "/app/start.sh": permission denied: unknown'
+        )
     if mode == "pull":
         first = image.split("/", 1)[0]
         if "/" in image and ("." in first or ":" in first or first == "localhost"):
@@ -165,7 +190,7 @@ def apply(backend: Any, task: Any, failure: Failure) -> None:
         if mode in START_FAILURES:
             # Never started: no exit code; a failed pull also names the reason on the container.
             container.exitCode = None
-            if mode == "pull" and failing:
+            if mode in ("pull", "start") and failing:
                 container.reason = failure.reason
         elif mode == "oom":
             container.exitCode = 137 if failing else 0

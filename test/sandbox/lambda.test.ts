@@ -157,14 +157,15 @@ describe('Lambda in the sandbox', () => {
       await sqs.send(
         new CreateQueueCommand({
           QueueName: 'jobs.fifo',
-          Attributes: { FifoQueue: 'true', VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) },
+          // Lambda refuses a mapping from a queue whose visibility timeout is shorter than the function's Timeout.
+          Attributes: { FifoQueue: 'true', VisibilityTimeout: '3', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) },
         }),
       )
     ).QueueUrl ?? '';
     const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
     await createFunction('consumer', {
       'index.js': `exports.handler = async (event) => { for (const r of event.Records) { console.log('event', JSON.stringify({ body: r.body, group: r.attributes.MessageGroupId, source: r.eventSource })); if (r.body === 'poison') throw new Error('poison'); } };`,
-    }, 'index.handler');
+    }, 'index.handler', { Timeout: 3 });
     await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'consumer', EventSourceArn: queueArn, BatchSize: 1 }));
     for (const body of ['one', 'two', 'three']) {
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: 'g1', MessageDeduplicationId: body }));

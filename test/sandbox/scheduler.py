@@ -231,6 +231,8 @@ class Scheduler(TaskLifecycle):
             if failure is not None:
                 failure_modes.apply(backend, task, failure)
                 self._stop(backend, task, failure.reason, failure.stop_code)
+                if failure.event is not None:
+                    self._event(service, failure.event, force=True)
                 dep = deployments.get(task.started_by)
                 if dep is not None:
                     dep["failedTasks"] = dep.get("failedTasks", 0) + 1

@@ -301,6 +301,10 @@ class FakeAws implements AlarmWorkerPort {
   async markScaled(_arn: string, at: number): Promise<void> {
     this.marks.push(at);
   }
+  stateNow: string | undefined = 'ALARM';
+  async alarmState(): Promise<string | undefined> {
+    return this.stateNow;
+  }
 }
 
 describe('handleAlarmEvent', () => {
@@ -322,6 +326,15 @@ describe('handleAlarmEvent', () => {
     expect(aws.updates).toEqual([6]);
     expect(aws.marks).toEqual([NOW]);
     expect(lines).toEqual([expect.objectContaining({ level: 'info', event: 'alarm', decision: 'acted', from: 4, to: 6 })]);
+  });
+
+  it.each([['OK'], ['INSUFFICIENT_DATA']])('does nothing on an ALARM message while DescribeAlarms says %s (stale or forged)', async (state) => {
+    const aws = new FakeAws();
+    aws.stateNow = state;
+    const { decisions } = await run(snsEvent(snsMessage('ALARM')), aws);
+    expect(decisions).toEqual([expect.objectContaining({ decision: 'not-alarm', state })]);
+    expect(String(decisions[0]?.reason)).toMatch(/stale or forged/);
+    expect(aws.updates).toEqual([]);
   });
 
   it.each([

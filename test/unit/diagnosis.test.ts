@@ -104,6 +104,11 @@ const cases: { name: string; evidence: Partial<FailureEvidence>; cause: string }
   { name: 'deadline with nothing else', evidence: { ending: 'timed-out', reason: 'the deployment did not finish within 900 s' }, cause: 'timeout' },
   { name: 'circuit breaker with no stopped task left', evidence: { reason: 'ECS deployment circuit breaker: tasks failed to start.' }, cause: 'unknown' },
   { name: 'a spot interruption is not a build problem', evidence: { stoppedTasks: [task('SpotInterruption', 'Your Spot Task was interrupted.')] }, cause: 'unknown' },
+  {
+    name: 'CannotStartContainerError is not guessed at',
+    evidence: { stoppedTasks: [task('TaskFailedToStart', 'CannotStartContainerError: Error response from daemon: OCI runtime create failed: exec: "/app/start.sh": permission denied: unknown')] },
+    cause: 'unknown',
+  },
 ];
 
 describe('classifyFailure', () => {
@@ -113,6 +118,19 @@ describe('classifyFailure', () => {
     expect(diagnosis.hint.length).toBeGreaterThan(10);
     expect(diagnosis.summary).not.toBe('');
     if (cause !== 'timeout') expect(diagnosis.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('quotes the target group\'s reason beside a task stopped for failed ELB health checks', () => {
+    const diagnosis = classifyFailure({
+      ...none,
+      reason: 'ECS deployment circuit breaker: tasks failed to start.',
+      stoppedTasks: [task('ServiceSchedulerInitiated', 'Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/abc)')],
+      events: ['(service web) (task 0123) (port 8080) is unhealthy in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/abc) due to (reason Health checks failed with these codes: [500]).'],
+      targetHealth: [{ targetGroup: 'targetgroup/web/abc', target: '10.0.1.5:8080', state: 'unhealthy', reason: 'Target.ResponseCodeMismatch', description: 'Health checks failed with these codes: [500]' }],
+    });
+    expect(diagnosis.cause).toBe('health-check');
+    expect(diagnosis.summary).toBe('Tasks failed their load balancer health checks (Target.ResponseCodeMismatch).');
+    expect(diagnosis.evidence.map((item) => item.source)).toEqual(['stopped-task', 'target-health', 'service-event', 'deployment']);
   });
 
   it('keeps the log tail of a crashed container', () => {

@@ -106,6 +106,18 @@ describe('installPolicyDocument', () => {
             'arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/hooks-worker:*',
           ],
         },
+        {
+          Sid: 'QueueSend',
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
+          Resource: ['arn:aws:sqs:eu-west-1:111122223333:hooks-pushes.fifo', 'arn:aws:sqs:eu-west-1:111122223333:hooks-follow'],
+        },
+        {
+          Sid: 'QueueConsume',
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          Resource: ['arn:aws:sqs:eu-west-1:111122223333:hooks-pushes.fifo', 'arn:aws:sqs:eu-west-1:111122223333:hooks-follow'],
+        },
       ],
     });
   });

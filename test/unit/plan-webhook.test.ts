@@ -73,6 +73,22 @@ describe('planRollout for webhook pushes', () => {
     expect(plan.services[0]?.action).toBe('update');
   });
 
+  it.each([
+    [undefined, 300, 'redeploy'],
+    [200, 300, 'redeploy'],
+    [300, 300, 'none'],
+    [400, 300, 'none'],
+  ])('a push of the running mutable tag, recorded %s, pushed at %i: %s', (recorded, pushedAt, action) => {
+    const plan = planRollout(stateRunning('acme/web:latest', recorded === undefined ? [] : [webTag(recorded)]), push('acme/web:latest', pushedAt));
+    expect(plan.services[0]?.action).toBe(action);
+    expect(plan.registrations).toEqual([]);
+  });
+
+  it('a CLI rollout of the running tag changes nothing without --force, whatever push time it records', () => {
+    expect(planRollout(stateRunning('acme/web:latest'), aRequest('acme/web:latest')).services[0]?.action).toBe('none');
+    expect(planRollout(stateRunning('acme/web:latest', [webTag(100)]), { ...aRequest('acme/web:latest'), pushedAt: 200 }).services[0]?.action).toBe('none');
+  });
+
   it('treats a duplicate push as a no-op, not as stale', () => {
     const plan = planRollout(stateRunning('acme/web:1.3', [{ key: PUSHED_AT_TAG, value: '200' }]), { ...aRequest('acme/web:1.3'), pushedAt: 200 });
     expect(plan.services[0]?.action).toBe('none');

@@ -1,0 +1,152 @@
+/**
+ * `ecs-roll webhook status`: what a webhook install is doing, read from its queues and the worker's
+ * log. Pushes waiting or being started (the pushes queue), rollouts being followed (the follow
+ * queue), messages SQS gave up on (the dead-letter queues, peeked without being consumed for good),
+ * and how the latest rollouts ended (the worker's job-finished lines).
+ */
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { installNames } from '../core/install-plan.js';
+import { queueNames, type QueueRole } from '../core/install-queues.js';
+import { clientConfig, type AwsConfig } from './config.js';
+
+export const WEBHOOK_STATUS_VERSION = 1;
+
+export interface QueueCounts {
+  readonly name: string;
+  readonly exists: boolean;
+  /** Ready to be received. */
+  readonly waiting: number;
+  /** Received and not yet deleted: being worked on. */
+  readonly inFlight: number;
+  /** Sent with a delay that has not passed (follow messages between looks). */
+  readonly delayed: number;
+}
+
+export interface DeadLetter {
+  readonly queue: string;
+  readonly messageId: string;
+  readonly sentAt?: string;
+  readonly receives?: number;
+  /** The job the message carried, when it parses as one; otherwise the first 200 characters. */
+  readonly image?: string;
+  readonly pushedAt?: number;
+  readonly kind?: string;
+  readonly body?: string;
+}
+
+export interface FinishedRollout {
+  readonly time: string;
+  readonly image?: string;
+  readonly pushedAt?: number;
+  readonly ok?: boolean;
+  readonly outcome?: string;
+  readonly reason?: string;
+  readonly services: readonly { readonly cluster?: string; readonly service?: string; readonly outcome?: string; readonly reason?: string }[];
+}
+
+export interface WebhookStatus {
+  readonly version: typeof WEBHOOK_STATUS_VERSION;
+  readonly kind: 'webhook-status';
+  readonly name: string;
+  readonly queues: Readonly<Record<QueueRole, QueueCounts>>;
+  readonly deadLetters: readonly DeadLetter[];
+  readonly recent: readonly FinishedRollout[];
+}
+
+/** At most this many dead letters are shown (ReceiveMessage answers 10 at a time). */
+const DEAD_LETTERS_SHOWN = 10;
+const RECENT_SHOWN = 20;
+
+export async function readWebhookStatus(aws: AwsConfig, install: string): Promise<WebhookStatus> {
+  const sqs = new SQSClient(clientConfig(aws));
+  const logs = new CloudWatchLogsClient(clientConfig(aws));
+  const names = queueNames(install);
+  try {
+    const roles: QueueRole[] = ['pushes', 'follow', 'pushesDead', 'followDead'];
+    const urls = new Map<QueueRole, string>();
+    const counts = await Promise.all(
+      roles.map(async (role): Promise<[QueueRole, QueueCounts]> => {
+        const url = await sqs.send(new GetQueueUrlCommand({ QueueName: names[role] })).then((answer) => answer.QueueUrl, () => undefined);
+        if (url === undefined) return [role, { name: names[role], exists: false, waiting: 0, inFlight: 0, delayed: 0 }];
+        urls.set(role, url);
+        const attributes = (await sqs.send(new GetQueueAttributesCommand({
+          QueueUrl: url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+        }))).Attributes ?? {};
+        return [role, {
+          name: names[role],
+          exists: true,
+          waiting: Number(attributes.ApproximateNumberOfMessages ?? 0),
+          inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+          delayed: Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+        }];
+      }),
+    );
+    const deadLetters: DeadLetter[] = [];
+    for (const role of ['pushesDead', 'followDead'] as const) {
+      const url = urls.get(role);
+      if (url === undefined) continue;
+      // VisibilityTimeout 0: looking does not hide the message from the next look (or from a redrive).
+      const answer = await sqs.send(new ReceiveMessageCommand({
+        QueueUrl: url, MaxNumberOfMessages: DEAD_LETTERS_SHOWN, VisibilityTimeout: 0, MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+      }));
+      for (const message of answer.Messages ?? []) deadLetters.push(deadLetter(names[role], message));
+    }
+    return {
+      version: WEBHOOK_STATUS_VERSION,
+      kind: 'webhook-status',
+      name: install,
+      queues: Object.fromEntries(counts) as Record<QueueRole, QueueCounts>,
+      deadLetters,
+      recent: await recentOutcomes(logs, installNames(install).logGroups.worker),
+    };
+  } finally {
+    sqs.destroy();
+    logs.destroy();
+  }
+}
+
+function deadLetter(queue: string, message: { MessageId?: string; Body?: string; Attributes?: Record<string, string> }): DeadLetter {
+  const sent = Number(message.Attributes?.SentTimestamp);
+  const base = {
+    queue,
+    messageId: message.MessageId ?? '',
+    ...(Number.isFinite(sent) ? { sentAt: new Date(sent).toISOString() } : {}),
+    ...(message.Attributes?.ApproximateReceiveCount === undefined ? {} : { receives: Number(message.Attributes.ApproximateReceiveCount) }),
+  };
+  try {
+    const body = JSON.parse(message.Body ?? '') as { image?: unknown; pushedAt?: unknown; kind?: unknown };
+    if (typeof body.image === 'string') {
+      return { ...base, image: body.image, ...(typeof body.pushedAt === 'number' ? { pushedAt: body.pushedAt } : {}), ...(typeof body.kind === 'string' ? { kind: body.kind } : {}) };
+    }
+  } catch {
+    // Not JSON: shown as text below.
+  }
+  return { ...base, body: (message.Body ?? '').slice(0, 200) };
+}
+
+async function recentOutcomes(logs: CloudWatchLogsClient, group: string): Promise<FinishedRollout[]> {
+  const answer = await logs
+    .send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: '"job-finished"', startTime: Date.now() - 7 * 24 * 3600_000 }))
+    .catch(() => undefined);
+  const found: FinishedRollout[] = [];
+  for (const event of answer?.events ?? []) {
+    try {
+      const line = JSON.parse(event.message ?? '') as Record<string, unknown>;
+      if (line.event !== 'job-finished') continue;
+      found.push({
+        time: typeof line.time === 'string' ? line.time : new Date(event.timestamp ?? 0).toISOString(),
+        ...(typeof line.job === 'string' ? { image: line.job } : {}),
+        ...(typeof line.pushedAt === 'number' ? { pushedAt: line.pushedAt } : {}),
+        ...(typeof line.ok === 'boolean' ? { ok: line.ok } : {}),
+        ...(typeof line.outcome === 'string' ? { outcome: line.outcome } : {}),
+        ...(typeof line.reason === 'string' ? { reason: line.reason } : {}),
+        services: Array.isArray(line.services) ? (line.services as FinishedRollout['services']) : [],
+      });
+    } catch {
+      // A line that is not one of ours.
+    }
+  }
+  return found.slice(-RECENT_SHOWN);
+}

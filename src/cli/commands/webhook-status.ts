@@ -1,0 +1,48 @@
+import { Chalk } from 'chalk';
+import type { WebhookStatus } from '../../aws/webhook-status.js';
+import { awsConfigFrom } from '../options.js';
+import { colorLevel, type CliIo } from '../render.js';
+import { parseInstallName } from './install.js';
+
+function text(raw: Record<string, unknown>, key: string): string | undefined {
+  const value = raw[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** `ecs-roll webhook status`: pushes in flight, rollouts followed, dead letters, recent outcomes. */
+export async function runWebhookStatusCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
+  const name = parseInstallName(text(raw, 'name'));
+  const region = text(raw, 'region');
+  const profile = text(raw, 'profile');
+  const endpointUrl = text(raw, 'endpointUrl');
+  const aws = awsConfigFrom({ ...(region === undefined ? {} : { region }), ...(profile === undefined ? {} : { profile }), ...(endpointUrl === undefined ? {} : { endpointUrl }) }, io.env);
+  const json = raw['json'] === true;
+  const { readWebhookStatus } = await import('../../aws/webhook-status.js');
+  const status = await readWebhookStatus(aws, name);
+  if (json) {
+    io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(renderWebhookStatus(status, new Chalk({ level: colorLevel(io, raw['color'] as boolean | undefined) })));
+  return 0;
+}
+
+export function renderWebhookStatus(status: WebhookStatus, color: InstanceType<typeof Chalk>): string {
+  const lines: string[] = [];
+  const { pushes, follow } = status.queues;
+  if (!pushes.exists) lines.push(color.yellow(`install ${status.name} has no pushes queue (${pushes.name}); run install`));
+  lines.push(`pushes:     ${pushes.waiting} waiting, ${pushes.inFlight} being started`);
+  lines.push(`following:  ${follow.waiting + follow.delayed + follow.inFlight} rollout look(s) queued (${follow.inFlight} running now)`);
+  lines.push(`dead letters: ${status.queues.pushesDead.waiting + status.queues.pushesDead.inFlight + status.queues.followDead.waiting + status.queues.followDead.inFlight}`);
+  for (const letter of status.deadLetters) {
+    const what = letter.image === undefined ? JSON.stringify(letter.body ?? '') : `${letter.kind ?? 'job'} ${letter.image}${letter.pushedAt === undefined ? '' : ` pushed at ${letter.pushedAt}`}`;
+    lines.push(`  ${color.red('✖')} ${letter.queue} ${letter.messageId}: ${what}${letter.sentAt === undefined ? '' : ` (sent ${letter.sentAt})`}`);
+  }
+  lines.push(`recent rollouts: ${status.recent.length === 0 ? 'none logged in the last 7 days' : ''}`);
+  for (const finished of status.recent) {
+    const mark = finished.ok === true ? color.green('✔') : color.red('✖');
+    const services = finished.services.map((service) => `${service.cluster ?? '?'}/${service.service ?? '?'} ${service.outcome ?? ''}`).join(', ');
+    lines.push(`  ${mark} ${finished.time} ${finished.image ?? '?'}${finished.outcome === undefined ? '' : ` ${finished.outcome}`}: ${services || finished.reason || ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

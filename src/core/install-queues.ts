@@ -1,0 +1,72 @@
+/**
+ * The queues a webhook install runs on, as data: names, attributes and the role's SQS statements.
+ *
+ * - `<name>-pushes.fifo`: the receiver's hand-off. FIFO, one message group per repository: one
+ *   repository's pushes are applied one at a time in push order, without reserved concurrency.
+ * - `<name>-follow`: delayed "check again" messages (standard: only there may a message set its own
+ *   DelaySeconds, ≤ 900).
+ * - A dead-letter queue for each (a FIFO queue's must be FIFO), after MAX_RECEIVES receives.
+ *
+ * The visibility timeout is six times the worker's timeout, as Lambda's SQS guide asks, and never
+ * shorter than it (Lambda refuses the mapping otherwise).
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+ */
+import { partitionOf, type Location, type PolicyStatement } from './install-plan.js';
+
+export const MAX_RECEIVES = 5;
+/** 14 days: the longest SQS keeps a message, so a dead letter waits for someone to look. */
+export const RETENTION_SECONDS = 1_209_600;
+/** SQS's longest visibility timeout, 12 hours. */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+/** One message per invocation: a failure is reported for that message alone. */
+export const MAPPING_BATCH_SIZE = 1;
+
+export type QueueRole = 'pushes' | 'pushesDead' | 'follow' | 'followDead';
+export const QUEUE_ROLES: readonly QueueRole[] = ['pushesDead', 'followDead', 'pushes', 'follow'];
+
+export function queueNames(install: string): Readonly<Record<QueueRole, string>> {
+  return {
+    pushes: `${install}-pushes.fifo`,
+    pushesDead: `${install}-pushes-dead.fifo`,
+    follow: `${install}-follow`,
+    followDead: `${install}-follow-dead`,
+  };
+}
+
+export function queueArn(at: Location, name: string): string {
+  return `arn:${partitionOf(at.region)}:sqs:${at.region}:${at.account}:${name}`;
+}
+
+/** The attributes each queue is created with (and set back to on the next install). */
+export function queueAttributes(role: QueueRole, at: Location, install: string, workerTimeoutSeconds: number): Record<string, string> {
+  const names = queueNames(install);
+  const fifo: Record<string, string> = role === 'pushes' || role === 'pushesDead' ? { FifoQueue: 'true', ContentBasedDeduplication: 'false' } : {};
+  const common = { MessageRetentionPeriod: String(RETENTION_SECONDS), ...fifo };
+  if (role === 'pushesDead' || role === 'followDead') return common;
+  const deadLetters = queueArn(at, role === 'pushes' ? names.pushesDead : names.followDead);
+  return {
+    ...common,
+    VisibilityTimeout: String(Math.min(MAX_VISIBILITY_SECONDS, Math.max(workerTimeoutSeconds, workerTimeoutSeconds * 6))),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters, maxReceiveCount: MAX_RECEIVES }),
+  };
+}
+
+/**
+ * The role's SQS statements: the receiver sends pushes; the worker's mappings read both queues, it
+ * sends follow messages and shortens a failed message's invisibility.
+ */
+export function queueStatements(at: Location, install: string): PolicyStatement[] {
+  const names = queueNames(install);
+  const pushes = queueArn(at, names.pushes);
+  const follow = queueArn(at, names.follow);
+  return [
+    { Sid: 'QueueSend', Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'], Resource: [pushes, follow] },
+    {
+      Sid: 'QueueConsume',
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+      Resource: [pushes, follow],
+    },
+  ];
+}
