@@ -561,7 +561,14 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
   const zip = await lambdaZip();
   const passRoleArns = [...new Set(ecs.passRoleArns.map((value) => roleNameToArn(value, account, region)))].sort();
   const policyDocument = withRunBeforeStatements(
-    installPolicyDocument({ ...at, names, clusters: settings.clusters, passRoleArns, repositories: settings.repositories }),
+    installPolicyDocument({
+      ...at,
+      names,
+      clusters: settings.clusters,
+      passRoleArns,
+      repositories: settings.repositories,
+      taskLogGroups: ecs.runBefore.logGroups,
+    }),
     runBefore.length === 0 ? [] : runBeforeStatements({ ...at, partition: partitionOf(region) }, settings.clusters, ecs.runBefore),
   );
   const desired: DesiredInstall = {

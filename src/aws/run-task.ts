@@ -15,6 +15,9 @@ import type { RunTaskState } from '../core/run-diagnosis.js';
 import type { RunTaskAnswer, RunTaskRequest, TaskRunPort } from '../core/run-step.js';
 import { clientConfig, type AwsConfig } from './config.js';
 
+/** How long the clean-up StopTask may take once the run itself has been interrupted. */
+const STOP_TASK_TIMEOUT_MS = 15_000;
+
 function toRunTaskState(task: Task): RunTaskState {
   return {
     taskArn: task.taskArn ?? '',
@@ -114,7 +117,9 @@ export class SdkTaskRunner implements TaskRunPort {
   }
 
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {
-    await this.ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason }));
+    // Stopping the task is the clean-up after Ctrl-C or the run's timeout, when the run's signal has already
+    // aborted every other call: it carries a bound of its own instead, so the task is not left running.
+    await this.ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason }), { abortSignal: AbortSignal.timeout(STOP_TASK_TIMEOUT_MS) });
   }
 
   async logTail(location: { group: string; stream: string; region?: string }, lines: number): Promise<string[]> {

@@ -142,6 +142,8 @@ export interface PolicyInput extends Location {
   readonly passRoleArns: readonly string[];
   /** The allow-list: its ECR repositories get the read statement the tag check needs. */
   readonly repositories?: readonly string[];
+  /** awslogs groups of the task definitions running the repositories: the diagnosis reads their log tails. */
+  readonly taskLogGroups?: readonly string[];
 }
 
 /**
@@ -190,6 +192,7 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
     },
     { Sid: 'CloudWatchReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'], Resource: alarms },
     ...ecrReadStatement(input.repositories ?? []),
+    ...taskLogsStatement(input, input.taskLogGroups ?? []),
   ];
   if (passRoles.length > 0) {
     statements.push({
@@ -206,6 +209,19 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
     ...queueStatements(input, input.names.install),
   );
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * The diagnosis of a failed push (and a --run-before task's report) reads the last lines of the failed
+ * containers' awslogs streams; only the groups the task definitions in use name, so without any there is no
+ * statement and the diagnosis goes on without log tails.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html
+ */
+function taskLogsStatement(at: Location, groups: readonly string[]): PolicyStatement[] {
+  if (groups.length === 0) return [];
+  const logs = `arn:${partitionOf(at.region)}:logs:${at.region}:${at.account}`;
+  const resources = [...new Set(groups)].sort().map((group) => `${logs}:log-group:${group}:log-stream:*`);
+  return [{ Sid: 'ReadTaskLogs', Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: resources }];
 }
 
 /** Compares documents by meaning: key order and single-versus-list spellings do not count. */

@@ -25,7 +25,8 @@ export function runBeforeScope(definitions: readonly TaskDefinitionSnapshot[]): 
  * revisions; tagging the task at launch needs ecs:TagResource with ecs:CreateAction RunTask
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html);
  * DescribeTasks is in the read statement, StopTask in its own, and iam:PassRole for the task's roles in
- * PassTaskRoles, all of which the rollout needs anyway; GetLogEvents reads the task's awslogs stream.
+ * PassTaskRoles, all of which the rollout needs anyway; logs:GetLogEvents on the task definitions' awslogs groups is in
+ * ReadTaskLogs, which the diagnosis of every push needs too.
  */
 export function runBeforeStatements(
   at: { readonly region: string; readonly account: string; readonly partition: string },
@@ -35,7 +36,6 @@ export function runBeforeStatements(
   const ecs = `arn:${at.partition}:ecs:${at.region}:${at.account}`;
   const clusterNames = clusters.length === 0 ? ['*'] : [...new Set(clusters)].sort();
   const families = scope.families.length === 0 ? ['*'] : scope.families;
-  const groups = scope.logGroups.length === 0 ? ['*'] : scope.logGroups;
   return [
     { Sid: 'EcsRunBeforeTask', Effect: 'Allow', Action: 'ecs:RunTask', Resource: families.map((family) => `${ecs}:task-definition/${family}:*`) },
     {
@@ -44,12 +44,6 @@ export function runBeforeStatements(
       Action: 'ecs:TagResource',
       Resource: clusterNames.map((cluster) => `${ecs}:task/${cluster}/*`),
       Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-    },
-    {
-      Sid: 'ReadRunBeforeLogs',
-      Effect: 'Allow',
-      Action: 'logs:GetLogEvents',
-      Resource: groups.map((group) => `arn:${at.partition}:logs:${at.region}:${at.account}:log-group:${group}:log-stream:*`),
     },
   ];
 }

@@ -345,11 +345,15 @@ describe('install --run-before', () => {
     return report.policy.document.Statement;
   };
 
-  it('adds RunTask on the families running the repositories, tagging at launch and GetLogEvents, only when asked', async () => {
+  it('adds RunTask on the families running the repositories and tagging at launch only when asked; their log groups are readable either way', async () => {
     await twoServices(0);
     const without = await policyOf();
     expect(without.flatMap((statement) => statement.Action)).not.toContain('ecs:RunTask');
-    expect(without.flatMap((statement) => statement.Action)).not.toContain('logs:GetLogEvents');
+    // The diagnosis of any failed push reads the failed containers' log tails, so the groups are always readable.
+    expect(without.find((statement) => statement.Sid === 'ReadTaskLogs')?.Resource).toEqual([
+      'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/api:log-stream:*',
+      'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/web:log-stream:*',
+    ]);
 
     const withRuns = await policyOf('--run-before', 'service=web,container=app,command=bin/migrate');
     const bySid = Object.fromEntries(withRuns.map((statement) => [statement.Sid, statement]));
@@ -358,7 +362,7 @@ describe('install --run-before', () => {
       'arn:aws:ecs:us-east-1:123456789012:task-definition/web:*',
     ]);
     expect(bySid.EcsTagRunBeforeTask?.Action).toBe('ecs:TagResource');
-    expect(bySid.ReadRunBeforeLogs?.Resource).toEqual([
+    expect(bySid.ReadTaskLogs?.Resource).toEqual([
       'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/api:log-stream:*',
       'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/web:log-stream:*',
     ]);
