@@ -12,6 +12,7 @@ import {
   TagResourceCommand,
   UpdateServiceCommand,
   type RegisterTaskDefinitionCommandInput,
+  type RegisterTaskDefinitionCommandOutput,
   type Tag as SdkTag,
 } from '@aws-sdk/client-ecs';
 import { chunk } from '../core/collections.js';
@@ -87,7 +88,7 @@ export class SdkEcs implements EcsPort {
   }
 
   async registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }> {
-    let answer;
+    let answer: RegisterTaskDefinitionCommandOutput;
     try {
       answer = await this.registrationClient.send(new RegisterTaskDefinitionCommand(input as unknown as RegisterTaskDefinitionCommandInput));
     } catch (error) {

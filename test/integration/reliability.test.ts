@@ -163,7 +163,7 @@ describe('Ctrl-C', () => {
   /** Slows every UpdateService down and sends SIGINT (once or twice) when the first one arrives. */
   async function interruptDuringUpdates(fleet: Fleet, signals: number, delayMs: number) {
     let pid: number | undefined;
-    let sentAt: number[] = [];
+    const sentAt: number[] = [];
     let armed = true;
     const decide = (action: string) => {
       if (action !== 'UpdateService') return 'ok' as const;

@@ -251,7 +251,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const byAction: FaultProxyStats['byAction'] = {};
       const byOutcome: Record<string, number> = {};
       for (const call of calls) {
-        const entry = (byAction[call.action] ??= { calls: 0, faulted: 0, mutating: call.mutating });
+        const entry = byAction[call.action] ?? { calls: 0, faulted: 0, mutating: call.mutating };
+        byAction[call.action] = entry;
         entry.calls += 1;
         if (call.outcome !== 'ok') entry.faulted += 1;
         byOutcome[call.outcome] = (byOutcome[call.outcome] ?? 0) + 1;

@@ -172,7 +172,7 @@ describe('discovery and registration at the lower bound of calls', () => {
     const fake = new FakeEcs();
     // Each revision has its own sidecar, so no two of them become the same registration.
     const arns = revisions.map((image, index) => fake.revision('web', image, { sidecar: `fluent/fluent-bit:${index}` }));
-    inUse.forEach((revision, index) => fake.service(`svc-${index}`, arns[revision - 1] as string));
+    for (const [index, revision] of inUse.entries()) fake.service(`svc-${index}`, arns[revision - 1] as string);
     await rollout(fake);
     expect(fake.count('DescribeTaskDefinitionCommand')).toBe(inUse.length + extra);
     expect(fake.count('RegisterTaskDefinitionCommand')).toBe(inUse.length);
