@@ -69,7 +69,7 @@ try {
     );
     results = {
       machine,
-      date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+      date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
       seconds: (performance.now() - began) / 1000,
       calls,
       wall,

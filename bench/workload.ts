@@ -68,8 +68,8 @@ export async function seed(ecs: ECSClient, sandbox: SandboxControl, workload: Wo
     registerTaskDefinition(ecs, family, containers, { tags: [{ key: 'team', value: 'bench' }] }),
   );
   const taskDefinitionOf = new Map<string, string>();
-  matching.forEach((entry, k) => taskDefinitionOf.set(entry.service, arns[Math.floor(k / SHARING)] as string));
-  others.forEach((entry, k) => taskDefinitionOf.set(entry.service, arns[matchingFamilies + Math.floor(k / SHARING)] as string));
+  for (const [k, entry] of matching.entries()) taskDefinitionOf.set(entry.service, arns[Math.floor(k / SHARING)] as string);
+  for (const [k, entry] of others.entries()) taskDefinitionOf.set(entry.service, arns[matchingFamilies + Math.floor(k / SHARING)] as string);
 
   await mapConcurrent(plan, SEED_CONCURRENCY, (entry) =>
     createService(ecs, entry.cluster, entry.service, taskDefinitionOf.get(entry.service) as string, { desiredCount: 0 }),

@@ -13,7 +13,7 @@ import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { alarmPutInput, SCALED_AT_TAG, type AlarmWorkerPort, type ScaleOutcome } from '../core/alarm.js';
 import { executeRollout } from '../core/execute.js';
 import type { ServiceSnapshot, Tag } from '../core/model.js';
-import { planScale } from '../core/plan.js';
+import { planScale } from '../core/plan-scale.js';
 import { systemClock } from '../core/ports.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { createEcsClient, SdkEcs } from './ecs.js';

@@ -51,9 +51,15 @@ interface Sends {
  * passes `abortSignal` to the request handler, which destroys the request in flight and stops retrying.
  * https://aws.amazon.com/blogs/developer/abortcontroller-in-modular-aws-sdk-for-javascript/
  */
-export function abortWith<C extends Sends>(client: C, signal: AbortSignal | undefined): C {
+export function abortWith<C extends Sends>(
+  client: C,
+  signal: AbortSignal | undefined,
+  /** Calls that change AWS, let finish once sent: their outcome is then known and reported (bounded by the request timeout). */
+  completes: (command: unknown) => boolean = () => false,
+): C {
   if (signal === undefined) return client;
   const send = client.send.bind(client);
-  client.send = ((command: unknown, options?: Record<string, unknown>) => send(command, { abortSignal: signal, ...options })) as C['send'];
+  client.send = ((command: unknown, options?: Record<string, unknown>) =>
+    completes(command) ? send(command, options) : send(command, { abortSignal: signal, ...options })) as C['send'];
   return client;
 }

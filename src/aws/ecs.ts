@@ -11,150 +11,27 @@ import {
   StopTaskCommand,
   TagResourceCommand,
   UpdateServiceCommand,
-  type Deployment,
   type RegisterTaskDefinitionCommandInput,
-  type Service,
+  type RegisterTaskDefinitionCommandOutput,
   type Tag as SdkTag,
-  type Task,
-  type TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { chunk, mapConcurrent } from '../core/collections.js';
+import { chunk } from '../core/collections.js';
 import { OperationFailedError, RevisionConflictError, TransientAwsError, UsageError } from '../core/errors.js';
 import { DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
-import {
-  nameFromArn,
-  revisionName,
-  type DeploymentControllerType,
-  type DeploymentSnapshot,
-  type DeploymentStrategy,
-  type ServiceDeploymentSnapshot,
-  type RolloutState,
-  type ServiceSnapshot,
-  type TaskDefinitionSnapshot,
-  type TaskSnapshot,
-} from '../core/model.js';
-import type { ObservedState } from '../core/plan.js';
+import { nameFromArn, revisionName, type ServiceDeploymentSnapshot, type ServiceSnapshot, type TaskDefinitionSnapshot, type TaskSnapshot } from '../core/model.js';
 import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
-import { checkSelectors, namesByCluster, parseServiceSelector, unmatchedSelectors } from '../core/service-selector.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
-import { describeTaskDefinitionsInUse } from './task-definitions-in-use.js';
-import { isTransientAwsError } from './errors.js';
-import { latestServiceDeployment, loadBalancersOf, stagedWaitsOf, taskNetworkOf } from './deployments.js';
+import { isErrorNamed, isTransientAwsError } from './errors.js';
+import { latestServiceDeployment } from './deployments.js';
+import { toServiceSnapshot, toTaskDefinitionSnapshot, toTaskSnapshot } from './ecs-snapshots.js';
 import { captureRawBody, unmodelledTaskDefinitionFields } from './raw-json.js';
 
+// Discovery reads through SdkEcs and lives in ecs-discovery.ts; re-exported for the install code that imports it from here.
+export { discoverRolloutState, type DiscoveryOptions } from './ecs-discovery.js';
 
 export function createEcsClient(config: AwsConfig, options: { retries?: boolean } = {}): ECSClient {
   return new ECSClient({ ...clientConfig(config), ...(options.retries === false ? { maxAttempts: 1 } : {}) });
-}
-
-/** SDK answers carry Dates and undefineds; snapshots are plain JSON so plans serialise as they are. */
-export function toPlainJson(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toPlainJson);
-  if (value !== null && typeof value === 'object') {
-    const plain: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(value)) {
-      if (field !== undefined) plain[key] = toPlainJson(field);
-    }
-    return plain;
-  }
-  return value;
-}
-
-
-
-/** A described or registered task definition as a plain snapshot; undefined when the answer lacks one. */
-function toTaskDefinitionSnapshot(definition: TaskDefinition | undefined, tags: readonly SdkTag[] | undefined): TaskDefinitionSnapshot | undefined {
-  if (definition?.taskDefinitionArn === undefined || definition.family === undefined) return undefined;
-  return {
-    arn: definition.taskDefinitionArn,
-    family: definition.family,
-    revision: definition.revision ?? 0,
-    ...(definition.status === undefined ? {} : { status: definition.status }),
-    definition: toPlainJson(definition) as Record<string, unknown>,
-    tags: (tags ?? []).flatMap((tag) => (tag.key === undefined ? [] : [{ key: tag.key, value: tag.value ?? '' }])),
-  };
-}
-
-function toDeployment(deployment: Deployment): DeploymentSnapshot {
-  return {
-    id: deployment.id ?? '',
-    status: deployment.status ?? 'UNKNOWN',
-    taskDefinitionArn: deployment.taskDefinition ?? '',
-    desiredCount: deployment.desiredCount ?? 0,
-    runningCount: deployment.runningCount ?? 0,
-    pendingCount: deployment.pendingCount ?? 0,
-    failedTasks: deployment.failedTasks ?? 0,
-    ...(deployment.rolloutState === undefined ? {} : { rolloutState: deployment.rolloutState as RolloutState }),
-    ...(deployment.rolloutStateReason === undefined ? {} : { rolloutStateReason: deployment.rolloutStateReason }),
-  };
-}
-
-export function toServiceSnapshot(service: Service): ServiceSnapshot {
-  const clusterArn = service.clusterArn ?? '';
-  const configuration = service.deploymentConfiguration;
-  return {
-    clusterArn,
-    clusterName: nameFromArn(clusterArn),
-    serviceName: service.serviceName ?? nameFromArn(service.serviceArn ?? ''),
-    serviceArn: service.serviceArn ?? '',
-    status: service.status ?? 'ACTIVE',
-    taskDefinitionArn: service.taskDefinition ?? '',
-    desiredCount: service.desiredCount ?? 0,
-    runningCount: service.runningCount ?? 0,
-    pendingCount: service.pendingCount ?? 0,
-    schedulingStrategy: service.schedulingStrategy === 'DAEMON' ? 'DAEMON' : 'REPLICA',
-    deploymentController: (service.deploymentController?.type ?? 'ECS') as DeploymentControllerType,
-    deploymentStrategy: (configuration?.strategy ?? 'ROLLING') as DeploymentStrategy,
-    ...stagedWaitsOf(configuration),
-    ...loadBalancersOf(service),
-    ...(service.launchType === undefined ? {} : { launchType: service.launchType }),
-    ...(service.capacityProviderStrategy === undefined || service.capacityProviderStrategy.length === 0
-      ? {}
-      : {
-          capacityProviderStrategy: service.capacityProviderStrategy.map((item) => ({
-            capacityProvider: item.capacityProvider ?? '',
-            ...(item.weight === undefined ? {} : { weight: item.weight }),
-            ...(item.base === undefined ? {} : { base: item.base }),
-          })),
-        }),
-    ...(service.platformVersion === undefined ? {} : { platformVersion: service.platformVersion }),
-    ...(service.networkConfiguration === undefined
-      ? {}
-      : { networkConfiguration: toPlainJson(service.networkConfiguration) as Record<string, unknown> }),
-    // ECS's defaults when the service was created without a deployment configuration.
-    minimumHealthyPercent: configuration?.minimumHealthyPercent ?? 100,
-    maximumPercent: configuration?.maximumPercent ?? 200,
-    deployments: (service.deployments ?? []).map(toDeployment),
-    events: (service.events ?? []).slice(0, 5).map((event) => ({
-      message: event.message ?? '',
-      ...(event.createdAt === undefined ? {} : { createdAt: event.createdAt.toISOString() }),
-    })),
-  };
-}
-
-export function toTaskSnapshot(task: Task): TaskSnapshot {
-  return {
-    taskArn: task.taskArn ?? '',
-    taskDefinitionArn: task.taskDefinitionArn ?? '',
-    lastStatus: task.lastStatus ?? 'UNKNOWN',
-    desiredStatus: task.desiredStatus ?? 'UNKNOWN',
-    ...(task.group === undefined ? {} : { group: task.group }),
-    ...(task.startedBy === undefined ? {} : { startedBy: task.startedBy }),
-    ...(task.startedAt === undefined ? {} : { startedAt: task.startedAt.toISOString() }),
-    ...(task.containers === undefined
-      ? {}
-      : {
-          containers: task.containers.map((container) => ({
-            name: container.name ?? '',
-            ...(container.image === undefined ? {} : { image: container.image }),
-            ...(container.imageDigest === undefined ? {} : { imageDigest: container.imageDigest }),
-          })),
-        }),
-    ...(task.healthStatus === undefined ? {} : { healthStatus: task.healthStatus }),
-    ...taskNetworkOf(task),
-  };
 }
 
 /** Follows nextToken until the last page; ECS's List calls all page the same way. */
@@ -174,11 +51,7 @@ async function allPages<T>(fetchPage: (nextToken: string | undefined) => Promise
  * #9777, PrefectHQ/prefect #15865, jenkinsci/amazon-ecs-plugin #105); the message is the only way to tell it apart.
  */
 export function isRevisionConflict(error: unknown): boolean {
-  return isNamed(error, 'ClientException') && /too many concurrent attempts to create a new revision/i.test((error as Error).message);
-}
-
-function isNamed(error: unknown, ...names: string[]): boolean {
-  return error instanceof Error && names.includes(error.name);
+  return isErrorNamed(error, 'ClientException') && /too many concurrent attempts to create a new revision/i.test((error as Error).message);
 }
 
 /**
@@ -215,7 +88,7 @@ export class SdkEcs implements EcsPort {
   }
 
   async registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }> {
-    let answer;
+    let answer: RegisterTaskDefinitionCommandOutput;
     try {
       answer = await this.registrationClient.send(new RegisterTaskDefinitionCommand(input as unknown as RegisterTaskDefinitionCommandInput));
     } catch (error) {
@@ -313,7 +186,7 @@ export class SdkEcs implements EcsPort {
         return { items: page.serviceArns, nextToken: page.nextToken };
       });
     } catch (error) {
-      if (isNamed(error, 'ClusterNotFoundException')) throw this.missingCluster(cluster, await this.region());
+      if (isErrorNamed(error, 'ClusterNotFoundException')) throw this.missingCluster(cluster, await this.region());
       throw error;
     }
   }
@@ -383,71 +256,4 @@ export class SdkEcs implements EcsPort {
       return { items: page.families, nextToken: page.nextToken };
     });
   }
-}
-
-export interface DiscoveryOptions {
-  /** Cluster names or ARNs; all clusters in the region when absent. */
-  readonly clusters?: readonly string[];
-  /** Service selectors (`name`, `cluster/name`, service ARN); every service when absent. */
-  readonly services?: readonly string[];
-  readonly allFamilies: boolean;
-  readonly concurrency: number;
-}
-
-/**
- * Reads what a rollout plan needs, in as few calls as the API allows: clusters and services
- * in pages of 100, services described ten at a time, each distinct task definition once.
- */
-export async function discoverRolloutState(ecs: SdkEcs, options: DiscoveryOptions): Promise<ObservedState> {
-  const region = await ecs.region();
-  const selectors = options.services?.length ? options.services.map(parseServiceSelector) : undefined;
-  checkSelectors(selectors ?? [], options.clusters ?? [], region);
-  const needsEveryCluster = !options.clusters?.length && (selectors === undefined || selectors.some((selector) => selector.cluster === undefined));
-  const clustersInScope = options.clusters?.length ? [...options.clusters] : needsEveryCluster ? await ecs.listClusterArns() : [];
-  // Named services are described directly: listing a cluster to find ten names would cost more calls.
-  const named = selectors === undefined ? undefined : namesByCluster(selectors, clustersInScope);
-  const clusters = named === undefined ? clustersInScope : [...new Set([...clustersInScope.map(nameFromArn), ...named.keys()])];
-
-  const perCluster = await mapConcurrent(clusters, options.concurrency, async (cluster) => {
-    const names = named === undefined ? await ecs.listServiceArns(cluster) : (named.get(nameFromArn(cluster)) ?? []);
-    const groups = chunk(names, DESCRIBE_SERVICES_MAX_NAMES);
-    const described = await mapConcurrent(groups, options.concurrency, async (group) => {
-      try {
-        return await ecs.describeServices(cluster, group);
-      } catch (error) {
-        if (isNamed(error, 'ClusterNotFoundException')) throw ecs.missingCluster(cluster, region);
-        throw error;
-      }
-    });
-    return described.flat().filter((service) => service.status !== 'INACTIVE');
-  });
-  const services = perCluster.flat();
-
-  if (selectors !== undefined) {
-    const missing = unmatchedSelectors(selectors, services);
-    if (missing.length > 0) {
-      // Only now, on the way to an error, is it worth a call to tell a missing cluster from a missing service.
-      const existing = new Set((await ecs.listClusterArns()).map(nameFromArn));
-      const absentCluster = missing.find((selector) => selector.cluster !== undefined && !existing.has(selector.cluster));
-      if (absentCluster?.cluster !== undefined) throw ecs.missingCluster(absentCluster.cluster, region);
-      const scope = options.clusters?.length ? `cluster ${options.clusters.map(nameFromArn).join(', ')}` : 'any cluster';
-      throw new UsageError(
-        `no such service in ${region ?? 'this region'}: ${missing.map((selector) => (selector.cluster === undefined ? `${selector.service} (in ${scope})` : selector.text)).join(', ')}`,
-      );
-    }
-  }
-  const account = [...clustersInScope, ...services.map((service) => service.serviceArn)].find((arn) => arn.startsWith('arn:'))?.split(':')[4];
-  const looked = { clusters: clusters.map(nameFromArn), ...(region === undefined ? {} : { region }), ...(account ? { account } : {}) };
-
-  const definitions = await describeTaskDefinitionsInUse(ecs, services.map((service) => service.taskDefinitionArn), options.concurrency);
-  const taskDefinitions = Object.fromEntries(definitions.map((definition) => [definition.arn, definition]));
-
-  if (!options.allFamilies) return { services, taskDefinitions, looked };
-  const familiesInUse = new Set(definitions.map((definition) => definition.family));
-  const idle = (await ecs.listActiveFamilies()).filter((family) => !familiesInUse.has(family));
-  // Described by family name: the newest revision, remembered as such for the registration that follows.
-  const idleFamilies = (await mapConcurrent(idle, options.concurrency, (family) => ecs.latestTaskDefinition(family))).filter(
-    (definition) => definition !== undefined,
-  );
-  return { services, taskDefinitions, idleFamilies, looked };
 }

@@ -30,3 +30,8 @@ export function isTransientAwsError(error: unknown): boolean {
   // A connection that died before any answer leaves no HTTP status at all.
   return status === undefined && shape.$fault === undefined && /socket hang up|ECONNRESET|network/i.test(shape.message);
 }
+
+/** An SDK error by its exception name, e.g. ClusterNotFoundException. */
+export function isErrorNamed(error: unknown, ...names: string[]): boolean {
+  return error instanceof Error && names.includes(error.name);
+}

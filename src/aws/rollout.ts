@@ -1,3 +1,4 @@
+import { RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, TagResourceCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { setMaxListeners } from 'node:events';
 import type { EmitEvent } from '../core/events.js';
 import { executeRollout, type RolloutResult } from '../core/execute.js';
@@ -12,7 +13,8 @@ import { OperationFailedError } from '../core/errors.js';
 import { abortWith, type AwsConfig } from './config.js';
 import type { RunBeforeSpec } from '../core/run-before.js';
 import type { TaskRunPort } from '../core/run-step.js';
-import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
+import { createEcsClient, SdkEcs } from './ecs.js';
+import { discoverRolloutState } from './ecs-discovery.js';
 import { checkTargetInRegistry, type RegistryOptions } from './rollout-registry.js';
 import { LazyLoadBalancers } from './elb.js';
 
@@ -83,8 +85,10 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
   const stop = run.signal === undefined ? deadline.signal : AbortSignal.any([run.signal, deadline.signal]);
   // Every call in flight listens to it (up to the concurrency limit, plus the waits); that is not a leak.
   setMaxListeners(1000, stop);
-  const client = abortWith(createEcsClient(aws), stop);
-  const registrationClient = abortWith(createEcsClient(aws, { retries: false }), stop);
+  // Reads stop at once on Ctrl-C, SIGTERM or the deadline; a change already sent finishes, so every service is
+  // reported as it really ended (old or new), never as unknown.
+  const client = abortWith(createEcsClient(aws), stop, isEcsChange);
+  const registrationClient = abortWith(createEcsClient(aws, { retries: false }), stop, isEcsChange);
   const elb = new LazyLoadBalancers(aws);
   let tasks: (TaskRunPort & { destroy(): void }) | undefined;
   try {
@@ -162,4 +166,15 @@ export async function runRollout(aws: AwsConfig, run: RolloutRun): Promise<{ pla
     registrationClient.destroy();
     elb.destroy();
   }
+}
+
+/** The ECS calls a rollout makes that change something. */
+function isEcsChange(command: unknown): boolean {
+  return (
+    command instanceof UpdateServiceCommand ||
+    command instanceof RegisterTaskDefinitionCommand ||
+    command instanceof StopTaskCommand ||
+    command instanceof RunTaskCommand ||
+    command instanceof TagResourceCommand
+  );
 }

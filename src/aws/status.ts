@@ -2,7 +2,8 @@ import { DEFAULT_CONCURRENCY } from '../core/limits.js';
 import type { ImageReference } from '../core/image-ref.js';
 import { buildStatus, type StatusDocument } from '../core/status.js';
 import type { AwsConfig } from './config.js';
-import { createEcsClient, discoverRolloutState, SdkEcs } from './ecs.js';
+import { createEcsClient, SdkEcs } from './ecs.js';
+import { discoverRolloutState } from './ecs-discovery.js';
 
 /**
  * Reads the selected clusters the way a rollout does (pages of 100, ten services per DescribeServices,

@@ -23,7 +23,7 @@ export interface Journal {
 
 /** `$XDG_STATE_HOME/ecs-roll`, else `~/.local/state/ecs-roll`, as the XDG Base Directory spec places state. */
 export function defaultStateDirectory(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  const base = env.XDG_STATE_HOME?.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
   return join(base, 'ecs-roll');
 }
 

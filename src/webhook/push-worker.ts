@@ -10,7 +10,8 @@
  */
 import type { RolloutResult } from '../core/execute.js';
 import { followDeadline, type FollowedService, type FollowJob, FOLLOW_JOB_VERSION } from '../core/follow.js';
-import { imageChanges, type RolloutPlan } from '../core/plan.js';
+import type { RolloutPlan } from '../core/plan.js';
+import { imageChanges } from '../core/plan-services.js';
 import { parseTargetImage } from '../core/image-ref.js';
 import { registryOptionsFrom } from '../core/registry-options.js';
 import { policyRejectsTag } from '../core/policy.js';

@@ -61,7 +61,7 @@ describe('the webhook worker logs the diagnosis', () => {
       service: 'web',
       diagnosis: { cause: 'container-exit', summary: 'Essential container web exited with code 1.' },
     });
-    const tail = (diagnosis[0]?.diagnosis as { logTail?: { lines: string[] }[] }).logTail?.[0]?.lines ?? [];
+    const tail = (diagnosis[0]?.diagnosis as { logTail?: { lines: string[] }[] } | undefined)?.logTail?.[0]?.lines ?? [];
     expect(tail.at(-1)).toBe('fatal: could not connect to the database; exiting with code 1');
     const finished = worked.logs.find((line) => line.event === 'job-finished');
     expect(finished).toMatchObject({ ok: false, services: [{ service: 'web', outcome: 'rolled-back', cause: 'container-exit' }] });

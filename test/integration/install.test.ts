@@ -441,7 +441,7 @@ describe('install against the sandbox', () => {
     const bad: string[][] = [
       ['install'],
       ['install', '--repo', 'acme/web:1.0'],
-      ['install', '--repo', 'acme/web@sha256:' + 'a'.repeat(64)],
+      ['install', '--repo', `acme/web@sha256:${'a'.repeat(64)}`],
       ['install', '--repo', 'Not A Repo'],
       ['install', '--repo', 'acme/web', '--policy', 'newest'],
       ['install', '--repo', 'acme/web', '--policy', 'match:'],

@@ -20,7 +20,7 @@ const deadlineMs = Number(process.env.SANDBOX_DEADLINE_MS ?? Date.now() + 3000);
 const RESULT_FD = Number(process.env.SANDBOX_RESULT_FD ?? 3);
 
 function report(result) {
-  writeSync(RESULT_FD, JSON.stringify(result) + '\n');
+  writeSync(RESULT_FD, `${JSON.stringify(result)}\n`);
 }
 
 function errorResult(errorType, error) {

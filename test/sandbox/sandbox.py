@@ -11,7 +11,8 @@ Serves moto's WSGI app on 127.0.0.1 behind a small middleware that
     100-ARN limit of DescribeTasks, ListTasks' serviceName filter and its
     default desiredStatus RUNNING, CreateService keeping
     deploymentConfiguration, and DescribeTaskDefinition(family) answering
-    with the newest ACTIVE revision;
+    with the newest ACTIVE revision (the last four are patches to moto, in
+    ecs_patches.py);
 and runs what moto only stores (one module per service, see each module's notes):
   run_task.py                          RunTask's one-off tasks to STOPPED, exit codes, awslogs output
   lambda_runtime.py / lambda_async.py  Lambda Invoke, the async queue, retries, destinations
@@ -42,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import copy
 import io
 import json
 import logging
@@ -59,16 +59,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from moto.moto_api import state_manager  # noqa: E402
 from moto.moto_api._internal import mock_random  # noqa: E402
 from moto.moto_api._internal.models import moto_api_backend  # noqa: E402
-from moto.ecs.models import EC2ContainerServiceBackend  # noqa: E402
-from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 import run_task  # noqa: E402
-from scheduler import STRATEGIES, Scheduler, _existing_backends, default_deployment_configuration  # noqa: E402
+from scheduler import STRATEGIES, Scheduler, _existing_backends  # noqa: E402
 from ecs_limits import EcsLimits  # noqa: E402
-from elb_health import HEALTH, install_patch as install_elb_health_patch  # noqa: E402
+from elb_health import HEALTH  # noqa: E402
 import ecr_events  # noqa: E402
+from ecs_patches import install_patches  # noqa: E402
 import registry_digests  # noqa: E402
 import apigateway_http  # noqa: E402
 import ecs_events  # noqa: E402
@@ -94,92 +93,6 @@ def scheduler_tick() -> None:
 def freeze_task_status() -> None:
     """Tasks change lastStatus only when the scheduler (or StopTask) says so."""
     state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**15})
-
-
-# ---------------------------------------------------------------- moto patches
-def install_patches() -> None:
-    install_elb_health_patch()
-    original_create = EC2ContainerServiceResponse.create_service
-
-    def create_service(self: EC2ContainerServiceResponse) -> Any:
-        result = original_create(self)
-        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
-        SCHEDULER.on_service_created(
-            service, self._get_param("deploymentConfiguration"), self._get_param("launchType")
-        )
-        # moto keeps no health check grace period; elb_health.py reads it to decide when ECS acts on a failed target.
-        service._sb_health_check_grace = self._get_param("healthCheckGracePeriodSeconds")
-        return result
-
-    EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
-
-    original_update = EC2ContainerServiceBackend.update_service
-
-    def update_service(self: EC2ContainerServiceBackend, props: dict[str, Any]) -> Any:
-        service = self._get_service(props.get("cluster", "default"), props["service"].split("/")[-1])
-        old_task_definition = service.task_definition
-        old_conf = copy.deepcopy(getattr(service, "deployment_configuration", None))
-        counts = (service.running_count, service.pending_count)
-        force = bool(props.pop("force_new_deployment", False))  # moto would just rename deployments[0]
-        new_conf = props.pop("deployment_configuration", None)
-        result = original_update(self, props)
-        service.running_count, service.pending_count = counts  # moto sets running = desired
-        if service.task_definition and service.task_definition != old_task_definition:
-            service.task_definition = self.describe_task_definition(service.task_definition).arn
-        if new_conf is not None:
-            merged = default_deployment_configuration(old_conf)
-            merged.update({k: v for k, v in new_conf.items() if v is not None})
-            service.deployment_configuration = merged
-        SCHEDULER.on_service_updated(service, old_task_definition, force)
-        return result
-
-    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
-
-    original_list_tasks = EC2ContainerServiceBackend.list_tasks
-
-    def list_tasks(self: EC2ContainerServiceBackend, cluster_str: Any = None, container_instance: Any = None,
-                   family: Any = None, started_by: Any = None, service_name: Any = None,
-                   desiredStatus: Any = None) -> Any:
-        # ECS: "The default status filter is RUNNING"
-        tasks = original_list_tasks(self, cluster_str, container_instance, family, started_by, None,
-                                    desiredStatus or "RUNNING")
-        if service_name:
-            group = "service:" + service_name.split("/")[-1]
-            tasks = [t for t in tasks if t.group == group]
-        return tasks
-
-    EC2ContainerServiceBackend.list_tasks = list_tasks  # type: ignore[method-assign]
-
-    original_stop_task = EC2ContainerServiceBackend.stop_task
-
-    def stop_task(self: EC2ContainerServiceBackend, cluster_str: str, task_str: str, reason: str) -> Any:
-        # moto would release the task's container-instance resources a second time
-        cluster = self._get_cluster(cluster_str)
-        for arn, task in self.tasks.get(cluster.name, {}).items():
-            if arn.endswith(task_str.split("/")[-1]) and task.last_status == "STOPPED":
-                return task
-        task = original_stop_task(self, cluster_str, task_str, reason)
-        task.stopped_reason = reason or "Task stopped by user"
-        return task
-
-    EC2ContainerServiceBackend.stop_task = stop_task  # type: ignore[method-assign]
-
-    original_describe_task_definition = EC2ContainerServiceBackend.describe_task_definition
-
-    def describe_task_definition(self: EC2ContainerServiceBackend, task_definition_str: str) -> Any:
-        # ECS: a bare family names "the latest ACTIVE revision in that family" (moto takes the highest of
-        # any status); https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html
-        name = task_definition_str.split("/")[-1]
-        if ":" not in name:
-            active = [revision for revision, definition in self.task_definitions.get(name, {}).items()
-                      if definition.status == "ACTIVE"]
-            if active:
-                name = f"{name}:{max(active)}"
-            else:
-                name = f"{name}:0"  # no such revision: moto answers ClientException, as ECS does
-        return original_describe_task_definition(self, name)
-
-    EC2ContainerServiceBackend.describe_task_definition = describe_task_definition  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------- middleware
@@ -379,7 +292,7 @@ def main() -> None:
     args = parser.parse_args()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    install_patches()
+    install_patches(SCHEDULER)
     run_task.install(SCHEDULER)  # RunTask's one-off tasks: see run_task.py
     lambda_runtime.install_iam_enforcement()
     event_sources.install_all()

@@ -5,7 +5,8 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
-import { ALL_FAULT_KINDS, fleetProblems, LARGE_FLEET, median, seedFleet, spawnCli, startFaultProxy, type FaultKind, type FaultProxy } from '../sandbox/fault-proxy.js';
+import { ALL_FAULT_KINDS, startFaultProxy, type FaultKind, type FaultProxy } from '../sandbox/fault-proxy.js';
+import { fleetProblems, LARGE_FLEET, median, seedFleet, spawnCli } from '../sandbox/reliability-fleet.js';
 import { ecsClient } from '../integration/helpers.js';
 
 const endpoint = inject('sandboxEndpoint');

@@ -5,7 +5,8 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { beforeAll, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
-import { KILL_FLEET, median, seedFleet, seededRandom, spawnCli, startFaultProxy } from '../sandbox/fault-proxy.js';
+import { seededRandom, startFaultProxy } from '../sandbox/fault-proxy.js';
+import { KILL_FLEET, median, seedFleet, spawnCli } from '../sandbox/reliability-fleet.js';
 import { ecsClient, serviceTaskDefinition } from '../integration/helpers.js';
 
 const endpoint = inject('sandboxEndpoint');

@@ -41,7 +41,7 @@ describe('tags on the copy', () => {
 
   it('never copies tags reserved for AWS, in any case, and they do not count toward 50', () => {
     const plan = planFor([...tagsOf(49), { key: 'aws:cloudformation:stack-name', value: 's' }, { key: 'AWS:Owner', value: 'o' }]);
-    const keys = (plan.registrations[0]?.input.tags as { key: string }[]).map((tag) => tag.key);
+    const keys = ((plan.registrations[0]?.input.tags ?? []) as { key: string }[]).map((tag) => tag.key);
     expect(keys).toHaveLength(50);
     expect(keys.filter((key) => key.toLowerCase().startsWith('aws:'))).toEqual([]);
   });

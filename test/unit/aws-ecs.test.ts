@@ -7,7 +7,9 @@
  */
 import type { ECSClient, Service, Task } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { SdkEcs, discoverRolloutState, toPlainJson, toServiceSnapshot } from '../../src/aws/ecs.js';
+import { SdkEcs } from '../../src/aws/ecs.js';
+import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';
+import { toPlainJson, toServiceSnapshot } from '../../src/aws/ecs-snapshots.js';
 import { UsageError } from '../../src/core/errors.js';
 import { clusterArnOf, serviceArnOf, taskArnOf, taskDefinitionArnOf } from './builders.js';
 

@@ -22,7 +22,7 @@ describe('parseImageReference: normalisation as Docker does', () => {
     'index.docker.io/nginx',
     'registry-1.docker.io/library/nginx',
     'nginx:1.27',
-    'nginx@' + DIGEST,
+    `nginx@${DIGEST}`,
   ])('%s is docker.io/library/nginx', (input) => {
     const reference = parseImageReference(input);
     expect(reference.repository).toBe('docker.io/library/nginx');
@@ -120,7 +120,7 @@ describe('parseImageReference: rejects what Docker rejects', () => {
     { input: '   ', why: 'only white space' },
     { input: 'ngi nx:1', why: 'inner white space' },
     { input: ':tag', why: 'a tag without a name' },
-    { input: '@' + DIGEST, why: 'a digest without a name' },
+    { input: `@${DIGEST}`, why: 'a digest without a name' },
     { input: 'NGINX', why: 'upper-case path' },
     { input: 'acme/Web', why: 'upper-case path component' },
     { input: 'docker.io/Library/nginx', why: 'upper-case path after a registry' },

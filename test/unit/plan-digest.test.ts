@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { servicesOnTargetTag } from '../../src/core/digest-decision.js';
-import { imageChanges, planRollout } from '../../src/core/plan.js';
+import { planRollout } from '../../src/core/plan.js';
+import { imageChanges } from '../../src/core/plan-services.js';
 import { parseImageReference, retag } from '../../src/core/image-ref.js';
 import { aContainer, aRequest, aService, aTaskDefinition, anObservedState, targetOf } from './builders.js';
 

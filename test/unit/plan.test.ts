@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PLAN_VERSION, imageChanges, planIsEmpty, planRollout, type RolloutPlan } from '../../src/core/plan.js';
+import { PLAN_VERSION, planIsEmpty, planRollout, type RolloutPlan } from '../../src/core/plan.js';
+import { imageChanges } from '../../src/core/plan-services.js';
 import {
   aContainer,
   aRequest,

@@ -132,7 +132,7 @@ describe('parseJob', () => {
     const job = receiveWebhook(post(payload()), config).job;
     expect(parseJob(JSON.parse(JSON.stringify(job)))).toEqual(job);
     expect(parseJob({ ...job, version: 2 })).toBeUndefined();
-    expect(parseJob({ ...job, image: 'acme/web:1.4.2@sha256:' + 'a'.repeat(64) })).toBeUndefined();
+    expect(parseJob({ ...job, image: `acme/web:1.4.2@sha256:${'a'.repeat(64)}` })).toBeUndefined();
     expect(parseJob({ ...job, tag: 'other' })).toBeUndefined();
     expect(parseJob('acme/web:1.4.2')).toBeUndefined();
     expect(parseJob(null)).toBeUndefined();

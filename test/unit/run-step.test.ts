@@ -29,7 +29,10 @@ function aRun(step: number, command: string[], extra: Partial<PlannedRun> = {}):
 /** A clock that moves only when the code under test sleeps. */
 function fakeClock(): Clock {
   let now = 0;
-  return { now: () => now, sleep: async (ms) => void (now += ms) };
+  return { now: () => now, sleep: async (ms) => {
+      now += ms;
+    },
+  };
 }
 
 /**

@@ -8,7 +8,8 @@
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { discoverRolloutState, SdkEcs } from '../../src/aws/ecs.js';
+import { SdkEcs } from '../../src/aws/ecs.js';
+import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';
 import { familyOfTaskDefinition } from '../../src/aws/task-definitions-in-use.js';
 import { executeRollout } from '../../src/core/execute.js';
 import { planRollout } from '../../src/core/plan.js';
@@ -171,7 +172,7 @@ describe('discovery and registration at the lower bound of calls', () => {
     const fake = new FakeEcs();
     // Each revision has its own sidecar, so no two of them become the same registration.
     const arns = revisions.map((image, index) => fake.revision('web', image, { sidecar: `fluent/fluent-bit:${index}` }));
-    inUse.forEach((revision, index) => fake.service(`svc-${index}`, arns[revision - 1] as string));
+    for (const [index, revision] of inUse.entries()) fake.service(`svc-${index}`, arns[revision - 1] as string);
     await rollout(fake);
     expect(fake.count('DescribeTaskDefinitionCommand')).toBe(inUse.length + extra);
     expect(fake.count('RegisterTaskDefinitionCommand')).toBe(inUse.length);

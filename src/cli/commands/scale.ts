@@ -3,7 +3,7 @@ import { ExitCode, UsageError } from '../../core/errors.js';
 
 const SCALE_RESULT_VERSION = 1;
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
-import { planScale } from '../../core/plan.js';
+import { planScale } from '../../core/plan-scale.js';
 import { systemClock } from '../../core/ports.js';
 import { applyAdjustment, parseCount, parseRelativeAdjustment, type Adjustment, type ScaleDecision } from '../../core/scale.js';
 import { awsConfigFrom, parsePollInterval, parsePositiveSeconds } from '../options.js';

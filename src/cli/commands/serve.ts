@@ -78,7 +78,7 @@ export async function runServeCommand(raw: RawServeOptions, io: CliIo, signal: A
 
   const log = jsonLines((line) => io.stdout.write(line));
   const stateDirectory = raw.stateDir ?? defaultStateDirectory(io.env);
-  let journal;
+  let journal: ReturnType<typeof openJournal>;
   try {
     journal = openJournal(stateDirectory);
   } catch (error) {
