@@ -5,30 +5,49 @@ import type { LogLine } from './log.js';
 import { MAX_BODY_BYTES, receiveWebhook, refuseBeforeBody, type RolloutJob, type WebhookResponse } from './receiver.js';
 import { createUnauthenticatedLog } from './unauthenticated-log.js';
 
-/** Reads at most MAX_BODY_BYTES; past that it stops reading and reports the body as too large. */
-function readBody(request: IncomingMessage): Promise<{ body: Buffer | undefined; tooLarge: boolean }> {
+/**
+ * How much of a refused or oversized body is read and thrown away before the answer goes out. Answering and
+ * closing while the client is still sending makes its next write fail (EPIPE or a reset) before it reads the
+ * answer; reading the rest first (never buffering it) lets the answer arrive. Past this, the connection is closed
+ * at once: the request timeout bounds the time either way.
+ */
+const DISCARD_MAX_BYTES = 1024 * 1024;
+
+/** Reads and drops the rest of the body, up to `limit` bytes; settles at its end, past the limit, or on error. */
+function discardBody(request: IncomingMessage, limit: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (request.readableEnded) return resolve();
+    let size = 0;
+    const done = () => resolve();
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) done();
+    });
+    request.once('end', done);
+    request.once('error', done);
+    request.once('close', done);
+    request.resume();
+  });
+}
+
+/** Reads at most MAX_BODY_BYTES; past that it drops the rest (up to DISCARD_MAX_BYTES) and reports the body as too large. */
+async function readBody(request: IncomingMessage): Promise<{ body: Buffer | undefined; tooLarge: boolean }> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    if (declared <= DISCARD_MAX_BYTES) await discardBody(request, DISCARD_MAX_BYTES);
+    return { body: undefined, tooLarge: true };
+  }
   return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-      resolve({ body: undefined, tooLarge: true });
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
-    let settled = false;
+    let tooLarge = false;
     request.on('data', (chunk: Buffer) => {
-      if (settled) return;
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        settled = true;
-        resolve({ body: undefined, tooLarge: true });
-        return;
-      }
-      chunks.push(chunk);
+      if (size > DISCARD_MAX_BYTES) return resolve({ body: undefined, tooLarge: true });
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
     });
-    request.on('end', () => {
-      if (!settled) resolve({ body: Buffer.concat(chunks), tooLarge: false });
-    });
+    request.on('end', () => resolve(tooLarge ? { body: undefined, tooLarge: true } : { body: Buffer.concat(chunks), tooLarge: false }));
     request.on('error', reject);
   });
 }
@@ -94,6 +113,7 @@ export function createWebhookServer(config: WebhookConfig, onJob: (job: RolloutJ
           const declared = Number(request.headers['content-length']);
           const oversized = Number.isFinite(declared) && declared > MAX_BODY_BYTES;
           if (!oversized) request.resume();
+          else if (declared <= DISCARD_MAX_BYTES) await discardBody(request, DISCARD_MAX_BYTES);
           send(response, refused.status, refused.body, oversized);
           return;
         }
