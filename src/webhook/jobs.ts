@@ -7,6 +7,27 @@ import { logEvent, type LogLine } from './log.js';
 import type { RolloutJob } from './receiver.js';
 
 /**
+ * What every push-started rollout asks, however it is then waited for: the install's scope and policy, the
+ * push's time for ordering, and the tag checked against its registry as the CLI does (ECS_ROLL_VERIFY,
+ * ECS_ROLL_PIN_DIGEST, …), since nothing in a webhook's body is trusted to say what was pushed.
+ */
+export function pushRolloutRequest(job: Pick<RolloutJob, 'image' | 'pushedAt'>, config: WebhookConfig, env: NodeJS.ProcessEnv) {
+  return {
+    target: parseTargetImage(job.image),
+    clusters: config.clusters,
+    services: [],
+    allFamilies: false,
+    strategy: config.strategy,
+    force: false,
+    policy: config.policy,
+    pushedAt: job.pushedAt,
+    registry: registryOptionsFrom({}, env),
+    respectPushOrder: true,
+    dryRun: false,
+  } as const;
+}
+
+/**
  * Runs one webhook's rollout, as `ecs-roll rollout <image>` would with the install's settings.
  * Safe to run twice for the same job: the second run finds the services on the tag and changes nothing,
  * and a job older than the push that last changed a service leaves it alone.
@@ -22,19 +43,7 @@ export async function runJob(
   const context = { job: job.image, pushedAt: job.pushedAt };
   log({ ...context, event: 'job-started' });
   const { result } = await runRollout(aws, {
-    target: parseTargetImage(job.image),
-    clusters: config.clusters,
-    services: [],
-    allFamilies: false,
-    strategy: config.strategy,
-    force: false,
-    policy: config.policy,
-    pushedAt: job.pushedAt,
-    // The tag is checked against its registry as the CLI does (ECS_ROLL_VERIFY, ECS_ROLL_PIN_DIGEST, …):
-    // nothing in the webhook's body is trusted to say what was pushed.
-    registry: registryOptionsFrom({}, options.env ?? process.env),
-    respectPushOrder: true,
-    dryRun: false,
+    ...pushRolloutRequest(job, config, options.env ?? process.env),
     wait: true,
     timeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
     pollIntervalMs: config.pollIntervalSeconds * 1000,

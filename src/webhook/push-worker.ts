@@ -13,7 +13,7 @@ import { followDeadline, type FollowedService, type FollowJob, FOLLOW_JOB_VERSIO
 import type { RolloutPlan } from '../core/plan.js';
 import { imageChanges } from '../core/plan-services.js';
 import { parseTargetImage } from '../core/image-ref.js';
-import { registryOptionsFrom } from '../core/registry-options.js';
+import { pushRolloutRequest } from './jobs.js';
 import { policyRejectsTag } from '../core/policy.js';
 import type { AwsConfig } from '../aws/config.js';
 import { createEcsClient, SdkEcs } from '../aws/ecs.js';
@@ -59,18 +59,7 @@ export async function startPush(
     const { runRollout } = await import('../aws/rollout.js');
     const startedAt = Date.now();
     const { plan, result, refused } = await runRollout(aws, {
-      target: parseTargetImage(job.image),
-      clusters: config.clusters,
-      services: [],
-      allFamilies: false,
-      strategy: config.strategy,
-      force: false,
-      policy: config.policy,
-      pushedAt: job.pushedAt,
-      // The tag is checked against its registry as the CLI does (ECS_ROLL_VERIFY, ECS_ROLL_PIN_DIGEST, …).
-      registry: registryOptionsFrom({}, process.env),
-      respectPushOrder: true,
-      dryRun: false,
+      ...pushRolloutRequest(job, config, process.env),
       // Started here, followed through the follow queue: no invocation waits for a deployment.
       wait: false,
       // Without waiting, this bounds only the start itself (discovery, registrations, updates, run-before):
