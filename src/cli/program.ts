@@ -105,7 +105,7 @@ export function buildProgram(context: ProgramContext): Command {
       // No defaults here: a setting left out keeps what the install has (defaults apply to a first install).
       .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob> (first install: any)')
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced (first install: rolling)').choices(['rolling', 'replace']))
-      .option('--timeout <seconds>', 'how long the worker waits for the deployments (first install: 900)')
+      .option('--timeout <seconds>', 'how long the worker follows the deployments of a push, across invocations (first install: 3600, at most 86400)')
       // Paired, so that left out (undefined) keeps what the install has.
       .option('--pin-digest', "the worker writes new images as repo:tag@sha256:… (the registry's digest)")
       .option('--no-pin-digest', 'the worker writes tags as given')
