@@ -2,6 +2,8 @@
 export const DESCRIBE_SERVICES_MAX_NAMES = 10;
 export const LIST_PAGE_MAX_RESULTS = 100;
 export const DESCRIBE_TASKS_MAX_ARNS = 100;
+/** https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeContainerInstances.html: up to 100 a call. */
+export const DESCRIBE_CONTAINER_INSTANCES_MAX_ARNS = 100;
 
 /** Against AWS, polling faster than this only burns throttling budget. */
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
