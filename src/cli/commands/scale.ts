@@ -4,27 +4,10 @@ import { ExitCode, UsageError } from '../../core/errors.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
 import { systemClock } from '../../core/ports.js';
 import { parseCount, parseRelativeAdjustment, type Adjustment } from '../../core/scale.js';
-import { awsConfigFrom, parsePollInterval, parsePositiveSeconds } from '../options.js';
+import { awsConfigFrom, parseOptionalSeconds, parsePollInterval } from '../parsers.js';
+import type { RawScaleOptions } from '../raw-options.js';
 import { createRenderer, type CliIo } from '../render.js';
 import type { AwsConfig } from '../../aws/config.js';
-
-export interface RawScaleOptions {
-  cluster?: string;
-  count?: string;
-  by?: string;
-  min?: string;
-  max?: string;
-  wait?: boolean;
-  timeout?: string;
-  pollInterval?: string;
-  dryRun?: boolean;
-  json?: boolean;
-  updateAutoscaling?: boolean;
-  color?: boolean;
-  region?: string;
-  profile?: string;
-  endpointUrl?: string;
-}
 
 export interface ScaleOptions {
   readonly cluster?: string;
@@ -59,7 +42,7 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
   const max = raw.max === undefined ? undefined : parseCount('--max', raw.max);
   if (min !== undefined && max !== undefined && min > max) throw new UsageError(`--min ${min} is above --max ${max}`);
   const aws = awsConfigFrom(raw, env);
-  const pollSeconds = parsePollInterval(raw.pollInterval, aws, env);
+  const pollIntervalMs = parsePollInterval(raw.pollInterval, aws, env);
   return {
     ...(cluster === undefined ? {} : { cluster }),
     service: second ?? first,
@@ -67,8 +50,8 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
     ...(min === undefined ? {} : { min }),
     ...(max === undefined ? {} : { max }),
     wait: raw.wait !== false,
-    timeoutSeconds: raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parsePositiveSeconds('--timeout', raw.timeout),
-    pollIntervalMs: Math.round(pollSeconds * 1000),
+    timeoutSeconds: parseOptionalSeconds('--timeout', raw.timeout, DEFAULT_TIMEOUT_SECONDS),
+    pollIntervalMs,
     dryRun: raw.dryRun === true,
     json: raw.json === true,
     updateAutoscaling: raw.updateAutoscaling === true,

@@ -1,22 +1,9 @@
 import { parseImageReference } from '../../core/image-ref.js';
 import { systemClock } from '../../core/ports.js';
 import { statusLines } from '../../core/status.js';
-import { awsConfigFrom, parsePollInterval } from '../options.js';
+import { awsConfigFrom, parseList, parsePollInterval } from '../parsers.js';
+import type { RawStatusOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
-
-export interface RawStatusOptions {
-  cluster?: string[];
-  json?: boolean;
-  watch?: boolean;
-  pollInterval?: string;
-  region?: string;
-  profile?: string;
-  endpointUrl?: string;
-}
-
-function splitList(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '');
-}
 
 /**
  * `ecs-roll status <image>`: where every version of the image runs. With --watch it refreshes every
@@ -27,8 +14,8 @@ export async function runStatusCommand(image: string, raw: RawStatusOptions, io:
   // Checked before any AWS call: a bad reference or interval costs nothing.
   const reference = parseImageReference(image);
   const aws = awsConfigFrom(raw, io.env);
-  const intervalMs = Math.round(parsePollInterval(raw.pollInterval, aws, io.env) * 1000);
-  const clusters = splitList(raw.cluster);
+  const intervalMs = parsePollInterval(raw.pollInterval, aws, io.env);
+  const clusters = parseList(raw.cluster);
   const [{ runStatus }, { createEcsClient, SdkEcs }] = await Promise.all([import('../../app/status.js'), import('../../aws/ecs.js')]);
   const watching = raw.watch === true;
   const client = createEcsClient(aws);
