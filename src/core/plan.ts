@@ -159,8 +159,3 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-/** True when carrying out the plan would change nothing. */
-export function planIsEmpty(plan: RolloutPlan): boolean {
-  return plan.registrations.length === 0 && plan.services.every((service) => service.action === 'none' || service.action === 'skip');
-}

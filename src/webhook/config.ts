@@ -63,9 +63,6 @@ export function parseRunBeforeEnv(value: string | undefined): RunBeforeSpec[] {
   return list.map((item: string) => parseRunBeforeSpec(item));
 }
 
-/** At least 32 random bytes, as the issue of tokens in URLs requires; base64url makes 43 characters. */
-export const MIN_TOKEN_LENGTH = 43;
-
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }

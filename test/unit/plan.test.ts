@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PLAN_VERSION, planIsEmpty, planRollout, type RolloutPlan } from '../../src/core/plan.js';
+import { PLAN_VERSION, planRollout, type RolloutPlan } from '../../src/core/plan.js';
 import { imageChanges } from '../../src/core/plan-services.js';
 import {
   aContainer,
@@ -10,6 +10,11 @@ import {
   targetOf,
   taskDefinitionArnOf,
 } from './builders.js';
+
+/** True when carrying out the plan would change nothing: no registration, and every service kept or skipped. */
+function planIsEmpty(plan: RolloutPlan): boolean {
+  return plan.registrations.length === 0 && plan.services.every((service) => service.action === 'none' || service.action === 'skip');
+}
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';

@@ -1,4 +1,3 @@
-import ora from 'ora';
 import { ExitCode } from '../../core/errors.js';
 import type { EmitEvent } from '../../core/events.js';
 import { parseTargetImage } from '../../core/image-ref.js';
@@ -6,6 +5,7 @@ import { systemClock } from '../../core/ports.js';
 import { keepHeapSmall } from '../heap.js';
 import { parseRolloutOptions, type RawRolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
+import { spinnerFactory } from '../spinner.js';
 import { appendStepSummary } from '../step-summary.js';
 
 /**
@@ -29,7 +29,7 @@ export async function runRolloutCommand(
   const renderer = createRenderer(io, {
     json: options.json,
     color: raw.color,
-    spinner: (text) => ora({ text, stream: io.stdout as NodeJS.WritableStream, discardStdin: false }),
+    spinner: spinnerFactory(io),
   });
   try {
     const { result } = await runRollout(

@@ -1,4 +1,3 @@
-import ora from 'ora';
 import type { ScaleReporter } from '../../app/scale.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
@@ -6,7 +5,9 @@ import { systemClock } from '../../core/ports.js';
 import { parseCount, parseRelativeAdjustment, type Adjustment } from '../../core/scale.js';
 import { awsConfigFrom, parseOptionalSeconds, parsePollInterval } from '../parsers.js';
 import type { RawScaleOptions } from '../raw-options.js';
+import { chooseReporter, writeDocument } from '../output.js';
 import { createRenderer, type CliIo } from '../render.js';
+import { spinnerFactory } from '../spinner.js';
 import type { AwsConfig } from '../../aws/config.js';
 
 export interface ScaleOptions {
@@ -72,7 +73,7 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
   const renderer = createRenderer(io, {
     json: false,
     color: raw.color,
-    spinner: (text) => ora({ text, stream: io.stdout as NodeJS.WritableStream, discardStdin: false }),
+    spinner: spinnerFactory(io),
   });
   try {
     const result = await runScale(
@@ -89,7 +90,7 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
         pollIntervalMs: options.pollIntervalMs,
         signal,
       },
-      { ecs: new SdkEcs(client), autoscaling, clock: systemClock, report: scaleReporter(io, options.json, renderer) },
+      { ecs: new SdkEcs(client), autoscaling, clock: systemClock, report: chooseReporter(options.json, { human: () => humanScaleReporter(io, renderer), json: () => jsonScaleReporter(io) }) },
     );
     if (result === undefined) return 0;
     if (signal.aborted) return ExitCode.interrupted;
@@ -101,11 +102,9 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
   }
 }
 
-/** Lines as the scale goes, or the one JSON document at its end. */
-function scaleReporter(io: CliIo, json: boolean, renderer: ReturnType<typeof createRenderer>): ScaleReporter {
-  const say = (text: string) => {
-    if (!json) io.stdout.write(`${text}\n`);
-  };
+/** Lines as the scale goes, and the executor's progress. */
+function humanScaleReporter(io: CliIo, renderer: ReturnType<typeof createRenderer>): ScaleReporter {
+  const say = (text: string) => io.stdout.write(`${text}\n`);
   return {
     autoscaling(label, note, to) {
       if (note.updatedTo !== null) {
@@ -123,11 +122,23 @@ function scaleReporter(io: CliIo, json: boolean, renderer: ReturnType<typeof cre
             : '';
       say(`Scale ${label}: desired ${decision.from} → ${decision.to}${clampNote}`);
     },
-    event: json ? () => {} : renderer.event,
-    finished(document, result) {
-      if (result === undefined) say('Dry run: nothing was changed.');
-      if (json) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-      else if (result !== undefined) renderer.result(result);
+    // The executor emits no plan: scale shows its decision instead.
+    event: (event) => {
+      if (event.type !== 'plan') renderer.event(event);
     },
+    finished(_document, result) {
+      if (result === undefined) say('Dry run: nothing was changed.');
+      else renderer.result(result);
+    },
+  };
+}
+
+/** Nothing until the end, then the scale-result document. */
+function jsonScaleReporter(io: CliIo): ScaleReporter {
+  return {
+    autoscaling() {},
+    decision() {},
+    event() {},
+    finished: (document) => writeDocument(io, document),
   };
 }

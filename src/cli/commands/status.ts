@@ -1,6 +1,7 @@
 import { parseImageReference } from '../../core/image-ref.js';
 import { systemClock } from '../../core/ports.js';
-import { statusLines } from '../../core/status.js';
+import { statusLines, type StatusDocument } from '../../core/status.js';
+import { chooseReporter, writeDocument } from '../output.js';
 import { awsConfigFrom, parseList, parsePollInterval } from '../parsers.js';
 import type { RawStatusOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
@@ -25,17 +26,17 @@ export async function runStatusCommand(image: string, raw: RawStatusOptions, io:
       {
         clock: systemClock,
         ecs: () => new SdkEcs(client, client),
-        show: (document, refresh) => {
-          if (raw.json === true) {
-            io.stdout.write(`${watching ? JSON.stringify(document) : JSON.stringify(document, null, 2)}\n`);
-            return;
-          }
-          // On a terminal each refresh replaces the last; elsewhere refreshes follow one another.
-          if (watching && io.stdout.isTTY === true) io.stdout.write('\u001b[H\u001b[2J');
-          else if (refresh > 0) io.stdout.write('\n');
-          if (watching) io.stdout.write(`${new Date().toISOString()} (every ${intervalMs / 1000} s, Ctrl-C to stop)\n`);
-          io.stdout.write(`${statusLines(document).join('\n')}\n`);
-        },
+        show: chooseReporter(raw.json === true, {
+          // One document per look, each on one line when watching.
+          json: () => (document: StatusDocument) => writeDocument(io, document, { oneLine: watching }),
+          human: () => (document: StatusDocument, refresh: number) => {
+            // On a terminal each refresh replaces the last; elsewhere refreshes follow one another.
+            if (watching && io.stdout.isTTY === true) io.stdout.write('\u001b[H\u001b[2J');
+            else if (refresh > 0) io.stdout.write('\n');
+            if (watching) io.stdout.write(`${new Date().toISOString()} (every ${intervalMs / 1000} s, Ctrl-C to stop)\n`);
+            io.stdout.write(`${statusLines(document).join('\n')}\n`);
+          },
+        }),
       },
     );
   } finally {

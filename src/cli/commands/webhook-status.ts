@@ -1,5 +1,6 @@
 import { Chalk } from 'chalk';
 import type { WebhookStatus } from '../../aws/webhook-status.js';
+import { chooseReporter, writeDocument } from '../output.js';
 import { awsConfigFrom } from '../parsers.js';
 import type { RawWebhookStatusOptions } from '../raw-options.js';
 import { colorLevel, type CliIo } from '../render.js';
@@ -12,11 +13,10 @@ export async function runWebhookStatusCommand(raw: RawWebhookStatusOptions, io: 
   const json = raw.json === true;
   const { readWebhookStatus } = await import('../../aws/webhook-status.js');
   const status = await readWebhookStatus(aws, name);
-  if (json) {
-    io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-    return 0;
-  }
-  io.stdout.write(renderWebhookStatus(status, new Chalk({ level: colorLevel(io, raw.color) })));
+  chooseReporter(json, {
+    json: () => () => writeDocument(io, status),
+    human: () => () => io.stdout.write(renderWebhookStatus(status, new Chalk({ level: colorLevel(io, raw.color) }))),
+  })();
   return 0;
 }
 
