@@ -196,6 +196,7 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--timeout <seconds>', 'how long to wait', '900')
       .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
       .option('--dry-run', 'print what would change, change nothing')
+      .option('--notify <https-url>', 'POST the outcome (completed or failed) as a JSON document; an SNS topic ARN works too (repeatable)', collect)
       .option('--json', 'one JSON document on stdout'),
   ).action(async (service: string, options: Record<string, unknown>, command: Command) => {
     const { runScaleCommand } = await import('./commands/scale.js');

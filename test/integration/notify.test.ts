@@ -173,6 +173,29 @@ describe('rollout --notify', () => {
     expectNoSecret(run.stdout, run.stderr);
   });
 
+  it('scale --notify sends one "completed" document with the counts', async () => {
+    await createCluster(ecs, 'prod');
+    const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]);
+    await steadyService('prod', 'web', source, { desiredCount: 1 });
+    const hook = await receiver();
+
+    const run = await runCli(['scale', 'prod/web', '--count', '3', '--notify', hook.url, '--poll-interval', '0.3', '--endpoint-url', endpoint]);
+    expect(run.code).toBe(0);
+    expect((await describeService('prod', 'web')).desiredCount).toBe(3);
+    expect(hook.documents).toEqual([
+      expect.objectContaining({
+        kind: 'ecs-roll-notification',
+        version: 1,
+        operation: 'scale',
+        outcome: 'completed',
+        source: 'cli',
+        services: [{ cluster: 'prod', service: 'web', outcome: 'completed', desiredCount: { from: 1, to: 3 } }],
+        text: ':white_check_mark: ecs-roll: scaled prod/web from 1 to 3 tasks',
+      }),
+    ]);
+    expectNoSecret(run.stdout, run.stderr);
+  });
+
   it('refuses a plain-http URL to another host, before any AWS call, without echoing it (exit 2)', async () => {
     const run = await rollout(['acme/web:1.1', '--notify', 'http://hooks.example.com/services/T0SECRET/x', '--json']);
     expect(run.code).toBe(2);

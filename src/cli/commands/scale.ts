@@ -9,6 +9,7 @@ import { applyAdjustment, parseCount, parseRelativeAdjustment, type Adjustment, 
 import { awsConfigFrom, parsePollInterval, parsePositiveSeconds } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
 import type { AwsConfig } from '../../aws/config.js';
+import { parseNotifyTargets, type NotifyTarget } from '../../core/notify-target.js';
 
 export interface RawScaleOptions {
   cluster?: string;
@@ -22,6 +23,7 @@ export interface RawScaleOptions {
   dryRun?: boolean;
   json?: boolean;
   updateAutoscaling?: boolean;
+  notify?: string[];
   color?: boolean;
   region?: string;
   profile?: string;
@@ -40,6 +42,8 @@ export interface ScaleOptions {
   readonly dryRun: boolean;
   readonly json: boolean;
   readonly updateAutoscaling: boolean;
+  /** Where the outcome's document goes (`--notify`, repeatable). */
+  readonly notify: readonly NotifyTarget[];
   readonly aws: AwsConfig;
 }
 
@@ -62,6 +66,7 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
   if (min !== undefined && max !== undefined && min > max) throw new UsageError(`--min ${min} is above --max ${max}`);
   const aws = awsConfigFrom(raw, env);
   const pollSeconds = parsePollInterval(raw.pollInterval, aws, env);
+  const notify = parseNotifyTargets(raw.notify);
   return {
     ...(cluster === undefined ? {} : { cluster }),
     service: second ?? first,
@@ -74,6 +79,7 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
     dryRun: raw.dryRun === true,
     json: raw.json === true,
     updateAutoscaling: raw.updateAutoscaling === true,
+    notify,
     aws,
   };
 }
@@ -158,6 +164,24 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
       },
     );
     const outcome = result.services[0];
+    if (options.notify.length > 0) {
+      const { cliNotifier } = await import('../../notify/cli.js');
+      const notifier = cliNotifier(options.notify, io, options.aws);
+      notifier.notify({
+        operation: 'scale',
+        outcome: result.ok ? 'completed' : 'failed',
+        source: 'cli',
+        services: [{
+          cluster: service.clusterName,
+          service: service.serviceName,
+          desiredCount: { from: decision.from, to: decision.to },
+          ...(outcome === undefined ? {} : { outcome: outcome.outcome }),
+          ...(outcome?.reason === undefined ? {} : { reason: outcome.reason }),
+        }],
+      });
+      // Bounded (a few seconds at most): a receiver that hangs never holds the command longer.
+      await notifier.flush();
+    }
     report(outcome?.outcome ?? 'unchanged', outcome?.reason === undefined ? {} : { reason: outcome.reason });
     if (!options.json) renderer.result(result);
     if (signal.aborted) return ExitCode.interrupted;
