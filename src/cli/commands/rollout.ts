@@ -3,6 +3,7 @@ import { ExitCode } from '../../core/errors.js';
 import type { EmitEvent, RolloutEvent } from '../../core/events.js';
 import type { RolloutResult } from '../../core/execute-shared.js';
 import { parseTargetImage } from '../../core/image-ref.js';
+import { systemClock } from '../../core/ports.js';
 import { keepHeapSmall } from '../heap.js';
 import { parseRolloutOptions, type RawRolloutOptions, type RolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
@@ -25,7 +26,7 @@ export async function runRolloutCommand(
   const target = parseTargetImage(options.image);
 
   keepHeapSmall();
-  const { runRollout } = await import('../../aws/rollout.js');
+  const [{ runRollout }, { sdkRolloutPorts }] = await Promise.all([import('../../app/rollout.js'), import('../../app/rollout-aws.js')]);
   // Loaded only when --notify is given; dry runs change nothing and notify no one.
   const notifier = options.notify.length === 0 || options.dryRun ? undefined : await rolloutNotifier(options, io);
   const renderer = createRenderer(io, {
@@ -34,33 +35,39 @@ export async function runRolloutCommand(
     spinner: (text) => ora({ text, stream: io.stdout as NodeJS.WritableStream, discardStdin: false }),
   });
   try {
-    const { result } = await runRollout(options.aws, {
-      target,
-      clusters: options.clusters,
-      services: options.services,
-      allFamilies: options.allFamilies,
-      strategy: options.strategy,
-      force: options.force,
-      registry: options.registry,
-      ...(options.expectServices === undefined ? {} : { expectServices: options.expectServices }),
-      // Recorded on the new revisions: of two rollouts racing over the same services, the later one wins.
-      pushedAt: (performance.timeOrigin + performance.now()) / 1000,
-      dryRun: options.dryRun,
-      wait: options.wait,
-      timeoutMs: options.timeoutSeconds * 1000,
-      extendTimeoutByStagedWaits: options.timeoutIsDefault,
-      pollIntervalMs: options.pollIntervalMs,
-      rollback: options.rollback,
-      runBefore: options.runBefore,
-      runTimeoutMs: options.runTimeoutSeconds * 1000,
-      signal,
-      emit: (event) => {
-        observe?.(event);
-        notifier?.event(event);
-        if (event.type === 'plan') renderer.plan(event.plan, options.dryRun);
-        else renderer.event(event);
+    const { result } = await runRollout(
+      {
+        target,
+        clusters: options.clusters,
+        services: options.services,
+        allFamilies: options.allFamilies,
+        strategy: options.strategy,
+        force: options.force,
+        registry: options.registry,
+        ...(options.expectServices === undefined ? {} : { expectServices: options.expectServices }),
+        // Recorded on the new revisions: of two rollouts racing over the same services, the later one wins.
+        pushedAt: (performance.timeOrigin + performance.now()) / 1000,
+        dryRun: options.dryRun,
+        wait: options.wait,
+        timeoutMs: options.timeoutSeconds * 1000,
+        extendTimeoutByStagedWaits: options.timeoutIsDefault,
+        pollIntervalMs: options.pollIntervalMs,
+        rollback: options.rollback,
+        runBefore: options.runBefore,
+        runTimeoutMs: options.runTimeoutSeconds * 1000,
+        signal,
       },
-    });
+      {
+        ...sdkRolloutPorts(options.aws),
+        clock: systemClock,
+        emit: (event) => {
+          observe?.(event);
+          notifier?.event(event);
+          if (event.type === 'plan') renderer.plan(event.plan, options.dryRun);
+          else renderer.event(event);
+        },
+      },
+    );
     if (result === undefined) return 0;
     notifier?.finished(result);
     renderer.result(result);
@@ -107,3 +114,4 @@ async function rolloutNotifier(options: RolloutOptions, io: CliIo) {
     flush: () => notifier.flush(),
   };
 }
+
