@@ -3,6 +3,7 @@ import type { AwsConfig } from '../aws/config.js';
 import { UsageError } from '../core/errors.js';
 import type { ServiceExpectation } from '../core/expectation.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
+import { parseNotifyTargets, type NotifyTarget } from '../core/notify-target.js';
 import { registryOptionsFrom } from '../core/registry-options.js';
 import { parseRunBeforeSpec, type RunBeforeSpec } from '../core/run-before.js';
 import { awsConfigFrom, parseList, parseOptionalSeconds, parsePollInterval, parseStrategy, parseWholeNumber } from './parsers.js';
@@ -24,6 +25,8 @@ export type RolloutOptions = Required<Pick<RolloutRequest, 'clusters' | 'service
     readonly timeoutIsDefault: boolean;
     readonly runBefore: readonly RunBeforeSpec[];
     readonly runTimeoutSeconds: number;
+    /** Where each outcome's document goes (`--notify`, repeatable). */
+    readonly notify: readonly NotifyTarget[];
     readonly json: boolean;
     readonly aws: AwsConfig;
   };
@@ -43,6 +46,7 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
   const pollIntervalMs = parsePollInterval(raw.pollInterval, aws, env);
   // Checked here, before any AWS call: a malformed spec costs nothing and changes nothing.
   const runBefore = (raw.runBefore ?? []).map(parseRunBeforeSpec);
+  const notify = parseNotifyTargets(raw.notify);
   const runTimeoutSeconds = parseOptionalSeconds('--run-timeout', raw.runTimeout, DEFAULT_RUN_TIMEOUT_SECONDS);
   return {
     image,
@@ -60,6 +64,7 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
     runBefore,
     runTimeoutSeconds,
     ...(expectServices === undefined ? {} : { expectServices }),
+    notify,
     json: raw.json === true,
     aws,
     registry: registryOptionsFrom(raw, env),

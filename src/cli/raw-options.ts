@@ -33,6 +33,7 @@ export interface RawRolloutOptions extends RawAwsOptions, RawGlobalOptions {
   runTimeout?: string;
   expectServices?: string;
   requireMatch?: boolean;
+  notify?: string[];
   json?: boolean;
 }
 
@@ -55,6 +56,7 @@ export interface RawScaleOptions extends RawAwsOptions, RawGlobalOptions {
   dryRun?: boolean;
   json?: boolean;
   updateAutoscaling?: boolean;
+  notify?: string[];
 }
 
 export interface RawServeOptions extends RawAwsOptions, RawGlobalOptions {

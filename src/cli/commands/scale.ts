@@ -1,4 +1,5 @@
-import type { ScaleReporter } from '../../app/scale.js';
+import type { ScaleDocument, ScaleReporter } from '../../app/scale.js';
+import type { OutcomeNotice } from '../../core/notification.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
 import { systemClock } from '../../core/ports.js';
@@ -9,6 +10,7 @@ import { chooseReporter, writeDocument } from '../output.js';
 import { createRenderer, type CliIo } from '../render.js';
 import { spinnerFactory } from '../spinner.js';
 import type { AwsConfig } from '../../aws/config.js';
+import { parseNotifyTargets, type NotifyTarget } from '../../core/notify-target.js';
 
 export interface ScaleOptions {
   readonly cluster?: string;
@@ -22,6 +24,8 @@ export interface ScaleOptions {
   readonly dryRun: boolean;
   readonly json: boolean;
   readonly updateAutoscaling: boolean;
+  /** Where the outcome's document goes (`--notify`, repeatable). */
+  readonly notify: readonly NotifyTarget[];
   readonly aws: AwsConfig;
 }
 
@@ -44,6 +48,7 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
   if (min !== undefined && max !== undefined && min > max) throw new UsageError(`--min ${min} is above --max ${max}`);
   const aws = awsConfigFrom(raw, env);
   const pollIntervalMs = parsePollInterval(raw.pollInterval, aws, env);
+  const notify = parseNotifyTargets(raw.notify);
   return {
     ...(cluster === undefined ? {} : { cluster }),
     service: second ?? first,
@@ -56,6 +61,7 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
     dryRun: raw.dryRun === true,
     json: raw.json === true,
     updateAutoscaling: raw.updateAutoscaling === true,
+    notify,
     aws,
   };
 }
@@ -75,6 +81,8 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
     color: raw.color,
     spinner: spinnerFactory(io),
   });
+  const notifier = options.notify.length === 0 || options.dryRun ? undefined : (await import('../../notify/cli.js')).cliNotifier(options.notify, io, options.aws);
+  const report = chooseReporter(options.json, { human: () => humanScaleReporter(io, renderer), json: () => jsonScaleReporter(io) });
   try {
     const result = await runScale(
       {
@@ -90,7 +98,18 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
         pollIntervalMs: options.pollIntervalMs,
         signal,
       },
-      { ecs: new SdkEcs(client), autoscaling, clock: systemClock, report: chooseReporter(options.json, { human: () => humanScaleReporter(io, renderer), json: () => jsonScaleReporter(io) }) },
+      {
+        ecs: new SdkEcs(client),
+        autoscaling,
+        clock: systemClock,
+        report: {
+          ...report,
+          finished(document, result) {
+            report.finished(document, result);
+            if (result !== undefined) notifier?.notify(scaleNotice(document, result.ok));
+          },
+        },
+      },
     );
     if (result === undefined) return 0;
     if (signal.aborted) return ExitCode.interrupted;
@@ -99,7 +118,26 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
     renderer.close();
     client.destroy();
     autoscaling.destroy();
+    // Bounded (a few seconds at most): a receiver that hangs never holds the command longer.
+    await notifier?.flush();
   }
+}
+
+function scaleNotice(document: ScaleDocument, ok: boolean): OutcomeNotice {
+  return {
+    operation: 'scale',
+    outcome: ok ? 'completed' : 'failed',
+    source: 'cli',
+    services: [
+      {
+        cluster: document.cluster,
+        service: document.service,
+        outcome: document.outcome,
+        desiredCount: { from: document.from, to: document.to },
+        ...(document.reason === undefined ? {} : { reason: document.reason }),
+      },
+    ],
+  };
 }
 
 /** Lines as the scale goes, and the executor's progress. */
