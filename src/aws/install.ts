@@ -18,7 +18,7 @@ import type { ObservedInstall } from '../core/install-types.js';
 import { formatPolicy } from '../core/policy.js';
 import { REGISTRY_ENV } from '../core/registry-options.js';
 import type { RunBeforeSpec } from '../core/run-before.js';
-import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from '../lambda/package.js';
+import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from './lambda-package.js';
 import { ENV, hashToken, parseRunBeforeEnv, webhookConfigToEnv } from '../webhook/config.js';
 import { InstallApplier } from './install-apply/applier.js';
 import { withClients, type InstallClients } from './install-clients.js';

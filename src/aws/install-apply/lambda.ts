@@ -20,7 +20,7 @@ import { OperationFailedError } from '../../core/errors.js';
 import { ARCHITECTURE } from '../../core/install-names.js';
 import { retryWhileRolePropagates } from '../../core/install-retry.js';
 import type { FunctionSpec } from '../../core/install-types.js';
-import { HANDLERS } from '../../lambda/package.js';
+import { HANDLERS } from '../lambda-package.js';
 import { isAwsError } from '../errors.js';
 import { orMissing } from '../install-clients.js';
 import type { ActionOf, ApplyContext, Learned, ServiceHandler } from './context.js';
