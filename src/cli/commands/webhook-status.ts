@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import type { WebhookStatus } from '../../aws/webhook-status.js';
+import type { WebhookStatus } from '../../app/webhook-status.js';
 import { chooseReporter, writeDocument } from '../output.js';
 import { awsConfigFrom } from '../parsers.js';
 import type { RawWebhookStatusOptions } from '../raw-options.js';
@@ -11,8 +11,14 @@ export async function runWebhookStatusCommand(raw: RawWebhookStatusOptions, io: 
   const name = parseInstallName(raw.name);
   const aws = awsConfigFrom(raw, io.env);
   const json = raw.json === true;
-  const { readWebhookStatus } = await import('../../aws/webhook-status.js');
-  const status = await readWebhookStatus(aws, name);
+  const [{ readWebhookStatus }, { openWebhookStatusPorts }] = await Promise.all([import('../../app/webhook-status.js'), import('../../app/webhook-status-aws.js')]);
+  const ports = openWebhookStatusPorts(aws);
+  let status: WebhookStatus;
+  try {
+    status = await readWebhookStatus(name, ports);
+  } finally {
+    ports.close();
+  }
   chooseReporter(json, {
     json: () => () => writeDocument(io, status),
     human: () => () => io.stdout.write(renderWebhookStatus(status, new Chalk({ level: colorLevel(io, raw.color) }))),
