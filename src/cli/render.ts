@@ -6,7 +6,7 @@ import { formatVersion } from '../core/image-ref.js';
 import { revisionName } from '../core/model.js';
 import { describeScope } from '../core/expectation.js';
 import { diagnosisLines } from './render-diagnosis.js';
-import type { RolloutPlan } from '../core/plan.js';
+import type { DeploymentPlan } from '../core/plan.js';
 import { chooseReporter, type Envelope, writeDocument } from './output.js';
 import { planRunLines, runEventLine, runResultLines } from './render-run.js';
 
@@ -32,7 +32,7 @@ export interface CliIo {
 }
 
 export interface Renderer {
-  plan(plan: RolloutPlan, dryRun: boolean): void;
+  plan(plan: DeploymentPlan, dryRun: boolean): void;
   /** The plan has its own method: the events that follow it. */
   event(event: Exclude<RolloutEvent, { type: 'plan' }>): void;
   result(result: RolloutResult): void;
@@ -81,7 +81,7 @@ export function createRenderer(
 }
 
 function jsonRenderer(io: CliIo): Renderer {
-  let plan: RolloutPlan | undefined;
+  let plan: DeploymentPlan | undefined;
   const write = (document: Envelope & Record<string, unknown>) => writeDocument(io, document);
   return {
     plan(planned, dryRun) {

@@ -79,7 +79,8 @@ export interface PlannedService {
   readonly stagedWaitSeconds?: number;
 }
 
-export interface RolloutPlan {
+/** What a rollout (new revisions, services moved onto them) or a scale (only the desired count) will change: a deployment plan. */
+export interface DeploymentPlan {
   readonly version: typeof PLAN_VERSION;
   readonly kind: 'rollout' | 'scale';
   readonly target: {
