@@ -146,6 +146,7 @@ export function buildProgram(context: ProgramContext): Command {
       .command('uninstall')
       .description('remove everything install created')
       .option('--name <name>', 'name of the install', 'ecs-roll')
+      .option('--dry-run', 'show what would be deleted and delete nothing')
       .option('--json', 'one JSON document on stdout'),
   ).action(
     lazy<Record<string, unknown>>(context, async (options) =>
