@@ -58,9 +58,15 @@ const RECENT_SHOWN = 20;
 
 /** A message as SQS's ReceiveMessage answers it (the fields the status reads). */
 export interface PeekedMessage {
-  readonly MessageId?: string;
-  readonly Body?: string;
-  readonly Attributes?: Record<string, string>;
+  readonly MessageId?: string | undefined;
+  readonly Body?: string | undefined;
+  readonly Attributes?: Partial<Record<string, string>> | undefined;
+}
+
+/** A line of the worker's log as FilterLogEvents answers it. */
+export interface LogLineRead {
+  readonly message?: string | undefined;
+  readonly timestamp?: number | undefined;
 }
 
 /** What `webhook status` reads: the install's queues and the worker's log. */
@@ -73,7 +79,7 @@ export interface WebhookStatusPorts {
   /** Up to `max` messages, looked at without hiding them from the next receive (or a redrive). */
   peek(url: string, max: number): Promise<readonly PeekedMessage[]>;
   /** The log's lines that mention job-finished since `since` (ms); none when the log cannot be read. */
-  finishedLines(group: string, since: number): Promise<readonly { readonly message?: string; readonly timestamp?: number }[]>;
+  finishedLines(group: string, since: number): Promise<readonly LogLineRead[]>;
 }
 
 export async function readWebhookStatus(install: string, ports: WebhookStatusPorts): Promise<WebhookStatus> {
@@ -123,7 +129,7 @@ function deadLetter(queue: string, message: PeekedMessage): DeadLetter {
   return { ...base, body: (message.Body ?? '').slice(0, 200) };
 }
 
-function recentOutcomes(events: readonly { readonly message?: string; readonly timestamp?: number }[]): FinishedRollout[] {
+function recentOutcomes(events: readonly LogLineRead[]): FinishedRollout[] {
   const found: FinishedRollout[] = [];
   for (const event of events) {
     try {

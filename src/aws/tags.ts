@@ -1,7 +1,7 @@
 import type { Tag } from '../core/model.js';
 
 /** An SDK tag: ECS writes `key`/`value`, CloudWatch, IAM, Lambda and most others `Key`/`Value`. */
-type SdkTag = { key?: string; value?: string } | { Key?: string; Value?: string };
+type SdkTag = { key?: string | undefined; value?: string | undefined } | { Key?: string | undefined; Value?: string | undefined };
 
 /** The one converter from any service's tags to the core's `{ key, value }`; a tag without a key is dropped. */
 export function tagsFromSdk(tags: readonly SdkTag[] | undefined): Tag[] {
