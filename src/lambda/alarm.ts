@@ -1,19 +1,15 @@
 /**
  * The worker's alarm path: a CloudWatch alarm, through the install's SNS topic or as a direct
- * Lambda alarm action, scales the service its policy names. Every decision is one JSON log line,
- * and nothing here throws: Lambda would retry a thrown async event and scale twice.
+ * Lambda alarm action, scales the service whose tags hold a policy naming that alarm. The message
+ * is only a prompt: the alarm's ARN and state are CloudWatch's answer now (DescribeAlarms), the
+ * policy is the service's own tag for that ARN, and the count stays within the policy's bounds and
+ * Application Auto Scaling's. Every decision is one JSON log line, and nothing here throws: Lambda
+ * would retry a thrown async event and scale twice.
  */
-import {
-  decideScale,
-  isAlarmEventShape,
-  parseAlarmEvent,
-  policyFromTags,
-  policyServiceLabel,
-  scaledAtFromTags,
-  type AlarmTransition,
-  type AlarmWorkerPort,
-} from '../core/alarm.js';
+import { isAlarmEventShape, parseAlarmEvent, parseServiceSpec, scaledAtFromTags, type AlarmTransition, type AlarmWorkerPort } from '../core/alarm.js';
+import { decideScale } from '../core/alarm-decision.js';
 import { formatAdjustment } from '../core/scale.js';
+import { ALARM_SERVICE_TAG, policyForAlarm } from '../core/scale-policy.js';
 import type { LogLine } from '../webhook/log.js';
 
 export type AlarmDecisionKind =
@@ -67,37 +63,55 @@ async function decide(transition: AlarmTransition, aws: AlarmWorkerPort, now: ()
     return { decision: 'not-alarm', ...base, state: transition.newState, ...(transition.oldState === undefined ? {} : { previousState: transition.oldState }) };
   }
   // The message is only a claim: act only on an alarm that CloudWatch says is in ALARM now.
-  const stateNow = await aws.alarmState?.(transition);
-  if (stateNow !== undefined && stateNow !== 'ALARM') {
-    return { decision: 'not-alarm', ...base, state: stateNow, reason: `the message says ALARM, but the alarm is ${stateNow} now (a stale or forged message); nothing done` };
+  const alarm = await aws.describeAlarm(transition.alarmName);
+  if (alarm === undefined) return { decision: 'no-policy', ...base, reason: 'no metric alarm has this name in this region' };
+  if (transition.alarmArn !== undefined && transition.alarmArn !== alarm.arn) {
+    return { decision: 'no-policy', ...base, reason: `the message names ${transition.alarmArn}, not this region's alarm ${alarm.arn}; nothing done` };
   }
-  const tags = await aws.alarmTags(transition);
-  if (tags === undefined) return { decision: 'no-policy', ...base, reason: 'no metric alarm has this name any more' };
-  const read = policyFromTags(tags);
-  if (read.kind === 'none') return { decision: 'no-policy', ...base, reason: 'the alarm carries no ecs-roll policy' };
-  if (read.kind === 'invalid') return { decision: 'malformed', ...base, reason: read.reason };
+  if (alarm.state !== 'ALARM') {
+    return { decision: 'not-alarm', ...base, state: alarm.state, reason: `the message says ALARM, but the alarm is ${alarm.state} now (a stale or forged message); nothing done` };
+  }
+  // The alarm's tag only says which service to look at; that service's own tags must name this alarm.
+  const pointer = alarm.tags.find((tag) => tag.key === ALARM_SERVICE_TAG)?.value;
+  if (pointer === undefined) return { decision: 'no-policy', ...base, reason: `the alarm has no ${ALARM_SERVICE_TAG} tag` };
+  let named: { cluster: string; service: string };
+  try {
+    named = parseServiceSpec(pointer);
+  } catch {
+    return { decision: 'no-policy', ...base, reason: `the alarm's ${ALARM_SERVICE_TAG} tag is not <cluster>/<service>` };
+  }
+  const service = await aws.describeService(named.cluster, named.service);
+  if (service === undefined) return { decision: 'service-gone', ...base, cluster: named.cluster, service: named.service, reason: `no service ${pointer}` };
+  const serviceTags = await aws.serviceTags(service.serviceArn);
+  const read = policyForAlarm(serviceTags, alarm.arn, named);
+  if (read.kind === 'none') {
+    return { decision: 'no-policy', ...base, cluster: named.cluster, service: named.service, reason: `the tags of service ${pointer} hold no policy for this alarm` };
+  }
+  if (read.kind === 'invalid') return { decision: 'malformed', ...base, cluster: named.cluster, service: named.service, reason: read.reason };
   const { policy } = read;
   const target = { ...base, cluster: policy.cluster, service: policy.service, adjust: formatAdjustment(policy.adjustment) };
-
-  const service = await aws.describeService(policy.cluster, policy.service);
-  if (service === undefined) return { decision: 'service-gone', ...target, reason: `no service ${policyServiceLabel(policy)}` };
   if (service.schedulingStrategy === 'DAEMON') return { decision: 'skipped', ...target, reason: 'a DAEMON service has no desired count' };
 
-  const lastScaledAt = scaledAtFromTags(await aws.serviceTags(service.serviceArn));
+  const autoscaling = await aws.scalableTarget(service);
+  const lastScaledAt = scaledAtFromTags(serviceTags);
   const at = now();
-  const verdict = decideScale({ policy, desiredCount: service.desiredCount, lastScaledAt, now: at });
+  const verdict = decideScale({ policy, desiredCount: service.desiredCount, lastScaledAt, now: at, ...(autoscaling === undefined ? {} : { autoscaling }) });
+  const bounds = autoscaling === undefined ? {} : { autoscaling: { resourceId: autoscaling.resourceId, min: autoscaling.min, max: autoscaling.max } };
   switch (verdict.kind) {
     case 'in-cooldown':
       return { decision: 'in-cooldown', ...target, scaledAt: verdict.scaledAt, cooldown: verdict.cooldownSeconds, remaining: verdict.remainingSeconds };
     case 'at-bound':
-      return { decision: 'at-bound', ...target, count: verdict.count, bound: verdict.bound, min: policy.min, max: policy.max };
+      return { decision: 'at-bound', ...target, count: verdict.count, bound: verdict.bound, min: policy.min, max: policy.max, ...bounds };
     case 'acted':
     case 'clamped': {
       const changed = await aws.setDesiredCount(service, verdict.to);
       if (changed.outcome !== 'updated') {
         return { decision: changed.outcome, ...target, from: verdict.from, to: verdict.to, reason: changed.reason ?? 'UpdateService did not update the service' };
       }
-      const extra: Record<string, unknown> = verdict.kind === 'clamped' ? { bound: verdict.bound } : {};
+      const extra: Record<string, unknown> = verdict.kind === 'clamped' ? { bound: verdict.bound, ...bounds } : {};
+      if (verdict.kind === 'clamped' && autoscaling !== undefined && verdict.bound.startsWith('autoscaling-')) {
+        extra.message = `held at ${verdict.to}: Application Auto Scaling keeps ${autoscaling.resourceId} within ${autoscaling.min}..${autoscaling.max}`;
+      }
       try {
         await aws.markScaled(service.serviceArn, at);
       } catch (error) {

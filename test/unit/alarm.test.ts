@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   alarmPutInput,
-  decideScale,
   isAlarmEventShape,
   parseAlarmEvent,
   parsePolicyInput,
@@ -13,12 +12,16 @@ import {
   withAction,
   withoutAction,
   type AlarmPolicy,
+  type AlarmNow,
   type AlarmWorkerPort,
+  type ScalableTargetBounds,
   type ScaleOutcome,
 } from '../../src/core/alarm.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { ServiceSnapshot, Tag } from '../../src/core/model.js';
 import { handleAlarmEvent, isAlarmEvent } from '../../src/lambda/alarm.js';
+import { decideScale } from '../../src/core/alarm-decision.js';
+import { servicePolicyTag } from '../../src/core/scale-policy.js';
 import { aService } from './builders.js';
 
 const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-high';
@@ -275,23 +278,27 @@ describe('decideScale', () => {
   });
 });
 
-/** An in-memory AWS for the worker: one alarm, one service. */
+/** An in-memory AWS for the worker: one alarm, one service whose tags hold the alarm's policy. */
 class FakeAws implements AlarmWorkerPort {
   readonly updates: number[] = [];
   readonly marks: number[] = [];
-  alarmTagList: Tag[] | undefined = policyTags(policy());
+  alarm: AlarmNow | undefined = { arn: ALARM_ARN, state: 'ALARM', tags: [{ key: 'ecs-roll:service', value: 'prod/web' }] };
   service: ServiceSnapshot | undefined = aService({ desiredCount: 4 });
-  serviceTagList: Tag[] = [];
+  serviceTagList: Tag[] = [servicePolicyTag(policy(), { arn: ALARM_ARN, name: 'cpu-high' })];
+  target: ScalableTargetBounds | undefined;
   failUpdate = false;
 
-  async alarmTags(): Promise<readonly Tag[] | undefined> {
-    return this.alarmTagList;
+  async describeAlarm(): Promise<AlarmNow | undefined> {
+    return this.alarm;
   }
   async describeService(): Promise<ServiceSnapshot | undefined> {
     return this.service;
   }
   async serviceTags(): Promise<readonly Tag[]> {
     return this.serviceTagList;
+  }
+  async scalableTarget(): Promise<ScalableTargetBounds | undefined> {
+    return this.target;
   }
   async setDesiredCount(_service: ServiceSnapshot, count: number): Promise<ScaleOutcome> {
     if (this.failUpdate) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
@@ -301,9 +308,8 @@ class FakeAws implements AlarmWorkerPort {
   async markScaled(_arn: string, at: number): Promise<void> {
     this.marks.push(at);
   }
-  stateNow: string | undefined = 'ALARM';
-  async alarmState(): Promise<string | undefined> {
-    return this.stateNow;
+  set stateNow(state: string) {
+    if (this.alarm !== undefined) this.alarm = { ...this.alarm, state };
   }
 }
 
@@ -351,7 +357,7 @@ describe('handleAlarmEvent', () => {
 
   it('does nothing in cooldown, at max, without a policy or a service', async () => {
     const cooling = new FakeAws();
-    cooling.serviceTagList = [{ key: SCALED_AT_TAG, value: String(NOW - 10) }];
+    cooling.serviceTagList.push({ key: SCALED_AT_TAG, value: String(NOW - 10) });
     expect((await run(lambdaEvent('ALARM'), cooling)).decisions[0]).toMatchObject({ decision: 'in-cooldown', remaining: 290 });
 
     const full = new FakeAws();
@@ -359,7 +365,7 @@ describe('handleAlarmEvent', () => {
     expect((await run(lambdaEvent('ALARM'), full)).decisions[0]).toMatchObject({ decision: 'at-bound', count: 10, bound: 'max' });
 
     const bare = new FakeAws();
-    bare.alarmTagList = [];
+    bare.serviceTagList = [];
     expect((await run(lambdaEvent('ALARM'), bare)).decisions[0]).toMatchObject({ decision: 'no-policy' });
 
     const gone = new FakeAws();
@@ -381,6 +387,49 @@ describe('handleAlarmEvent', () => {
     daemon.service = aService({ schedulingStrategy: 'DAEMON' });
     expect((await run(snsEvent(snsMessage('ALARM')), daemon)).decisions[0]).toMatchObject({ decision: 'skipped' });
     expect(daemon.updates).toEqual([]);
+  });
+
+  it('does nothing for an alarm whose ARN no service names: a copy made by hand, with the same tags and actions', async () => {
+    const copy = new FakeAws();
+    copy.alarm = { arn: `${ALARM_ARN}-copy`, state: 'ALARM', tags: [{ key: 'ecs-roll:service', value: 'prod/web' }] };
+    const event = { ...lambdaEvent('ALARM'), alarmArn: `${ALARM_ARN}-copy` };
+    expect((await run(event, copy)).decisions[0]).toMatchObject({ decision: 'no-policy', reason: expect.stringContaining('hold no policy for this alarm') });
+
+    const retargeted = new FakeAws();
+    retargeted.alarm = { arn: ALARM_ARN, state: 'ALARM', tags: [{ key: 'ecs-roll:service', value: 'prod/api' }] };
+    retargeted.service = aService({ serviceName: 'api', desiredCount: 4 });
+    retargeted.serviceTagList = [];
+    expect((await run(lambdaEvent('ALARM'), retargeted)).decisions[0]).toMatchObject({ decision: 'no-policy', service: 'api' });
+
+    const unpointed = new FakeAws();
+    unpointed.alarm = { arn: ALARM_ARN, state: 'ALARM', tags: [] };
+    expect((await run(lambdaEvent('ALARM'), unpointed)).decisions[0]).toMatchObject({ decision: 'no-policy' });
+
+    // A message naming this alarm but another account's ARN is not about this region's alarm.
+    const elsewhere = new FakeAws();
+    const foreign = snsMessage('ALARM').replace(ALARM_ARN, 'arn:aws:cloudwatch:us-east-1:210987654321:alarm:cpu-high');
+    expect((await run(snsEvent(foreign), elsewhere)).decisions[0]).toMatchObject({ decision: 'no-policy', reason: expect.stringContaining('210987654321') });
+
+    const gone = new FakeAws();
+    gone.alarm = undefined;
+    expect((await run(lambdaEvent('ALARM'), gone)).decisions[0]).toMatchObject({ decision: 'no-policy' });
+    for (const aws of [copy, retargeted, unpointed, elsewhere, gone]) expect(aws.updates).toEqual([]);
+  });
+
+  it('holds the count within Application Auto Scaling\'s bounds and says so', async () => {
+    const aws = new FakeAws();
+    aws.service = aService({ desiredCount: 7 });
+    aws.target = { resourceId: 'service/prod/web', min: 2, max: 8 };
+    const { decisions, lines } = await run(snsEvent(snsMessage('ALARM')), aws);
+    expect(decisions[0]).toMatchObject({ decision: 'clamped', from: 7, to: 8, bound: 'autoscaling-max', autoscaling: { resourceId: 'service/prod/web', min: 2, max: 8 } });
+    expect(lines[0]).toMatchObject({ level: 'info', message: expect.stringContaining('Application Auto Scaling keeps service/prod/web within 2..8') });
+    expect(aws.updates).toEqual([8]);
+
+    const atTarget = new FakeAws();
+    atTarget.service = aService({ desiredCount: 8 });
+    atTarget.target = { resourceId: 'service/prod/web', min: 2, max: 8 };
+    expect((await run(lambdaEvent('ALARM'), atTarget)).decisions[0]).toMatchObject({ decision: 'at-bound', bound: 'autoscaling-max' });
+    expect(atTarget.updates).toEqual([]);
   });
 
   it('never throws: a failing AWS call becomes a failed decision', async () => {
