@@ -187,7 +187,8 @@ export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 
 /** One alarm state change, whichever way CloudWatch delivered it. */
 export interface AlarmTransition {
-  readonly shape: 'sns' | 'lambda';
+  /** `recheck`: the worker's own note to look again once the cooldown is over (src/core/alarm-recheck.ts). */
+  readonly shape: 'sns' | 'lambda' | 'recheck';
   readonly alarmName: string;
   readonly alarmArn?: string;
   /** The new state as CloudWatch gave it; anything but ALARM does nothing. */
