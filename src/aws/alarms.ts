@@ -17,7 +17,7 @@ import { planScale } from '../core/plan-scale.js';
 import { systemClock } from '../core/ports.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { createEcsClient, SdkEcs } from './ecs.js';
-import { AutoScaling } from './services.js';
+import { AutoScaling } from './auto-scaling.js';
 
 /** DescribeAlarms answers at most 100 alarms a page. */
 const DESCRIBE_ALARMS_MAX_RECORDS = 100;

@@ -29,8 +29,29 @@ export interface EcsPort {
   stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
   /** Sets tags on a resource (a task definition revision's push time); optional for ports that never record one. */
   tagResource?(resourceArn: string, tags: readonly { key: string; value: string }[]): Promise<void>;
+  /**
+   * Container instance ARN → EC2 instance id (DescribeContainerInstances, at most 100 a call), for matching bridge
+   * and host tasks to `instance` targets; optional: without it such tasks never count as healthy, so `replace`
+   * stops nothing there and leaves the work to ECS.
+   */
+  ec2InstanceIds?(cluster: string, containerInstanceArns: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** The newest service deployment, for the stage of a BLUE_GREEN, LINEAR or CANARY deployment; optional for adapters without it. */
   latestServiceDeployment?(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined>;
+}
+
+/**
+ * The reads that find what a command works on (discovery, one service by name). The AWS adapter
+ * answers them with the SDK; unit tests with plain objects, so a whole command runs against a fake.
+ */
+export interface EcsReader extends Pick<EcsPort, 'describeServices' | 'describeTaskDefinition' | 'latestTaskDefinition'> {
+  /** The region the calls go to, when the adapter can tell without a call. */
+  region(): Promise<string | undefined>;
+  listClusterArns(): Promise<string[]>;
+  listServiceArns(cluster: string): Promise<string[]>;
+  /** Every task definition family with an ACTIVE revision. */
+  listActiveFamilies(): Promise<string[]>;
+  /** The usage error for a cluster that does not exist, worded the same for every command. */
+  missingCluster(cluster: string, region: string | undefined): Error;
 }
 
 /** Elastic Load Balancing, for the health ECS waits for before it counts a load-balanced task. */

@@ -40,7 +40,7 @@ async function loadAws() {
   const [{ CloudWatchAlarms }, { createEcsClient, SdkEcs }, { findService }, policies] = await Promise.all([
     import('../../aws/alarms.js'),
     import('../../aws/ecs.js'),
-    import('../../aws/services.js'),
+    import('../../aws/service-lookup.js'),
     import('../../aws/service-policies.js'),
   ]);
   return { CloudWatchAlarms, createEcsClient, SdkEcs, findService, policies };
