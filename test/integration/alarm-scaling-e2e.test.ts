@@ -34,6 +34,8 @@ let logs: CloudWatchLogsClient;
 let sns: SNSClient;
 
 const cli = (...args: string[]) => runCli([...args, '--endpoint-url', endpoint]);
+const URL_PATTERN = /http:\/\/127\.0\.0\.1:\d+\/restapis\/[a-z0-9]+\/live\/_user_request_\/hooks\/dockerhub\/[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/;
+let webhookUrl = '';
 
 interface Decision {
   decision: string;
@@ -117,6 +119,7 @@ beforeEach(async () => {
   await createService(ecs, 'prod', 'api', await registerTaskDefinition(ecs, 'api', [container('api', 'acme/api:1.0')]), { desiredCount: 2 });
   const installed = await cli('install', '--repo', 'acme/web', '--cluster', 'prod');
   expect(installed.code, installed.stderr).toBe(0);
+  webhookUrl = URL_PATTERN.exec(installed.stdout)?.[0] ?? '';
   await createAlarm(ALARM, []);
   const put = await cli('scale', 'policy', 'put', 'prod/web', '--alarm', ALARM, '--adjust', '+1', '--min', '1', '--max', '10', '--cooldown', '1');
   expect(put.code, put.stderr).toBe(0);
@@ -182,5 +185,65 @@ describe('alarm scaling through the sandbox', () => {
     const serviceArn = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0]?.serviceArn ?? '';
     const tags = (await ecs.send(new EcsListTagsForResourceCommand({ resourceArn: serviceArn }))).tags ?? [];
     expect(tags.some((tag) => tag.key === 'ecs-roll:scaled-at')).toBe(false);
+  });
+
+  it('an alarm is acted on while a rollout of the same service is still in progress', async () => {
+    // The scheduler stands still, so the push's deployment stays IN_PROGRESS until the end of the test.
+    await sandbox.config({ paused: true });
+    const push = {
+      callback_url: 'http://127.0.0.1:9/must-never-be-called',
+      push_data: { pushed_at: Math.floor(Date.now() / 1000), pusher: 'ci', tag: '1.1' },
+      repository: { repo_name: 'acme/web', namespace: 'acme', name: 'web', status: 'Active' },
+    };
+    const posted = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push) });
+    expect(posted.status).toBe(202);
+    const rolling = await eventually('the rollout in progress on the new revision', async () => {
+      const found = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
+      const primary = found?.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+      return primary !== undefined && primary.taskDefinition !== found?.deployments?.find((deployment) => deployment.status === 'ACTIVE')?.taskDefinition && (found?.deployments?.length ?? 0) > 1 ? primary : undefined;
+    });
+    expect(rolling.rolloutState).toBe('IN_PROGRESS');
+
+    await setState(ALARM, 'ALARM');
+    expect(await decisionAbout(ALARM)).toMatchObject({ decision: 'acted', from: 2, to: 3 });
+    const now = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
+    expect(now?.desiredCount).toBe(3);
+    expect(now?.deployments?.find((deployment) => deployment.status === 'PRIMARY')?.rolloutState).toBe('IN_PROGRESS');
+  });
+
+  it('install moves a policy an older install kept in the alarm\'s tags to the service\'s, and --dry-run shows the move first', async () => {
+    const arn = await createAlarm('web-old', [await topicArn()]);
+    const old = [
+      { Key: 'ecs-roll:service', Value: 'prod/web' },
+      { Key: 'ecs-roll:adjust', Value: '+2' },
+      { Key: 'ecs-roll:min', Value: '1' },
+      { Key: 'ecs-roll:max', Value: '10' },
+      { Key: 'ecs-roll:cooldown', Value: '60' },
+    ];
+    await cloudwatch.send(new TagResourceCommand({ ResourceARN: arn, Tags: [...old, { Key: 'team', Value: 'web' }] }));
+    // Until then the worker does not act on it.
+    await setState('web-old', 'ALARM');
+    expect(await decisionAbout('web-old')).toMatchObject({ decision: 'no-policy' });
+    await setState('web-old', 'OK');
+
+    const dry = await cli('install', '--repo', 'acme/web', '--cluster', 'prod', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("move the scaling policy of alarm web-old (+2 within 1..10, cooldown 60 s) from the alarm's tags to service prod/web's tags");
+    expect((await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toHaveLength(6);
+
+    const run = await cli('install', '--repo', 'acme/web', '--cluster', 'prod', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).policyMoves).toEqual([expect.objectContaining({ alarm: 'web-old', service: 'prod/web', status: 'moved' })]);
+    expect((await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toEqual(
+      expect.arrayContaining([{ Key: 'ecs-roll:service', Value: 'prod/web' }, { Key: 'team', Value: 'web' }]),
+    );
+    expect((await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toHaveLength(2);
+    const listed = JSON.parse((await cli('scale', 'policy', 'list', '--json')).stdout) as { policies: { alarm: string; location: { kind: string } }[] };
+    expect(listed.policies.filter((entry) => entry.alarm === 'web-old').map((entry) => entry.location.kind)).toEqual(['service-tags']);
+
+    await setState('web-old', 'ALARM');
+    expect(await decisionAbout('web-old', 1)).toMatchObject({ decision: 'acted', from: 2, to: 4 });
+    // Nothing left to move: the next install says nothing about it.
+    expect((await cli('install', '--repo', 'acme/web', '--cluster', 'prod')).stdout).not.toContain('scaling policy of alarm');
   });
 });
