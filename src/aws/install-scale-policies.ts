@@ -77,3 +77,20 @@ export async function movePoliciesToServices(request: PolicyMoveRequest): Promis
     client.destroy();
   }
 }
+
+/**
+ * install's one call: the moves for the alarms that notify its topic or invoke its worker (as they exist
+ * before this run), each reported as it is made; with --dry-run, what would move.
+ */
+export async function moveScalingPolicies(
+  request: { readonly aws: AwsConfig; readonly dryRun: boolean; readonly progress: { done(text: string): void; warn(text: string): void } },
+  actionArns: readonly (string | undefined)[],
+): Promise<PolicyMove[]> {
+  const arns = actionArns.filter((arn): arn is string => arn !== undefined);
+  if (arns.length === 0) return [];
+  const moves = await movePoliciesToServices({ aws: request.aws, actionArns: arns, dryRun: request.dryRun });
+  if (!request.dryRun) {
+    for (const move of moves) (move.status === 'moved' ? request.progress.done : request.progress.warn).call(request.progress, move.description);
+  }
+  return moves;
+}
