@@ -30,8 +30,6 @@ import { invokeUrl } from './invoke-url.js';
 
 export type { InstallProgress, InstallReport, InstallRequest } from './install-request.js';
 export { DRY_RUN_TOKEN_PLACEHOLDER, KEPT_TOKEN_PLACEHOLDER } from './install-request.js';
-export type { RemovalReport, RemovalStatus } from './uninstall.js';
-export { runUninstall } from './uninstall.js';
 
 const realClock: RetryClock = {
   now: () => Date.now(),
