@@ -183,6 +183,8 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     }
   }
 
+  // Scaling policies an older install kept in alarms' tags move to the services' tags (src/aws/install-scale-policies.ts).
+  const policyMoves = await (await import('./install-scale-policies.js')).moveScalingPolicies(request, [topic?.arn, worker?.arn]);
   const finalAccount = known.account ?? UNKNOWN_ACCOUNT;
   const apiId = known.apiId ?? UNKNOWN_API_ID;
   const finalAt = { region, account: finalAccount };
@@ -217,6 +219,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     actions: actions.map((action) => ({ kind: action.kind, description: describeAction(resolve(action)) })),
     queues: { ...queueNames(names.install) },
     queueActions,
+    policyMoves,
     warnings,
     settings: { ...settings, policy: formatPolicy(settings.policy) },
     settingChanges,

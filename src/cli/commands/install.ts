@@ -185,6 +185,7 @@ function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallR
   if (report.dryRun) {
     if (report.actions.length === 0) line(`  nothing to change: install ${report.name} is up to date`);
     for (const action of report.actions) line(`  ${color.bold('+')} ${action.description}`);
+    for (const move of report.policyMoves) line(`  ${color.bold(move.status === 'would move' ? '+' : '!')} ${move.description}`);
     line();
     line(`${color.bold('IAM policy')} ${report.policy.name} on role ${report.role.name}:`);
     line(JSON.stringify(report.policy.document, null, 2));
