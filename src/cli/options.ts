@@ -10,7 +10,7 @@ import { awsConfigFrom, parseList, parseOptionalSeconds, parsePollInterval, pars
 import type { RawRolloutOptions } from './raw-options.js';
 
 export type { RawRolloutOptions };
-// The install and scale-policy commands read these from here.
+// The install command reads these from here.
 export { awsConfigFrom, parseSeconds as parsePositiveSeconds } from './parsers.js';
 
 /**

@@ -1,5 +1,13 @@
 import { Command, Option } from 'commander';
-import type { RawPackageOptions, RawRolloutOptions, RawScaleOptions, RawServeOptions, RawStatusOptions, RawWebhookStatusOptions } from './raw-options.js';
+import type {
+  RawPackageOptions,
+  RawRolloutOptions,
+  RawScaleOptions,
+  RawScalePolicyOptions,
+  RawServeOptions,
+  RawStatusOptions,
+  RawWebhookStatusOptions,
+} from './raw-options.js';
 import type { CliIo } from './render.js';
 import { packageVersion } from './version.js';
 
@@ -230,14 +238,14 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--json', 'one JSON document on stdout'),
   ).action(
     // With the options `scale` parsed (--min, --max, --json, --region, --profile, --endpoint-url share its names).
-    lazy<Record<string, unknown>, [string]>(context, async (service, options) => (await import('./commands/scale-policy.js')).runPolicyPut(service, options, context.io)),
+    lazy<RawScalePolicyOptions, [string]>(context, async (service, options) => (await import('./commands/scale-policy.js')).runPolicyPut(service, options, context.io)),
   );
   addAwsOptions(
     policy
       .command('list')
       .description('every scaling policy, with its alarm state')
       .option('--json', 'one JSON document on stdout'),
-  ).action(lazy<Record<string, unknown>>(context, async (options) => (await import('./commands/scale-policy.js')).runPolicyList(options, context.io)));
+  ).action(lazy<RawScalePolicyOptions>(context, async (options) => (await import('./commands/scale-policy.js')).runPolicyList(options, context.io)));
   addAwsOptions(
     policy
       .command('remove')
@@ -247,7 +255,7 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--name <name>', 'the install whose topic the alarm notifies', 'ecs-roll')
       .option('--json', 'one JSON document on stdout'),
   ).action(
-    lazy<Record<string, unknown>, [string]>(context, async (service, options) => (await import('./commands/scale-policy.js')).runPolicyRemove(service, options, context.io)),
+    lazy<RawScalePolicyOptions, [string]>(context, async (service, options) => (await import('./commands/scale-policy.js')).runPolicyRemove(service, options, context.io)),
   );
 
   return program;

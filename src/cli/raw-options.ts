@@ -81,3 +81,14 @@ export interface RawWebhookStatusOptions extends RawAwsOptions, RawGlobalOptions
 export interface RawPackageOptions extends RawGlobalOptions {
   out: string;
 }
+
+/** `scale policy put`, `list` and `remove`: their own options with `scale`'s (--min, --max, --json share its names). */
+export interface RawScalePolicyOptions extends RawAwsOptions, RawGlobalOptions {
+  alarm?: string;
+  adjust?: string;
+  min?: string;
+  max?: string;
+  cooldown?: string;
+  name?: string;
+  json?: boolean;
+}
