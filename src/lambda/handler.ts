@@ -7,6 +7,8 @@ import { isEcsRollError } from '../core/errors.js';
 import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config.js';
 import { decideEcrEvent, isEcrImageAction } from '../webhook/ecr-event.js';
 import { jsonLines } from '../webhook/log.js';
+import type { Notifier } from '../notify/notifier.js';
+import { notifyingLog, workerNotifier } from '../notify/worker.js';
 import { MAX_BODY_BYTES, parseJob, pushDeduplicationId, receiveWebhook, type RolloutJob } from '../webhook/receiver.js';
 import { followSender, handleSqsEvent, isSqsEvent, type BatchResponse } from './queue-handler.js';
 import type { PushJob } from '../app/push.js';
@@ -34,7 +36,11 @@ export interface LambdaContext {
   getRemainingTimeInMillis?(): number;
 }
 
-const log = jsonLines((line) => process.stdout.write(line));
+const baseLog = jsonLines((line) => process.stdout.write(line));
+/** The notifier of the invocation in progress (Lambda runs one event at a time per instance). */
+let currentNotifier: Notifier | undefined;
+/** Outcome lines also go to `install --notify`'s targets (src/notify/worker.ts). */
+const log = notifyingLog(baseLog, () => currentNotifier);
 /** Kept across warm invocations of one instance, so a flood is rate-limited per instance. */
 const logUnauthenticated = createUnauthenticatedLog(log);
 let cachedConfig: WebhookConfig | undefined;
@@ -161,6 +167,20 @@ export async function acceptPushJob(job: PushJob, remainingMs?: number): Promise
 }
 
 export async function work(
+  event: unknown,
+  context?: LambdaContext,
+): Promise<{ ok: boolean; reason?: string; decisions?: AlarmDecision[] } | BatchResponse> {
+  currentNotifier = await workerNotifier(process.env, baseLog);
+  try {
+    return await workOn(event, context);
+  } finally {
+    // Before the invocation ends (Lambda freezes what is still in flight): bounded to a few seconds.
+    await currentNotifier.flush();
+    currentNotifier = undefined;
+  }
+}
+
+async function workOn(
   event: unknown,
   context?: LambdaContext,
 ): Promise<{ ok: boolean; reason?: string; decisions?: AlarmDecision[] } | BatchResponse> {
