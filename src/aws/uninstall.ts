@@ -10,6 +10,7 @@ import { DeleteFunctionCommand, GetFunctionCommand } from '@aws-sdk/client-lambd
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { OperationFailedError } from '../core/errors.js';
 import { FUNCTION_ROLES, INSTALL_TAG, installNames, type FunctionRole } from '../core/install-names.js';
+import { notifyParameterName } from '../core/install-notify.js';
 import type { AwsConfig } from './config.js';
 import { isErrorNamed } from './errors.js';
 import { functionTags } from './function-tags.js';
@@ -29,7 +30,8 @@ export interface RemovalReport {
     | 'iam-role'
     | 'log-group'
     | 'sqs-queue'
-    | 'event-source-mapping';
+    | 'event-source-mapping'
+    | 'ssm-parameter';
   readonly name: string;
   readonly id?: string;
   readonly status: RemovalStatus;
@@ -103,6 +105,14 @@ async function uninstall(clients: InstallClients, request: { aws: AwsConfig; nam
     } else {
       const gone = await orMissing(clients.lambda.send(new DeleteFunctionCommand({ FunctionName: name })), 'ResourceNotFoundException');
       removed.push({ kind: 'lambda-function', name, status: gone === undefined ? 'already gone' : 'deleted' });
+    }
+  }
+
+  // The notification URLs, once no function of the install reads them; reported only when there were some.
+  if (foreign.size === 0) {
+    const { removeNotifyParameter } = await import('./install-notify.js');
+    if ((await removeNotifyParameter(request.aws, names.install)) === 'deleted') {
+      removed.push({ kind: 'ssm-parameter', name: notifyParameterName(names.install), status: 'deleted' });
     }
   }
 

@@ -33,7 +33,15 @@ export function noticeFromWorkerLog(fields: Readonly<Record<string, unknown>>): 
       return rollout('failed', [], true);
     case 'job-finished': {
       if (fields.outcome === 'ignored') return rollout('ignored', [], true);
-      if (fields.ok === true) return rollout('completed', services.filter((service) => service.outcome === undefined || CHANGED.has(service.outcome)));
+      if (fields.ok === true) {
+        const changed = services.filter((service) => service.outcome === undefined || CHANGED.has(service.outcome));
+        // Nothing moved because the policy kept every service where it is (a semver downgrade, say): ignored, with why.
+        const skipped = services.find((service) => service.outcome === 'skipped' && service.reason !== undefined);
+        if (changed.length === 0 && skipped !== undefined) {
+          return { ...rollout('ignored', services.filter((service) => service.outcome === 'skipped')), reason: `${skipped.cluster}/${skipped.service}: ${skipped.reason}` };
+        }
+        return rollout('completed', changed);
+      }
       const back = services.some((service) => service.outcome === 'rolled-back');
       return rollout(back ? 'rolled-back' : 'failed', services);
     }

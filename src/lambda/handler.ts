@@ -80,6 +80,7 @@ export async function receive(rawEvent: ApiGatewayProxyEvent | unknown): Promise
   // The path holds the token, so only the outcome is logged.
   if (!decision.authenticated) logUnauthenticated({ status: decision.status, method: event.method, source: event.sourceIp });
   else log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image, source: event.sourceIp });
+  if (decision.ignored !== undefined) await notifyIgnored(decision.ignored);
   if (decision.job === undefined) return answer(decision.status, decision.body);
 
   const queue = process.env[ENV.pushQueue];
@@ -96,6 +97,16 @@ export async function receive(rawEvent: ApiGatewayProxyEvent | unknown): Promise
     return answer(503, { error: 'could not queue the rollout; try again' });
   }
   return answer(decision.status, decision.body);
+}
+
+/**
+ * A push the install's policy ignores ends here, in the receiver: the one outcome the worker never sees.
+ * Bounded like every notification (a few seconds, well inside API Gateway's 29 s), never an error.
+ */
+async function notifyIgnored(ignored: NonNullable<ReturnType<typeof receiveWebhook>['ignored']>): Promise<void> {
+  const notifier = await workerNotifier(process.env, baseLog);
+  notifier.notify({ operation: 'rollout', outcome: 'ignored', source: 'webhook', image: ignored.image, pushedAt: ignored.pushedAt, reason: ignored.reason, services: [] });
+  await notifier.flush();
 }
 
 /**

@@ -4,18 +4,15 @@
  * are, in an SSM SecureString parameter that only the worker's role may read: the function's
  * configuration (readable by anyone with lambda:GetFunctionConfiguration) never holds one.
  */
+import { NOTIFY_ENV } from '../core/install-notify.js';
 import { parseNotifyTarget, type NotifyTarget } from '../core/notify-target.js';
 import { noticeFromWorkerLog } from '../core/worker-notices.js';
 import type { LogLine } from '../webhook/log.js';
 import { clientConfig } from '../aws/config.js';
 import { createNotifier, NOTIFY_TIMEOUT_MS, NO_NOTIFIER, type Notifier } from './notifier.js';
 
-export const NOTIFY_ENV = {
-  /** Comma-separated SNS topic ARNs. */
-  topics: 'ECS_ROLL_NOTIFY_TOPICS',
-  /** The name of the SecureString parameter holding a JSON list of notification URLs. */
-  urlsParameter: 'ECS_ROLL_NOTIFY_PARAMETER',
-} as const;
+/** Comma-separated SNS topic ARNs, and the name of the SecureString parameter holding a JSON list of URLs. */
+export { NOTIFY_ENV };
 
 let cached: Promise<NotifyTarget[]> | undefined;
 

@@ -27,6 +27,12 @@ describe('noticeFromWorkerLog', () => {
       { ...push, phase: 'rollback', event: 'job-finished', ok: false, services: [{ cluster: 'prod', service: 'web', outcome: 'rolled-back', reason: 'x; rolled back to web:1' }] },
       expect.objectContaining({ outcome: 'rolled-back', services: [{ cluster: 'prod', service: 'web', outcome: 'rolled-back', reason: 'x; rolled back to web:1' }] }),
     ],
+    [
+      'a push that moved nothing because the policy skipped every service',
+      { ...push, event: 'job-finished', ok: true, services: [{ cluster: 'prod', service: 'web', outcome: 'skipped', reason: 'policy semver: 1.2 is older' }] },
+      expect.objectContaining({ outcome: 'ignored', reason: 'prod/web: policy semver: 1.2 is older', services: [{ cluster: 'prod', service: 'web', outcome: 'skipped', reason: 'policy semver: 1.2 is older' }] }),
+    ],
+    ['a push no service runs', { ...push, event: 'job-finished', ok: true, services: [] }, expect.objectContaining({ outcome: 'completed', services: [] })],
     ['a start that failed', { ...push, event: 'job-finished', ok: false, services: [{ cluster: 'prod', service: 'web', outcome: 'failed', reason: 'AccessDenied' }] }, expect.objectContaining({ outcome: 'failed' })],
     ['an error the worker caught', { job: 'acme/web:1.2', event: 'job-failed', message: 'boom', exitCode: 1 }, expect.objectContaining({ outcome: 'failed', reason: 'boom' })],
     [
