@@ -8,6 +8,8 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { OperationFailedError } from '../core/errors.js';
 import { INSTALL_TAG } from '../core/install-names.js';
 import { clientConfig, type AwsConfig } from './config.js';
@@ -19,6 +21,8 @@ export interface InstallClients {
   readonly apigw: APIGatewayClient;
   readonly logs: CloudWatchLogsClient;
   readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly events: EventBridgeClient;
 }
 
 export function createInstallClients(aws: AwsConfig): InstallClients {
@@ -29,6 +33,8 @@ export function createInstallClients(aws: AwsConfig): InstallClients {
     apigw: new APIGatewayClient(config),
     logs: new CloudWatchLogsClient(config),
     sns: new SNSClient(config),
+    sqs: new SQSClient(config),
+    events: new EventBridgeClient(config),
   };
 }
 

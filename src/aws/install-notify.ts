@@ -74,6 +74,20 @@ export async function applyNotifyParameter(aws: AwsConfig, install: string, targ
   }
 }
 
+/** uninstall --dry-run: whether there is a parameter to delete (its value is not read). */
+export async function notifyParameterExists(aws: AwsConfig, install: string): Promise<boolean> {
+  const ssm = new SSMClient(clientConfig(aws));
+  try {
+    await ssm.send(new GetParameterCommand({ Name: notifyParameterName(install) }));
+    return true;
+  } catch (error) {
+    if (isErrorNamed(error, 'ParameterNotFound')) return false;
+    throw error;
+  } finally {
+    ssm.destroy();
+  }
+}
+
 /** uninstall: the parameter goes with the install. */
 export async function removeNotifyParameter(aws: AwsConfig, install: string): Promise<'deleted' | 'already gone'> {
   const ssm = new SSMClient(clientConfig(aws));

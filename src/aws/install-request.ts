@@ -2,6 +2,7 @@
 import type { InstallSource } from '../core/ecr-trigger.js';
 import type { NotifyTarget } from '../core/notify-target.js';
 import type { PolicyDocument } from '../core/install-iam.js';
+import type { PolicyMove } from './install-scale-policies.js';
 import type { FunctionRole } from '../core/install-names.js';
 import type { RetryClock } from '../core/install-retry.js';
 import type { InstallAction } from '../core/install-types.js';
@@ -69,6 +70,8 @@ export interface InstallReport {
   readonly queues: Readonly<Record<string, string>>;
   /** What was done to the queues and their mappings, one line each. */
   readonly queueActions: readonly string[];
+  /** Scaling policies moved (or, with --dry-run, to move) from alarms' tags to their services' tags. */
+  readonly policyMoves: readonly PolicyMove[];
   readonly warnings: readonly string[];
   /** What the install runs with after this run, and each setting that changed (old → new). */
   readonly settings: {

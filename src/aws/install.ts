@@ -32,8 +32,6 @@ import { applyNotifyParameter, installedNotifyTargets } from './install-notify.j
 
 export type { InstallProgress, InstallReport, InstallRequest } from './install-request.js';
 export { DRY_RUN_TOKEN_PLACEHOLDER, KEPT_TOKEN_PLACEHOLDER } from './install-request.js';
-export type { RemovalReport, RemovalStatus } from './uninstall.js';
-export { runUninstall } from './uninstall.js';
 
 const realClock: RetryClock = {
   now: () => Date.now(),
@@ -208,6 +206,8 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     }
   }
 
+  // Scaling policies an older install kept in alarms' tags move to the services' tags (src/aws/install-scale-policies.ts).
+  const policyMoves = await (await import('./install-scale-policies.js')).moveScalingPolicies(request, [topic?.arn, worker?.arn]);
   const finalAccount = known.account ?? UNKNOWN_ACCOUNT;
   const apiId = known.apiId ?? UNKNOWN_API_ID;
   const finalAt = { region, account: finalAccount };
@@ -242,6 +242,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     actions: actions.map((action) => ({ kind: action.kind, description: describeAction(resolve(action)) })),
     queues: { ...queueNames(names.install) },
     queueActions,
+    policyMoves,
     warnings,
     settings: { ...settings, policy: formatPolicy(settings.policy), notify: shownTargets(notify) },
     settingChanges,

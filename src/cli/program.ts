@@ -137,6 +137,7 @@ export function buildProgram(context: ProgramContext): Command {
       .command('uninstall')
       .description('remove everything install created')
       .option('--name <name>', 'name of the install', 'ecs-roll')
+      .option('--dry-run', 'show what would be deleted and delete nothing')
       .option('--json', 'one JSON document on stdout'),
   ).action(async (options: Record<string, unknown>, command: Command) => {
     const { runUninstallCommand } = await import('./commands/install.js');

@@ -10,13 +10,19 @@ import { jsonLines } from '../webhook/log.js';
 import type { Notifier } from '../notify/notifier.js';
 import { notifyingLog, workerNotifier } from '../notify/worker.js';
 import { MAX_BODY_BYTES, parseJob, pushDeduplicationId, receiveWebhook, type RolloutJob } from '../webhook/receiver.js';
-import { followSender, handleSqsEvent, isSqsEvent, type BatchResponse } from './queue-handler.js';
+import { alarmRecheckSender, followSender, handleSqsEvent, isSqsEvent, type BatchResponse } from './queue-handler.js';
 import type { PushJob } from '../app/push.js';
 import { systemClock } from '../core/ports.js';
 import { createUnauthenticatedLog } from '../webhook/unauthenticated-log.js';
 import { clientConfig } from '../aws/config.js';
 import { normaliseHttpEvent, type HttpRequestFields } from './http-event.js';
-import { handleAlarmEvent, isAlarmEvent, type AlarmDecision } from './alarm.js';
+import { handleAlarmEvent, handleAlarmRecheck, isAlarmEvent, type AlarmDecision } from './alarm.js';
+
+/** With a follow queue, an alarm still in ALARM after its cooldown acts again (src/core/alarm-recheck.ts). */
+function alarmRecheckOption(): { recheck?: NonNullable<ReturnType<typeof alarmRecheckSender>> } {
+  const recheck = alarmRecheckSender(process.env);
+  return recheck === undefined ? {} : { recheck };
+}
 
 /** The fields of API Gateway's REST proxy event that the receiver reads; HTTP API and function URL events are read too. */
 export interface ApiGatewayProxyEvent {
@@ -197,12 +203,17 @@ async function workOn(
 ): Promise<{ ok: boolean; reason?: string; decisions?: AlarmDecision[] } | BatchResponse> {
   // CloudWatch alarms reach the worker through the install's SNS topic or as a direct alarm action;
   // handleAlarmEvent logs every decision and never throws, so Lambda does not retry a scale.
-  if (isAlarmEvent(event)) return handleAlarmEvent(event, log);
+  if (isAlarmEvent(event)) return handleAlarmEvent(event, log, undefined, { ...alarmRecheckOption() });
   if (isSqsEvent(event)) {
     return handleSqsEvent(
       event,
       {
         push: (job) => acceptPushJob(job, context?.getRemainingTimeInMillis?.()),
+        alarmRecheck: async (note) => {
+          const decision = await handleAlarmRecheck(note, log, undefined, { ...alarmRecheckOption() });
+          // Thrown only before any change (a failed read): SQS delivers the note again, then dead-letters it.
+          if (decision.decision === 'failed') throw new Error(`alarm re-check of ${note.alarmName} failed: ${String(decision.reason)}`);
+        },
         follow: async (job) => {
           const [{ followStep }, { openSdkWorker }] = await Promise.all([import('../app/follow.js'), import('../app/rollout-aws.js')]);
           const settings = config();

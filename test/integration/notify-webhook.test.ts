@@ -186,6 +186,16 @@ describe('install --notify', () => {
     const after = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }))).PolicyDocument ?? '')) as { Statement: { Sid: string }[] };
     expect(after.Statement.map((statement) => statement.Sid)).not.toContain('PublishNotifications');
     expect(after.Statement.map((statement) => statement.Sid)).not.toContain('ReadNotificationUrls');
+
+    // uninstall takes the parameter with the install.
+    expect((await cli('install', '--repo', 'acme/web', '--notify', hook.url)).code).toBe(0);
+    const dryUninstall = await cli('uninstall', '--dry-run', '--json');
+    expect(JSON.parse(dryUninstall.stdout).resources).toContainEqual({ kind: 'ssm-parameter', name: PARAMETER, status: 'would delete' });
+    const uninstall = await cli('uninstall', '--json');
+    expect(uninstall.code, uninstall.stderr).toBe(0);
+    expect(JSON.parse(uninstall.stdout).resources).toContainEqual({ kind: 'ssm-parameter', name: PARAMETER, status: 'deleted' });
+    await expect(new SSMClient(config).send(new GetParameterCommand({ Name: PARAMETER }))).rejects.toThrow(/ParameterNotFound|not found/i);
+    expectNoSecret(dryUninstall.stdout, uninstall.stdout);
   });
 
   it('refuses a plain-http URL to another host before any AWS call (exit 2)', async () => {

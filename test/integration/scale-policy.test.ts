@@ -4,14 +4,17 @@ import {
   ListTagsForResourceCommand,
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
 import {
   DeleteServiceCommand,
   DescribeServicesCommand,
   ListTagsForResourceCommand as EcsListTagsForResourceCommand,
+  TagResourceCommand as EcsTagResourceCommand,
   UpdateServiceCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
@@ -67,6 +70,20 @@ async function alarmTags(name = ALARM): Promise<Record<string, string>> {
   return Object.fromEntries((answer.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 }
 
+/** The service's tags, by key. */
+async function serviceTags(service = 'web'): Promise<Record<string, string>> {
+  const arn = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: [service] }))).services?.[0]?.serviceArn ?? '';
+  const answer = await ecs.send(new EcsListTagsForResourceCommand({ resourceArn: arn }));
+  return Object.fromEntries((answer.tags ?? []).map((tag) => [tag.key ?? '', tag.value ?? '']));
+}
+
+/** The service's policy tags (`ecs-roll:alarm:*`), values only. */
+async function policyTagValues(service = 'web'): Promise<string[]> {
+  return Object.entries(await serviceTags(service))
+    .filter(([key]) => key.startsWith('ecs-roll:alarm:'))
+    .map(([, value]) => value);
+}
+
 async function desired(service = 'web'): Promise<number | undefined> {
   const answer = await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: [service] }));
   return answer.services?.[0]?.desiredCount;
@@ -90,12 +107,13 @@ beforeEach(async () => {
 });
 
 describe('ecs-roll scale policy', () => {
-  it('put adds the topic beside the alarm\'s other action, keeps the alarm as it was, and records the policy in its tags', async () => {
+  it('put records the policy in the service\'s tags, adds the topic beside the alarm\'s other action and keeps the alarm as it was', async () => {
     const before = await alarm();
     const run = await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('prod/web +2 within 1..10, cooldown 300 s');
+    expect(run.stdout).toContain("on service prod/web's tags");
     // One other action: said as such, never "its 1 other action(s)".
     expect(run.stdout).toContain('as well as its other action.');
 
@@ -108,14 +126,12 @@ describe('ecs-roll scale policy', () => {
     };
     expect(comparable(after)).toEqual(comparable(before));
     expect(after).toMatchObject({ OKActions: [pagerArn], Threshold: 75, DatapointsToAlarm: 2, AlarmDescription: 'web is busy', Unit: 'Percent' });
-    expect(await alarmTags()).toEqual({
-      team: 'web',
-      'ecs-roll:service': 'prod/web',
-      'ecs-roll:adjust': '+2',
-      'ecs-roll:min': '1',
-      'ecs-roll:max': '10',
-      'ecs-roll:cooldown': '300',
-    });
+    // The alarm only says where to look; the policy is on the service, keyed by the alarm's ARN.
+    expect(await alarmTags()).toEqual({ team: 'web', 'ecs-roll:service': 'prod/web' });
+    const tags = await serviceTags();
+    const key = Object.keys(tags).find((candidate) => candidate.startsWith('ecs-roll:alarm:'));
+    expect(key).toMatch(/^ecs-roll:alarm:[0-9a-f]{32}$/);
+    expect(tags[key ?? '']).toBe(`adjust=+2 min=1 max=10 cooldown=300 alarm=${ALARM}`);
   });
 
   it('put again replaces the policy and does not add the topic twice', async () => {
@@ -127,15 +143,37 @@ describe('ecs-roll scale policy', () => {
       action: 'put',
       policy: { service: 'prod/web', adjust: '+50%', min: 2, max: 20, cooldown: 60 },
       replaced: { service: 'prod/web', adjust: '+2', min: 1, max: 10, cooldown: 300 },
+      location: { kind: 'service-tags', service: 'prod/web', tagKey: expect.stringMatching(/^ecs-roll:alarm:/) },
       topicAdded: false,
     });
     expect((await alarm())?.AlarmActions).toEqual([pagerArn, topicArn]);
-    expect(await alarmTags()).toMatchObject({ 'ecs-roll:adjust': '+50pct', 'ecs-roll:min': '2', 'ecs-roll:max': '20', 'ecs-roll:cooldown': '60' });
+    expect(await policyTagValues()).toEqual([`adjust=+50pct min=2 max=20 cooldown=60 alarm=${ALARM}`]);
+  });
+
+  it('put for another service moves the alarm\'s policy there; a service without room for the tag is refused', async () => {
+    await createService(ecs, 'prod', 'api', await registerTaskDefinition(ecs, 'api', [container('api', 'acme/api:1.0')]), { desiredCount: 2 });
+    expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10')).code).toBe(0);
+    const moved = await policy('put', 'prod/api', '--alarm', ALARM, '--adjust', '+1', '--min', '1', '--max', '4');
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain('The alarm drove prod/web before; its policy there was removed.');
+    expect(await policyTagValues('web')).toEqual([]);
+    expect(await policyTagValues('api')).toEqual([`adjust=+1 min=1 max=4 cooldown=300 alarm=${ALARM}`]);
+    expect(await alarmTags()).toMatchObject({ 'ecs-roll:service': 'prod/api' });
+
+    // ECS allows 50 tags a resource (API_Tag); a service with 50 already cannot take the policy.
+    const full = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0]?.serviceArn ?? '';
+    await ecs.send(new EcsTagResourceCommand({ resourceArn: full, tags: Array.from({ length: 50 }, (_, index) => ({ key: `k${index}`, value: 'v' })) }));
+    const refused = await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('ECS allows 50');
+    expect(refused.stderr).toContain('nothing was changed');
+    expect(await policyTagValues('web')).toEqual([]);
+    expect(await alarmTags()).toMatchObject({ 'ecs-roll:service': 'prod/api' });
   });
 
   it('list shows each policy with its alarm state, as one JSON document with --json', async () => {
     await createAlarm('unrelated');
-    expect((await policy('list')).stdout).toContain('No alarm carries');
+    expect((await policy('list')).stdout).toContain('No service carries');
     expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '=6', '--min', '2', '--max', '8')).code).toBe(0);
     await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'ALARM', StateReason: 'test' }));
 
@@ -143,9 +181,9 @@ describe('ecs-roll scale policy', () => {
     expect(human.code).toBe(0);
     // A table: a header, and each column starting where its header does.
     const [header = '', row = ''] = human.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ALARM +STATE +SERVICE +ADJUST +MIN\.\.MAX +COOLDOWN$/);
-    expect(row.split(/ {2,}/)).toEqual([ALARM, 'ALARM', 'prod/web', '=6', '2..8', '300 s']);
-    for (const column of ['STATE', 'SERVICE', 'ADJUST', 'MIN..MAX', 'COOLDOWN']) {
+    expect(header).toMatch(/^ALARM +STATE +SERVICE +ADJUST +MIN\.\.MAX +COOLDOWN +WHERE$/);
+    expect(row.split(/ {2,}/)).toEqual([ALARM, 'ALARM', 'prod/web', '=6', '2..8', '300 s', 'service tags']);
+    for (const column of ['STATE', 'SERVICE', 'ADJUST', 'MIN..MAX', 'COOLDOWN', 'WHERE']) {
       expect(row[header.indexOf(column) - 1]).toBe(' ');
       expect(row[header.indexOf(column)]).not.toBe(' ');
     }
@@ -158,6 +196,7 @@ describe('ecs-roll scale policy', () => {
       kind: 'scale-policies',
       version: 1,
       alarmsExamined: 2,
+      servicesExamined: 1,
       policies: [
         {
           alarm: ALARM,
@@ -167,25 +206,53 @@ describe('ecs-roll scale policy', () => {
           alarmActions: [pagerArn, topicArn],
           policy: { service: 'prod/web', adjust: '=6', min: 2, max: 8, cooldown: 300 },
           invalid: null,
+          location: { kind: 'service-tags', service: 'prod/web', tagKey: expect.stringMatching(/^ecs-roll:alarm:[0-9a-f]{32}$/) },
+          unreached: null,
         },
       ],
     });
+  });
+
+  it('list shows a policy an older install left in the alarm\'s tags, and says the worker does not read it there', async () => {
+    const arn = (await alarm())?.AlarmArn ?? '';
+    await cloudwatch.send(
+      new TagResourceCommand({
+        ResourceARN: arn,
+        Tags: [
+          { Key: 'ecs-roll:service', Value: 'prod/web' },
+          { Key: 'ecs-roll:adjust', Value: '+2' },
+          { Key: 'ecs-roll:min', Value: '1' },
+          { Key: 'ecs-roll:max', Value: '10' },
+        ],
+      }),
+    );
+    const listed = JSON.parse((await policy('list', '--json')).stdout) as { policies: Record<string, unknown>[] };
+    expect(listed.policies).toEqual([
+      expect.objectContaining({
+        alarm: ALARM,
+        policy: { service: 'prod/web', adjust: '+2', min: 1, max: 10, cooldown: 300 },
+        location: { kind: 'alarm-tags' },
+        unreached: expect.stringContaining('`ecs-roll install` moves it'),
+      }),
+    ]);
+    expect((await policy('list')).stdout).toContain('alarm tags (old)');
   });
 
   it('remove takes the topic out, keeps the other actions and tags, and says so when there was no policy', async () => {
     expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10')).code).toBe(0);
     const removed = await policy('remove', 'prod/web', '--alarm', ALARM);
     expect(removed.code).toBe(0);
-    expect(removed.stdout).toContain('Removed the scaling policy for prod/web');
+    expect(removed.stdout).toContain(`Removed the scaling policy for alarm ${ALARM} from service prod/web.`);
     expect(removed.stdout).toContain('its other action stays.');
     expect(removed.stdout).not.toMatch(/\(s\)/);
     expect((await alarm())?.AlarmActions).toEqual([pagerArn]);
     expect((await alarm())?.OKActions).toEqual([pagerArn]);
     expect(await alarmTags()).toEqual({ team: 'web' });
+    expect(await policyTagValues()).toEqual([]);
 
     const again = await policy('remove', 'prod/web', '--alarm', ALARM, '--json');
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ removed: false, topicRemoved: false, note: expect.stringContaining('no ecs-roll scaling policy') });
+    expect(JSON.parse(again.stdout)).toMatchObject({ removed: false, topicRemoved: false, note: expect.stringContaining('held no scaling policy') });
     expect((await alarm())?.AlarmActions).toEqual([pagerArn]);
   });
 
@@ -195,6 +262,7 @@ describe('ecs-roll scale policy', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('carries the policy for prod/web');
     expect((await alarm())?.AlarmActions).toEqual([pagerArn, topicArn]);
+    expect(await policyTagValues()).toHaveLength(1);
   });
 
   it.each([
@@ -235,6 +303,7 @@ describe('ecs-roll scale policy', () => {
     }
     expect((await alarm())?.AlarmActions).toEqual([pagerArn]);
     expect(await alarmTags()).toEqual({ team: 'web' });
+    expect(await policyTagValues()).toEqual([]);
   });
 
   it('tells the user to install first when the topic is missing, exit 1', async () => {
@@ -375,6 +444,39 @@ describe('the packaged worker on alarm events', () => {
     const again = await work(await lambdaEvent('ALARM'));
     expect(again.result).toMatchObject({ ok: true, decisions: [{ decision: 'in-cooldown', cooldown: 300 }] });
     expect(await desired()).toBe(6);
+  });
+
+  it('holds the count at Application Auto Scaling\'s MaxCapacity and logs that it did', async () => {
+    const autoscaling = new ApplicationAutoScalingClient({ endpoint, region: REGION, credentials });
+    await autoscaling.send(
+      new RegisterScalableTargetCommand({ ServiceNamespace: 'ecs', ResourceId: 'service/prod/web', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 1, MaxCapacity: 5 }),
+    );
+    const worked = await work(await snsEvent('ALARM'));
+    expect(worked.result.decisions?.[0]).toMatchObject({ decision: 'clamped', from: 4, to: 5, bound: 'autoscaling-max', autoscaling: { resourceId: 'service/prod/web', min: 1, max: 5 } });
+    expect(worked.logs[0]).toMatchObject({ message: expect.stringContaining('Application Auto Scaling keeps service/prod/web within 1..5') });
+    expect(await desired()).toBe(5);
+  });
+
+  it('does nothing for an alarm made by hand with the real one\'s tags and actions', async () => {
+    await createService(ecs, 'prod', 'api', await registerTaskDefinition(ecs, 'api', [container('api', 'acme/api:1.0')]), { desiredCount: 2 });
+    for (const [name, pointer] of [['copy-for-web', 'prod/web'], ['copy-for-api', 'prod/api']] as const) {
+      await createAlarm(name, [topicArn]);
+      const arn = (await alarm(name))?.AlarmArn ?? '';
+      // Every tag of the real alarm, an older install's policy tags too, pointed at a service of the forger's choice.
+      await cloudwatch.send(
+        new TagResourceCommand({
+          ResourceARN: arn,
+          Tags: [...Object.entries(await alarmTags()).map(([Key, Value]) => ({ Key, Value })), { Key: 'ecs-roll:service', Value: pointer }, { Key: 'ecs-roll:adjust', Value: '=0' }, { Key: 'ecs-roll:min', Value: '0' }, { Key: 'ecs-roll:max', Value: '0' }],
+        }),
+      );
+      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'test' }));
+      const event = await lambdaEvent('OK');
+      const forged = { ...event, alarmArn: arn, alarmData: { ...event.alarmData, alarmName: name, state: { ...event.alarmData.state, value: 'ALARM' } } };
+      const worked = await work(forged);
+      expect(worked.result.decisions?.[0]).toMatchObject({ decision: 'no-policy', alarm: name });
+    }
+    expect(await desired('web')).toBe(4);
+    expect(await desired('api')).toBe(2);
   });
 
   it('logs and drops an alarm whose service is gone, and one without a policy', async () => {

@@ -25,7 +25,7 @@ export function stubClients(respond: Respond = () => ({})): { clients: InstallCl
     },
     destroy: () => destroyed.push(name),
   });
-  const clients = { iam: client('iam'), lambda: client('lambda'), apigw: client('apigw'), logs: client('logs'), sns: client('sns') };
+  const clients = { iam: client('iam'), lambda: client('lambda'), apigw: client('apigw'), logs: client('logs'), sns: client('sns'), sqs: client('sqs'), events: client('events') };
   return { clients: clients as unknown as InstallClients, sent, destroyed };
 }
 
