@@ -6,8 +6,10 @@ import {
   DeleteServiceCommand,
   DescribeServicesCommand,
   ListTagsForResourceCommand as EcsListTagsForResourceCommand,
+  TagResourceCommand as EcsTagResourceCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { container, createService, REGION, registerTaskDefinition } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
@@ -47,8 +49,23 @@ describe('the packaged worker on alarm events', () => {
   });
 
   /** The packaged `work`, in a fresh node process with no node_modules beside it. */
-  function work(event: unknown) {
-    return callPackagedHandler<{ ok: boolean; decisions?: Record<string, unknown>[] }>(packaged.folder, 'work', event, { AWS_ENDPOINT_URL: endpoint });
+  function work(event: unknown, env: Record<string, string> = {}) {
+    return callPackagedHandler<{ ok: boolean; decisions?: Record<string, unknown>[]; batchItemFailures?: unknown[] }>(packaged.folder, 'work', event, {
+      AWS_ENDPOINT_URL: endpoint,
+      ...env,
+    });
+  }
+
+  async function serviceTagsOf(service: string): Promise<Record<string, string>> {
+    const arn = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: [service] }))).services?.[0]?.serviceArn ?? '';
+    const tags = (await ecs.send(new EcsListTagsForResourceCommand({ resourceArn: arn }))).tags ?? [];
+    return Object.fromEntries(tags.map((tag) => [tag.key ?? '', tag.value ?? '']));
+  }
+
+  /** Moves the service's last scale back in time, as if the cooldown had passed. */
+  async function backdateScale(at: number): Promise<void> {
+    const arn = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0]?.serviceArn ?? '';
+    await ecs.send(new EcsTagResourceCommand({ resourceArn: arn, tags: [{ key: 'ecs-roll:scaled-at', value: String(at) }] }));
   }
 
   async function alarmArn(): Promise<string> {
@@ -149,6 +166,38 @@ describe('the packaged worker on alarm events', () => {
     expect(worked.result).toMatchObject({ ok: false, decisions: [{ decision: 'malformed' }] });
     expect(worked.logs).toEqual([expect.objectContaining({ event: 'alarm', decision: 'malformed', level: 'warn' })]);
     expect(await desired()).toBe(4);
+  });
+
+  it('an alarm still in ALARM after its cooldown acts again: a scale leaves a delayed note on the follow queue, and the note acts while the alarm stays in ALARM', async () => {
+    const sqs = new SQSClient({ endpoint, region: REGION, credentials });
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'ecs-roll-follow' }))).QueueUrl ?? '';
+    const env = { ECS_ROLL_FOLLOW_QUEUE: 'ecs-roll-follow' };
+    const first = await work(await snsEvent('ALARM'), env);
+    expect(first.result.decisions?.[0]).toMatchObject({ decision: 'acted', from: 4, to: 6, recheckAt: expect.any(Number) });
+    // Delayed until the cooldown's end (300 s): not receivable yet.
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesDelayed'] }));
+    expect(attributes.Attributes?.ApproximateNumberOfMessagesDelayed).toBe('1');
+
+    // The note as SQS delivers it once the cooldown is over (its time moved back, as if 300 s had passed).
+    const scaledAt = Number((await serviceTagsOf('web'))['ecs-roll:scaled-at']);
+    const note = (at: number) => ({
+      Records: [{ eventSource: 'aws:sqs', messageId: `note-${at}`, body: JSON.stringify({ kind: 'alarm-recheck', version: 1, alarmName: ALARM, scaledAt: at, notBefore: at }) }],
+    });
+    await backdateScale(scaledAt - 300);
+    const again = await work(note(scaledAt - 300), env);
+    expect(again.result).toEqual({ batchItemFailures: [] });
+    expect(again.logs).toEqual([expect.objectContaining({ event: 'alarm', decision: 'acted', shape: 'recheck', from: 6, to: 8 })]);
+    expect(await desired()).toBe(8);
+
+    // Once the alarm is OK, a note does nothing and leaves no other.
+    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'OK', StateReason: 'test' }));
+    const now = Number((await serviceTagsOf('web'))['ecs-roll:scaled-at']);
+    await backdateScale(now - 300);
+    const after = await work(note(now - 300), env);
+    expect(after.logs).toEqual([expect.objectContaining({ decision: 'not-alarm', shape: 'recheck', state: 'OK' })]);
+    expect(await desired()).toBe(8);
+    const left = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesDelayed'] }));
+    expect(left.Attributes?.ApproximateNumberOfMessagesDelayed).toBe('2');
   });
 
   it('does nothing in the cooldown after a scale', async () => {
