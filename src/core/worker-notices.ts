@@ -8,7 +8,16 @@ import type { NotifiedService, OutcomeNotice } from './notification.js';
  * Lines that are not outcomes (progress, a refusal of a repository outside the allow-list, which
  * anyone able to send to the queue could cause) give none.
  */
-export function noticeFromWorkerLog(fields: Readonly<Record<string, unknown>>): OutcomeNotice | undefined {
+export function noticesFromWorkerLog(fields: Readonly<Record<string, unknown>>): OutcomeNotice[] {
+  const notice = noticeFromWorkerLog(fields);
+  if (notice === undefined) return [];
+  // A run that failed and was rolled back within one invocation (a failed start, or a worker without the
+  // follow queue) logs one line for both; a followed rollout has said "failed" already (rollout-failed).
+  if (notice.outcome === 'rolled-back' && fields.phase === undefined) return [{ ...notice, outcome: 'failed' }, notice];
+  return [notice];
+}
+
+function noticeFromWorkerLog(fields: Readonly<Record<string, unknown>>): OutcomeNotice | undefined {
   const image = typeof fields.job === 'string' ? fields.job : undefined;
   const pushedAt = typeof fields.pushedAt === 'number' ? fields.pushedAt : undefined;
   const reason = typeof fields.reason === 'string' ? fields.reason : typeof fields.message === 'string' ? fields.message : undefined;

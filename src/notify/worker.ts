@@ -6,7 +6,7 @@
  */
 import { NOTIFY_ENV } from '../core/install-notify.js';
 import { parseNotifyTarget, type NotifyTarget } from '../core/notify-target.js';
-import { noticeFromWorkerLog } from '../core/worker-notices.js';
+import { noticesFromWorkerLog } from '../core/worker-notices.js';
 import type { LogLine } from '../webhook/log.js';
 import { clientConfig } from '../aws/config.js';
 import { createNotifier, NOTIFY_TIMEOUT_MS, NO_NOTIFIER, type Notifier } from './notifier.js';
@@ -72,7 +72,6 @@ export function notifyingLog(log: LogLine, current: () => Notifier | undefined):
     log(fields);
     const notifier = current();
     if (notifier === undefined || notifier === NO_NOTIFIER) return;
-    const notice = noticeFromWorkerLog(fields);
-    if (notice !== undefined) notifier.notify(notice);
+    for (const notice of noticesFromWorkerLog(fields)) notifier.notify(notice);
   };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { noticeFromWorkerLog } from '../../src/core/worker-notices.js';
+import { noticesFromWorkerLog } from '../../src/core/worker-notices.js';
 
 const push = { job: 'acme/web:1.2', pushedAt: 1764500000 };
 
-describe('noticeFromWorkerLog', () => {
+describe('noticesFromWorkerLog', () => {
   const cases: [string, Record<string, unknown>, unknown][] = [
     ['a push the policy ignores', { ...push, event: 'job-ignored', reason: 'tag 1.2-rc1 is not semver' }, { operation: 'rollout', outcome: 'ignored', source: 'webhook', image: 'acme/web:1.2', pushedAt: 1764500000, reason: 'tag 1.2-rc1 is not semver', services: [] }],
     ['a push rolled back before, not applied again', { ...push, event: 'job-finished', ok: false, outcome: 'ignored', reason: 'was rolled back', services: [] }, expect.objectContaining({ outcome: 'ignored', reason: 'was rolled back' })],
@@ -46,7 +46,13 @@ describe('noticeFromWorkerLog', () => {
     ['a failed scale', { event: 'alarm', decision: 'failed', alarm: 'a', cluster: 'prod', service: 'web', reason: 'ThrottlingException' }, expect.objectContaining({ outcome: 'failed', reason: 'ThrottlingException' })],
   ];
   it.each(cases)('%s', (_name, fields, expected) => {
-    expect(noticeFromWorkerLog(fields)).toEqual(expected);
+    expect(noticesFromWorkerLog(fields)).toEqual([expected]);
+  });
+
+  it('a run that failed and was rolled back in one invocation says both, failed first', () => {
+    const notices = noticesFromWorkerLog({ ...push, event: 'job-finished', ok: false, services: [{ cluster: 'prod', service: 'web', outcome: 'rolled-back', reason: 'exit 1; rolled back to web:1' }] });
+    expect(notices.map((notice) => notice.outcome)).toEqual(['failed', 'rolled-back']);
+    expect(notices[0]?.services).toEqual([{ cluster: 'prod', service: 'web', outcome: 'rolled-back', reason: 'exit 1; rolled back to web:1' }]);
   });
 
   const silent: [string, Record<string, unknown>][] = [
@@ -59,6 +65,6 @@ describe('noticeFromWorkerLog', () => {
     ['a delivery log line', { event: 'notify-failed', target: 'x', outcome: 'started' }],
   ];
   it.each(silent)('no notification for %s', (_name, fields) => {
-    expect(noticeFromWorkerLog(fields)).toBeUndefined();
+    expect(noticesFromWorkerLog(fields)).toEqual([]);
   });
 });
