@@ -74,6 +74,10 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   ListTargetsByRule: ['events:ListTargetsByRule'],
   RemoveTargets: ['events:RemoveTargets'],
   DeleteRule: ['events:DeleteRule'],
+  // The notification URLs' SecureString parameter (src/aws/install-notify.ts); tags only when it is created.
+  GetParameter: ['ssm:GetParameter'],
+  PutParameter: ['ssm:PutParameter', 'ssm:AddTagsToResource'],
+  DeleteParameter: ['ssm:DeleteParameter'],
 };
 
 /** Event source mapping calls name a mapping (by UUID) or nothing, not the function's ARN. */
@@ -125,6 +129,7 @@ export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17';
       { Sid: 'LogGroups', Effect: 'Allow', Action: of('logs:', ['logs:DescribeLogGroups']), Resource: `arn:aws:logs:REGION:ACCOUNT:log-group:/aws/lambda/${name}-*` },
       { Sid: 'EcrPushRule', Effect: 'Allow', Action: of('events:'), Resource: `arn:aws:events:REGION:ACCOUNT:rule/${ecrRuleName(name)}` },
       { Sid: 'Topic', Effect: 'Allow', Action: of('sns:', ['sns:ListTopics']), Resource: `arn:aws:sns:REGION:ACCOUNT:${names.topic}` },
+      { Sid: 'NotifyUrls', Effect: 'Allow', Action: of('ssm:'), Resource: `arn:aws:ssm:REGION:ACCOUNT:parameter/ecs-roll/${name}/*` },
       { Sid: 'MoveScalingPolicies', Effect: 'Allow', Action: [...POLICY_MOVE_ALARM_ACTIONS], Resource: 'arn:aws:cloudwatch:REGION:ACCOUNT:alarm:*' },
       { Sid: 'ScalingPolicyTags', Effect: 'Allow', Action: [...POLICY_MOVE_SERVICE_ACTIONS], Resource: 'arn:aws:ecs:REGION:ACCOUNT:service/*' },
       // These two list the account's log groups and topics; they take no narrower resource.

@@ -1,110 +1,25 @@
+// `ecs-roll scale policy put/list/remove` through the built CLI against the sandbox.
+import { SetAlarmStateCommand, TagResourceCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, TagResourceCommand as EcsTagResourceCommand } from '@aws-sdk/client-ecs';
+import { describe, expect, it } from 'vitest';
+import { container, createService, registerTaskDefinition } from './helpers.js';
 import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  ListTagsForResourceCommand,
-  PutMetricAlarmCommand,
-  SetAlarmStateCommand,
-  TagResourceCommand,
-} from '@aws-sdk/client-cloudwatch';
-import {
-  DeleteServiceCommand,
-  DescribeServicesCommand,
-  ListTagsForResourceCommand as EcsListTagsForResourceCommand,
-  TagResourceCommand as EcsTagResourceCommand,
-  UpdateServiceCommand,
-  type ECSClient,
-} from '@aws-sdk/client-ecs';
-import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
-import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
+  ALARM,
+  alarm,
+  alarmTags,
+  cloudwatch,
+  createAlarm,
+  ecs,
+  pagerArn,
+  policy,
+  policyTagValues,
+  sandbox,
+  serviceTags,
+  topicArn,
+  useScalePolicyWorld,
+} from './scale-policy-world.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-const ALARM = 'web-cpu-high';
-let ecs: ECSClient;
-let cloudwatch: CloudWatchClient;
-let sns: SNSClient;
-let topicArn: string;
-let pagerArn: string;
-
-const policy = (...args: string[]) => runCli(['scale', 'policy', ...args, '--endpoint-url', endpoint]);
-
-async function createAlarm(name = ALARM, alarmActions: string[] = [pagerArn]): Promise<void> {
-  await cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: name,
-      AlarmDescription: 'web is busy',
-      MetricName: 'CPUUtilization',
-      Namespace: 'AWS/ECS',
-      Statistic: 'Average',
-      Dimensions: [
-        { Name: 'ClusterName', Value: 'prod' },
-        { Name: 'ServiceName', Value: 'web' },
-      ],
-      Period: 60,
-      EvaluationPeriods: 3,
-      DatapointsToAlarm: 2,
-      Threshold: 75,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
-      Unit: 'Percent',
-      AlarmActions: alarmActions,
-      OKActions: [pagerArn],
-      Tags: [{ Key: 'team', Value: 'web' }],
-    }),
-  );
-}
-
-async function alarm(name = ALARM) {
-  const answer = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }));
-  return answer.MetricAlarms?.[0];
-}
-
-async function alarmTags(name = ALARM): Promise<Record<string, string>> {
-  const arn = (await alarm(name))?.AlarmArn ?? '';
-  const answer = await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
-  return Object.fromEntries((answer.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
-}
-
-/** The service's tags, by key. */
-async function serviceTags(service = 'web'): Promise<Record<string, string>> {
-  const arn = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: [service] }))).services?.[0]?.serviceArn ?? '';
-  const answer = await ecs.send(new EcsListTagsForResourceCommand({ resourceArn: arn }));
-  return Object.fromEntries((answer.tags ?? []).map((tag) => [tag.key ?? '', tag.value ?? '']));
-}
-
-/** The service's policy tags (`ecs-roll:alarm:*`), values only. */
-async function policyTagValues(service = 'web'): Promise<string[]> {
-  return Object.entries(await serviceTags(service))
-    .filter(([key]) => key.startsWith('ecs-roll:alarm:'))
-    .map(([, value]) => value);
-}
-
-async function desired(service = 'web'): Promise<number | undefined> {
-  const answer = await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: [service] }));
-  return answer.services?.[0]?.desiredCount;
-}
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-  cloudwatch = new CloudWatchClient({ endpoint, region: REGION, credentials });
-  sns = new SNSClient({ endpoint, region: REGION, credentials });
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.1 });
-  await createCluster(ecs, 'prod');
-  await createService(ecs, 'prod', 'web', await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]), { desiredCount: 4 });
-  // install's topic, made here because install is not under test; and another action the alarm already has.
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'ecs-roll-alarms' }))).TopicArn ?? '';
-  pagerArn = (await sns.send(new CreateTopicCommand({ Name: 'pager' }))).TopicArn ?? '';
-  await createAlarm();
-});
+useScalePolicyWorld();
 
 describe('ecs-roll scale policy', () => {
   it('put records the policy in the service\'s tags, adds the topic beside the alarm\'s other action and keeps the alarm as it was', async () => {
@@ -313,180 +228,5 @@ describe('ecs-roll scale policy', () => {
     expect(run.stderr).toContain('ecs-roll install');
     expect((await alarm())?.AlarmActions).toEqual([pagerArn]);
     expect(await alarmTags()).toEqual({ team: 'web' });
-  });
-});
-
-// These call the packaged `work`, and need src/lambda/handler.ts to hand alarm events to
-// handleAlarmEvent (`if (isAlarmEvent(event)) return handleAlarmEvent(event, log)` at the top of `work`).
-describe('the packaged worker on alarm events', () => {
-  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
-
-  beforeAll(async () => {
-    packaged = await unpackPackagedHandler();
-  });
-
-  afterAll(async () => {
-    await packaged.remove();
-  });
-
-  beforeEach(async () => {
-    const put = await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10');
-    expect(put.code, put.stderr).toBe(0);
-  });
-
-  /** The packaged `work`, in a fresh node process with no node_modules beside it. */
-  function work(event: unknown) {
-    return callPackagedHandler<{ ok: boolean; decisions?: Record<string, unknown>[] }>(packaged.folder, 'work', event, { AWS_ENDPOINT_URL: endpoint });
-  }
-
-  async function alarmArn(): Promise<string> {
-    return (await alarm())?.AlarmArn ?? '';
-  }
-
-  /** The worker acts only on an alarm DescribeAlarms shows in ALARM, so an ALARM event needs the alarm there too. */
-  async function alarmIn(state: string): Promise<void> {
-    if (state === 'ALARM') await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'ALARM', StateReason: 'test' }));
-  }
-
-  async function snsEvent(state: string, message?: string) {
-    await alarmIn(state);
-    const body =
-      message ??
-      JSON.stringify({
-        AlarmName: ALARM,
-        AlarmDescription: 'web is busy',
-        AWSAccountId: '123456789012',
-        NewStateValue: state,
-        NewStateReason: 'Threshold Crossed',
-        StateChangeTime: '2026-01-02T03:04:05.678+0000',
-        Region: 'US East (N. Virginia)',
-        AlarmArn: await alarmArn(),
-        OldStateValue: state === 'ALARM' ? 'OK' : 'ALARM',
-        Trigger: { MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'AVERAGE', Period: 60, EvaluationPeriods: 3, ComparisonOperator: 'GreaterThanThreshold', Threshold: 75 },
-      });
-    return {
-      Records: [
-        {
-          EventSource: 'aws:sns',
-          EventVersion: '1.0',
-          EventSubscriptionArn: `${topicArn}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
-          Sns: { Type: 'Notification', MessageId: 'e3c4d8c0-0000-0000-0000-000000000000', TopicArn: topicArn, Subject: `ALARM: "${ALARM}"`, Message: body, Timestamp: '2026-01-02T03:04:06.000Z' },
-        },
-      ],
-    };
-  }
-
-  async function lambdaEvent(state: string) {
-    await alarmIn(state);
-    return {
-      source: 'aws.cloudwatch',
-      alarmArn: await alarmArn(),
-      accountId: '123456789012',
-      time: '2026-01-02T03:04:05.678+0000',
-      region: REGION,
-      alarmData: {
-        alarmName: ALARM,
-        state: { value: state, reason: 'Threshold Crossed', timestamp: '2026-01-02T03:04:05.678+0000' },
-        previousState: { value: state === 'ALARM' ? 'OK' : 'ALARM', reason: 'x', timestamp: '2026-01-01T00:00:00.000+0000' },
-        configuration: { description: 'web is busy', metrics: [] },
-      },
-    };
-  }
-
-  async function setDesired(count: number): Promise<void> {
-    await ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: count }));
-  }
-
-  it.each([
-    ['SNS', () => snsEvent('ALARM')],
-    ['a direct Lambda alarm action', () => lambdaEvent('ALARM')],
-  ])('scales the service +2 on ALARM through %s and records when', async (_name, event) => {
-    const worked = await work(await event());
-    expect(worked.result).toMatchObject({ ok: true, decisions: [{ decision: 'acted', from: 4, to: 6 }] });
-    expect(worked.logs).toEqual([expect.objectContaining({ event: 'alarm', decision: 'acted', alarm: ALARM, cluster: 'prod', service: 'web', from: 4, to: 6 })]);
-    expect(await desired()).toBe(6);
-    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
-    const tags = await ecs.send(new EcsListTagsForResourceCommand({ resourceArn: service?.serviceArn ?? '' }));
-    const scaledAt = Number(tags.tags?.find((tag) => tag.key === 'ecs-roll:scaled-at')?.value);
-    expect(Math.abs(scaledAt - Date.now() / 1000)).toBeLessThan(60);
-  });
-
-  it('holds the count at max 10 and then does nothing at max', async () => {
-    await setDesired(9);
-    const clamped = await work(await snsEvent('ALARM'));
-    expect(clamped.result.decisions?.[0]).toMatchObject({ decision: 'clamped', from: 9, to: 10, bound: 'max' });
-    expect(await desired()).toBe(10);
-
-    // A fresh policy put does not reset the service's cooldown; a zero cooldown lets the next alarm through.
-    expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10', '--cooldown', '0')).code).toBe(0);
-    const atMax = await work(await lambdaEvent('ALARM'));
-    expect(atMax.result).toMatchObject({ ok: true, decisions: [{ decision: 'at-bound', count: 10, bound: 'max' }] });
-    expect(await desired()).toBe(10);
-  });
-
-  it.each(['OK', 'INSUFFICIENT_DATA'])('does nothing when the alarm goes to %s, in either shape', async (state) => {
-    for (const event of [await snsEvent(state), await lambdaEvent(state)]) {
-      const worked = await work(event);
-      expect(worked.result).toMatchObject({ ok: true, decisions: [{ decision: 'not-alarm', state }] });
-    }
-    expect(await desired()).toBe(4);
-  });
-
-  it('drops a malformed message without throwing', async () => {
-    const worked = await work(await snsEvent('ALARM', '{"AlarmName": "web-cpu-'));
-    expect(worked.result).toMatchObject({ ok: false, decisions: [{ decision: 'malformed' }] });
-    expect(worked.logs).toEqual([expect.objectContaining({ event: 'alarm', decision: 'malformed', level: 'warn' })]);
-    expect(await desired()).toBe(4);
-  });
-
-  it('does nothing in the cooldown after a scale', async () => {
-    expect((await work(await snsEvent('ALARM'))).result.decisions?.[0]).toMatchObject({ decision: 'acted', to: 6 });
-    const again = await work(await lambdaEvent('ALARM'));
-    expect(again.result).toMatchObject({ ok: true, decisions: [{ decision: 'in-cooldown', cooldown: 300 }] });
-    expect(await desired()).toBe(6);
-  });
-
-  it('holds the count at Application Auto Scaling\'s MaxCapacity and logs that it did', async () => {
-    const autoscaling = new ApplicationAutoScalingClient({ endpoint, region: REGION, credentials });
-    await autoscaling.send(
-      new RegisterScalableTargetCommand({ ServiceNamespace: 'ecs', ResourceId: 'service/prod/web', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 1, MaxCapacity: 5 }),
-    );
-    const worked = await work(await snsEvent('ALARM'));
-    expect(worked.result.decisions?.[0]).toMatchObject({ decision: 'clamped', from: 4, to: 5, bound: 'autoscaling-max', autoscaling: { resourceId: 'service/prod/web', min: 1, max: 5 } });
-    expect(worked.logs[0]).toMatchObject({ message: expect.stringContaining('Application Auto Scaling keeps service/prod/web within 1..5') });
-    expect(await desired()).toBe(5);
-  });
-
-  it('does nothing for an alarm made by hand with the real one\'s tags and actions', async () => {
-    await createService(ecs, 'prod', 'api', await registerTaskDefinition(ecs, 'api', [container('api', 'acme/api:1.0')]), { desiredCount: 2 });
-    for (const [name, pointer] of [['copy-for-web', 'prod/web'], ['copy-for-api', 'prod/api']] as const) {
-      await createAlarm(name, [topicArn]);
-      const arn = (await alarm(name))?.AlarmArn ?? '';
-      // Every tag of the real alarm, an older install's policy tags too, pointed at a service of the forger's choice.
-      await cloudwatch.send(
-        new TagResourceCommand({
-          ResourceARN: arn,
-          Tags: [...Object.entries(await alarmTags()).map(([Key, Value]) => ({ Key, Value })), { Key: 'ecs-roll:service', Value: pointer }, { Key: 'ecs-roll:adjust', Value: '=0' }, { Key: 'ecs-roll:min', Value: '0' }, { Key: 'ecs-roll:max', Value: '0' }],
-        }),
-      );
-      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'test' }));
-      const event = await lambdaEvent('OK');
-      const forged = { ...event, alarmArn: arn, alarmData: { ...event.alarmData, alarmName: name, state: { ...event.alarmData.state, value: 'ALARM' } } };
-      const worked = await work(forged);
-      expect(worked.result.decisions?.[0]).toMatchObject({ decision: 'no-policy', alarm: name });
-    }
-    expect(await desired('web')).toBe(4);
-    expect(await desired('api')).toBe(2);
-  });
-
-  it('logs and drops an alarm whose service is gone, and one without a policy', async () => {
-    expect((await policy('remove', 'prod/web', '--alarm', ALARM)).code).toBe(0);
-    expect((await work(await snsEvent('ALARM'))).result).toMatchObject({ ok: true, decisions: [{ decision: 'no-policy' }] });
-    expect(await desired()).toBe(4);
-
-    expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10')).code).toBe(0);
-    await ecs.send(new DeleteServiceCommand({ cluster: 'prod', service: 'web', force: true }));
-    const gone = await work(await lambdaEvent('ALARM'));
-    expect(gone.result).toMatchObject({ ok: true, decisions: [{ decision: 'service-gone' }] });
   });
 });

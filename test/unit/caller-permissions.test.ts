@@ -21,6 +21,7 @@ const INSTALL_SOURCES = [
   'src/aws/install-apply/logs.ts',
   'src/aws/install-apply/sns.ts',
   'src/aws/uninstall.ts',
+  'src/aws/install-notify.ts',
   'src/aws/uninstall-read.ts',
 ];
 
