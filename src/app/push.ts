@@ -13,7 +13,7 @@ import { followDeadline, type FollowedService, type FollowJob, FOLLOW_JOB_VERSIO
 import type { DeploymentPlan } from '../core/plan.js';
 import { imageChanges } from '../core/plan-services.js';
 import { parseTargetImage } from '../core/image-ref.js';
-import { policyRejectsTag } from '../core/policy.js';
+import { policyRejectsTag } from '../core/update-policy.js';
 import type { EcsReader } from '../core/ports.js';
 import type { WebhookConfig } from '../webhook/config.js';
 import { logEvent, type LogLine } from '../webhook/log.js';

@@ -15,7 +15,7 @@ import { describeAction, planInstall } from '../core/install-plan.js';
 import type { RetryClock } from '../core/install-retry.js';
 import { queueNames } from '../core/install-queues.js';
 import type { ObservedInstall } from '../core/install-types.js';
-import { formatPolicy } from '../core/policy.js';
+import { formatPolicy } from '../core/update-policy.js';
 import { REGISTRY_ENV } from '../core/registry-options.js';
 import type { RunBeforeSpec } from '../core/run-before.js';
 import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from './lambda-package.js';

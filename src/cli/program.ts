@@ -228,9 +228,9 @@ export function buildProgram(context: ProgramContext): Command {
     ),
   );
 
-  const policy = scale.command('policy').description('scaling policies that CloudWatch alarms trigger');
+  const scalingPolicy = scale.command('policy').description('scaling policies that CloudWatch alarms trigger');
   addAwsOptions(
-    policy
+    scalingPolicy
       .command('put')
       .description("attach a scaling policy to an existing alarm (needs install's topic)")
       .argument('<cluster/service>')
@@ -247,13 +247,13 @@ export function buildProgram(context: ProgramContext): Command {
     lazy<RawScalePolicyOptions, [string]>(context, async (service, options) => (await import('./commands/scale-policy.js')).runPolicyPut(service, options, context.io)),
   );
   addAwsOptions(
-    policy
+    scalingPolicy
       .command('list')
       .description('every scaling policy, with its alarm state')
       .option('--json', 'one JSON document on stdout'),
   ).action(lazy<RawScalePolicyOptions>(context, async (options) => (await import('./commands/scale-policy.js')).runPolicyList(options, context.io)));
   addAwsOptions(
-    policy
+    scalingPolicy
       .command('remove')
       .description("take a scaling policy off its alarm (the alarm's other actions stay)")
       .argument('<cluster/service>')

@@ -1,7 +1,7 @@
 import type { ImageReference } from './image-ref.js';
 import type { DeploymentStrategy, ServiceSnapshot, TaskDefinitionSnapshot } from './model.js';
 import type { PlanScope } from './plan-scope.js';
-import type { UpdatePolicy } from './policy.js';
+import type { UpdatePolicy } from './update-policy.js';
 import type { PlannedRun, RunBeforeSpec } from './run-before.js';
 import type { RegisterTaskDefinitionInput } from './task-definition.js';
 

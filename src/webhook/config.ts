@@ -4,7 +4,7 @@ import { parseImageReference } from '../core/image-ref.js';
 import { DEFAULT_FOLLOW_SECONDS } from '../core/follow.js';
 import { REGISTRY_ENV } from '../core/registry-options.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
-import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/policy.js';
+import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/update-policy.js';
 import { parseRunBeforeSpec, type RunBeforeSpec } from '../core/run-before.js';
 
 /**
