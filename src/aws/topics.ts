@@ -1,4 +1,5 @@
 import { paginateListTopics, type SNSClient } from '@aws-sdk/client-sns';
+import { lastColonSegment } from '../core/arn.js';
 
 /**
  * The ARN of the topic called `name` in the client's account and region, or undefined. SNS has no lookup by
@@ -7,7 +8,7 @@ import { paginateListTopics, type SNSClient } from '@aws-sdk/client-sns';
  */
 export async function findTopicArn(sns: SNSClient, name: string): Promise<string | undefined> {
   for await (const page of paginateListTopics({ client: sns }, {})) {
-    const found = (page.Topics ?? []).find((topic) => topic.TopicArn !== undefined && topic.TopicArn.slice(topic.TopicArn.lastIndexOf(':') + 1) === name);
+    const found = (page.Topics ?? []).find((topic) => topic.TopicArn !== undefined && lastColonSegment(topic.TopicArn) === name);
     if (found?.TopicArn !== undefined) return found.TopicArn;
   }
   return undefined;
