@@ -117,6 +117,12 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--verify', "the worker asks the image's registry first (first install: unless ECS_ROLL_VERIFY=false)")
       .option('--no-verify', 'the worker does not ask the registry first')
       .option('--run-before <spec>', 'a one-off task the worker runs before the services of every push move (repeatable; as rollout --run-before)', collect)
+      .option(
+        '--notify <target>',
+        "send each push's and alarm's outcome to an SNS topic ARN or an https URL (repeatable; replaces the install's targets; URLs kept in an SSM SecureString parameter)",
+        collect,
+      )
+      .option('--no-notify', 'remove every notification target')
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),

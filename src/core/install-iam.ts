@@ -77,7 +77,8 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
     { Sid: 'EcsTagTaskDefinition', Effect: 'Allow', Action: 'ecs:TagResource', Resource: `${ecs}:task-definition/*` },
     { Sid: 'EcsUpdateService', Effect: 'Allow', Action: 'ecs:UpdateService', Resource: clusters.map((c) => `${ecs}:service/${c}/*`) },
     { Sid: 'EcsStopTask', Effect: 'Allow', Action: 'ecs:StopTask', Resource: clusters.map((c) => `${ecs}:task/${c}/*`) },
-    // The alarm path: the policy in the alarm's tags, the service's tags, and its scaled-at tag.
+    // The alarm path: the policy in the service's tags and its scaled-at tag; the alarm's state and its
+    // ecs-roll:service tag (which service to look at); the service's Application Auto Scaling bounds.
     {
       Sid: 'EcsServiceTags',
       Effect: 'Allow',
@@ -85,6 +86,8 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
       Resource: clusters.map((c) => `${ecs}:service/${c}/*`),
     },
     { Sid: 'CloudWatchReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'], Resource: alarms },
+    // DescribeScalableTargets takes no resource ARN (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsapplicationautoscaling.html).
+    { Sid: 'AutoScalingBounds', Effect: 'Allow', Action: 'application-autoscaling:DescribeScalableTargets', Resource: '*' },
     ...ecrReadStatement(input.repositories ?? []),
     ...taskLogsStatement(input, input.taskLogGroups ?? []),
   ];

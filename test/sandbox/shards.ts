@@ -7,7 +7,9 @@
  */
 const MEASURED_SECONDS: Record<string, number> = {
   'test/integration/webhook-e2e.test.ts': 115,
-  'test/integration/scale-policy.test.ts': 80,
+  'test/integration/alarm-scaling-e2e.test.ts': 110,
+  'test/integration/scale-policy.test.ts': 45,
+  'test/integration/alarm-worker-packaged.test.ts': 40,
   'test/integration/reliability.test.ts': 65,
   'test/integration/waiting.test.ts': 50,
   'test/integration/hostile-webhooks.test.ts': 40,

@@ -90,6 +90,7 @@ describe('installPolicyDocument', () => {
           Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'],
           Resource: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:*',
         },
+        { Sid: 'AutoScalingBounds', Effect: 'Allow', Action: 'application-autoscaling:DescribeScalableTargets', Resource: '*' },
         {
           Sid: 'PassTaskRoles',
           Effect: 'Allow',
@@ -129,8 +130,12 @@ describe('installPolicyDocument', () => {
       for (const action of actions) expect(action).not.toContain('*');
       const resources = typeof statement.Resource === 'string' ? [statement.Resource] : statement.Resource;
       if (resources.includes('*')) {
-        // DescribeTargetHealth, like ECS's reads, takes no resource-level permission.
-        expect(actions.every((action) => /^ecs:(List|Describe)|^ecs:RegisterTaskDefinition$|^elasticloadbalancing:DescribeTargetHealth$/.test(action))).toBe(true);
+        // DescribeTargetHealth and DescribeScalableTargets, like ECS's reads, take no resource-level permission.
+        expect(
+          actions.every((action) =>
+            /^ecs:(List|Describe)|^ecs:RegisterTaskDefinition$|^elasticloadbalancing:DescribeTargetHealth$|^application-autoscaling:DescribeScalableTargets$/.test(action),
+          ),
+        ).toBe(true);
       }
     }
   });
