@@ -50,6 +50,8 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   CreateTopic: ['sns:CreateTopic', 'sns:TagResource'],
   ListTopics: ['sns:ListTopics'],
   Subscribe: ['sns:Subscribe'],
+  GetTopicAttributes: ['sns:GetTopicAttributes'],
+  SetTopicAttributes: ['sns:SetTopicAttributes'],
   ListSubscriptionsByTopic: ['sns:ListSubscriptionsByTopic'],
   // SNS's for the alarm topic and EventBridge's for the ECR rule (the command has one name in both SDKs).
   ListTagsForResource: ['sns:ListTagsForResource', 'events:ListTagsForResource'],
@@ -109,7 +111,8 @@ export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17';
   const names = installNames(name);
   const actions = new Set(Object.values(INSTALL_COMMAND_ACTIONS).flat());
   const of = (prefix: string, except: readonly string[] = []) => [...actions].filter((action) => action.startsWith(prefix) && !except.includes(action)).sort();
-  const role = `arn:aws:iam::ACCOUNT:role/${names.role}`;
+  // The worker's role and the receiver's own.
+  const role = [`arn:aws:iam::ACCOUNT:role/${names.role}`, `arn:aws:iam::ACCOUNT:role/${names.receiverRole}`];
   return {
     Version: '2012-10-17',
     Statement: [

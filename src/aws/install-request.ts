@@ -51,6 +51,8 @@ export interface InstallReport {
   readonly region: string;
   readonly account: string;
   readonly role: { readonly name: string; readonly arn: string };
+  /** The receiver's own role: it may only hand pushes to the pushes queue and write its logs. */
+  readonly receiverRole: { readonly name: string; readonly arn: string };
   readonly policy: { readonly name: string; readonly document: PolicyDocument };
   readonly functions: Readonly<Record<FunctionRole, { readonly name: string; readonly arn: string }>>;
   readonly api: { readonly name: string; readonly id: string };

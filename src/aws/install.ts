@@ -45,8 +45,9 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
 /** Everything the plan needs, and nothing changed yet. */
 async function readInstall(clients: InstallClients, request: InstallRequest, warnings: string[]) {
   const names = installNames(request.name);
-  const [role, receiver, worker, receiverLogs, workerLogs, api, topic] = await Promise.all([
-    observeRole(clients, names),
+  const [role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic] = await Promise.all([
+    observeRole(clients, names.install, names.role, names.policy),
+    observeRole(clients, names.install, names.receiverRole, names.receiverPolicy),
     observeFunction(clients, names.functions.receiver, names.install),
     observeFunction(clients, names.functions.worker, names.install),
     observeLogGroup(clients, names.logGroups.receiver),
@@ -54,7 +55,7 @@ async function readInstall(clients: InstallClients, request: InstallRequest, war
     observeApi(clients, names, request.stage, warnings),
     observeTopic(clients, names),
   ]);
-  return { role, receiver, worker, receiverLogs, workerLogs, api, topic };
+  return { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic };
 }
 
 async function install(clients: InstallClients, request: InstallRequest): Promise<InstallReport> {
@@ -62,7 +63,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
   const region = await clients.lambda.config.region();
   const clock = request.clock ?? realClock;
   const warnings: string[] = [];
-  const { role, receiver, worker, receiverLogs, workerLogs, api, topic } = await readInstall(clients, request, warnings);
+  const { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic } = await readInstall(clients, request, warnings);
   const installedEnvironment = (worker ?? receiver)?.environment;
 
   // Settings left out keep what the install runs with (the worker's environment holds all of them).
@@ -104,6 +105,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
   const observed: ObservedInstall = {
     ...(observedAccount === undefined ? {} : { account: observedAccount }),
     ...(role === undefined ? {} : { role }),
+    ...(receiverRole === undefined ? {} : { receiverRole }),
     functions: { ...(receiver === undefined ? {} : { receiver }), ...(worker === undefined ? {} : { worker }) },
     logGroups: { ...(receiverLogs === undefined ? {} : { receiver: receiverLogs }), ...(workerLogs === undefined ? {} : { worker: workerLogs }) },
     ...(api === undefined ? {} : { api }),
@@ -223,6 +225,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     region,
     account: finalAccount,
     role: { name: names.role, arn: roleArn(finalAt, names.role) },
+    receiverRole: { name: names.receiverRole, arn: roleArn(finalAt, names.receiverRole) },
     policy: { name: names.policy, document: resolve(desired.policyDocument) },
     functions: {
       receiver: { name: names.functions.receiver, arn: functionArn(finalAt, names.functions.receiver) },

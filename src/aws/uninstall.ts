@@ -61,7 +61,10 @@ export async function runUninstall(request: UninstallRequest): Promise<RemovalRe
 
 export async function uninstallWith(clients: InstallClients, request: Omit<UninstallRequest, 'aws'>): Promise<RemovalReport[]> {
   const names = installNames(request.name);
-  const steps = planUninstall(names, await observeRemoval(clients, names, [{ name: names.role, policyName: names.policy }]));
+  const steps = planUninstall(names, await observeRemoval(clients, names, [
+    { name: names.role, policyName: names.policy },
+    { name: names.receiverRole, policyName: names.receiverPolicy },
+  ]));
   const reports: RemovalReport[] = [];
   for (const step of steps) {
     let status: RemovalStatus;

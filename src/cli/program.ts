@@ -200,7 +200,8 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--policy <policy>', 'any, semver or match:<glob> (default: ECS_ROLL_POLICY, or any)')
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']))
       .option('--timeout <seconds>', 'how long each rollout waits (default: ECS_ROLL_TIMEOUT, or 3600)')
-      .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)'),
+      .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
+      .option('--notify <target>', "send each push's outcome to an SNS topic ARN or an https URL, as install --notify (repeatable; ECS_ROLL_NOTIFY, space-separated, keeps URLs out of the process list)", collect),
   ).action(
     lazy<RawServeOptions>(context, async (options) => (await import('./commands/serve.js')).runServeCommand(options, context.io, context.signal)),
   );

@@ -71,6 +71,7 @@ export interface RawServeOptions extends RawAwsOptions, RawGlobalOptions {
   strategy?: string;
   timeout?: string;
   pollInterval?: string;
+  notify?: string[];
 }
 
 export interface RawWebhookStatusOptions extends RawAwsOptions, RawGlobalOptions {

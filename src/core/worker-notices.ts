@@ -89,6 +89,8 @@ function alarmNotice(fields: Readonly<Record<string, unknown>>): OutcomeNotice |
   const cluster = text(fields.cluster);
   const service = text(fields.service);
   if (outcome === undefined || cluster === undefined || service === undefined) return undefined;
+  // The worker's own re-check of an alarm still in ALARM: holding back again is not news, only a scale is.
+  if (outcome === 'ignored' && fields.shape === 'recheck') return undefined;
   const from = fields.from;
   const to = fields.to;
   const reason =

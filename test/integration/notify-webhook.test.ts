@@ -1,8 +1,10 @@
 // `install --notify` through the sandbox, which runs what install creates the way AWS runs it: the
 // installed worker sends each outcome of a push (started, completed, ignored by the policy) to a
-// loopback URL and to an SNS topic (read through an SQS queue subscribed to it). The URL is a secret:
+// loopback URL and to an SNS topic (read through an SQS queue subscribed to it), and the alarm path
+// tells a scale it made. The URL is a secret:
 // it is in no output, not in the functions' configuration, only in an SSM SecureString parameter
 // the worker's role may read. A re-install keeps the targets; --no-notify removes them.
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -196,6 +198,38 @@ describe('install --notify', () => {
     expect(JSON.parse(uninstall.stdout).resources).toContainEqual({ kind: 'ssm-parameter', name: PARAMETER, status: 'deleted' });
     await expect(new SSMClient(config).send(new GetParameterCommand({ Name: PARAMETER }))).rejects.toThrow(/ParameterNotFound|not found/i);
     expectNoSecret(dryUninstall.stdout, uninstall.stdout);
+  });
+
+  it('the alarm path tells a scale it made', async () => {
+    const hook = await receiver();
+    const run = await cli('install', '--repo', 'acme/web', '--cluster', 'prod', '--notify', hook.url);
+    expect(run.code, run.stderr).toBe(0);
+    const cloudwatch = new CloudWatchClient(config);
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'web-busy', MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'Average', Period: 60,
+        EvaluationPeriods: 1, Threshold: 75, ComparisonOperator: 'GreaterThanThreshold',
+        Dimensions: [{ Name: 'ClusterName', Value: 'prod' }, { Name: 'ServiceName', Value: 'web' }],
+      }),
+    );
+    const put = await cli('scale', 'policy', 'put', 'prod/web', '--alarm', 'web-busy', '--adjust', '+1', '--min', '1', '--max', '10');
+    expect(put.code, put.stderr).toBe(0);
+
+    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'web-busy', StateValue: 'ALARM', StateReason: 'test: ALARM' }));
+    const scaled = await eventually('the scale document', async () => hook.documents.find((document) => document.operation === 'scale'));
+    // Back to OK, so the worker's re-checks stop scaling.
+    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'web-busy', StateValue: 'OK', StateReason: 'test: OK' }));
+    expect(scaled).toMatchObject({
+      kind: 'ecs-roll-notification',
+      version: 1,
+      operation: 'scale',
+      outcome: 'completed',
+      source: 'alarm',
+      alarm: 'web-busy',
+      services: [{ cluster: 'prod', service: 'web', desiredCount: { from: 1, to: 2 } }],
+      text: ':white_check_mark: ecs-roll: scaled prod/web from 1 to 2 tasks (alarm web-busy)',
+    });
+    expect((await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0]?.desiredCount).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses a plain-http URL to another host before any AWS call (exit 2)', async () => {

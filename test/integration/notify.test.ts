@@ -2,10 +2,12 @@
 // receiver that fails, answers 500 or never answers changes neither the rollout's outcome nor its
 // exit code. Each test runs the built CLI against the sandbox and checks the services through ECS.
 import { DescribeServicesCommand, type CreateServiceCommandInput, type ECSClient, type Service } from '@aws-sdk/client-ecs';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
+import { ServeProcess } from './serve-process.js';
 import { container, createCluster, createService, ecsClient, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
 
 const endpoint = inject('sandboxEndpoint');
@@ -194,6 +196,34 @@ describe('rollout --notify', () => {
       }),
     ]);
     expectNoSecret(run.stdout, run.stderr);
+  });
+
+  it('serve tells each push: "ignored" by the policy, and the rollout\'s end, to targets from ECS_ROLL_NOTIFY', async () => {
+    await createCluster(ecs, 'prod');
+    const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0.0')]);
+    await steadyService('prod', 'web', source, { desiredCount: 1 });
+    const hook = await receiver();
+    const token = randomBytes(32).toString('base64url');
+    const { serve, base } = await ServeProcess.start({ endpoint, token, extraArgs: ['--policy', 'semver'], env: { ECS_ROLL_NOTIFY: hook.url } });
+    try {
+      const push = (tag: string) =>
+        fetch(`${base}/hooks/dockerhub/${token}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ push_data: { pushed_at: Math.floor(Date.now() / 1000), tag }, repository: { repo_name: 'acme/web' } }),
+        });
+      expect((await push('nightly')).status).toBe(200);
+      expect((await push('1.1.0')).status).toBe(202);
+      await serve.waitFor((line) => line.event === 'notified' && line.outcome === 'completed', 60_000);
+      expect(hook.documents.map((document) => [document.outcome, document.image, document.source])).toEqual([
+        ['ignored', 'acme/web:nightly', 'webhook'],
+        ['completed', 'acme/web:1.1.0', 'webhook'],
+      ]);
+      expect(await imagesOf(ecs, await serviceTaskDefinition(ecs, 'prod', 'web'))).toEqual({ web: 'acme/web:1.1.0' });
+      expectNoSecret(serve.raw);
+    } finally {
+      await serve.stop();
+    }
   });
 
   it('refuses a plain-http URL to another host, before any AWS call, without echoing it (exit 2)', async () => {

@@ -78,6 +78,7 @@ import event_sources  # noqa: E402
 import lambda_async  # noqa: E402
 import lambda_runtime  # noqa: E402
 import shared  # noqa: E402
+import sns_policy  # noqa: E402
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
@@ -306,6 +307,7 @@ def main() -> None:
     run_task.install(SCHEDULER)  # RunTask's one-off tasks: see run_task.py
     lambda_runtime.install_iam_enforcement()
     event_sources.install_all()
+    sns_policy.install()
     ecr_events.install()
     app_autoscaling.install()
     mock_random.seed(0)

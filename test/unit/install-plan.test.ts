@@ -231,12 +231,13 @@ function observedFunction(role: 'receiver' | 'worker', apiId: string): ObservedF
         ? { [PERMISSION_STATEMENT_ID]: { principal: 'apigateway.amazonaws.com', sourceArn: permissionSourceArn(at, apiId) } }
         : {
             [SNS_PERMISSION_STATEMENT_ID]: { principal: 'sns.amazonaws.com', sourceArn: TOPIC_ARN },
-            [ALARM_PERMISSION_STATEMENT_ID]: { principal: 'lambda.alarms.cloudwatch.amazonaws.com', sourceAccount: ACCOUNT },
+            [ALARM_PERMISSION_STATEMENT_ID]: { principal: 'lambda.alarms.cloudwatch.amazonaws.com', sourceArn: ALARMS_ARN, sourceAccount: ACCOUNT },
           },
   };
 }
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:hooks-alarms';
+const ALARMS_ARN = 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:*';
 const WORKER_ARN = 'arn:aws:lambda:eu-west-1:111122223333:function:hooks-worker';
 
 /** What AWS holds right after a complete install, as the reader reports it. */
@@ -405,6 +406,7 @@ describe('planInstall: the alarm topic', () => {
         functionName: 'hooks-worker',
         statementId: ALARM_PERMISSION_STATEMENT_ID,
         principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+        sourceArn: ALARMS_ARN,
         sourceAccount: ACCOUNT,
       },
     ]);
@@ -420,7 +422,7 @@ describe('planInstall: the alarm topic', () => {
     expect(actions.find((action) => action.kind === 'subscribe')).toMatchObject({ topicArn: TOPIC_ARN, endpoint: WORKER_ARN });
     expect(actions.filter((action) => action.kind === 'add-permission' && action.functionName === 'hooks-worker')).toMatchObject([
       { sourceArn: TOPIC_ARN },
-      { sourceAccount: ACCOUNT },
+      { sourceArn: ALARMS_ARN, sourceAccount: ACCOUNT },
     ]);
   });
 
@@ -459,6 +461,7 @@ describe('planInstall: the alarm topic', () => {
         functionName: 'hooks-worker',
         statementId: ALARM_PERMISSION_STATEMENT_ID,
         principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+        sourceArn: ALARMS_ARN,
         sourceAccount: ACCOUNT,
       },
     ]);
@@ -470,7 +473,7 @@ describe('planInstall: the alarm topic', () => {
       `create SNS topic hooks-alarms for alarms (${TOPIC_ARN})`,
       `allow sns.amazonaws.com to invoke hooks-worker from ${TOPIC_ARN}`,
       `subscribe ${WORKER_ARN} to SNS topic ${TOPIC_ARN} (protocol lambda)`,
-      `allow lambda.alarms.cloudwatch.amazonaws.com to invoke hooks-worker from account ${ACCOUNT}`,
+      `allow lambda.alarms.cloudwatch.amazonaws.com to invoke hooks-worker from ${ALARMS_ARN} (account ${ACCOUNT})`,
     ]);
   });
 });

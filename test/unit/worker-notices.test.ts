@@ -62,6 +62,7 @@ describe('noticesFromWorkerLog', () => {
     ['a forged or stale alarm message', { event: 'alarm', decision: 'not-alarm', alarm: 'a', state: 'OK' }],
     ['an alarm without a policy', { event: 'alarm', decision: 'no-policy', alarm: 'a' }],
     ['a malformed alarm event', { event: 'alarm', decision: 'malformed', reason: 'x' }],
+    ['a re-check of an alarm still in ALARM that holds back again', { event: 'alarm', decision: 'in-cooldown', shape: 'recheck', alarm: 'a', cluster: 'prod', service: 'web', remaining: 30 }],
     ['a delivery log line', { event: 'notify-failed', target: 'x', outcome: 'started' }],
   ];
   it.each(silent)('no notification for %s', (_name, fields) => {
