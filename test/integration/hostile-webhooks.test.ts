@@ -537,7 +537,7 @@ describe('ecs-roll serve', () => {
   /** API Gateway decodes the path; over HTTP it goes percent-encoded, as a client would send it. */
   const wirePath = (path: string) => path.replace(/[^\x21-\x7e]|[<>"`{}|\\^]/gu, (char) => encodeURIComponent(char));
 
-  function send(agent: Agent, item: Hostile): Promise<{ status: number | string; contentType?: string; body: string }> {
+  function send(agent: Agent, item: Hostile): Promise<{ status: number | string; contentType?: string | undefined; body: string }> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         request.destroy();
@@ -567,7 +567,7 @@ describe('ecs-roll serve', () => {
 
   it(`answers every one of ${corpus.length} hostile requests with a 4xx over keep-alive, runs no rollout and logs no token`, async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 12 });
-    const results: { item: Hostile; status: number | string; contentType?: string; body: string }[] = [];
+    const results: { item: Hostile; status: number | string; contentType?: string | undefined; body: string }[] = [];
     const started = Date.now();
     let next = 0;
     await Promise.all(

@@ -51,7 +51,7 @@ async function receiver(): Promise<{ url: string; documents: Record<string, unkn
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${SECRET_PATH}`, documents };
 }
 
-async function image(): Promise<{ image?: string; rollout?: string }> {
+async function image(): Promise<{ image?: string | undefined; rollout?: string | undefined }> {
   const found = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
   const primary = found?.deployments?.find((deployment) => deployment.status === 'PRIMARY');
   const definition = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: primary?.taskDefinition ?? found?.taskDefinition }));

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, OperationFailedError, SetupError, UsageError } from '../../src/core/errors.js';
 import { checkExpectedServices, describeScope } from '../../src/core/expectation.js';
-import type { ServiceSnapshot } from '../../src/core/model.js';
+import type { DeploymentSnapshot, ServiceSnapshot } from '../../src/core/model.js';
 import { planRollout } from '../../src/core/plan.js';
 import { checkSelectors, namesByCluster, parseServiceSelector, unmatchedSelectors } from '../../src/core/service-selector.js';
 import { classifyFailure, errorDocument } from '../../src/cli/failure.js';
 import { installedSettings, mergeInstallSettings } from '../../src/aws/install-settings.js';
 import { parseRolloutOptions } from '../../src/cli/options.js';
 import { ACCOUNT, aContainer, aDeployment, aRequest, aService, aTaskDefinition, anObservedState, taskDefinitionArnOf } from './builders.js';
+
+/** A deployment as ECS reports it without rollout states (no rolloutState field at all). */
+function withoutRolloutState(deployment: DeploymentSnapshot): DeploymentSnapshot {
+  const { rolloutState: _absent, ...rest } = deployment;
+  return rest;
+}
 
 describe('parseServiceSelector', () => {
   it.each([
@@ -74,7 +80,7 @@ describe('planRollout on a re-run (already on the tag)', () => {
 
   it.each([
     { case: 'its PRIMARY deployment is COMPLETED', deployments: [aDeployment({ taskDefinitionArn: onTag.arn })] },
-    { case: 'it has no rollout state but one deployment with every task running', deployments: [aDeployment({ taskDefinitionArn: onTag.arn, rolloutState: undefined })] },
+    { case: 'it has no rollout state but one deployment with every task running', deployments: [withoutRolloutState(aDeployment({ taskDefinitionArn: onTag.arn }))] },
   ])('is none when $case', ({ deployments }) => {
     expect(plan(deployments)?.action).toBe('none');
   });

@@ -34,6 +34,12 @@ const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';
 const names = installNames('hooks');
 
+/** A function whose reserved concurrency was removed: GetFunctionConcurrency answers none. */
+function withoutReservedConcurrency(observed: ObservedFunction): ObservedFunction {
+  const { reservedConcurrency: _lost, ...rest } = observed;
+  return rest;
+}
+
 describe('installPolicyDocument', () => {
   const document = installPolicyDocument({
     region: REGION,
@@ -349,7 +355,7 @@ describe('planInstall', () => {
       ...observed,
       functions: {
         receiver: { ...observedFunction('receiver', 'old-api') },
-        worker: { ...observedFunction('worker', 'abc123'), reservedConcurrency: undefined } as ObservedFunction,
+        worker: withoutReservedConcurrency(observedFunction('worker', 'abc123')),
       },
       api: { ...observed.api!, stage: { name: 'live' } },
     };
