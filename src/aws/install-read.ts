@@ -15,9 +15,7 @@ import {
   GetTopicAttributesCommand,
   ListSubscriptionsByTopicCommand,
   ListTagsForResourceCommand as SnsListTagsForResourceCommand,
-  ListTopicsCommand,
 } from '@aws-sdk/client-sns';
-import { lastColonSegment } from '../core/arn.js';
 import { INSTALL_TAG, type InstallNames } from '../core/install-names.js';
 import type {
   ObservedApi,
@@ -31,6 +29,7 @@ import type {
 } from '../core/install-types.js';
 import { functionTags } from './function-tags.js';
 import { notOurs, orMissing, parsePolicyText, tagRecord, type InstallClients } from './install-clients.js';
+import { findTopicArn as findTopicArnBy } from './topics.js';
 
 /** A role install owns, with its inline policy; a role of that name without the install's tag is refused. */
 export async function observeRole(clients: InstallClients, install: string, roleName: string, policyName: string): Promise<ObservedRole | undefined> {
@@ -168,15 +167,8 @@ export async function observeApi(clients: InstallClients, names: InstallNames, s
 }
 
 /** The topic with this name (the ARN's last segment), paging through ListTopics; names are unique per region. */
-export async function findTopicArn(clients: InstallClients, name: string): Promise<string | undefined> {
-  let nextToken: string | undefined;
-  do {
-    const page = await clients.sns.send(new ListTopicsCommand({ NextToken: nextToken }));
-    const found = (page.Topics ?? []).find((topic) => topic.TopicArn !== undefined && lastColonSegment(topic.TopicArn) === name);
-    if (found?.TopicArn !== undefined) return found.TopicArn;
-    nextToken = page.NextToken;
-  } while (nextToken !== undefined && nextToken !== '');
-  return undefined;
+export function findTopicArn(clients: InstallClients, name: string): Promise<string | undefined> {
+  return findTopicArnBy(clients.sns, name);
 }
 
 export async function topicTags(clients: InstallClients, arn: string): Promise<Record<string, string>> {

@@ -7,7 +7,7 @@ import type { FunctionRole } from '../core/install-names.js';
 import type { RetryClock } from '../core/install-retry.js';
 import type { InstallAction } from '../core/install-types.js';
 import type { Strategy } from '../core/plan.js';
-import type { UpdatePolicy } from '../core/policy.js';
+import type { UpdatePolicy } from '../core/update-policy.js';
 import type { RunBeforeSpec } from '../core/run-before.js';
 import type { AwsConfig } from './config.js';
 import type { InstallProgress } from './install-apply/context.js';

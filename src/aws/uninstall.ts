@@ -17,7 +17,7 @@ import { installNames } from '../core/install-names.js';
 import { notifyParameterName } from '../core/install-notify.js';
 import { planUninstall, type RemovalKind, type RemovalStep } from '../core/uninstall-plan.js';
 import type { AwsConfig } from './config.js';
-import { isErrorNamed } from './errors.js';
+import { isAwsError } from './errors.js';
 import { orMissing, withClients, type InstallClients } from './install-clients.js';
 import { observeRemoval } from './uninstall-read.js';
 
@@ -130,7 +130,7 @@ async function removeStep(clients: InstallClients, step: RemovalStep): Promise<b
       try {
         return await gone(iam.send(new DeleteRoleCommand({ RoleName: step.name })), 'NoSuchEntityException');
       } catch (error) {
-        if (!isErrorNamed(error, 'DeleteConflictException')) throw error;
+        if (!isAwsError(error, 'DeleteConflictException')) throw error;
         throw new OperationFailedError(`IAM role ${step.name} still has policies that install did not put there; detach them and run uninstall again`, {
           cause: error,
         });

@@ -301,7 +301,7 @@ export function describeAction(action: InstallAction): string {
 }
 
 /** Replaces the stand-ins for the account and the API id in an action once they are known. */
-export function resolveAction(action: InstallAction, known: { account?: string; apiId?: string }): InstallAction {
+export function resolveAction(action: InstallAction, known: { account?: string | undefined; apiId?: string | undefined }): InstallAction {
   let text = JSON.stringify(action);
   if (known.account !== undefined) text = text.replaceAll(UNKNOWN_ACCOUNT, known.account);
   if (known.apiId !== undefined) text = text.replaceAll(UNKNOWN_API_ID, known.apiId);

@@ -5,7 +5,7 @@
  * double whose `send(command)` records `command.constructor.name` and `command.input` and
  * answers from a table of handlers that page and refuse the way ECS documents.
  */
-import type { ECSClient, Service, Task } from '@aws-sdk/client-ecs';
+import { ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { SdkEcs } from '../../src/aws/ecs.js';
 import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';
@@ -29,7 +29,8 @@ class FakeEcsClient {
   async send(command: { readonly input: unknown }): Promise<unknown> {
     const name = command.constructor.name;
     const input = command.input as Input;
-    this.sent.push({ name, input });
+    // A copy: a paginator sends the same input object again with the next token.
+    this.sent.push({ name, input: { ...input } });
     const handler = this.handlers[name];
     if (handler === undefined) throw new Error(`the fake client has no answer for ${name}`);
     return handler(input);
@@ -39,6 +40,8 @@ class FakeEcsClient {
     return this.sent.filter((sent) => sent.name === name).map((sent) => sent.input);
   }
 }
+// The SDK's paginators accept only an ECSClient, so the double answers `instanceof ECSClient` (its own send stays).
+Object.setPrototypeOf(FakeEcsClient.prototype, ECSClient.prototype);
 
 function sdkEcs(handlers: Record<string, Handler>): { ecs: SdkEcs; client: FakeEcsClient } {
   const client = new FakeEcsClient(handlers);

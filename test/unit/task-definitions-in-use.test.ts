@@ -6,7 +6,7 @@
  * family names its newest ACTIVE revision, a revision of any status is described when named, and a family
  * without an ACTIVE revision is a ClientException.
  */
-import type { ECSClient } from '@aws-sdk/client-ecs';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { SdkEcs } from '../../src/aws/ecs.js';
 import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';
@@ -117,16 +117,18 @@ class FakeEcs {
     },
   };
 
-  readonly client = {
+  // The SDK's paginators accept only an ECSClient, so the double answers `instanceof ECSClient` (its own send stays).
+  readonly client = Object.setPrototypeOf({
     send: async (command: { readonly input: unknown }): Promise<unknown> => {
       const name = command.constructor.name;
       const input = command.input as Input;
-      this.calls.push({ name, input });
+      // A copy: a paginator sends the same input object again with the next token.
+      this.calls.push({ name, input: { ...input } });
       const handler = this.handlers[name];
       if (handler === undefined) throw new Error(`the fake has no answer for ${name}`);
       return handler(input);
     },
-  };
+  }, ECSClient.prototype) as { send(command: { readonly input: unknown }): Promise<unknown> };
 }
 
 const clock: Clock = { now: () => 0, sleep: async () => {} };
