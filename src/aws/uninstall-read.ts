@@ -12,7 +12,8 @@ import type { ObservedRemoval, ObservedRole } from '../core/uninstall-plan.js';
 import { isAwsError } from './errors.js';
 import { functionTags } from './function-tags.js';
 import { orMissing, tagRecord, type InstallClients } from './install-clients.js';
-import { findApis, findTopicArn, topicSubscriptions, topicTags } from './install-read.js';
+import { findApis, findTopicArn, observeManagedPolicies, topicSubscriptions, topicTags } from './install-read.js';
+import { managedPolicyPath } from '../core/install-desired.js';
 
 const NO_QUEUE = ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue'];
 
@@ -32,7 +33,9 @@ export async function observeRemoval(clients: InstallClients, names: InstallName
   const functions: Partial<Record<FunctionRole, { tags: Record<string, string>; roleArn?: string }>> = {};
   if (receiver !== undefined) functions.receiver = receiver;
   if (worker !== undefined) functions.worker = worker;
+  const managedPolicies = await observeManagedPolicies(clients, managedPolicyPath(names.install), names.role);
   return {
+    managedPolicies: managedPolicies.map(({ name, arn, attached }) => ({ name, arn, attached })),
     apiIds: apis.flatMap((api) => (api.id === undefined ? [] : [api.id])),
     ecr,
     ...(topic === undefined ? {} : { topic }),

@@ -6,7 +6,8 @@
 import { DeleteRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteRuleCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteRoleCommand, DeleteRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand } from '@aws-sdk/client-iam';
+import { deleteManagedPolicy } from './install-apply/iam.js';
 import { DeleteEventSourceMappingCommand, DeleteFunctionCommand, RemovePermissionCommand } from '@aws-sdk/client-lambda';
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
@@ -119,6 +120,10 @@ async function removeStep(clients: InstallClients, step: RemovalStep): Promise<b
       }
     case 'lambda-function':
       return gone(lambda.send(new DeleteFunctionCommand({ FunctionName: step.name })), 'ResourceNotFoundException');
+    case 'iam-managed-policy':
+      // Detached first: IAM refuses to delete a policy still attached to a role.
+      if (address !== '') await orMissing(iam.send(new DetachRolePolicyCommand({ RoleName: address, PolicyArn: step.id ?? '' })), 'NoSuchEntityException');
+      return gone(deleteManagedPolicy(iam, step.id ?? '').then(() => true), 'NoSuchEntityException');
     case 'iam-role-policy':
       return gone(iam.send(new DeleteRolePolicyCommand({ RoleName: address, PolicyName: step.name })), 'NoSuchEntityException');
     case 'iam-role':

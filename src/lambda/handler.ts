@@ -5,6 +5,7 @@
  */
 import { isEcsRollError } from '../core/errors.js';
 import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config.js';
+import { settingsEnvironment } from '../webhook/settings-file.js';
 import { decideEcrEvent, isEcrImageAction } from '../webhook/ecr-event.js';
 import { jsonLines } from '../webhook/log.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -52,7 +53,8 @@ const logUnauthenticated = createUnauthenticatedLog(log);
 let cachedConfig: WebhookConfig | undefined;
 
 function config(): WebhookConfig {
-  cachedConfig ??= webhookConfigFromEnv(process.env);
+  // The settings file in the zip holds what did not fit the environment (src/webhook/settings-file.ts).
+  cachedConfig ??= webhookConfigFromEnv(settingsEnvironment(process.env));
   return cachedConfig;
 }
 
