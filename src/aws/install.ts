@@ -171,9 +171,14 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     passRoles: ecs.passRoleArns,
     runBefore: { scope: ecs.runBefore, enabled: runBefore.length > 0 },
   });
+  // The receiver tells of pushes the policy ignores (the worker never sees them), so both roles may notify.
+  const notifying = notifyStatements({ region, account }, names.install, notify);
   const desired = {
     ...desiredWithoutNotify,
-    policyDocument: withNotifyStatements(desiredWithoutNotify.policyDocument, notifyStatements({ region, account }, names.install, notify)),
+    policyDocument: withNotifyStatements(desiredWithoutNotify.policyDocument, notifying),
+    ...(desiredWithoutNotify.receiverRole === undefined
+      ? {}
+      : { receiverRole: { ...desiredWithoutNotify.receiverRole, document: withNotifyStatements(desiredWithoutNotify.receiverRole.document, notifying) } }),
   };
   // AWS's size limits, before anything changes (the allow-list and --cluster values are what grow).
   checkInstallLimits(desired.policyDocument, functionEnvironment, { variable: ENV.repositories, option: '--repo' });
