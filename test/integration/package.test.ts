@@ -80,7 +80,7 @@ describe('the packed package', () => {
   });
 
   it('holds the launcher, the compiled CLI, its help text, the Lambda bundle and the licence, and no sources or tests', () => {
-    expect(packed).toEqual(expect.arrayContaining(['bin/ecs-roll', 'dist/cli/main.js', 'dist/cli/help.txt', 'LICENSE', 'README.md', 'package.json']));
+    expect(packed).toEqual(expect.arrayContaining(['bin/ecs-roll', 'dist/cli/bin.js', 'dist/cli/main.js', 'dist/cli/help.txt', 'LICENSE', 'README.md', 'package.json']));
     expect(packed.some((path) => path.startsWith('dist/lambda/'))).toBe(true);
     expect(packed.filter((path) => path.startsWith('src/') || path.startsWith('test/'))).toEqual([]);
   });
