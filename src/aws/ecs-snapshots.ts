@@ -115,5 +115,25 @@ export function toTaskSnapshot(task: Task): TaskSnapshot {
         }),
     ...(task.healthStatus === undefined ? {} : { healthStatus: task.healthStatus }),
     ...taskNetworkOf(task),
+    ...(task.containerInstanceArn === undefined ? {} : { containerInstanceArn: task.containerInstanceArn }),
+    ...networkBindingsOf(task),
   };
+}
+
+/** Host ports of bridge and host tasks: with the instance's EC2 id, how an `instance` target group knows the task. */
+function networkBindingsOf(task: Task): Pick<TaskSnapshot, 'networkBindings'> {
+  const bindings = (task.containers ?? []).flatMap((container) =>
+    (container.networkBindings ?? []).flatMap((binding) =>
+      binding.hostPort === undefined
+        ? []
+        : [
+            {
+              containerName: container.name ?? '',
+              ...(binding.containerPort === undefined ? {} : { containerPort: binding.containerPort }),
+              hostPort: binding.hostPort,
+            },
+          ],
+    ),
+  );
+  return bindings.length === 0 ? {} : { networkBindings: bindings };
 }

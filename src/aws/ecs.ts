@@ -1,4 +1,5 @@
 import {
+  DescribeContainerInstancesCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -17,7 +18,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { chunk } from '../core/collections.js';
 import { OperationFailedError, RevisionConflictError, TransientAwsError, UsageError } from '../core/errors.js';
-import { DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
+import { DESCRIBE_CONTAINER_INSTANCES_MAX_ARNS, DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
 import { nameFromArn, revisionName, type ServiceDeploymentSnapshot, type ServiceSnapshot, type TaskDefinitionSnapshot, type TaskSnapshot } from '../core/model.js';
 import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
@@ -63,6 +64,8 @@ export class SdkEcs implements EcsPort {
   private readonly taskDefinitions = new Map<string, Promise<TaskDefinitionSnapshot>>();
   /** Each family's newest ACTIVE revision as last seen: described by family name, or registered here since. */
   private readonly newestSeen = new Map<string, TaskDefinitionSnapshot | null>();
+  /** Container instance ARN → EC2 instance id: an instance keeps its id for as long as it is registered. */
+  private readonly instanceIds = new Map<string, string>();
 
   /**
    * @param registrationClient a client without retries, for the one call whose blind retry
@@ -166,6 +169,22 @@ export class SdkEcs implements EcsPort {
 
   latestServiceDeployment(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined> {
     return latestServiceDeployment(this.client, cluster, service);
+  }
+
+  async ec2InstanceIds(cluster: string, containerInstanceArns: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const unknown = containerInstanceArns.filter((arn) => !this.instanceIds.has(arn));
+    for (const group of chunk(unknown, DESCRIBE_CONTAINER_INSTANCES_MAX_ARNS)) {
+      const answer = await this.client.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: group }));
+      for (const instance of answer.containerInstances ?? []) {
+        if (instance.containerInstanceArn !== undefined && instance.ec2InstanceId !== undefined) {
+          this.instanceIds.set(instance.containerInstanceArn, instance.ec2InstanceId);
+        }
+      }
+    }
+    return new Map(containerInstanceArns.flatMap((arn) => {
+      const id = this.instanceIds.get(arn);
+      return id === undefined ? [] : [[arn, id] as const];
+    }));
   }
 
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { DEFAULT_FOLLOW_SECONDS } from '../core/follow.js';
 import { UsageError } from '../core/errors.js';
 import type { Strategy } from '../core/plan.js';
 import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/policy.js';
@@ -26,7 +27,9 @@ export const DEFAULT_INSTALL_SETTINGS: Omit<InstallSettings, 'repositories'> = {
   clusters: [],
   policy: { kind: 'any' },
   strategy: 'rolling',
-  timeoutSeconds: 900,
+  // How long the worker follows a push's deployments, across invocations: ALB health checks, deregistration
+  // delay and deployment-alarm bakes make real deployments take many minutes.
+  timeoutSeconds: DEFAULT_FOLLOW_SECONDS,
 };
 
 const list = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');

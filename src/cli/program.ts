@@ -55,7 +55,7 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--dry-run', 'print the plan and change nothing')
       .option('--no-wait', 'make the changes and return without waiting for the deployments')
       // No commander default: an absent --timeout is the default, which grows by a staged deployment's bake time.
-      .option('--timeout <seconds>', 'how long to wait for the deployments (default: 900, plus a BLUE_GREEN/LINEAR/CANARY bake time)')
+      .option('--timeout <seconds>', 'the whole run\'s budget, a rollback included (default: 1800, plus a BLUE_GREEN/LINEAR/CANARY bake time)')
       .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
       // Help prints the default once, as "(default: true)".
       .option('--rollback', 'on failure, put every changed service back on its previous revision', true)
@@ -105,7 +105,7 @@ export function buildProgram(context: ProgramContext): Command {
       // No defaults here: a setting left out keeps what the install has (defaults apply to a first install).
       .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob> (first install: any)')
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced (first install: rolling)').choices(['rolling', 'replace']))
-      .option('--timeout <seconds>', 'how long the worker waits for the deployments (first install: 900)')
+      .option('--timeout <seconds>', 'how long the worker follows the deployments of a push, across invocations (first install: 3600, at most 86400)')
       // Paired, so that left out (undefined) keeps what the install has.
       .option('--pin-digest', "the worker writes new images as repo:tag@sha256:… (the registry's digest)")
       .option('--no-pin-digest', 'the worker writes tags as given')
@@ -169,7 +169,7 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--cluster <name...>', 'only these clusters (default: ECS_ROLL_CLUSTERS, or all)', collect)
       .option('--policy <policy>', 'any, semver or match:<glob> (default: ECS_ROLL_POLICY, or any)')
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']))
-      .option('--timeout <seconds>', 'how long each rollout waits (default: ECS_ROLL_TIMEOUT, or 900)')
+      .option('--timeout <seconds>', 'how long each rollout waits (default: ECS_ROLL_TIMEOUT, or 3600)')
       .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)'),
   ).action(async (options: Record<string, unknown>) => {
     const { runServeCommand } = await import('./commands/serve.js');

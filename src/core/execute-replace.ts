@@ -65,9 +65,19 @@ async function healthContext(entry: Tracked, snapshot: ServiceSnapshot, tasks: r
   const targetGroups = await Promise.all(
     balancers.map(async (balancer) => ({
       targetGroupArn: balancer.targetGroupArn,
+      ...(balancer.containerName === undefined ? {} : { containerName: balancer.containerName }),
       ...(balancer.containerPort === undefined ? {} : { containerPort: balancer.containerPort }),
       targets: await (elb as NonNullable<typeof elb>).targetHealth(balancer.targetGroupArn),
     })),
   );
-  return { targetTaskDefinitionArn: entry.targetTaskDefinitionArn, hasContainerHealthCheck: new Map(checks), targetGroups, now: clock.now() };
+  // Bridge and host tasks have no address of their own: an `instance` target group knows them by instance and port.
+  const onInstances = balancers.length === 0 ? [] : [...new Set(tasks.flatMap((task) => (task.privateIpv4Address === undefined && task.containerInstanceArn !== undefined ? [task.containerInstanceArn] : [])))];
+  const ec2InstanceIds = onInstances.length === 0 || ecs.ec2InstanceIds === undefined ? undefined : await ecs.ec2InstanceIds(entry.cluster, onInstances);
+  return {
+    targetTaskDefinitionArn: entry.targetTaskDefinitionArn,
+    hasContainerHealthCheck: new Map(checks),
+    targetGroups,
+    ...(ec2InstanceIds === undefined ? {} : { ec2InstanceIds }),
+    now: clock.now(),
+  };
 }

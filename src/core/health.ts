@@ -16,8 +16,10 @@ export const NO_HEALTH_CHECK_GRACE_MS = 40_000;
 /** One target group the service registers its tasks in, and the target states it reported. */
 export interface TargetGroupHealth {
   readonly targetGroupArn: string;
+  readonly containerName?: string;
   readonly containerPort?: number;
-  /** DescribeTargetHealth's answer: target id (an IP for `ip` targets) and port, with its State. */
+  /** DescribeTargetHealth's answer: target id (an IP for `ip` targets, an EC2 instance id for `instance` targets)
+   * and port, with its State. */
   readonly targets: readonly { readonly id: string; readonly port?: number; readonly state: string }[];
 }
 
@@ -28,6 +30,8 @@ export interface HealthContext {
   readonly hasContainerHealthCheck: ReadonlyMap<string, boolean>;
   /** Empty for a service without a load balancer. */
   readonly targetGroups: readonly TargetGroupHealth[];
+  /** Container instance ARN → EC2 instance id, for tasks an `instance` target group knows by instance and host port. */
+  readonly ec2InstanceIds?: ReadonlyMap<string, string>;
   readonly now: number;
 }
 
@@ -37,12 +41,7 @@ export function notHealthyReason(task: TaskSnapshot, context: HealthContext): st
   const checked = context.hasContainerHealthCheck.get(task.taskDefinitionArn) === true;
   if (checked && task.healthStatus !== 'HEALTHY') return `container health check ${task.healthStatus ?? 'UNKNOWN'}`;
   for (const group of context.targetGroups) {
-    const target = group.targets.find(
-      (candidate) =>
-        task.privateIpv4Address !== undefined &&
-        candidate.id === task.privateIpv4Address &&
-        (group.containerPort === undefined || candidate.port === undefined || candidate.port === group.containerPort),
-    );
+    const target = group.targets.find((candidate) => isTargetOf(task, group, candidate, context));
     if (target?.state !== 'healthy') return `target ${target?.state ?? 'not registered'} in ${group.targetGroupArn}`;
   }
   // Tasks of the old revision have long passed the grace (and comparing their start with this machine's clock
@@ -52,6 +51,26 @@ export function notHealthyReason(task: TaskSnapshot, context: HealthContext): st
     if (!(context.now - started >= NO_HEALTH_CHECK_GRACE_MS)) return 'running for less than 40 s';
   }
   return undefined;
+}
+
+/**
+ * Is this target the task? An `ip` target is the task's own address at the container port
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html); an `instance` target is the EC2 instance the
+ * task runs on at the host port ECS bound for the service's container and port (bridge: often a dynamic port, so
+ * one instance holds several targets; host: the container port).
+ */
+function isTargetOf(task: TaskSnapshot, group: TargetGroupHealth, candidate: { id: string; port?: number }, context: HealthContext): boolean {
+  if (task.privateIpv4Address !== undefined) {
+    return candidate.id === task.privateIpv4Address && (group.containerPort === undefined || candidate.port === undefined || candidate.port === group.containerPort);
+  }
+  const instanceId = task.containerInstanceArn === undefined ? undefined : context.ec2InstanceIds?.get(task.containerInstanceArn);
+  if (instanceId === undefined || candidate.id !== instanceId || candidate.port === undefined) return false;
+  return (task.networkBindings ?? []).some(
+    (binding) =>
+      binding.hostPort === candidate.port &&
+      (group.containerName === undefined || binding.containerName === group.containerName) &&
+      (group.containerPort === undefined || binding.containerPort === undefined || binding.containerPort === group.containerPort),
+  );
 }
 
 /** The tasks ECS counts toward the healthy floor now. */

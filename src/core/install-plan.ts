@@ -176,6 +176,8 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
         'ecs:DescribeServiceDeployments',
         // `replace` counts a load-balanced replacement only once its targets are healthy, as ECS does.
         'elasticloadbalancing:DescribeTargetHealth',
+        // …and finds which `instance` target is a bridge or host task by the EC2 id of its container instance.
+        'ecs:DescribeContainerInstances',
       ],
       Resource: '*',
     },

@@ -118,6 +118,17 @@ export interface TaskSnapshot {
   readonly healthStatus?: string;
   /** The task's own IP (awsvpc): what an `ip` target group registers it as. */
   readonly privateIpv4Address?: string;
+  /** The container instance an EC2 task runs on: with bridge or host networking, an `instance` target group
+   * registers the task as that instance's EC2 id at the host port ECS bound. */
+  readonly containerInstanceArn?: string;
+  /** The host ports ECS bound for the task's containers (bridge and host networking). */
+  readonly networkBindings?: readonly NetworkBinding[];
+}
+
+export interface NetworkBinding {
+  readonly containerName: string;
+  readonly containerPort?: number;
+  readonly hostPort: number;
 }
 
 export interface ServiceKey {

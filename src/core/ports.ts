@@ -29,6 +29,12 @@ export interface EcsPort {
   stopTask(cluster: string, taskArn: string, reason: string): Promise<void>;
   /** Sets tags on a resource (a task definition revision's push time); optional for ports that never record one. */
   tagResource?(resourceArn: string, tags: readonly { key: string; value: string }[]): Promise<void>;
+  /**
+   * Container instance ARN → EC2 instance id (DescribeContainerInstances, at most 100 a call), for matching bridge
+   * and host tasks to `instance` targets; optional: without it such tasks never count as healthy, so `replace`
+   * stops nothing there and leaves the work to ECS.
+   */
+  ec2InstanceIds?(cluster: string, containerInstanceArns: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** The newest service deployment, for the stage of a BLUE_GREEN, LINEAR or CANARY deployment; optional for adapters without it. */
   latestServiceDeployment?(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined>;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
 import { parseImageReference } from '../core/image-ref.js';
-import { DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
+import { DEFAULT_FOLLOW_SECONDS } from '../core/follow.js';
 import { REGISTRY_ENV } from '../core/registry-options.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
 import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/policy.js';
@@ -112,7 +112,7 @@ export function webhookConfigFromEnv(env: NodeJS.ProcessEnv): WebhookConfig {
     policy: parsePolicy(env[ENV.policy] ?? 'any'),
     clusters: list(env[ENV.clusters]),
     strategy: parseStrategy(env[ENV.strategy]),
-    timeoutSeconds: positiveNumber(ENV.timeoutSeconds, env[ENV.timeoutSeconds], DEFAULT_TIMEOUT_SECONDS),
+    timeoutSeconds: positiveNumber(ENV.timeoutSeconds, env[ENV.timeoutSeconds], DEFAULT_FOLLOW_SECONDS),
     pollIntervalSeconds: positiveNumber(ENV.pollSeconds, env[ENV.pollSeconds], 10),
     ...(runBefore.length === 0 ? {} : { runBefore }),
   };

@@ -5,7 +5,7 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTasksCommand, type ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { sandboxControl } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
@@ -114,6 +114,69 @@ describe('--strategy replace on a load-balanced service whose targets take longe
     const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
     const healthy = (health.TargetHealthDescriptions ?? []).filter((description) => description.TargetHealth?.State === 'healthy');
     expect(healthy).toHaveLength(4);
+  });
+});
+
+describe('--strategy replace on a bridge-mode service behind an `instance` target group (dynamic host ports)', () => {
+  it('matches each target by instance id and host port, never lets the healthy tasks fall below the floor, and finishes', async () => {
+    await createCluster(ecs, 'prod');
+    // One container instance holds exactly four of these tasks; their targets share its EC2 id, told apart by port.
+    await addContainerInstance(ecs, endpoint, 'prod');
+    const { vpcId } = await network();
+    const group = await elb.send(
+      new CreateTargetGroupCommand({
+        Name: 'web-bridge',
+        Protocol: 'HTTP',
+        Port: 80,
+        VpcId: vpcId,
+        TargetType: 'instance',
+        HealthCheckIntervalSeconds: 5,
+        HealthyThresholdCount: 5,
+      }),
+    );
+    const targetGroupArn = group.TargetGroups?.[0]?.TargetGroupArn ?? '';
+    const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0', { portMappings: [{ containerPort: 8080, hostPort: 0 }] })], {
+      networkMode: 'bridge',
+      cpu: '1024',
+      memory: '1870',
+    });
+    await createService(ecs, 'prod', 'web', source, {
+      desiredCount: 4,
+      launchType: 'EC2',
+      loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
+      deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 200 },
+    });
+    await waitUntil('the first four targets are healthy', async () => {
+      const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+      const states = (health.TargetHealthDescriptions ?? []).map((description) => description.TargetHealth?.State);
+      return states.length === 4 && states.every((state) => state === 'healthy');
+    });
+    const before = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+    const instanceIds = new Set((before.TargetHealthDescriptions ?? []).map((description) => description.Target?.Id));
+    const ports = new Set((before.TargetHealthDescriptions ?? []).map((description) => description.Target?.Port));
+    expect(instanceIds.size).toBe(1);
+    expect([...instanceIds][0]).toMatch(/^i-/);
+    expect(ports.size).toBe(4);
+    await waitUntil('the first deployment completed', async () => {
+      const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
+      return service?.deployments?.[0]?.rolloutState === 'COMPLETED';
+    });
+    const startOfRollout = (await sandbox.record()).length;
+
+    const run = await rollout('acme/web:1.1', '--strategy', 'replace', '--timeout', '90', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toMatch(/\/web:2$/);
+    // replace stopped old tasks itself (ECS alone could not start a fifth task on the full instance).
+    const stopped = await ecs.send(new ListTasksCommand({ cluster: 'prod', desiredStatus: 'STOPPED' }));
+    const described = await ecs.send(new DescribeTasksCommand({ cluster: 'prod', tasks: stopped.taskArns ?? [] }));
+    expect((described.tasks ?? []).filter((task) => task.stoppedReason?.startsWith('ecs-roll: replacing with web:2')).length).toBeGreaterThan(0);
+
+    const record = ((await sandbox.record()) as unknown as { service: string; running: number; healthy: number }[])
+      .slice(startOfRollout)
+      .filter((entry) => entry.service === 'web');
+    expect(record.length).toBeGreaterThan(0);
+    expect(Math.min(...record.map((entry) => entry.healthy))).toBeGreaterThanOrEqual(2);
+    expect(record.some((entry) => entry.running > entry.healthy)).toBe(true);
   });
 });
 

@@ -8,8 +8,14 @@ after RUNNING when none has a health check.
 
 What this models, on moto's own objects:
 
-* Targets. A RUNNING task of a service with ``loadBalancers`` (target groups of type ``ip``; the task's awsvpc
-  address is the target id) is registered in each target group at the container port. It is ``initial``, then
+* Targets. A RUNNING task of a service with ``loadBalancers`` is registered in each target group: an awsvpc task
+  by its own address at the container port (``ip`` target groups); a bridge or host task on a container instance
+  by that instance's EC2 id at the host port ECS bound (``instance`` target groups). A ``hostPort`` of 0 in bridge
+  mode is a dynamic port from the ephemeral range 32768-61000, one per task on an instance
+  (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html); DescribeTasks reports it in
+  the container's ``networkBindings``. A target is its id *and* port, so one instance holds several targets
+  (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html; moto keys
+  them by id alone, patched below). It is ``initial``, then
   ``healthy`` after HealthyThresholdCount x HealthCheckIntervalSeconds
   (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
   A task whose image tag starts with ``unhealthy`` turns ``unhealthy`` after UnhealthyThresholdCount x interval
@@ -55,8 +61,10 @@ class ElbHealth:
 
     def reset(self) -> None:
         self.time_factor = 0.0
-        # (target group arn, target id) -> {"state", "since", "port", "task"}
-        self.targets: dict[tuple[str, str], dict[str, Any]] = {}
+        # (target group arn, target id, port) -> {"state", "since", "port", "task"}
+        self.targets: dict[tuple[str, str, int], dict[str, Any]] = {}
+        # container instance arn -> host ports in use by dynamic bindings
+        self.dynamic_ports: dict[str, set[int]] = {}
 
     def configure(self, args: dict[str, Any]) -> dict[str, Any]:
         if "ecsTimeFactor" in args:
@@ -80,6 +88,7 @@ class ElbHealth:
             return
         task_def = backend.describe_task_definition(task.task_definition_arn)
         failing = any(image_fails_health_checks(c.get("image")) for c in task_def.container_definitions)
+        self.bind_ports(backend, task, task_def)
         if not hasattr(task, "_sb_running_since"):
             task._sb_running_since = now
             # a client's "40 s after startedAt" lasts 40 x ecsTimeFactor real seconds
@@ -124,7 +133,8 @@ class ElbHealth:
         if age < grace * self.time_factor:
             return
         for group in groups:
-            entry = self.targets.get((group["targetGroupArn"], _task_address(task) or ""))
+            target = _target_of(task, group)
+            entry = None if target is None else self.targets.get((group["targetGroupArn"], *target))
             if entry is not None and entry["state"] == "unhealthy":
                 arn, description = group["targetGroupArn"], entry["reason"][1]
                 task._sb_elb_failure = Failure(
@@ -136,14 +146,14 @@ class ElbHealth:
                 return
 
     def _target(self, task: Any, group: dict[str, Any], failing: bool, now: float, response_code: bool = False) -> bool:
-        address = _task_address(task)
         tg = _target_group(group["targetGroupArn"])
-        if address is None or tg is None:
+        target = _target_of(task, group, tg)
+        if target is None or tg is None:
             return False
-        key = (tg.arn, address)
+        address, port = target
+        key = (tg.arn, address, port)
         entry = self.targets.get(key)
         if entry is None:
-            port = int(group.get("containerPort") or tg.port or 80)
             tg.register([{"Id": address, "Port": port}])
             entry = self.targets[key] = {"state": "initial", "since": now, "port": port, "task": task}
             entry["reason"] = UNHEALTHY_RESPONSE_CODE if response_code else REASONS["unhealthy"]
@@ -167,10 +177,41 @@ class ElbHealth:
                     if tg is not None:
                         tg.deregister([{"Id": key[1], "Port": entry["port"]}])
                     del self.targets[key]
+                    self._release_port(task, entry["port"])
 
-    def health_of(self, target_group_arn: str, target_id: str) -> str | None:
-        entry = self.targets.get((target_group_arn, target_id))
+    def health_of(self, target_group_arn: str, target_id: str, port: int) -> str | None:
+        entry = self.targets.get((target_group_arn, target_id, port))
         return None if entry is None else entry["state"]
+
+    def bind_ports(self, backend: Any, task: Any, task_def: Any) -> None:
+        """ECS binds host ports when a bridge or host task starts; DescribeTasks shows them as networkBindings."""
+        if getattr(task, "_sb_bound", False) or not task.container_instance_arn:
+            return
+        task._sb_bound = True
+        mode = getattr(task_def, "network_mode", None) or "bridge"
+        if mode not in ("bridge", "host"):
+            return
+        used = self.dynamic_ports.setdefault(task.container_instance_arn, set())
+        by_name = {getattr(c, "name", None): c for c in task.containers}
+        for definition in task_def.container_definitions:
+            bindings = []
+            for mapping in definition.get("portMappings") or []:
+                container_port = int(mapping.get("containerPort") or 0)
+                host_port = container_port if mode == "host" else int(mapping.get("hostPort") or 0)
+                if host_port == 0:
+                    host_port = next(port for port in range(32768, 61001) if port not in used)
+                    used.add(host_port)
+                bindings.append({"bindIP": "0.0.0.0", "containerPort": container_port, "hostPort": host_port,
+                                 "protocol": mapping.get("protocol", "tcp")})
+            container = by_name.get(definition.get("name")) or (task.containers[0] if len(task.containers) == 1 else None)
+            if container is not None and bindings:
+                container.network_bindings = bindings
+                container._sb_container_name = definition.get("name")
+
+    def _release_port(self, task: Any, port: int) -> None:
+        ports = self.dynamic_ports.get(getattr(task, "container_instance_arn", None) or "")
+        if ports is not None:
+            ports.discard(port)
 
 
 HEALTH = ElbHealth()
@@ -191,6 +232,19 @@ UNHEALTHY_RESPONSE_CODE = ("Target.ResponseCodeMismatch", "Health checks failed 
 
 def install_patch() -> None:
     """DescribeTargetHealth answers the modelled states for targets the sandbox registered."""
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    # A hostPort of 0 (or none) in bridge mode asks for a dynamic port, which never conflicts; moto reserves "0"
+    # as if it were a fixed port, so a second such task never fits on an instance. Only fixed host ports are
+    # resources to place by (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html).
+    calculate = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def requirements(task_definition: Any) -> dict[str, Any]:
+        needed = calculate(task_definition)
+        needed["PORTS"] = [port for port in needed["PORTS"] if str(port) not in ("0", "None")]
+        return needed
+
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(requirements)  # type: ignore[method-assign]
     from moto.ec2.models.elastic_network_interfaces import NetworkInterface
     from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
 
@@ -206,16 +260,67 @@ def install_patch() -> None:
 
     original = FakeTargetGroup.health_for
 
+    # A target is its id and port: one EC2 instance behind an `instance` target group holds a target per task.
+    def register(self: Any, targets: list[dict[str, Any]]) -> None:
+        for target in targets:
+            port = target.get("Port", self.port)
+            self.targets[f"{target['Id']}@{port}"] = {"Id": target["Id"], "Port": port}
+            self.deregistered_targets.pop(f"{target['Id']}@{port}", None)
+
+    def deregister(self: Any, targets: list[dict[str, Any]]) -> None:
+        from moto.elbv2.exceptions import InvalidTargetError
+
+        for target in targets:
+            key = f"{target['Id']}@{target.get('Port', self.port)}"
+            found = self.targets.pop(key, None)
+            if not found:
+                raise InvalidTargetError()
+            self.deregistered_targets[key] = found
+
+    FakeTargetGroup.register = register  # type: ignore[method-assign]
+    FakeTargetGroup.deregister = deregister  # type: ignore[method-assign]
+
     def health_for(self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
-        state = HEALTH.health_of(self.arn, target["Id"])
+        port = int(target.get("Port") or self.port or 0)
+        state = HEALTH.health_of(self.arn, target["Id"], port)
         if state is None:
             return original(self, target, ec2_backend)
-        entry = HEALTH.targets[(self.arn, target["Id"])]
+        entry = HEALTH.targets[(self.arn, target["Id"], port)]
         reason, description = entry["reason"] if state == "unhealthy" else REASONS.get(state, (None, None))
         port = entry["port"]
         return FakeHealthStatus(target["Id"], str(port), self.health_check_port, state, reason, description)
 
     FakeTargetGroup.health_for = health_for  # type: ignore[method-assign]
+
+
+def _target_of(task: Any, group: dict[str, Any], tg: Any | None = None) -> tuple[str, int] | None:
+    """The (id, port) a task is registered as: its ENI address at the container port, or its instance and host port."""
+    address = _task_address(task)
+    if address is not None:
+        tg = tg if tg is not None else _target_group(group["targetGroupArn"])
+        return address, int(group.get("containerPort") or (tg.port if tg is not None else 0) or 80)
+    if not getattr(task, "container_instance_arn", None):
+        return None
+    instance_id = _ec2_instance_id(task)
+    for container in task.containers:
+        if group.get("containerName") not in (None, getattr(container, "_sb_container_name", None), getattr(container, "name", None)):
+            continue
+        for binding in getattr(container, "network_bindings", None) or []:
+            if group.get("containerPort") in (None, binding["containerPort"]):
+                return (instance_id, int(binding["hostPort"])) if instance_id else None
+    return None
+
+
+def _ec2_instance_id(task: Any) -> str | None:
+    from moto.ecs.models import ecs_backends
+
+    for account in list(ecs_backends.keys()):
+        for region in list(ecs_backends[account].keys()):
+            instances = ecs_backends[account][region].container_instances.get(task.cluster_name, {})
+            instance = instances.get(task.container_instance_arn.split("/")[-1])
+            if instance is not None:
+                return instance.ec2_instance_id
+    return None
 
 
 def _task_address(task: Any) -> str | None:

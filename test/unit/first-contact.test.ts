@@ -186,7 +186,7 @@ describe('install settings on a re-run', () => {
 
   it('a first install takes the defaults, each shown as new', () => {
     const merged = mergeInstallSettings({ repositories: ['docker.io/acme/web'] }, installedSettings(undefined));
-    expect(merged.settings).toEqual({ repositories: ['docker.io/acme/web'], clusters: [], policy: { kind: 'any' }, strategy: 'rolling', timeoutSeconds: 900 });
+    expect(merged.settings).toEqual({ repositories: ['docker.io/acme/web'], clusters: [], policy: { kind: 'any' }, strategy: 'rolling', timeoutSeconds: 3600 });
     expect(merged.changes.every((change) => change.from === undefined)).toBe(true);
   });
 });

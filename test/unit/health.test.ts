@@ -8,6 +8,7 @@ const NEW = taskDefinitionArnOf('web', 2);
 const NOW = Date.parse('2026-01-01T00:10:00.000Z');
 const secondsAgo = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
 const TG = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/1';
+const CI = 'arn:aws:ecs:eu-west-1:111122223333:container-instance/prod/0f1e';
 const TG2 = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web-internal/2';
 
 function context(overrides: Partial<HealthContext> = {}): HealthContext {
@@ -60,6 +61,59 @@ describe('when ECS counts a task toward minimumHealthyPercent', () => {
       'target healthy but its container health check UNHEALTHY',
       { privateIpv4Address: '10.0.1.5', healthStatus: 'UNHEALTHY' },
       { hasContainerHealthCheck: new Map([[NEW, true]]), targetGroups: [{ targetGroupArn: TG, targets: [{ id: '10.0.1.5', state: 'healthy' }] }] },
+      false,
+    ],
+    [
+      'a bridge task on an instance target: healthy at its instance id and dynamic host port',
+      { containerInstanceArn: CI, networkBindings: [{ containerName: 'web', containerPort: 8080, hostPort: 32769 }] },
+      {
+        ec2InstanceIds: new Map([[CI, 'i-0abc']]),
+        targetGroups: [
+          {
+            targetGroupArn: TG,
+            containerName: 'web',
+            containerPort: 8080,
+            targets: [
+              { id: 'i-0abc', port: 32768, state: 'initial' },
+              { id: 'i-0abc', port: 32769, state: 'healthy' },
+            ],
+          },
+        ],
+      },
+      true,
+    ],
+    [
+      'a bridge task whose own host port is still initial, though another task on the instance is healthy',
+      { containerInstanceArn: CI, networkBindings: [{ containerName: 'web', containerPort: 8080, hostPort: 32768 }] },
+      {
+        ec2InstanceIds: new Map([[CI, 'i-0abc']]),
+        targetGroups: [
+          {
+            targetGroupArn: TG,
+            containerName: 'web',
+            containerPort: 8080,
+            targets: [
+              { id: 'i-0abc', port: 32768, state: 'initial' },
+              { id: 'i-0abc', port: 32769, state: 'healthy' },
+            ],
+          },
+        ],
+      },
+      false,
+    ],
+    [
+      'a bridge task whose instance id is unknown (no DescribeContainerInstances) never counts',
+      { containerInstanceArn: CI, networkBindings: [{ containerName: 'web', containerPort: 8080, hostPort: 32769 }] },
+      { targetGroups: [{ targetGroupArn: TG, containerPort: 8080, targets: [{ id: 'i-0abc', port: 32769, state: 'healthy' }] }] },
+      false,
+    ],
+    [
+      'a healthy host port of a sidecar container is not the service container\u2019s target',
+      { containerInstanceArn: CI, networkBindings: [{ containerName: 'sidecar', containerPort: 9000, hostPort: 32769 }] },
+      {
+        ec2InstanceIds: new Map([[CI, 'i-0abc']]),
+        targetGroups: [{ targetGroupArn: TG, containerName: 'web', containerPort: 8080, targets: [{ id: 'i-0abc', port: 32769, state: 'healthy' }] }],
+      },
       false,
     ],
     [

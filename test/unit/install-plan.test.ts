@@ -60,6 +60,7 @@ describe('installPolicyDocument', () => {
             'ecs:ListServiceDeployments',
             'ecs:DescribeServiceDeployments',
             'elasticloadbalancing:DescribeTargetHealth',
+            'ecs:DescribeContainerInstances',
           ],
           Resource: '*',
         },

@@ -26,7 +26,7 @@ describe('parseRolloutOptions', () => {
       strategy: 'rolling',
       dryRun: false,
       wait: true,
-      timeoutSeconds: 900,
+      timeoutSeconds: 1800,
       timeoutIsDefault: true,
       pollIntervalMs: 10_000,
       rollback: true,

@@ -1,3 +1,4 @@
+import { MAX_FOLLOW_SECONDS } from '../../core/follow.js';
 import { parseBooleanSetting, REGISTRY_ENV } from '../../core/registry-options.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../../core/errors.js';
@@ -26,7 +27,6 @@ const SETTING_LABELS: Record<SettingChange['setting'], string> = {
 const NO_URL = 'No webhook URL: ECR pushes reach the worker through the EventBridge rule and need no public endpoint (--source dockerhub adds one).';
 
 /** Lambda stops a function at 900 s; the worker's wait has to fit in it. */
-const MAX_WORKER_TIMEOUT_SECONDS = 900;
 
 /** What the user asked for: the install request less what the command itself supplies, plus the output form. */
 export type InstallOptions = Omit<InstallRequest, 'signal' | 'progress' | 'clock' | 'repositories'> & {
@@ -93,8 +93,8 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
   const strategy = strategyText === undefined ? undefined : parseStrategy(strategyText);
   const timeoutText = optionalString(raw, 'timeout');
   const timeoutSeconds = timeoutText === undefined ? undefined : parsePositiveSeconds('--timeout', timeoutText);
-  if (timeoutSeconds !== undefined && timeoutSeconds > MAX_WORKER_TIMEOUT_SECONDS) {
-    throw new UsageError(`--timeout can be at most ${MAX_WORKER_TIMEOUT_SECONDS} s: the worker runs on Lambda, which stops a function at 900 s`);
+  if (timeoutSeconds !== undefined && timeoutSeconds > MAX_FOLLOW_SECONDS) {
+    throw new UsageError(`--timeout can be at most ${MAX_FOLLOW_SECONDS} s (24 hours): how long the worker follows a push's deployments`);
   }
   // As for rollout: --verify/--no-verify, else ECS_ROLL_VERIFY in install's own environment, else what the install has.
   const verify = typeof raw['verify'] === 'boolean' ? raw['verify'] : parseBooleanSetting(REGISTRY_ENV.verify, env[REGISTRY_ENV.verify]);
