@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeServicesCommand, type CreateServiceCommandInput, type ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { ACTION_INPUTS, OPTIONS_WITHOUT_INPUT } from '../../src/action/inputs.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { sandboxControl } from '../sandbox/client.js';
@@ -24,7 +25,7 @@ import {
   serviceTaskDefinition,
 } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 let ecs: ECSClient;
 let workDir: string;

@@ -8,11 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { DescribeServicesCommand, ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, describeTaskDefinition, ecsClient, registerTaskDefinition, runCli, TEST_ENV } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 const TOKEN = randomBytes(32).toString('base64url');

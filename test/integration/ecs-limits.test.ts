@@ -2,7 +2,8 @@
 // the 50-tag limit, reserved aws: tags and StopTask's 255-character reason. The sandbox enforces each (ecs_limits.py).
 import { DescribeTasksCommand, ListTasksCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
 import {
@@ -19,7 +20,7 @@ import {
   serviceTaskDefinition,
 } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 let ecs: ECSClient;
 

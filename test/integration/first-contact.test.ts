@@ -10,7 +10,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 
 import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV, type CliRun } from './helpers.js';
@@ -19,7 +20,7 @@ import { container, createCluster, createService, ecsClient, registerTaskDefinit
 const SERVE_TOKEN = randomBytes(32).toString('base64url');
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 let ecs: ECSClient;
 const ACCOUNT = '123456789012';
@@ -239,29 +240,6 @@ describe('exit codes and --json errors', () => {
     expect(run.stderr).toContain('cluster nope does not exist in region us-east-1');
   });
 
-  it.each([
-    { args: ['rollout', 'acme/web:1.1', '--strategy', 'replace', '--no-wait'], code: 2, text: 'cannot be combined with --no-wait' },
-    { args: ['help'], code: 0, text: 'Usage: ecs-roll' },
-    { args: ['help', 'rollout'], code: 0, text: '--expect-services' },
-    { args: ['rollout', 'acme/web:', '--json'], code: 2, text: 'the tag after ":" is empty' },
-  ])('$args exits $code', async ({ args, code, text }) => {
-    const run = await runCli([...args, '--endpoint-url', endpoint]);
-    expect(run.code).toBe(code);
-    expect(run.stdout + run.stderr).toContain(text);
-  });
-
-  it('usage errors of commands without an image carry no hint about where the image goes; rollout --help says (default) once', async () => {
-    const scale = await runCli(['scale', 'web', '--bogus']);
-    expect(scale.code).toBe(2);
-    expect(scale.stderr).toContain('run with --help for usage');
-    expect(scale.stderr).not.toContain('the image goes before');
-    const usage = await runCli(['rollout', 'acme/web:1.1', '--bogus', '--json']);
-    expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('the image goes before');
-    expect(json(usage)).toMatchObject({ kind: 'error', exitCode: 2, error: { code: 'usage' } });
-    const help = await runCli(['rollout', '--help']);
-    expect(help.stdout).not.toMatch(/\(default\)\s*\(default: true\)/);
-  });
 });
 
 describe('scale says what it does in its own words', () => {

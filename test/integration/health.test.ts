@@ -6,12 +6,13 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeServicesCommand, DescribeTasksCommand, type ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 let ecs: ECSClient;
 let elb: ElasticLoadBalancingV2Client;

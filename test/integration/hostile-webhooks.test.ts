@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { hashToken } from '../../src/webhook/config.js';
 import { receiveWebhook, tokenMatches } from '../../src/webhook/receiver.js';
 import { UNAUTHENTICATED_LINES_PER_WINDOW, UNAUTHENTICATED_WINDOW_MS } from '../../src/webhook/unauthenticated-log.js';
@@ -31,7 +32,7 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...original, timingSafeEqual: vi.fn(original.timingSafeEqual) };
 });
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 const TOKEN = crypto.randomBytes(32).toString('base64url');

@@ -11,13 +11,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, registerTaskDefinition, TEST_ENV, type CliRun } from './helpers.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 
 interface PackageJson {

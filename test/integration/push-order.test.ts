@@ -3,14 +3,15 @@
 // the same second are decided by the documented tie rule, and the CLI is never held back by a recorded time.
 import { randomBytes } from 'node:crypto';
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { hashToken } from '../../src/webhook/config.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
-import { ServeProcess } from './serve-process.js';
+import { ServeProcess } from '../cli.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const TOKEN = randomBytes(32).toString('base64url');
 const NOW = Math.floor(Date.now() / 1000);

@@ -1,6 +1,7 @@
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { startHangingRegistry, startRegistry, type TestRegistry } from '../registry/registry.js';
 import {
@@ -18,7 +19,7 @@ import {
 } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const ECR_HOST = `123456789012.dkr.ecr.${REGION}.amazonaws.com`;
 let ecs: ECSClient;

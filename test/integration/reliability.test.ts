@@ -4,14 +4,16 @@
 // ends where an uninterrupted run ends; Ctrl-C reports what was changed and what was not, exits
 // 130 and leaves every service on its old or its new revision, and a second Ctrl-C exits at once.
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../sandbox/fault-proxy.js';
-import { familyRevisions, fleetProblems, fleetState, KILL_FLEET, LARGE_FLEET, seedFleet, spawnCli, type Fleet } from '../sandbox/reliability-fleet.js';
+import { familyRevisions, fleetProblems, fleetState, KILL_FLEET, LARGE_FLEET, seedFleet, type Fleet } from '../sandbox/reliability-fleet.js';
+import { spawnCli } from '../cli.js';
 import { ecsClient, serviceTaskDefinition } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 let ecs: ECSClient;
 let proxy: FaultProxy;

@@ -1,5 +1,6 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import {
   container,
@@ -14,7 +15,7 @@ import {
   serviceTaskDefinition,
 } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 let ecs: ECSClient;
 

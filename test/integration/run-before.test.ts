@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { hashToken } from '../../src/webhook/config.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
@@ -22,7 +23,7 @@ import {
 } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 let ecs: ECSClient;

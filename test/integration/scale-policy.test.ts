@@ -13,12 +13,13 @@ import {
   type ECSClient,
 } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const ALARM = 'web-cpu-high';

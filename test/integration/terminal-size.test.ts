@@ -5,11 +5,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, registerTaskDefinition, serviceTaskDefinition, TEST_ENV } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 const PTY_RUN = fileURLToPath(new URL('./pty-run.py', import.meta.url));

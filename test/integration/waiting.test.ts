@@ -12,7 +12,8 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl, type RecordEntry, type SandboxCall } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
 import {
@@ -27,7 +28,7 @@ import {
   type CliRun,
 } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 let ecs: ECSClient;
 
