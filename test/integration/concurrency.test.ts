@@ -7,18 +7,16 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { DescribeServicesCommand, ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxEndpoint } from '../sandbox/endpoint.js';
-import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, describeTaskDefinition, ecsClient, registerTaskDefinition, runCli, TEST_ENV } from './helpers.js';
+import { DescribeServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
+import { container, createCluster, createService, describeTaskDefinition, registerTaskDefinition, runCli, TEST_ENV } from './helpers.js';
 
-const endpoint = sandboxEndpoint();
-const sandbox = sandboxControl(endpoint);
+const { endpoint, sandbox, ecs } = sandboxFile();
+it.override({ sandboxConfig: { tick: 0.05 } });
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 const TOKEN = randomBytes(32).toString('base64url');
 const T = 1_767_225_600;
-let ecs: ECSClient;
 
 /** Where acme/web runs: five services over two clusters, three task definition families, one of them with a sidecar. */
 const SERVICES = [
@@ -134,15 +132,6 @@ class Serve {
     return code;
   }
 }
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.05 });
-});
 
 describe('webhooks through ecs-roll serve', () => {
   let serve: Serve;

@@ -9,34 +9,23 @@ import { fileURLToPath } from 'node:url';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxEndpoint } from '../sandbox/endpoint.js';
-import { sandboxControl } from '../sandbox/client.js';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 
-import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV, type CliRun } from './helpers.js';
+import { container, createCluster, createService, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV, type CliRun } from './helpers.js';
 
 // serve refuses tokens of low variety, so these tests use a real random one.
 const SERVE_TOKEN = randomBytes(32).toString('base64url');
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 
-const endpoint = sandboxEndpoint();
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
 const ACCOUNT = '123456789012';
 
 const rollout = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
   runCli(['rollout', ...args, '--poll-interval', '0.3', '--endpoint-url', endpoint], { env });
 
 const json = (run: CliRun) => JSON.parse(run.stdout) as Record<string, unknown> & { error?: { code: string; message: string } };
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-});
 
 /** web in prod and in staging, both on acme/web:1.0. */
 async function twoClusters(): Promise<string> {

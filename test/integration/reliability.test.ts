@@ -3,9 +3,8 @@
 // new revision per task definition; a CLI killed right after a mutating call, then run again,
 // ends where an uninterrupted run ends; Ctrl-C reports what was changed and what was not, exits
 // 130 and leaves every service on its old or its new revision, and a second Ctrl-C exits at once.
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxEndpoint } from '../sandbox/endpoint.js';
+import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../sandbox/fault-proxy.js';
@@ -13,9 +12,7 @@ import { familyRevisions, fleetProblems, fleetState, KILL_FLEET, LARGE_FLEET, se
 import { spawnCli } from '../cli.js';
 import { ecsClient, serviceTaskDefinition } from './helpers.js';
 
-const endpoint = sandboxEndpoint();
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
 let proxy: FaultProxy;
 
 const rolloutArgs = (url: string, ...extra: string[]) => ['rollout', 'acme/web:1.1', ...extra, '--endpoint-url', url];
@@ -38,7 +35,6 @@ async function until(what: string, probe: () => boolean, timeoutMs = 30_000): Pr
 }
 
 beforeAll(async () => {
-  ecs = ecsClient(endpoint);
   proxy = await startFaultProxy({ target: endpoint, rate: 0, seed: 1 });
 });
 
@@ -47,7 +43,6 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await sandbox.reset();
   proxy.setRate(0);
   proxy.setCut(undefined);
   proxy.reset();

@@ -3,17 +3,15 @@
 // (test/sandbox/run_task.py documents the convention).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxEndpoint } from '../sandbox/endpoint.js';
+import { DescribeTasksCommand, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { hashToken } from '../../src/webhook/config.js';
-import { sandboxControl } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
 import {
   container,
   createCluster,
   createService,
-  ecsClient,
   registerTaskDefinition,
   revisionCount,
   runCli,
@@ -23,23 +21,13 @@ import {
 } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
 
-const endpoint = sandboxEndpoint();
-const sandbox = sandboxControl(endpoint);
+const { endpoint, sandbox, ecs } = sandboxFile();
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
-let ecs: ECSClient;
 
 const FAST = ['--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '60'];
 const rollout = (...args: string[]) => runCli(['rollout', ...args, ...FAST]);
 const awslogs = (family: string) => ({
   logConfiguration: { logDriver: 'awslogs' as const, options: { 'awslogs-group': `/ecs/${family}`, 'awslogs-stream-prefix': family, 'awslogs-region': 'us-east-1' } },
-});
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
 });
 
 /** An EC2 query call to the sandbox; moto routes it by the credential scope and does not check the signature. */

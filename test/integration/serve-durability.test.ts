@@ -10,20 +10,17 @@ import { tmpdir } from 'node:os';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxEndpoint } from '../sandbox/endpoint.js';
+import { afterEach, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { startFaultProxy, type FaultProxy } from '../sandbox/fault-proxy.js';
-import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV } from './helpers.js';
+import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV } from './helpers.js';
 import { ServeProcess } from '../cli.js';
 
-const endpoint = sandboxEndpoint();
-const sandbox = sandboxControl(endpoint);
+const { endpoint, ecs } = sandboxFile();
+it.override({ sandboxConfig: { tick: 0.1 } });
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 const TOKEN = randomBytes(32).toString('base64url');
 const NOW = Math.floor(Date.now() / 1000);
-let ecs: ECSClient;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 const push = (tag: string, pushedAt: number, repo = 'acme/web') => ({ push_data: { pushed_at: pushedAt, tag }, repository: { repo_name: repo } });
@@ -61,15 +58,6 @@ async function rawExchange(port: number, text: string): Promise<string> {
   await once(socket, 'close');
   return answer;
 }
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.1 });
-});
 
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();

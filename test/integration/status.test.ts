@@ -2,15 +2,11 @@
 // across two clusters and three tags, read by the built CLI from the sandbox.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxEndpoint } from '../sandbox/endpoint.js';
-import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli, TEST_ENV } from './helpers.js';
+import { beforeEach, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
+import { container, createCluster, createService, registerTaskDefinition, runCli, TEST_ENV } from './helpers.js';
 
-const endpoint = sandboxEndpoint();
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
 
 interface StatusDocument {
   kind: string;
@@ -31,12 +27,7 @@ async function statusJson(): Promise<StatusDocument> {
 const where = (document: StatusDocument) =>
   Object.fromEntries(document.groups.map((group) => [group.version, group.services.map((service) => `${service.cluster}/${service.service}`)]));
 
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
 beforeEach(async () => {
-  await sandbox.reset();
   const layout: [string, string, string][] = [
     ['east', 'web-a', 'acme/web:1.0'],
     ['east', 'web-b', 'acme/web:1.1'],
