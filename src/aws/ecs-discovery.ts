@@ -4,7 +4,7 @@ import { DESCRIBE_SERVICES_MAX_NAMES } from '../core/limits.js';
 import { nameFromArn } from '../core/model.js';
 import type { ObservedState } from '../core/plan.js';
 import { checkSelectors, namesByCluster, parseServiceSelector, unmatchedSelectors } from '../core/service-selector.js';
-import type { SdkEcs } from './ecs.js';
+import type { EcsReader } from '../core/ports.js';
 import { isErrorNamed } from './errors.js';
 import { describeTaskDefinitionsInUse } from './task-definitions-in-use.js';
 
@@ -21,7 +21,7 @@ export interface DiscoveryOptions {
  * Reads what a rollout plan needs, in as few calls as the API allows: clusters and services
  * in pages of 100, services described ten at a time, each distinct task definition once.
  */
-export async function discoverRolloutState(ecs: SdkEcs, options: DiscoveryOptions): Promise<ObservedState> {
+export async function discoverRolloutState(ecs: EcsReader, options: DiscoveryOptions): Promise<ObservedState> {
   const region = await ecs.region();
   const selectors = options.services?.length ? options.services.map(parseServiceSelector) : undefined;
   checkSelectors(selectors ?? [], options.clusters ?? [], region);

@@ -20,7 +20,7 @@ import { chunk } from '../core/collections.js';
 import { OperationFailedError, RevisionConflictError, TransientAwsError, UsageError } from '../core/errors.js';
 import { DESCRIBE_CONTAINER_INSTANCES_MAX_ARNS, DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
 import { nameFromArn, revisionName, type ServiceDeploymentSnapshot, type ServiceSnapshot, type TaskDefinitionSnapshot, type TaskSnapshot } from '../core/model.js';
-import type { EcsPort, UpdateServiceRequest } from '../core/ports.js';
+import type { EcsPort, EcsReader, UpdateServiceRequest } from '../core/ports.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { isErrorNamed, isTransientAwsError } from './errors.js';
@@ -59,7 +59,7 @@ export function isRevisionConflict(error: unknown): boolean {
  * ECS through the SDK: the executor's port, plus the reads discovery needs. Task definition
  * revisions never change, so each is described once for the life of this object.
  */
-export class SdkEcs implements EcsPort {
+export class SdkEcs implements EcsPort, EcsReader {
   /** By revision name (`family:N`), however the revision was asked for: ARN or name. */
   private readonly taskDefinitions = new Map<string, Promise<TaskDefinitionSnapshot>>();
   /** Each family's newest ACTIVE revision as last seen: described by family name, or registered here since. */

@@ -1,6 +1,6 @@
 import { groupBy, mapConcurrent } from '../core/collections.js';
 import { revisionName, type TaskDefinitionSnapshot } from '../core/model.js';
-import type { SdkEcs } from './ecs.js';
+import type { EcsReader } from '../core/ports.js';
 
 /** `…:task-definition/web:3` → `web`. */
 export function familyOfTaskDefinition(taskDefinitionArn: string): string {
@@ -15,10 +15,10 @@ export function familyOfTaskDefinition(taskDefinitionArn: string): string {
  * and the proof that no copy an earlier, interrupted run registered sits above it (a copy is always newer
  * than its source). Only the other revisions in use cost a call of their own, so a family whose newest
  * revision is in use costs what describing each revision would, and any other family one call more.
- * The SdkEcs remembers each family's newest revision for the registrations that follow.
+ * The SDK adapter remembers each family's newest revision for the registrations that follow.
  */
 export async function describeTaskDefinitionsInUse(
-  ecs: SdkEcs,
+  ecs: EcsReader,
   taskDefinitionArns: readonly string[],
   concurrency: number,
 ): Promise<TaskDefinitionSnapshot[]> {

@@ -3,7 +3,7 @@
  * hands itself a "check again" message that carries everything the next look needs; each look waits
  * at most its own invocation's budget, and reaching that budget is never a failure, only another
  * message. The rollout ends when every deployment is COMPLETED, FAILED or past the follow deadline.
- * Pure: the AWS side (src/webhook/follow-worker.ts) reads and acts, this decides.
+ * Pure: the follow look (src/app/follow.ts) reads and acts, this decides.
  */
 
 export const FOLLOW_JOB_VERSION = 1;

@@ -39,6 +39,21 @@ export interface EcsPort {
   latestServiceDeployment?(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined>;
 }
 
+/**
+ * The reads that find what a command works on (discovery, one service by name). The AWS adapter
+ * answers them with the SDK; unit tests with plain objects, so a whole command runs against a fake.
+ */
+export interface EcsReader extends Pick<EcsPort, 'describeServices' | 'describeTaskDefinition' | 'latestTaskDefinition'> {
+  /** The region the calls go to, when the adapter can tell without a call. */
+  region(): Promise<string | undefined>;
+  listClusterArns(): Promise<string[]>;
+  listServiceArns(cluster: string): Promise<string[]>;
+  /** Every task definition family with an ACTIVE revision. */
+  listActiveFamilies(): Promise<string[]>;
+  /** The usage error for a cluster that does not exist, worded the same for every command. */
+  missingCluster(cluster: string, region: string | undefined): Error;
+}
+
 /** Elastic Load Balancing, for the health ECS waits for before it counts a load-balanced task. */
 export interface LoadBalancerPort {
   /** DescribeTargetHealth of one target group: every registered target with its State (healthy, initial, draining…). */

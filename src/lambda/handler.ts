@@ -6,11 +6,11 @@
 import { isEcsRollError } from '../core/errors.js';
 import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config.js';
 import { decideEcrEvent, isEcrImageAction } from '../webhook/ecr-event.js';
-import { runJob } from '../webhook/jobs.js';
 import { jsonLines } from '../webhook/log.js';
 import { MAX_BODY_BYTES, parseJob, pushDeduplicationId, receiveWebhook, type RolloutJob } from '../webhook/receiver.js';
 import { followSender, handleSqsEvent, isSqsEvent, type BatchResponse } from './queue-handler.js';
-import type { PushJob } from '../webhook/push-worker.js';
+import type { PushJob } from '../app/push.js';
+import { systemClock } from '../core/ports.js';
 import { createUnauthenticatedLog } from '../webhook/unauthenticated-log.js';
 import { clientConfig } from '../aws/config.js';
 import { normaliseHttpEvent, type HttpRequestFields } from './http-event.js';
@@ -150,9 +150,14 @@ function waitBudgetSeconds(context: LambdaContext | undefined, configured: numbe
  * function (the receiver's queue, a direct invocation, an ECR event made into a RolloutJob).
  */
 export async function acceptPushJob(job: PushJob, remainingMs?: number): Promise<void> {
-  const { startPush } = await import('../webhook/push-worker.js');
+  const [{ startPush }, { openSdkWorker, sdkRolloutPorts }] = await Promise.all([import('../app/push.js'), import('../app/rollout-aws.js')]);
   const settings = config();
-  await startPush(job, settings, {}, log, followSender(settings, process.env), remainingMs);
+  const worker = openSdkWorker({});
+  try {
+    await startPush(job, settings, { ...sdkRolloutPorts({}), clock: systemClock, ecs: worker.ecs }, log, followSender(settings, process.env), remainingMs);
+  } finally {
+    worker.close();
+  }
 }
 
 export async function work(
@@ -168,9 +173,14 @@ export async function work(
       {
         push: (job) => acceptPushJob(job, context?.getRemainingTimeInMillis?.()),
         follow: async (job) => {
-          const { followStep } = await import('../webhook/follow-worker.js');
+          const [{ followStep }, { openSdkWorker }] = await Promise.all([import('../app/follow.js'), import('../app/rollout-aws.js')]);
           const settings = config();
-          await followStep(job, settings, {}, log, followSender(settings, process.env), context?.getRemainingTimeInMillis?.());
+          const worker = openSdkWorker({});
+          try {
+            await followStep(job, settings, { ...worker, clock: systemClock }, log, followSender(settings, process.env), context?.getRemainingTimeInMillis?.());
+          } finally {
+            worker.close();
+          }
         },
       },
       log,
@@ -188,7 +198,8 @@ export async function work(
       await acceptPushJob(job, context?.getRemainingTimeInMillis?.());
       return { ok: true };
     }
-    const result = await runJob(job, settings, {}, log, { timeoutSeconds: waitBudgetSeconds(context, settings.timeoutSeconds) });
+    const [{ runJob }, { sdkRolloutPorts }] = await Promise.all([import('../app/webhook-job.js'), import('../app/rollout-aws.js')]);
+    const result = await runJob(job, settings, { ...sdkRolloutPorts({}), clock: systemClock }, log, { timeoutSeconds: waitBudgetSeconds(context, settings.timeoutSeconds) });
     return { ok: result?.ok ?? true };
   } catch (error) {
     // Returning instead of throwing: Lambda would retry a thrown async event, repeating a rollout

@@ -2,6 +2,7 @@ import ora from 'ora';
 import { ExitCode } from '../../core/errors.js';
 import type { EmitEvent } from '../../core/events.js';
 import { parseTargetImage } from '../../core/image-ref.js';
+import { systemClock } from '../../core/ports.js';
 import { keepHeapSmall } from '../heap.js';
 import { parseRolloutOptions, type RawRolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
@@ -24,39 +25,45 @@ export async function runRolloutCommand(
   const target = parseTargetImage(options.image);
 
   keepHeapSmall();
-  const { runRollout } = await import('../../aws/rollout.js');
+  const [{ runRollout }, { sdkRolloutPorts }] = await Promise.all([import('../../app/rollout.js'), import('../../app/rollout-aws.js')]);
   const renderer = createRenderer(io, {
     json: options.json,
     color: raw.color,
     spinner: (text) => ora({ text, stream: io.stdout as NodeJS.WritableStream, discardStdin: false }),
   });
   try {
-    const { result } = await runRollout(options.aws, {
-      target,
-      clusters: options.clusters,
-      services: options.services,
-      allFamilies: options.allFamilies,
-      strategy: options.strategy,
-      force: options.force,
-      registry: options.registry,
-      ...(options.expectServices === undefined ? {} : { expectServices: options.expectServices }),
-      // Recorded on the new revisions: of two rollouts racing over the same services, the later one wins.
-      pushedAt: (performance.timeOrigin + performance.now()) / 1000,
-      dryRun: options.dryRun,
-      wait: options.wait,
-      timeoutMs: options.timeoutSeconds * 1000,
-      extendTimeoutByStagedWaits: options.timeoutIsDefault,
-      pollIntervalMs: options.pollIntervalMs,
-      rollback: options.rollback,
-      runBefore: options.runBefore,
-      runTimeoutMs: options.runTimeoutSeconds * 1000,
-      signal,
-      emit: (event) => {
-        observe?.(event);
-        if (event.type === 'plan') renderer.plan(event.plan, options.dryRun);
-        else renderer.event(event);
+    const { result } = await runRollout(
+      {
+        target,
+        clusters: options.clusters,
+        services: options.services,
+        allFamilies: options.allFamilies,
+        strategy: options.strategy,
+        force: options.force,
+        registry: options.registry,
+        ...(options.expectServices === undefined ? {} : { expectServices: options.expectServices }),
+        // Recorded on the new revisions: of two rollouts racing over the same services, the later one wins.
+        pushedAt: (performance.timeOrigin + performance.now()) / 1000,
+        dryRun: options.dryRun,
+        wait: options.wait,
+        timeoutMs: options.timeoutSeconds * 1000,
+        extendTimeoutByStagedWaits: options.timeoutIsDefault,
+        pollIntervalMs: options.pollIntervalMs,
+        rollback: options.rollback,
+        runBefore: options.runBefore,
+        runTimeoutMs: options.runTimeoutSeconds * 1000,
+        signal,
       },
-    });
+      {
+        ...sdkRolloutPorts(options.aws),
+        clock: systemClock,
+        emit: (event) => {
+          observe?.(event);
+          if (event.type === 'plan') renderer.plan(event.plan, options.dryRun);
+          else renderer.event(event);
+        },
+      },
+    );
     if (result === undefined) return 0;
     renderer.result(result);
     const summaryFile = io.env.GITHUB_STEP_SUMMARY;

@@ -102,7 +102,7 @@ async function loadAws() {
   const [{ CloudWatchAlarms }, { createEcsClient, SdkEcs }, { findService }] = await Promise.all([
     import('../../aws/alarms.js'),
     import('../../aws/ecs.js'),
-    import('../../aws/services.js'),
+    import('../../aws/service-lookup.js'),
   ]);
   return { CloudWatchAlarms, createEcsClient, SdkEcs, findService };
 }

@@ -1,11 +1,9 @@
 import ora from 'ora';
+import type { ScaleReporter } from '../../app/scale.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
-
-const SCALE_RESULT_VERSION = 1;
-import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
-import { planScale } from '../../core/plan-scale.js';
+import { DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
 import { systemClock } from '../../core/ports.js';
-import { applyAdjustment, parseCount, parseRelativeAdjustment, type Adjustment, type ScaleDecision } from '../../core/scale.js';
+import { parseCount, parseRelativeAdjustment, type Adjustment } from '../../core/scale.js';
 import { awsConfigFrom, parsePollInterval, parsePositiveSeconds } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
 import type { AwsConfig } from '../../aws/config.js';
@@ -81,10 +79,10 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
 /** `ecs-roll scale`: a deployment plan with the task definition pinned and only the count changed. */
 export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: CliIo, signal: AbortSignal): Promise<number> {
   const options = parseScaleOptions(spec, raw, io.env);
-  const [{ createEcsClient, SdkEcs }, { AutoScaling, findService }, { executeRollout }] = await Promise.all([
+  const [{ createEcsClient, SdkEcs }, { AutoScaling }, { runScale }] = await Promise.all([
     import('../../aws/ecs.js'),
-    import('../../aws/services.js'),
-    import('../../core/execute.js'),
+    import('../../aws/auto-scaling.js'),
+    import('../../app/scale.js'),
   ]);
   const client = createEcsClient(options.aws);
   const autoscaling = new AutoScaling(options.aws);
@@ -93,73 +91,24 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
     color: raw.color,
     spinner: (text) => ora({ text, stream: io.stdout as NodeJS.WritableStream, discardStdin: false }),
   });
-  const say = (text: string) => {
-    if (!options.json) io.stdout.write(`${text}\n`);
-  };
   try {
-    const ecs = new SdkEcs(client);
-    const service = await findService(ecs, options.service, options.cluster);
-    if (service.schedulingStrategy === 'DAEMON') {
-      throw new UsageError(`${service.clusterName}/${service.serviceName} is a DAEMON service: it runs one task per instance and has no desired count to set`);
-    }
-    const decision: ScaleDecision = applyAdjustment(service.desiredCount, options.adjustment, {
-      ...(options.min === undefined ? {} : { min: options.min }),
-      ...(options.max === undefined ? {} : { max: options.max }),
-    });
-    const label = `${service.clusterName}/${service.serviceName}`;
-    const target = await autoscaling.scalableTarget(service);
-    let autoscalingNote: Record<string, unknown> | undefined;
-    if (target !== undefined && (decision.to < target.minCapacity || decision.to > target.maxCapacity)) {
-      const bounds = { min: Math.min(target.minCapacity, decision.to), max: Math.max(target.maxCapacity, decision.to) };
-      autoscalingNote = { resourceId: target.resourceId, min: target.minCapacity, max: target.maxCapacity, outside: true, updatedTo: options.updateAutoscaling ? bounds : null };
-      if (options.updateAutoscaling) {
-        say(`Application Auto Scaling bounds for ${label}: ${target.minCapacity}..${target.maxCapacity} → ${bounds.min}..${bounds.max}`);
-        if (!options.dryRun) await autoscaling.setBounds(target, bounds.min, bounds.max);
-      } else {
-        say(
-          `! Application Auto Scaling keeps ${label} between ${target.minCapacity} and ${target.maxCapacity} and will undo a count of ${decision.to}; ` +
-            'pass --update-autoscaling to move its bounds',
-        );
-      }
-    } else if (target !== undefined) {
-      autoscalingNote = { resourceId: target.resourceId, min: target.minCapacity, max: target.maxCapacity, outside: false, updatedTo: null };
-    }
-
-    const plan = planScale(service, decision.to);
-    const clampNote =
-      decision.clamped !== undefined
-        ? ` (held at --${decision.clamped})`
-        : decision.floored
-          ? ` (the change asked for ${decision.wanted}; a service cannot run fewer than 0 tasks)`
-          : '';
-    say(`Scale ${label}: desired ${decision.from} → ${decision.to}${clampNote}`);
-    const report = (outcome: string, extra: Record<string, unknown> = {}) => {
-      if (options.json) {
-        io.stdout.write(
-          `${JSON.stringify({ kind: 'scale-result', version: SCALE_RESULT_VERSION, cluster: service.clusterName, service: service.serviceName, from: decision.from, to: decision.to, clamped: decision.clamped ?? (decision.floored ? 'zero' : null), autoscaling: autoscalingNote ?? null, outcome, ...extra }, null, 2)}\n`,
-        );
-      }
-    };
-    if (options.dryRun) {
-      say('Dry run: nothing was changed.');
-      report('planned');
-      return 0;
-    }
-    const result = await executeRollout(
-      plan,
-      { ecs, clock: systemClock, emit: options.json ? () => {} : renderer.event },
+    const result = await runScale(
       {
+        service: options.service,
+        ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+        adjustment: options.adjustment,
+        ...(options.min === undefined ? {} : { min: options.min }),
+        ...(options.max === undefined ? {} : { max: options.max }),
+        updateAutoscaling: options.updateAutoscaling,
+        dryRun: options.dryRun,
         wait: options.wait,
         timeoutMs: options.timeoutSeconds * 1000,
         pollIntervalMs: options.pollIntervalMs,
-        rollback: false,
-        concurrency: DEFAULT_CONCURRENCY,
         signal,
       },
+      { ecs: new SdkEcs(client), autoscaling, clock: systemClock, report: scaleReporter(io, options.json, renderer) },
     );
-    const outcome = result.services[0];
-    report(outcome?.outcome ?? 'unchanged', outcome?.reason === undefined ? {} : { reason: outcome.reason });
-    if (!options.json) renderer.result(result);
+    if (result === undefined) return 0;
     if (signal.aborted) return ExitCode.interrupted;
     return result.ok ? 0 : 1;
   } finally {
@@ -167,4 +116,35 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
     client.destroy();
     autoscaling.destroy();
   }
+}
+
+/** Lines as the scale goes, or the one JSON document at its end. */
+function scaleReporter(io: CliIo, json: boolean, renderer: ReturnType<typeof createRenderer>): ScaleReporter {
+  const say = (text: string) => {
+    if (!json) io.stdout.write(`${text}\n`);
+  };
+  return {
+    autoscaling(label, note, to) {
+      if (note.updatedTo !== null) {
+        say(`Application Auto Scaling bounds for ${label}: ${note.min}..${note.max} → ${note.updatedTo.min}..${note.updatedTo.max}`);
+      } else {
+        say(`! Application Auto Scaling keeps ${label} between ${note.min} and ${note.max} and will undo a count of ${to}; pass --update-autoscaling to move its bounds`);
+      }
+    },
+    decision(label, decision) {
+      const clampNote =
+        decision.clamped !== undefined
+          ? ` (held at --${decision.clamped})`
+          : decision.floored
+            ? ` (the change asked for ${decision.wanted}; a service cannot run fewer than 0 tasks)`
+            : '';
+      say(`Scale ${label}: desired ${decision.from} → ${decision.to}${clampNote}`);
+    },
+    event: json ? () => {} : renderer.event,
+    finished(document, result) {
+      if (result === undefined) say('Dry run: nothing was changed.');
+      if (json) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      else if (result !== undefined) renderer.result(result);
+    },
+  };
 }

@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { ENV, webhookConfigFromEnv } from '../../webhook/config.js';
-import { runJob } from '../../webhook/jobs.js';
+import { runJob } from '../../app/webhook-job.js';
+import { sdkRolloutPorts } from '../../app/rollout-aws.js';
+import { systemClock } from '../../core/ports.js';
 import { defaultStateDirectory, openJournal } from '../../webhook/journal.js';
 import { jsonLines } from '../../webhook/log.js';
 import { createJobQueue } from '../../webhook/queue.js';
@@ -87,7 +89,7 @@ export async function runServeCommand(raw: RawServeOptions, io: CliIo, signal: A
   const queue = createJobQueue({
     // A job runs to its end (its calls and waits are bounded by --timeout); a second signal exits at once,
     // and the journal still holds it and everything waiting.
-    run: (job) => runJob(job, config, aws, log),
+    run: (job) => runJob(job, config, { ...sdkRolloutPorts(aws), clock: systemClock }, log),
     onError: (job, error) => log({ level: 'error', event: 'job-failed', job: job.image, message: error instanceof Error ? error.message : String(error) }),
     policy: config.policy,
     journal,

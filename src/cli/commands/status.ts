@@ -29,21 +29,29 @@ export async function runStatusCommand(image: string, raw: RawStatusOptions, io:
   const aws = awsConfigFrom(raw, io.env);
   const intervalMs = Math.round(parsePollInterval(raw.pollInterval, aws, io.env) * 1000);
   const clusters = splitList(raw.cluster);
-  const { readStatus } = await import('../../aws/status.js');
+  const [{ runStatus }, { createEcsClient, SdkEcs }] = await Promise.all([import('../../app/status.js'), import('../../aws/ecs.js')]);
   const watching = raw.watch === true;
-  for (let refresh = 0; ; refresh += 1) {
-    const document = await readStatus(aws, reference, clusters);
-    if (raw.json === true) {
-      io.stdout.write(`${watching ? JSON.stringify(document) : JSON.stringify(document, null, 2)}\n`);
-    } else {
-      // On a terminal each refresh replaces the last; elsewhere refreshes follow one another.
-      if (watching && io.stdout.isTTY === true) io.stdout.write('\u001b[H\u001b[2J');
-      else if (refresh > 0) io.stdout.write('\n');
-      if (watching) io.stdout.write(`${new Date().toISOString()} (every ${intervalMs / 1000} s, Ctrl-C to stop)\n`);
-      io.stdout.write(`${statusLines(document).join('\n')}\n`);
-    }
-    if (!watching) return 0;
-    await systemClock.sleep(intervalMs, signal);
-    if (signal.aborted) return 130;
+  const client = createEcsClient(aws);
+  try {
+    return await runStatus(
+      { image: reference, clusters, watch: watching, pollIntervalMs: intervalMs, signal },
+      {
+        clock: systemClock,
+        ecs: () => new SdkEcs(client, client),
+        show: (document, refresh) => {
+          if (raw.json === true) {
+            io.stdout.write(`${watching ? JSON.stringify(document) : JSON.stringify(document, null, 2)}\n`);
+            return;
+          }
+          // On a terminal each refresh replaces the last; elsewhere refreshes follow one another.
+          if (watching && io.stdout.isTTY === true) io.stdout.write('\u001b[H\u001b[2J');
+          else if (refresh > 0) io.stdout.write('\n');
+          if (watching) io.stdout.write(`${new Date().toISOString()} (every ${intervalMs / 1000} s, Ctrl-C to stop)\n`);
+          io.stdout.write(`${statusLines(document).join('\n')}\n`);
+        },
+      },
+    );
+  } finally {
+    client.destroy();
   }
 }

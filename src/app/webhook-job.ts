@@ -1,17 +1,21 @@
 import { parseTargetImage } from '../core/image-ref.js';
 import { registryOptionsFrom } from '../core/registry-options.js';
 import type { RolloutResult } from '../core/execute.js';
-import type { AwsConfig } from '../aws/config.js';
-import type { WebhookConfig } from './config.js';
-import { logEvent, type LogLine } from './log.js';
-import type { RolloutJob } from './receiver.js';
+import type { WebhookConfig } from '../webhook/config.js';
+import { logEvent, type LogLine } from '../webhook/log.js';
+import type { RolloutJob } from '../webhook/receiver.js';
+import { runRollout, type RolloutPorts, type RolloutRequest } from './rollout.js';
 
 /**
  * What every push-started rollout asks, however it is then waited for: the install's scope and policy, the
  * push's time for ordering, and the tag checked against its registry as the CLI does (ECS_ROLL_VERIFY,
  * ECS_ROLL_PIN_DIGEST, …), since nothing in a webhook's body is trusted to say what was pushed.
  */
-export function pushRolloutRequest(job: Pick<RolloutJob, 'image' | 'pushedAt'>, config: WebhookConfig, env: NodeJS.ProcessEnv) {
+export function pushRolloutRequest(
+  job: Pick<RolloutJob, 'image' | 'pushedAt'>,
+  config: WebhookConfig,
+  env: NodeJS.ProcessEnv,
+): Pick<RolloutRequest, 'target' | 'clusters' | 'services' | 'allFamilies' | 'strategy' | 'force' | 'policy' | 'pushedAt' | 'registry' | 'respectPushOrder' | 'dryRun'> {
   return {
     target: parseTargetImage(job.image),
     clusters: config.clusters,
@@ -24,7 +28,7 @@ export function pushRolloutRequest(job: Pick<RolloutJob, 'image' | 'pushedAt'>, 
     registry: registryOptionsFrom({}, env),
     respectPushOrder: true,
     dryRun: false,
-  } as const;
+  };
 }
 
 /**
@@ -35,26 +39,27 @@ export function pushRolloutRequest(job: Pick<RolloutJob, 'image' | 'pushedAt'>, 
 export async function runJob(
   job: Pick<RolloutJob, 'image' | 'pushedAt'>,
   config: WebhookConfig,
-  aws: AwsConfig,
+  ports: Omit<RolloutPorts, 'emit'>,
   log: LogLine,
   options: { timeoutSeconds?: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RolloutResult | undefined> {
-  const { runRollout } = await import('../aws/rollout.js');
   const context = { job: job.image, pushedAt: job.pushedAt };
   log({ ...context, event: 'job-started' });
-  const { result } = await runRollout(aws, {
-    ...pushRolloutRequest(job, config, options.env ?? process.env),
-    wait: true,
-    timeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
-    pollIntervalMs: config.pollIntervalSeconds * 1000,
-    rollback: true,
-    // One configuration serves every repository's pushes: a step whose service this image does not run is left out.
-    ...(config.runBefore === undefined || config.runBefore.length === 0 ? {} : { runBefore: config.runBefore, runBeforeIgnoresOtherImages: true }),
-    // The run shares the worker's time budget with the deployments' wait.
-    runTimeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    emit: (event) => logEvent(log, event, context),
-  });
+  const { result } = await runRollout(
+    {
+      ...pushRolloutRequest(job, config, options.env ?? process.env),
+      wait: true,
+      timeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
+      pollIntervalMs: config.pollIntervalSeconds * 1000,
+      rollback: true,
+      // One configuration serves every repository's pushes: a step whose service this image does not run is left out.
+      ...(config.runBefore === undefined || config.runBefore.length === 0 ? {} : { runBefore: config.runBefore, runBeforeIgnoresOtherImages: true }),
+      // The run shares the worker's time budget with the deployments' wait.
+      runTimeoutMs: (options.timeoutSeconds ?? config.timeoutSeconds) * 1000,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    },
+    { ...ports, emit: (event) => logEvent(log, event, context) },
+  );
   log({
     ...context,
     event: 'job-finished',

@@ -3,23 +3,29 @@
  * send the next "check again" message, roll back, or report the end. Safe to run twice for one
  * message: a look changes nothing but the rollback, which checks where each service stands first.
  */
-import type { ServiceOutcome } from '../core/execute.js';
+import type { RolloutResult, ServiceOutcome } from '../core/execute.js';
 import { waitForDeployments } from '../core/execute.js';
 import { decideAfterLook, followDeadline, followKey, lookBudgetMs, type FollowedService, type FollowJob, type LookEnd } from '../core/follow.js';
 import { DEFAULT_CONCURRENCY } from '../core/limits.js';
 import { revisionName } from '../core/model.js';
-import { systemClock } from '../core/ports.js';
+import type { Clock, EcsPort } from '../core/ports.js';
 import { primaryDeploymentId } from '../core/wait.js';
-import type { AwsConfig } from '../aws/config.js';
-import { createEcsClient, SdkEcs } from '../aws/ecs.js';
-import type { WebhookConfig } from './config.js';
-import { logEvent, type LogLine } from './log.js';
-import { ROLLED_BACK_TAG, type SendFollow } from './push-worker.js';
+import type { WebhookConfig } from '../webhook/config.js';
+import { logEvent, type LogLine } from '../webhook/log.js';
+import { ROLLED_BACK_TAG, type SendFollow } from './push.js';
+import type { RolloutSession } from './rollout.js';
+
+/** ECS to look and roll back with, the clock, and the diagnosis of the services that failed. */
+export interface FollowPorts {
+  readonly ecs: EcsPort & Required<Pick<EcsPort, 'tagResource'>>;
+  readonly clock: Clock;
+  readonly diagnose: RolloutSession['diagnose'];
+}
 
 export async function followStep(
   job: FollowJob,
   config: WebhookConfig,
-  aws: AwsConfig,
+  ports: FollowPorts,
   log: LogLine,
   sendFollow: SendFollow,
   remainingMs: number | undefined,
@@ -27,90 +33,85 @@ export async function followStep(
   const context = { job: job.image, pushedAt: job.pushedAt, phase: job.phase, attempt: job.attempt };
   const pending = job.services.filter((service) => service.state === 'pending');
   log({ ...context, event: 'follow-look', pending: pending.length, deadline: new Date(job.deadline).toISOString() });
-  const client = createEcsClient(aws);
-  try {
-    const ecs = new SdkEcs(client);
-    // A look that runs out of its budget is not a failure: its "timed out" end is not logged as one.
-    const deps = {
-      ecs,
-      clock: systemClock,
-      emit: (event: Parameters<typeof logEvent>[1]) => {
-        if (event.type === 'service-failed' && /^the deployment did not finish within/.test(event.reason)) return;
-        logEvent(log, event, context);
-      },
-    };
-    const budget = lookBudgetMs(remainingMs, job.deadline, Date.now());
-    const report = await waitForDeployments(
-      pending.map((service) => ({
-        cluster: service.clusterArn,
-        service: service.service,
-        deploymentId: service.deploymentId,
-        targetTaskDefinitionArn: service.target,
-        sourceTaskDefinitionArn: service.previous,
-        replaceTasks: config.strategy === 'replace',
-      })),
-      job.phase,
-      deps,
-      {
-        timeoutMs: budget,
-        pollIntervalMs: Math.min(config.pollIntervalSeconds * 1000, budget),
-        concurrency: DEFAULT_CONCURRENCY,
-        ...(job.phase === 'rollout' ? { pushedAt: job.pushedAt } : {}),
-      },
-    );
-    const ends = new Map<string, LookEnd>();
-    for (const service of pending) {
-      const end = report.ends.get(`${service.clusterArn}\u0000${service.service}`);
-      if (end === undefined || end.state === 'timed-out' || end.state === 'interrupted') ends.set(followKey(service), { state: 'waiting' });
-      else if (end.state === 'completed') ends.set(followKey(service), { state: 'completed' });
-      // ECS rolled a staged deployment back itself: a failure, whose rollback finds the service already back.
-      else ends.set(followKey(service), { state: end.state === 'superseded' ? 'superseded' : 'failed', reason: end.reason });
-    }
+  const { ecs, clock } = ports;
+  // A look that runs out of its budget is not a failure: its "timed out" end is not logged as one.
+  const deps = {
+    ecs,
+    clock,
+    emit: (event: Parameters<typeof logEvent>[1]) => {
+      if (event.type === 'service-failed' && /^the deployment did not finish within/.test(event.reason)) return;
+      logEvent(log, event, context);
+    },
+  };
+  const budget = lookBudgetMs(remainingMs, job.deadline, clock.now());
+  const report = await waitForDeployments(
+    pending.map((service) => ({
+      cluster: service.clusterArn,
+      service: service.service,
+      deploymentId: service.deploymentId,
+      targetTaskDefinitionArn: service.target,
+      sourceTaskDefinitionArn: service.previous,
+      replaceTasks: config.strategy === 'replace',
+    })),
+    job.phase,
+    deps,
+    {
+      timeoutMs: budget,
+      pollIntervalMs: Math.min(config.pollIntervalSeconds * 1000, budget),
+      concurrency: DEFAULT_CONCURRENCY,
+      ...(job.phase === 'rollout' ? { pushedAt: job.pushedAt } : {}),
+    },
+  );
+  const ends = new Map<string, LookEnd>();
+  for (const service of pending) {
+    const end = report.ends.get(`${service.clusterArn}\u0000${service.service}`);
+    if (end === undefined || end.state === 'timed-out' || end.state === 'interrupted') ends.set(followKey(service), { state: 'waiting' });
+    else if (end.state === 'completed') ends.set(followKey(service), { state: 'completed' });
+    // ECS rolled a staged deployment back itself: a failure, whose rollback finds the service already back.
+    else ends.set(followKey(service), { state: end.state === 'superseded' ? 'superseded' : 'failed', reason: end.reason });
+  }
 
-    const decision = decideAfterLook(job, ends, Date.now());
-    if (decision.kind === 'again') {
-      // Reaching this invocation's budget is not a failure: the next message looks again.
-      await sendFollow(decision.job);
-      log({ ...context, event: 'follow-waiting', pending: decision.job.services.filter((service) => service.state === 'pending').length });
-      return;
-    }
-    if (decision.kind === 'finished') {
-      finish(log, context, decision.job, decision.ok);
-      return;
-    }
+  const decision = decideAfterLook(job, ends, clock.now());
+  if (decision.kind === 'again') {
+    // Reaching this invocation's budget is not a failure: the next message looks again.
+    await sendFollow(decision.job);
+    log({ ...context, event: 'follow-waiting', pending: decision.job.services.filter((service) => service.state === 'pending').length });
+    return;
+  }
+  if (decision.kind === 'finished') {
+    finish(log, context, decision.job, decision.ok);
+    return;
+  }
 
-    // The rollout failed: say why, then put back every service it moved.
-    const failed = decision.job.services.filter((service) => service.state === 'failed');
-    const diagnosed = await diagnose(client, aws, failed, job.startedAt, log, context);
-    log({ ...context, level: 'error', event: 'rollout-failed', reason: decision.reason, services: diagnosed });
-    const back: FollowedService[] = [];
-    for (const service of decision.job.services) {
-      if (!decision.services.includes(service)) {
-        back.push(service);
-        continue;
-      }
-      back.push(await rollBackOne(ecs, service, job.pushedAt));
+  // The rollout failed: say why, then put back every service it moved.
+  const failed = decision.job.services.filter((service) => service.state === 'failed');
+  const diagnosed = await diagnose(ports.diagnose, failed, job.startedAt, log, context);
+  log({ ...context, level: 'error', event: 'rollout-failed', reason: decision.reason, services: diagnosed });
+  const back: FollowedService[] = [];
+  for (const service of decision.job.services) {
+    if (!decision.services.includes(service)) {
+      back.push(service);
+      continue;
     }
-    const rollback: FollowJob = {
-      ...decision.job,
-      phase: 'rollback',
-      attempt: 1,
-      deadline: followDeadline(Date.now(), config.timeoutSeconds),
-      services: back,
-    };
-    if (back.some((service) => service.state === 'pending')) {
-      await sendFollow(rollback);
-      log({ ...context, event: 'rollback-following', services: back.filter((service) => service.state === 'pending').length });
-    } else {
-      finish(log, context, rollback, false);
-    }
-  } finally {
-    client.destroy();
+    back.push(await rollBackOne(ecs, service, job.pushedAt));
+  }
+  const rollback: FollowJob = {
+    ...decision.job,
+    phase: 'rollback',
+    attempt: 1,
+    deadline: followDeadline(clock.now(), config.timeoutSeconds),
+    services: back,
+  };
+  if (back.some((service) => service.state === 'pending')) {
+    await sendFollow(rollback);
+    log({ ...context, event: 'rollback-following', services: back.filter((service) => service.state === 'pending').length });
+  } else {
+    finish(log, context, rollback, false);
   }
 }
 
 /** Puts one service back on the revision it ran before; marks the failed revision so the push is not applied again. */
-async function rollBackOne(ecs: SdkEcs, service: FollowedService, pushedAt: number): Promise<FollowedService> {
+async function rollBackOne(ecs: FollowPorts['ecs'], service: FollowedService, pushedAt: number): Promise<FollowedService> {
   const why = service.reason ?? 'another service in this rollout failed';
   if (service.target === service.previous) {
     return { ...service, state: 'rollback-failed', reason: `${why}; a redeployment of the same revision has no earlier revision to go back to` };
@@ -136,8 +137,7 @@ async function rollBackOne(ecs: SdkEcs, service: FollowedService, pushedAt: numb
 }
 
 async function diagnose(
-  client: ReturnType<typeof createEcsClient>,
-  aws: AwsConfig,
+  diagnoseResult: FollowPorts['diagnose'],
   failed: readonly FollowedService[],
   since: number,
   log: LogLine,
@@ -154,8 +154,8 @@ async function diagnose(
     ...(service.reason === undefined ? {} : { reason: service.reason }),
   }));
   try {
-    const { diagnoseResult } = await import('../aws/diagnose.js');
-    const result = await diagnoseResult(client, aws, { version: 2, kind: 'rollout-result', target: { image: '', repository: '' }, ok: false, registrations: [], services: outcomes }, since, (service, diagnosis) =>
+    const failedRun: RolloutResult = { version: 2, kind: 'rollout-result', target: { image: '', repository: '' }, ok: false, registrations: [], services: outcomes };
+    const result = await diagnoseResult(failedRun, since, (service, diagnosis) =>
       log({ ...context, event: 'diagnosis', cluster: service.cluster, service: service.service, diagnosis }),
     );
     return result.services.map((service) => ({

@@ -13,13 +13,13 @@ import { followDeadline, type FollowedService, type FollowJob, FOLLOW_JOB_VERSIO
 import type { RolloutPlan } from '../core/plan.js';
 import { imageChanges } from '../core/plan-services.js';
 import { parseTargetImage } from '../core/image-ref.js';
-import { pushRolloutRequest } from './jobs.js';
 import { policyRejectsTag } from '../core/policy.js';
-import type { AwsConfig } from '../aws/config.js';
-import { createEcsClient, SdkEcs } from '../aws/ecs.js';
-import type { WebhookConfig } from './config.js';
-import { logEvent, type LogLine } from './log.js';
-import type { RolloutJob } from './receiver.js';
+import type { EcsReader } from '../core/ports.js';
+import type { WebhookConfig } from '../webhook/config.js';
+import { logEvent, type LogLine } from '../webhook/log.js';
+import type { RolloutJob } from '../webhook/receiver.js';
+import { runRollout, type RolloutPorts } from './rollout.js';
+import { pushRolloutRequest } from './webhook-job.js';
 
 /** Set on a revision the worker rolled back from, to the push time that brought it: that push is not applied again. */
 export const ROLLED_BACK_TAG = 'ecs-roll:rolled-back-push';
@@ -32,10 +32,15 @@ export type SendFollow = (job: FollowJob) => Promise<void>;
 
 export type PushOutcome = 'refused' | 'ignored' | 'following' | 'finished';
 
+/** The rollout's ports, and ECS to read for a start an earlier, killed run left in progress. */
+export interface PushPorts extends Omit<RolloutPorts, 'emit'> {
+  readonly ecs: EcsReader;
+}
+
 export async function startPush(
   job: PushJob,
   config: WebhookConfig,
-  aws: AwsConfig,
+  ports: PushPorts,
   log: LogLine,
   sendFollow: SendFollow,
   remainingMs?: number,
@@ -53,12 +58,10 @@ export async function startPush(
     return 'ignored';
   }
   log({ ...context, event: 'job-started' });
-  const client = createEcsClient(aws);
-  try {
-    const ecs = new SdkEcs(client);
-    const { runRollout } = await import('../aws/rollout.js');
-    const startedAt = Date.now();
-    const { plan, result, refused } = await runRollout(aws, {
+  const { ecs, ...rolloutPorts } = ports;
+  const startedAt = ports.clock.now();
+  const { plan, result, refused } = await runRollout(
+    {
       ...pushRolloutRequest(job, config, process.env),
       // Started here, followed through the follow queue: no invocation waits for a deployment.
       wait: false,
@@ -69,45 +72,43 @@ export async function startPush(
       rollback: true,
       ...(config.runBefore === undefined || config.runBefore.length === 0 ? {} : { runBefore: config.runBefore, runBeforeIgnoresOtherImages: true }),
       runTimeoutMs: startBudgetMs(remainingMs, config.timeoutSeconds),
-      vetPlan: (planned) => rolledBackBefore(ecs, planned, job),
-      emit: (event) => logEvent(log, event, context),
-    });
-    if (refused !== undefined || result === undefined) {
-      log({ ...context, event: 'job-finished', ok: false, outcome: 'ignored', reason: refused ?? 'nothing was run', services: [] });
-      return 'ignored';
-    }
-    const followed = result.ok ? [...started(plan, result), ...(await resumed(ecs, plan))] : [];
-    if (followed.length > 0) {
-      const follow: FollowJob = {
-        version: FOLLOW_JOB_VERSION,
-        kind: 'follow',
-        image: job.image,
-        pushedAt: job.pushedAt,
-        phase: 'rollout',
-        deadline: followDeadline(startedAt, config.timeoutSeconds),
-        attempt: 1,
-        startedAt,
-        services: followed,
-      };
-      await sendFollow(follow);
-      log({ ...context, event: 'job-following', services: followed.map(({ cluster, service, deploymentId }) => ({ cluster, service, deploymentId })) });
-      return 'following';
-    }
-    log({
-      ...context,
-      event: 'job-finished',
-      ok: result.ok,
-      services: result.services.map((service) => ({
-        cluster: service.cluster,
-        service: service.service,
-        outcome: service.outcome,
-        ...(service.reason === undefined ? {} : { reason: service.reason }),
-      })),
-    });
-    return 'finished';
-  } finally {
-    client.destroy();
+      vetPlan: (planned, reader) => rolledBackBefore(reader, planned, job),
+    },
+    { ...rolloutPorts, emit: (event) => logEvent(log, event, context) },
+  );
+  if (refused !== undefined || result === undefined) {
+    log({ ...context, event: 'job-finished', ok: false, outcome: 'ignored', reason: refused ?? 'nothing was run', services: [] });
+    return 'ignored';
   }
+  const followed = result.ok ? [...started(plan, result), ...(await resumed(ecs, plan))] : [];
+  if (followed.length > 0) {
+    const follow: FollowJob = {
+      version: FOLLOW_JOB_VERSION,
+      kind: 'follow',
+      image: job.image,
+      pushedAt: job.pushedAt,
+      phase: 'rollout',
+      deadline: followDeadline(startedAt, config.timeoutSeconds),
+      attempt: 1,
+      startedAt,
+      services: followed,
+    };
+    await sendFollow(follow);
+    log({ ...context, event: 'job-following', services: followed.map(({ cluster, service, deploymentId }) => ({ cluster, service, deploymentId })) });
+    return 'following';
+  }
+  log({
+    ...context,
+    event: 'job-finished',
+    ok: result.ok,
+    services: result.services.map((service) => ({
+      cluster: service.cluster,
+      service: service.service,
+      outcome: service.outcome,
+      ...(service.reason === undefined ? {} : { reason: service.reason }),
+    })),
+  });
+  return 'finished';
 }
 
 function startBudgetMs(remainingMs: number | undefined, timeoutSeconds: number): number {
@@ -134,7 +135,7 @@ function started(plan: RolloutPlan, result: RolloutResult): FollowedService[] {
  * A run killed after UpdateService and before the follow message leaves services on the push's
  * revision with their deployment in progress: the retry plans them as unchanged, and follows them.
  */
-async function resumed(ecs: SdkEcs, plan: RolloutPlan): Promise<FollowedService[]> {
+async function resumed(ecs: EcsReader, plan: RolloutPlan): Promise<FollowedService[]> {
   // The plan names them `wait`: already on the push's revision, with a deployment that has not finished.
   const unchanged = plan.services.filter((planned) => planned.action === 'wait');
   const found: FollowedService[] = [];
@@ -157,7 +158,7 @@ async function resumed(ecs: SdkEcs, plan: RolloutPlan): Promise<FollowedService[
 }
 
 /** Why this push must not run again: the revision it made was rolled back. Undefined when it may run. */
-async function rolledBackBefore(ecs: SdkEcs, plan: RolloutPlan, job: PushJob): Promise<string | undefined> {
+async function rolledBackBefore(ecs: EcsReader, plan: RolloutPlan, job: PushJob): Promise<string | undefined> {
   const target = parseTargetImage(job.image);
   for (const registration of plan.registrations) {
     const newest = await ecs.latestTaskDefinition(registration.family);
