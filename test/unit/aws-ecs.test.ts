@@ -12,33 +12,7 @@ import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';
 import { toPlainJson, toServiceSnapshot } from '../../src/aws/ecs-snapshots.js';
 import { UsageError } from '../../src/core/errors.js';
 import { clusterArnOf, serviceArnOf, taskArnOf, taskDefinitionArnOf } from './builders.js';
-
-type Input = Record<string, unknown>;
-type Handler = (input: Input) => unknown;
-
-interface Sent {
-  readonly name: string;
-  readonly input: Input;
-}
-
-/** TEST DOUBLE for ECSClient: records every command and answers from `handlers` by command class name. */
-class FakeEcsClient {
-  readonly sent: Sent[] = [];
-  constructor(private readonly handlers: Record<string, Handler>) {}
-
-  async send(command: { readonly input: unknown }): Promise<unknown> {
-    const name = command.constructor.name;
-    const input = command.input as Input;
-    this.sent.push({ name, input });
-    const handler = this.handlers[name];
-    if (handler === undefined) throw new Error(`the fake client has no answer for ${name}`);
-    return handler(input);
-  }
-
-  named(name: string): Input[] {
-    return this.sent.filter((sent) => sent.name === name).map((sent) => sent.input);
-  }
-}
+import { FakeEcsClient, type SdkHandler as Handler, type SdkInput as Input } from '../fakes.js';
 
 function sdkEcs(handlers: Record<string, Handler>): { ecs: SdkEcs; client: FakeEcsClient } {
   const client = new FakeEcsClient(handlers);
