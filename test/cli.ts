@@ -98,7 +98,9 @@ export interface ServeOptions {
 /** `ecs-roll serve` as a child process; its JSON log lines are collected as they arrive. */
 export class ServeProcess {
   readonly lines: Record<string, unknown>[] = [];
+  /** stdout and stderr as they came, interleaved. */
   raw = '';
+  stderr = '';
   private partial = '';
   private constructor(
     readonly child: ChildProcessWithoutNullStreams,
@@ -116,7 +118,10 @@ export class ServeProcess {
         }
       }
     });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (this.raw += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      this.raw += text;
+      this.stderr += text;
+    });
   }
 
   static async start(options: ServeOptions): Promise<{ serve: ServeProcess; base: string }> {
@@ -143,9 +148,21 @@ export class ServeProcess {
     throw new Error(`no matching log line within ${timeoutMs} ms; output so far:\n${this.raw}`);
   }
 
+  /** Waits until `count` lines of the given events have been logged since line `from`. */
+  async waitForCount(events: readonly string[], count: number, from: number, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.slice(from).filter((line) => events.includes(String(line.event)));
+      if (found.length >= count) return found;
+      if (Date.now() > deadline) throw new Error(`only ${found.length} of ${count} ${events.join('/')} lines within ${timeoutMs} ms:\n${this.raw}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Signals serve and answers its exit code once its output is closed (so `raw` and `stderr` are complete). */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    const exited = once(this.child, 'exit');
+    const exited = once(this.child, 'close');
     this.child.kill(signal);
     const [code] = (await exited) as [number | null];
     return code;

@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-// What a new user meets first, through the built CLI against the sandbox: --service selectors that mean
-// exactly what they say, re-runs that wait for an unfinished deployment instead of reporting success,
-// the run's header and --expect-services, the exit code table (3 for setup errors) and --json errors.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +7,10 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
 
-import { container, createCluster, createService, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV, type CliRun } from './helpers.js';
+import { container, createCluster, createService, registerTaskDefinition, runCli, ServeProcess, serviceTaskDefinition, type CliRun } from './helpers.js';
 
 // serve refuses tokens of low variety, so these tests use a real random one.
 const SERVE_TOKEN = randomBytes(32).toString('base64url');
-const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 
 const { endpoint, sandbox, ecs } = sandboxFile();
 const ACCOUNT = '123456789012';
@@ -204,23 +197,11 @@ describe('exit codes and --json errors', () => {
   });
 
   it('serve stopped with SIGTERM says so, and does not speak of Ctrl-C', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--endpoint-url', endpoint], {
-      env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: SERVE_TOKEN, ECS_ROLL_REPOS: 'acme/web' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    while (!stdout.includes('"listening"')) {
-      if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode} before listening: ${stderr}`);
-      await sleep(50);
-    }
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'close')) as [number | null];
+    const { serve } = await ServeProcess.start({ endpoint, token: SERVE_TOKEN });
+    const code = await serve.stop('SIGTERM');
     expect(code).toBe(0);
-    expect(stderr).toContain('stopping on SIGTERM');
-    expect(stderr).not.toContain('Ctrl-C');
+    expect(serve.stderr).toContain('stopping on SIGTERM');
+    expect(serve.stderr).not.toContain('Ctrl-C');
   });
 
   it('scale names the region when the cluster does not exist', async () => {

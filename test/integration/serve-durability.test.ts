@@ -1,24 +1,18 @@
-// serve under hostile load and hard stops, and AWS calls that never answer: the token is checked
-// before the body is read, slow sockets are closed at the stated timeouts, accepted jobs survive
-// kill -9 and SIGTERM in a journal and are replayed (coalesced) on the next start, and a hung call
-// ends at the run's --timeout (serve) or at once on SIGTERM (the CLI).
-import { spawn } from 'node:child_process';
+
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
 import { startFaultProxy, type FaultProxy } from '../sandbox/fault-proxy.js';
-import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV } from './helpers.js';
-import { ServeProcess } from '../cli.js';
+import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition, } from './helpers.js';
+import { ServeProcess, spawnCli } from '../cli.js';
 
 const { endpoint, ecs } = sandboxFile();
 it.override({ sandboxConfig: { tick: 0.1 } });
-const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 const TOKEN = randomBytes(32).toString('base64url');
 const NOW = Math.floor(Date.now() / 1000);
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -140,18 +134,12 @@ describe('serve: the journal', () => {
 
 describe('the CLI and an AWS call that never answers', () => {
   const rollout = (proxyUrl: string, ...args: string[]) =>
-    spawn(process.execPath, [CLI, 'rollout', 'acme/web:1.1', '--endpoint-url', proxyUrl, '--poll-interval', '0.2', ...args], {
-      env: { PATH: process.env.PATH, ...TEST_ENV },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    spawnCli(['rollout', 'acme/web:1.1', '--endpoint-url', proxyUrl, '--poll-interval', '0.2', ...args], { timeoutMs: 600_000 });
 
   it('ends at --timeout with exit 1 and says why', async () => {
     await seed();
     const proxy = await hangingProxy();
-    const child = rollout(proxy.url, '--timeout', '3');
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code, stderr } = await rollout(proxy.url, '--timeout', '3').done;
     expect(code).toBe(1);
     expect(stderr).toMatch(/did not finish within its 3 s \(--timeout/);
   });
@@ -159,11 +147,11 @@ describe('the CLI and an AWS call that never answers', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('is interrupted by %s during the call, with exit 130', async (signal) => {
     await seed();
     const proxy = await hangingProxy();
-    const child = rollout(proxy.url, '--timeout', '600');
+    const { child, done } = rollout(proxy.url, '--timeout', '600');
     cleanup.push(async () => child.exitCode === null && child.kill('SIGKILL'));
     while (proxy.held() === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     child.kill(signal);
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code } = await done;
     expect(code).toBe(130);
   });
 });
