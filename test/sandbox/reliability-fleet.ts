@@ -1,5 +1,5 @@
 // The reliability scenarios, shared by the fast suite (test/integration/reliability.test.ts) and
-// the long sweeps (test/stress/): a fleet to seed, the CLI as a killable child, and a check of the
+// the long sweeps (test/stress/): a fleet to seed (the CLI runs as a killable child through spawnCli, test/cli.ts), and a check of the
 // fleet's final state that lists what is wrong instead of throwing, so sweeps can count.
 import { ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { mapConcurrent } from '../../src/core/collections.js';
