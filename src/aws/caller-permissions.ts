@@ -4,7 +4,7 @@ import { installNames } from '../core/install-plan.js';
 /**
  * The IAM actions each SDK command of `install`/`uninstall` needs from whoever runs them (not the
  * worker's role: that policy is installPolicyDocument). A unit test checks that every command
- * src/aws/install.ts sends is listed here and that the README prints the policy this builds.
+ * install and uninstall send (src/aws/install-read.ts, install-apply/, uninstall.ts) is listed here and that the README prints the policy this builds.
  * Sources: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
  * (per service), and for API Gateway's HTTP-verb actions
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/security_iam_service-with-iam.html

@@ -4,6 +4,7 @@ import { STRATEGIES, type Strategy } from '../core/plan.js';
 import { parseRunBeforeSpec, type RunBeforeSpec } from '../core/run-before.js';
 import type { ServiceExpectation } from '../core/expectation.js';
 import type { AwsConfig } from '../aws/config.js';
+import { parseNotifyTargets, type NotifyTarget } from '../core/notify-target.js';
 import { registryOptionsFrom, type RegistryOptions } from '../core/registry-options.js';
 
 /** What commander hands a rollout action: strings and booleans, unchecked. */
@@ -25,6 +26,7 @@ export interface RawRolloutOptions {
   runTimeout?: string;
   expectServices?: string;
   requireMatch?: boolean;
+  notify?: string[];
   json?: boolean;
   color?: boolean;
   region?: string;
@@ -49,6 +51,8 @@ export interface RolloutOptions {
   readonly runBefore: readonly RunBeforeSpec[];
   readonly runTimeoutSeconds: number;
   readonly expectServices?: ServiceExpectation;
+  /** Where each outcome's document goes (`--notify`, repeatable). */
+  readonly notify: readonly NotifyTarget[];
   readonly json: boolean;
   readonly aws: AwsConfig;
   readonly registry: RegistryOptions;
@@ -123,6 +127,7 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
   const pollSeconds = parsePollInterval(raw.pollInterval, aws, env);
   // Checked here, before any AWS call: a malformed spec costs nothing and changes nothing.
   const runBefore = (raw.runBefore ?? []).map(parseRunBeforeSpec);
+  const notify = parseNotifyTargets(raw.notify);
   const runTimeoutSeconds = raw.runTimeout === undefined ? DEFAULT_RUN_TIMEOUT_SECONDS : parsePositiveSeconds('--run-timeout', raw.runTimeout);
   return {
     image,
@@ -140,6 +145,7 @@ export function parseRolloutOptions(image: string, raw: RawRolloutOptions, env: 
     runBefore,
     runTimeoutSeconds,
     ...(expectServices === undefined ? {} : { expectServices }),
+    notify,
     json: raw.json === true,
     aws,
     registry: registryOptionsFrom(raw, env),

@@ -72,6 +72,11 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--run-timeout <seconds>', 'how long a --run-before task may run before it is stopped', '1800')
       .option('--expect-services <n>', 'fail (exit 1) before any change unless exactly n services run the image')
       .option('--require-match', 'fail (exit 1) before any change unless at least one service runs the image')
+      .option(
+        '--notify <https-url>',
+        'POST a JSON document (with a Slack-compatible text) for each outcome: started, completed, failed, rolled back; an SNS topic ARN works too (repeatable; never fails the rollout)',
+        collect,
+      )
       .option('--json', 'one JSON document on stdout, no colour or spinner'),
   ).action(async (image: string, options: Record<string, unknown>, command: Command) => {
     const { runRolloutCommand } = await import('./commands/rollout.js');
@@ -126,6 +131,7 @@ export function buildProgram(context: ProgramContext): Command {
       .command('uninstall')
       .description('remove everything install created')
       .option('--name <name>', 'name of the install', 'ecs-roll')
+      .option('--dry-run', 'show what would be deleted and delete nothing')
       .option('--json', 'one JSON document on stdout'),
   ).action(async (options: Record<string, unknown>, command: Command) => {
     const { runUninstallCommand } = await import('./commands/install.js');
@@ -191,6 +197,7 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--timeout <seconds>', 'how long to wait', '900')
       .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
       .option('--dry-run', 'print what would change, change nothing')
+      .option('--notify <https-url>', 'POST the outcome (completed or failed) as a JSON document; an SNS topic ARN works too (repeatable)', collect)
       .option('--json', 'one JSON document on stdout'),
   ).action(async (service: string, options: Record<string, unknown>, command: Command) => {
     const { runScaleCommand } = await import('./commands/scale.js');

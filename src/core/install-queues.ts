@@ -12,7 +12,10 @@
  * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
  */
-import { partitionOf, type Location, type PolicyStatement } from './install-plan.js';
+import { queueArn, type Location } from './arn.js';
+import type { PolicyStatement } from './install-iam.js';
+
+export { queueArn };
 
 export const MAX_RECEIVES = 5;
 /** 14 days: the longest SQS keeps a message, so a dead letter waits for someone to look. */
@@ -34,9 +37,6 @@ export function queueNames(install: string): Readonly<Record<QueueRole, string>>
   };
 }
 
-export function queueArn(at: Location, name: string): string {
-  return `arn:${partitionOf(at.region)}:sqs:${at.region}:${at.account}:${name}`;
-}
 
 /** The attributes each queue is created with (and set back to on the next install). */
 export function queueAttributes(role: QueueRole, at: Location, install: string, workerTimeoutSeconds: number): Record<string, string> {

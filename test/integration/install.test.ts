@@ -331,6 +331,23 @@ describe('install against the sandbox', () => {
 
   it('uninstall removes everything install made, and a second uninstall finds it all gone', async () => {
     expect((await install('--repo', 'acme/web')).code).toBe(0);
+    // --dry-run first: the same plan, nothing deleted.
+    await sandbox.clearCalls();
+    const dry = await uninstall('--dry-run', '--json');
+    expect(dry.code, dry.stderr).toBe(0);
+    const planned = JSON.parse(dry.stdout) as { dryRun: boolean; wouldDelete: number; deleted: number; resources: { kind: string; status: string }[] };
+    expect(planned).toMatchObject({ dryRun: true, deleted: 0 });
+    expect(planned.resources.filter((resource) => resource.status === 'would delete').map((resource) => resource.kind)).toEqual([
+      'rest-api', 'sns-topic', 'event-source-mapping', 'event-source-mapping', 'sqs-queue', 'sqs-queue', 'sqs-queue', 'sqs-queue',
+      'lambda-function', 'lambda-function', 'iam-role-policy', 'iam-role', 'log-group', 'log-group',
+    ]);
+    expect(planned.wouldDelete).toBe(14);
+    expect(mutating(await sandbox.calls())).toEqual([]);
+    const human = await uninstall('--dry-run');
+    expect(human.stdout).toContain('would delete lambda-function ecs-roll-worker');
+    expect(human.stdout).toContain('nothing was changed');
+    expect((await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }))).Configuration?.FunctionName).toBe('ecs-roll-worker');
+
     const run = await uninstall('--json');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);

@@ -33,6 +33,7 @@ describe('parseRolloutOptions', () => {
       force: false,
       runBefore: [],
       runTimeoutSeconds: 1800,
+      notify: [],
       json: false,
       aws: {},
       registry: { verify: true, pinDigest: false, mirrors: new Map(), timeoutMs: 15_000 },

@@ -8,7 +8,8 @@ import { parsePolicy } from '../../core/policy.js';
 import { parseRunBeforeSpec } from '../../core/run-before.js';
 import { normaliseRepository, parseStrategy } from '../../webhook/config.js';
 import type { AwsConfig } from '../../aws/config.js';
-import type { InstallProgress, InstallReport, InstallRequest, RemovalReport } from '../../aws/install.js';
+import type { InstallProgress, InstallReport, InstallRequest } from '../../aws/install.js';
+import type { RemovalReport } from '../../aws/uninstall.js';
 import type { SettingChange } from '../../aws/install-settings.js';
 import { awsConfigFrom, parsePositiveSeconds } from '../options.js';
 import { colorLevel, isSizedTerminal, type CliIo, type OutputStream } from '../render.js';
@@ -230,13 +231,15 @@ export async function runUninstallCommand(raw: Record<string, unknown>, io: CliI
   const name = parseInstallName(optionalString(raw, 'name'));
   const aws = awsOptions(raw, io.env);
   const json = raw['json'] === true;
+  const dryRun = raw['dryRun'] === true;
   const color = new Chalk({ level: json ? 0 : colorLevel(io, raw['color'] as boolean | undefined) });
-  const { runUninstall } = await import('../../aws/install.js');
-  const resources = await runUninstall({ aws, name, signal });
+  const { runUninstall } = await import('../../aws/uninstall.js');
+  const resources = await runUninstall({ aws, name, signal, dryRun });
   const count = (status: RemovalReport['status']) => resources.filter((resource) => resource.status === status).length;
   if (json) {
+    const planned = dryRun ? { dryRun: true, wouldDelete: count('would delete') } : {};
     io.stdout.write(
-      `${JSON.stringify({ kind: 'uninstall', version: INSTALL_DOCUMENT_VERSION, name, deleted: count('deleted'), alreadyGone: count('already gone'), leftAlone: count('not ours, left alone'), resources }, null, 2)}\n`,
+      `${JSON.stringify({ kind: 'uninstall', version: INSTALL_DOCUMENT_VERSION, name, ...planned, deleted: count('deleted'), alreadyGone: count('already gone'), leftAlone: count('not ours, left alone'), resources }, null, 2)}\n`,
     );
     return 0;
   }
@@ -244,8 +247,13 @@ export async function runUninstallCommand(raw: Record<string, unknown>, io: CliI
     const label = `${resource.kind} ${resource.name}${resource.id === undefined ? '' : ` (${resource.id})`}`;
     const extra = resource.subscriptions === undefined ? '' : ` and its ${resource.subscriptions} subscription${resource.subscriptions === 1 ? '' : 's'}`;
     if (resource.status === 'deleted') io.stdout.write(`${color.green('✔')} deleted ${label}${extra}\n`);
+    else if (resource.status === 'would delete') io.stdout.write(`${color.bold('-')} would delete ${label}${extra}\n`);
     else if (resource.status === 'already gone') io.stdout.write(`${color.dim('·')} ${label}: already gone\n`);
     else io.stdout.write(`${color.yellow('!')} ${label}: left alone (${resource.reason ?? 'not created by this install'})\n`);
+  }
+  if (dryRun) {
+    io.stdout.write(`Dry run: ${count('would delete')} to delete, ${count('not ours, left alone')} left alone; nothing was changed.\n`);
+    return 0;
   }
   io.stdout.write(
     count('deleted') === 0 && count('not ours, left alone') === 0

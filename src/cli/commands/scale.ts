@@ -1,5 +1,6 @@
 import ora from 'ora';
-import type { ScaleReporter } from '../../app/scale.js';
+import type { ScaleDocument, ScaleReporter } from '../../app/scale.js';
+import type { OutcomeNotice } from '../../core/notification.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
 import { systemClock } from '../../core/ports.js';
@@ -7,6 +8,7 @@ import { parseCount, parseRelativeAdjustment, type Adjustment } from '../../core
 import { awsConfigFrom, parsePollInterval, parsePositiveSeconds } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
 import type { AwsConfig } from '../../aws/config.js';
+import { parseNotifyTargets, type NotifyTarget } from '../../core/notify-target.js';
 
 export interface RawScaleOptions {
   cluster?: string;
@@ -20,6 +22,7 @@ export interface RawScaleOptions {
   dryRun?: boolean;
   json?: boolean;
   updateAutoscaling?: boolean;
+  notify?: string[];
   color?: boolean;
   region?: string;
   profile?: string;
@@ -38,6 +41,8 @@ export interface ScaleOptions {
   readonly dryRun: boolean;
   readonly json: boolean;
   readonly updateAutoscaling: boolean;
+  /** Where the outcome's document goes (`--notify`, repeatable). */
+  readonly notify: readonly NotifyTarget[];
   readonly aws: AwsConfig;
 }
 
@@ -60,6 +65,7 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
   if (min !== undefined && max !== undefined && min > max) throw new UsageError(`--min ${min} is above --max ${max}`);
   const aws = awsConfigFrom(raw, env);
   const pollSeconds = parsePollInterval(raw.pollInterval, aws, env);
+  const notify = parseNotifyTargets(raw.notify);
   return {
     ...(cluster === undefined ? {} : { cluster }),
     service: second ?? first,
@@ -72,6 +78,7 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
     dryRun: raw.dryRun === true,
     json: raw.json === true,
     updateAutoscaling: raw.updateAutoscaling === true,
+    notify,
     aws,
   };
 }
@@ -91,6 +98,8 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
     color: raw.color,
     spinner: (text) => ora({ text, stream: io.stdout as NodeJS.WritableStream, discardStdin: false }),
   });
+  const notifier = options.notify.length === 0 || options.dryRun ? undefined : (await import('../../notify/cli.js')).cliNotifier(options.notify, io, options.aws);
+  const report = scaleReporter(io, options.json, renderer);
   try {
     const result = await runScale(
       {
@@ -106,7 +115,18 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
         pollIntervalMs: options.pollIntervalMs,
         signal,
       },
-      { ecs: new SdkEcs(client), autoscaling, clock: systemClock, report: scaleReporter(io, options.json, renderer) },
+      {
+        ecs: new SdkEcs(client),
+        autoscaling,
+        clock: systemClock,
+        report: {
+          ...report,
+          finished(document, result) {
+            report.finished(document, result);
+            if (result !== undefined) notifier?.notify(scaleNotice(document, result.ok));
+          },
+        },
+      },
     );
     if (result === undefined) return 0;
     if (signal.aborted) return ExitCode.interrupted;
@@ -115,7 +135,26 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
     renderer.close();
     client.destroy();
     autoscaling.destroy();
+    // Bounded (a few seconds at most): a receiver that hangs never holds the command longer.
+    await notifier?.flush();
   }
+}
+
+function scaleNotice(document: ScaleDocument, ok: boolean): OutcomeNotice {
+  return {
+    operation: 'scale',
+    outcome: ok ? 'completed' : 'failed',
+    source: 'cli',
+    services: [
+      {
+        cluster: document.cluster,
+        service: document.service,
+        outcome: document.outcome,
+        desiredCount: { from: document.from, to: document.to },
+        ...(document.reason === undefined ? {} : { reason: document.reason }),
+      },
+    ],
+  };
 }
 
 /** Lines as the scale goes, or the one JSON document at its end. */

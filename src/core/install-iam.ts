@@ -1,0 +1,140 @@
+/**
+ * The worker's IAM policy as data: the statements a rollout and the alarm path need, and how two
+ * documents compare. Pure, so `install --dry-run` prints exactly what would be put.
+ */
+import { functionArn, partitionOf, type Location } from './arn.js';
+import { FUNCTION_ROLES, type InstallNames } from './install-names.js';
+import { queueStatements } from './install-queues.js';
+import { ecrReadStatement } from './registry-policy.js';
+
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Action: string | readonly string[];
+  readonly Resource: string | readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** IAM's trust policies name a Principal rather than a Resource, so this one is written out. */
+export const TRUST_POLICY_DOCUMENT = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+} as const;
+
+export interface PolicyInput extends Location {
+  readonly names: InstallNames;
+  /** Cluster names the install is limited to; every cluster when empty. */
+  readonly clusters: readonly string[];
+  /** Task and execution role ARNs that the task definitions running the repositories name. */
+  readonly passRoleArns: readonly string[];
+  /** The allow-list: its ECR repositories get the read statement the tag check needs. */
+  readonly repositories?: readonly string[];
+  /** awslogs groups of the task definitions running the repositories: the diagnosis reads their log tails. */
+  readonly taskLogGroups?: readonly string[];
+}
+
+/**
+ * The worker's least privilege: what a rollout and the alarm path call, scoped as far as each
+ * action's resource-level support allows. ECS's list and describe calls and RegisterTaskDefinition
+ * take no resource ARN, so they alone get "*"; CloudWatch's alarm calls take alarm ARNs.
+ */
+export function installPolicyDocument(input: PolicyInput): PolicyDocument {
+  const partition = partitionOf(input.region);
+  const ecs = `arn:${partition}:ecs:${input.region}:${input.account}`;
+  const alarms = `arn:${partition}:cloudwatch:${input.region}:${input.account}:alarm:*`;
+  const clusters = input.clusters.length === 0 ? ['*'] : [...new Set(input.clusters)].sort();
+  const passRoles = [...new Set(input.passRoleArns)].sort();
+  const logs = FUNCTION_ROLES.map(
+    (role) => `arn:${partition}:logs:${input.region}:${input.account}:log-group:${input.names.logGroups[role]}:*`,
+  );
+  const statements: PolicyStatement[] = [
+    {
+      Sid: 'EcsRead',
+      Effect: 'Allow',
+      Action: [
+        'ecs:DescribeServices',
+        'ecs:DescribeTaskDefinition',
+        'ecs:DescribeTasks',
+        'ecs:ListClusters',
+        'ecs:ListServices',
+        'ecs:ListTasks',
+        // The stage of BLUE_GREEN, LINEAR and CANARY deployments, and ECS's own rollback of them.
+        'ecs:ListServiceDeployments',
+        'ecs:DescribeServiceDeployments',
+        // `replace` counts a load-balanced replacement only once its targets are healthy, as ECS does.
+        'elasticloadbalancing:DescribeTargetHealth',
+        // …and finds which `instance` target is a bridge or host task by the EC2 id of its container instance.
+        'ecs:DescribeContainerInstances',
+      ],
+      Resource: '*',
+    },
+    { Sid: 'EcsRegisterTaskDefinition', Effect: 'Allow', Action: 'ecs:RegisterTaskDefinition', Resource: '*' },
+    { Sid: 'EcsTagTaskDefinition', Effect: 'Allow', Action: 'ecs:TagResource', Resource: `${ecs}:task-definition/*` },
+    { Sid: 'EcsUpdateService', Effect: 'Allow', Action: 'ecs:UpdateService', Resource: clusters.map((c) => `${ecs}:service/${c}/*`) },
+    { Sid: 'EcsStopTask', Effect: 'Allow', Action: 'ecs:StopTask', Resource: clusters.map((c) => `${ecs}:task/${c}/*`) },
+    // The alarm path: the policy in the alarm's tags, the service's tags, and its scaled-at tag.
+    {
+      Sid: 'EcsServiceTags',
+      Effect: 'Allow',
+      Action: ['ecs:ListTagsForResource', 'ecs:TagResource'],
+      Resource: clusters.map((c) => `${ecs}:service/${c}/*`),
+    },
+    { Sid: 'CloudWatchReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'], Resource: alarms },
+    ...ecrReadStatement(input.repositories ?? []),
+    ...taskLogsStatement(input, input.taskLogGroups ?? []),
+  ];
+  if (passRoles.length > 0) {
+    statements.push({
+      Sid: 'PassTaskRoles',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: passRoles,
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
+  }
+  statements.push(
+    { Sid: 'InvokeWorker', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArn(input, input.names.functions.worker) },
+    { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logs },
+    ...queueStatements(input, input.names.install),
+  );
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * The diagnosis of a failed push (and a --run-before task's report) reads the last lines of the failed
+ * containers' awslogs streams; only the groups the task definitions in use name, so without any there is no
+ * statement and the diagnosis goes on without log tails.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html
+ */
+function taskLogsStatement(at: Location, groups: readonly string[]): PolicyStatement[] {
+  if (groups.length === 0) return [];
+  const logs = `arn:${partitionOf(at.region)}:logs:${at.region}:${at.account}`;
+  const resources = [...new Set(groups)].sort().map((group) => `${logs}:log-group:${group}:log-stream:*`);
+  return [{ Sid: 'ReadTaskLogs', Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: resources }];
+}
+
+/** Compares documents by meaning: key order and single-versus-list spellings do not count. */
+export function samePolicy(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(canonical);
+    return items.length === 1 ? items[0] : items;
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, field]) => field !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, field]) => [key, canonical(field)]),
+    );
+  }
+  return value;
+}
