@@ -1,16 +1,15 @@
 // `rollout --notify`: a receiver on loopback gets one document per outcome of a CLI rollout, and a
 // receiver that fails, answers 500 or never answers changes neither the rollout's outcome nor its
 // exit code. Each test runs the built CLI against the sandbox and checks the services through ECS.
-import { DescribeServicesCommand, type CreateServiceCommandInput, type ECSClient, type Service } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, type CreateServiceCommandInput, type Service } from '@aws-sdk/client-ecs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
+import { afterEach, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
+import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
+it.override({ sandboxConfig: { tick: 0.1 } });
 
 /** The path stands for a chat webhook's secret: it must never appear in the CLI's output. */
 const SECRET_PATH = '/services/T0SECRET/B0SECRET/notifysecretpath';
@@ -83,15 +82,6 @@ function expectNoSecret(...texts: string[]): void {
     expect(text).not.toContain('T0SECRET');
   }
 }
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.1 });
-});
 
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((started) => started.close()));
