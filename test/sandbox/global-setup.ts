@@ -22,7 +22,9 @@ async function sandboxCount(project: TestProject): Promise<number> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const count = await sandboxCount(project);
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startSandbox()));
+  // Started side by side, each importing moto (about 3 s of CPU): on a busy 2-core machine the ready line can
+  // take far longer than one sandbox alone would, so the wait is generous.
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startSandbox({ startTimeoutMs: 120_000 })));
   const sandboxes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const stopAll = async () => {
     await Promise.all(sandboxes.map((sandbox) => sandbox.stop()));
