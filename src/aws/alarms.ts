@@ -10,13 +10,14 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { ListTagsForResourceCommand as EcsListTagsForResourceCommand, TagResourceCommand as EcsTagResourceCommand } from '@aws-sdk/client-ecs';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
-import { alarmPutInput, SCALED_AT_TAG, type AlarmWorkerPort, type ScaleOutcome } from '../core/alarm.js';
+import { alarmPutInput, SCALED_AT_TAG, type AlarmNow, type AlarmWorkerPort, type ScalableTargetBounds, type ScaleOutcome } from '../core/alarm.js';
 import { executeRollout } from '../core/execute.js';
 import type { ServiceSnapshot, Tag } from '../core/model.js';
 import { planScale } from '../core/plan-scale.js';
 import { systemClock } from '../core/ports.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { createEcsClient, SdkEcs } from './ecs.js';
+import { AutoScaling } from './auto-scaling.js';
 
 /** DescribeAlarms answers at most 100 alarms a page. */
 const DESCRIBE_ALARMS_MAX_RECORDS = 100;
@@ -97,33 +98,33 @@ export class CloudWatchAlarms {
   }
 }
 
-/** The worker's view of AWS: the alarm's tags, the service, its count and its scaled-at tag. */
+/** The worker's view of AWS: the alarm now, the service, its tags and count, its scalable target. */
 export class SdkAlarmWorker implements AlarmWorkerPort {
   private readonly alarms: CloudWatchAlarms;
   private readonly ecs: SdkEcs;
+  private readonly autoscaling: AutoScaling;
 
   constructor(aws: AwsConfig = {}) {
     this.alarms = new CloudWatchAlarms(aws);
     this.ecs = new SdkEcs(createEcsClient(aws));
+    this.autoscaling = new AutoScaling(aws);
   }
 
-  async alarmTags(alarm: { readonly alarmName: string; readonly alarmArn?: string }): Promise<readonly Tag[] | undefined> {
-    let arn = alarm.alarmArn;
-    if (arn === undefined) {
-      const found = await this.alarms.describeAlarm(alarm.alarmName);
-      if (found?.AlarmArn === undefined) return undefined;
-      arn = found.AlarmArn;
-    }
+  async describeAlarm(alarmName: string): Promise<AlarmNow | undefined> {
+    const found = await this.alarms.describeAlarm(alarmName);
+    if (found?.AlarmArn === undefined) return undefined;
     try {
-      return await this.alarms.alarmTags(arn);
+      return { arn: found.AlarmArn, state: found.StateValue ?? 'INSUFFICIENT_DATA', tags: await this.alarms.alarmTags(found.AlarmArn) };
     } catch (error) {
+      // Deleted between the two calls.
       if (isNamed(error, 'ResourceNotFoundException', 'ResourceNotFound')) return undefined;
       throw error;
     }
   }
 
-  async alarmState(alarm: { readonly alarmName: string }): Promise<string | undefined> {
-    return (await this.alarms.describeAlarm(alarm.alarmName))?.StateValue;
+  async scalableTarget(service: ServiceSnapshot): Promise<ScalableTargetBounds | undefined> {
+    const target = await this.autoscaling.scalableTarget(service);
+    return target === undefined ? undefined : { resourceId: target.resourceId, min: target.minCapacity, max: target.maxCapacity };
   }
 
   async describeService(cluster: string, service: string): Promise<ServiceSnapshot | undefined> {
@@ -160,5 +161,6 @@ export class SdkAlarmWorker implements AlarmWorkerPort {
   destroy(): void {
     this.alarms.destroy();
     this.ecs.client.destroy();
+    this.autoscaling.destroy();
   }
 }

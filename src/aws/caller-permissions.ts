@@ -50,6 +50,8 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   CreateTopic: ['sns:CreateTopic', 'sns:TagResource'],
   ListTopics: ['sns:ListTopics'],
   Subscribe: ['sns:Subscribe'],
+  GetTopicAttributes: ['sns:GetTopicAttributes'],
+  SetTopicAttributes: ['sns:SetTopicAttributes'],
   ListSubscriptionsByTopic: ['sns:ListSubscriptionsByTopic'],
   // SNS's for the alarm topic and EventBridge's for the ECR rule (the command has one name in both SDKs).
   ListTagsForResource: ['sns:ListTagsForResource', 'events:ListTagsForResource'],
@@ -74,10 +76,24 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   ListTargetsByRule: ['events:ListTargetsByRule'],
   RemoveTargets: ['events:RemoveTargets'],
   DeleteRule: ['events:DeleteRule'],
+  // The notification URLs' SecureString parameter (src/aws/install-notify.ts); tags only when it is created.
+  GetParameter: ['ssm:GetParameter'],
+  PutParameter: ['ssm:PutParameter', 'ssm:AddTagsToResource'],
+  DeleteParameter: ['ssm:DeleteParameter'],
 };
 
 /** Event source mapping calls name a mapping (by UUID) or nothing, not the function's ARN. */
 const MAPPING_ACTIONS = ['lambda:CreateEventSourceMapping', 'lambda:DeleteEventSourceMapping', 'lambda:ListEventSourceMappings', 'lambda:UpdateEventSourceMapping'];
+
+/**
+ * src/aws/install-scale-policies.ts: moving scaling policies from alarms' tags to their services' tags
+ * (DescribeAlarms, the alarm's ListTagsForResource and UntagResource; the service's ListTagsForResource and
+ * TagResource; DescribeServices is in INSTALL_DISCOVERY_ACTIONS).
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
+ */
+export const POLICY_MOVE_ALARM_ACTIONS = ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource', 'cloudwatch:UntagResource'];
+export const POLICY_MOVE_SERVICE_ACTIONS = ['ecs:ListTagsForResource', 'ecs:TagResource'];
 
 /** ECS reads install makes to find the task and execution roles the worker may pass. */
 export const INSTALL_DISCOVERY_ACTIONS = ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:ListClusters', 'ecs:ListServices'];
@@ -95,7 +111,8 @@ export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17';
   const names = installNames(name);
   const actions = new Set(Object.values(INSTALL_COMMAND_ACTIONS).flat());
   const of = (prefix: string, except: readonly string[] = []) => [...actions].filter((action) => action.startsWith(prefix) && !except.includes(action)).sort();
-  const role = `arn:aws:iam::ACCOUNT:role/${names.role}`;
+  // The worker's role and the receiver's own.
+  const role = [`arn:aws:iam::ACCOUNT:role/${names.role}`, `arn:aws:iam::ACCOUNT:role/${names.receiverRole}`];
   return {
     Version: '2012-10-17',
     Statement: [
@@ -115,6 +132,9 @@ export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17';
       { Sid: 'LogGroups', Effect: 'Allow', Action: of('logs:', ['logs:DescribeLogGroups']), Resource: `arn:aws:logs:REGION:ACCOUNT:log-group:/aws/lambda/${name}-*` },
       { Sid: 'EcrPushRule', Effect: 'Allow', Action: of('events:'), Resource: `arn:aws:events:REGION:ACCOUNT:rule/${ecrRuleName(name)}` },
       { Sid: 'Topic', Effect: 'Allow', Action: of('sns:', ['sns:ListTopics']), Resource: `arn:aws:sns:REGION:ACCOUNT:${names.topic}` },
+      { Sid: 'NotifyUrls', Effect: 'Allow', Action: of('ssm:'), Resource: `arn:aws:ssm:REGION:ACCOUNT:parameter/ecs-roll/${name}/*` },
+      { Sid: 'MoveScalingPolicies', Effect: 'Allow', Action: [...POLICY_MOVE_ALARM_ACTIONS], Resource: 'arn:aws:cloudwatch:REGION:ACCOUNT:alarm:*' },
+      { Sid: 'ScalingPolicyTags', Effect: 'Allow', Action: [...POLICY_MOVE_SERVICE_ACTIONS], Resource: 'arn:aws:ecs:REGION:ACCOUNT:service/*' },
       // These two list the account's log groups and topics; they take no narrower resource.
       { Sid: 'List', Effect: 'Allow', Action: ['logs:DescribeLogGroups', 'sns:ListTopics'], Resource: '*' },
     ],

@@ -12,6 +12,7 @@ import {
   type FunctionConfiguration,
 } from '@aws-sdk/client-lambda';
 import {
+  GetTopicAttributesCommand,
   ListSubscriptionsByTopicCommand,
   ListTagsForResourceCommand as SnsListTagsForResourceCommand,
   ListTopicsCommand,
@@ -21,25 +22,23 @@ import { INSTALL_TAG, type InstallNames } from '../core/install-names.js';
 import type {
   ObservedApi,
   ObservedFunction,
-  ObservedInstall,
   ObservedPermission,
   ObservedResource,
+  ObservedRole,
   ObservedSubscription,
   ObservedTopic,
 } from '../core/install-types.js';
 import { functionTags } from './function-tags.js';
 import { notOurs, orMissing, parsePolicyText, tagRecord, type InstallClients } from './install-clients.js';
 
-export async function observeRole(clients: InstallClients, names: InstallNames): Promise<ObservedInstall['role']> {
-  const answer = await orMissing(clients.iam.send(new GetRoleCommand({ RoleName: names.role })), 'NoSuchEntityException');
+/** A role install owns, with its inline policy; a role of that name without the install's tag is refused. */
+export async function observeRole(clients: InstallClients, install: string, roleName: string, policyName: string): Promise<ObservedRole | undefined> {
+  const answer = await orMissing(clients.iam.send(new GetRoleCommand({ RoleName: roleName })), 'NoSuchEntityException');
   const role: Role | undefined = answer?.Role;
   if (role?.Arn === undefined) return undefined;
   const tags = tagRecord(role.Tags);
-  if (tags[INSTALL_TAG] !== names.install) throw notOurs('IAM role', names.role, names.install);
-  const policy = await orMissing(
-    clients.iam.send(new GetRolePolicyCommand({ RoleName: names.role, PolicyName: names.policy })),
-    'NoSuchEntityException',
-  );
+  if (tags[INSTALL_TAG] !== install) throw notOurs('IAM role', roleName, install);
+  const policy = await orMissing(clients.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })), 'NoSuchEntityException');
   return {
     arn: role.Arn,
     tags,
@@ -189,7 +188,9 @@ export async function observeTopic(clients: InstallClients, names: InstallNames)
   if (arn === undefined) return undefined;
   const tags = await topicTags(clients, arn);
   if (tags[INSTALL_TAG] !== names.install) throw notOurs('SNS topic', names.topic, names.install);
-  return { arn, tags, subscriptions: await topicSubscriptions(clients, arn) };
+  const attributes = await clients.sns.send(new GetTopicAttributesCommand({ TopicArn: arn }));
+  const policy = attributes.Attributes?.['Policy'];
+  return { arn, tags, subscriptions: await topicSubscriptions(clients, arn), ...(policy === undefined ? {} : { policy: JSON.parse(policy) as unknown }) };
 }
 
 export async function topicSubscriptions(clients: InstallClients, arn: string): Promise<ObservedSubscription[]> {

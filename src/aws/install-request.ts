@@ -1,6 +1,8 @@
 /** What `install` is asked (the request) and what it answers (the report). */
 import type { InstallSource } from '../core/ecr-trigger.js';
+import type { NotifyTarget } from '../core/notify-target.js';
 import type { PolicyDocument } from '../core/install-iam.js';
+import type { PolicyMove } from './install-scale-policies.js';
 import type { FunctionRole } from '../core/install-names.js';
 import type { RetryClock } from '../core/install-retry.js';
 import type { InstallAction } from '../core/install-types.js';
@@ -35,6 +37,8 @@ export interface InstallRequest {
   readonly runBefore?: readonly RunBeforeSpec[];
   /** `--source`: Docker Hub webhooks (the REST API) and/or ECR pushes (an EventBridge rule); left out keeps what the install has. */
   readonly sources?: readonly InstallSource[];
+  /** `--notify`: SNS topics and URLs the worker sends each outcome to; left out keeps what the install has, [] removes them. */
+  readonly notify?: readonly NotifyTarget[];
   readonly dryRun: boolean;
   readonly signal: AbortSignal;
   readonly progress: InstallProgress;
@@ -47,6 +51,8 @@ export interface InstallReport {
   readonly region: string;
   readonly account: string;
   readonly role: { readonly name: string; readonly arn: string };
+  /** The receiver's own role: it may only hand pushes to the pushes queue and write its logs. */
+  readonly receiverRole: { readonly name: string; readonly arn: string };
   readonly policy: { readonly name: string; readonly document: PolicyDocument };
   readonly functions: Readonly<Record<FunctionRole, { readonly name: string; readonly arn: string }>>;
   readonly api: { readonly name: string; readonly id: string };
@@ -66,9 +72,19 @@ export interface InstallReport {
   readonly queues: Readonly<Record<string, string>>;
   /** What was done to the queues and their mappings, one line each. */
   readonly queueActions: readonly string[];
+  /** Scaling policies moved (or, with --dry-run, to move) from alarms' tags to their services' tags. */
+  readonly policyMoves: readonly PolicyMove[];
   readonly warnings: readonly string[];
   /** What the install runs with after this run, and each setting that changed (old → new). */
-  readonly settings: { readonly repositories: readonly string[]; readonly clusters: readonly string[]; readonly policy: string; readonly strategy: Strategy; readonly timeoutSeconds: number };
+  readonly settings: {
+    readonly repositories: readonly string[];
+    readonly clusters: readonly string[];
+    readonly policy: string;
+    readonly strategy: Strategy;
+    readonly timeoutSeconds: number;
+    /** Topic ARNs, and URLs as scheme and host only (a URL is a secret). */
+    readonly notify: readonly string[];
+  };
   readonly settingChanges: readonly SettingChange[];
 }
 

@@ -13,7 +13,8 @@ export interface InstallSettings {
   readonly timeoutSeconds: number;
 }
 
-export type SettingName = keyof InstallSettings;
+/** `notify` is kept apart (its URLs live in an SSM parameter, see src/core/install-notify.ts) but reported alike. */
+export type SettingName = keyof InstallSettings | 'notify';
 
 export interface SettingChange {
   readonly setting: SettingName;
@@ -40,7 +41,7 @@ const list = (value: string | undefined) => (value ?? '').split(',').map((item) 
  */
 export function installedSettings(environment: Readonly<Record<string, string>> | undefined): Partial<InstallSettings> {
   if (environment === undefined) return {};
-  const settings: { -readonly [K in SettingName]?: InstallSettings[K] } = {};
+  const settings: { -readonly [K in keyof InstallSettings]?: InstallSettings[K] } = {};
   if (environment[ENV.repositories] !== undefined) settings.repositories = list(environment[ENV.repositories]);
   if (environment[ENV.clusters] !== undefined) settings.clusters = list(environment[ENV.clusters]);
   try {
@@ -67,6 +68,8 @@ function show(setting: SettingName, settings: Partial<InstallSettings>): string 
       return settings.strategy;
     case 'timeoutSeconds':
       return settings.timeoutSeconds === undefined ? undefined : String(settings.timeoutSeconds);
+    case 'notify':
+      return undefined;
   }
 }
 

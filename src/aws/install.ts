@@ -27,6 +27,8 @@ import { observeApi, observeFunction, observeLogGroup, observeRole, observeTopic
 import { DRY_RUN_TOKEN_PLACEHOLDER, KEPT_TOKEN_PLACEHOLDER, type InstallReport, type InstallRequest } from './install-request.js';
 import { installedSettings, mergeInstallSettings } from './install-settings.js';
 import { invokeUrl } from './invoke-url.js';
+import { notifyEnvironment, notifyStatements, sameTargets, shownTargets, showTargets, urlsOf, withNotifyStatements } from '../core/install-notify.js';
+import { applyNotifyParameter, installedNotifyTargets } from './install-notify.js';
 
 export type { InstallProgress, InstallReport, InstallRequest } from './install-request.js';
 export { DRY_RUN_TOKEN_PLACEHOLDER, KEPT_TOKEN_PLACEHOLDER } from './install-request.js';
@@ -43,8 +45,9 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
 /** Everything the plan needs, and nothing changed yet. */
 async function readInstall(clients: InstallClients, request: InstallRequest, warnings: string[]) {
   const names = installNames(request.name);
-  const [role, receiver, worker, receiverLogs, workerLogs, api, topic] = await Promise.all([
-    observeRole(clients, names),
+  const [role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic] = await Promise.all([
+    observeRole(clients, names.install, names.role, names.policy),
+    observeRole(clients, names.install, names.receiverRole, names.receiverPolicy),
     observeFunction(clients, names.functions.receiver, names.install),
     observeFunction(clients, names.functions.worker, names.install),
     observeLogGroup(clients, names.logGroups.receiver),
@@ -52,7 +55,7 @@ async function readInstall(clients: InstallClients, request: InstallRequest, war
     observeApi(clients, names, request.stage, warnings),
     observeTopic(clients, names),
   ]);
-  return { role, receiver, worker, receiverLogs, workerLogs, api, topic };
+  return { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic };
 }
 
 async function install(clients: InstallClients, request: InstallRequest): Promise<InstallReport> {
@@ -60,7 +63,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
   const region = await clients.lambda.config.region();
   const clock = request.clock ?? realClock;
   const warnings: string[] = [];
-  const { role, receiver, worker, receiverLogs, workerLogs, api, topic } = await readInstall(clients, request, warnings);
+  const { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic } = await readInstall(clients, request, warnings);
   const installedEnvironment = (worker ?? receiver)?.environment;
 
   // Settings left out keep what the install runs with (the worker's environment holds all of them).
@@ -74,6 +77,14 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     },
     installedSettings(installedEnvironment),
   );
+  // --notify left out keeps the targets the worker has (read back from its environment and parameter).
+  const installedNotify = await installedNotifyTargets(request.aws, worker?.environment);
+  const notify = request.notify ?? installedNotify;
+  if (!sameTargets(notify, installedNotify)) {
+    const from = showTargets(installedNotify);
+    const to = showTargets(notify);
+    settingChanges.push({ setting: 'notify', ...(worker === undefined ? {} : { from }), to: from === to ? `${to} (a URL changed)` : to });
+  }
   const ecs = await discoverPassRoles(request.aws, settings.repositories, settings.clusters);
   // Run-before specs given replace the installed ones; left out, the installed ones stay, like the settings above.
   const runBefore = request.runBefore ?? installedRunBefore(installedEnvironment);
@@ -94,6 +105,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
   const observed: ObservedInstall = {
     ...(observedAccount === undefined ? {} : { account: observedAccount }),
     ...(role === undefined ? {} : { role }),
+    ...(receiverRole === undefined ? {} : { receiverRole }),
     functions: { ...(receiver === undefined ? {} : { receiver }), ...(worker === undefined ? {} : { worker }) },
     logGroups: { ...(receiverLogs === undefined ? {} : { receiver: receiverLogs }), ...(workerLogs === undefined ? {} : { worker: workerLogs }) },
     ...(api === undefined ? {} : { api }),
@@ -125,9 +137,10 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     [ENV.pushQueue]: queueNames(names.install).pushes,
     [ENV.followQueue]: queueNames(names.install).follow,
     [SOURCES_ENV]: sources.join(','),
+    ...notifyEnvironment(names.install, notify),
   };
   const zip = await lambdaZip();
-  const desired = desiredInstall({
+  const desiredWithoutNotify = desiredInstall({
     region,
     account,
     names,
@@ -141,6 +154,10 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     passRoles: ecs.passRoleArns,
     runBefore: { scope: ecs.runBefore, enabled: runBefore.length > 0 },
   });
+  const desired = {
+    ...desiredWithoutNotify,
+    policyDocument: withNotifyStatements(desiredWithoutNotify.policyDocument, notifyStatements({ region, account }, names.install, notify)),
+  };
   // AWS's size limits, before anything changes (the allow-list and --cluster values are what grow).
   checkInstallLimits(desired.policyDocument, environment, { variable: ENV.repositories, option: '--repo' });
   // Without Docker Hub there is no webhook to receive: no REST API (an existing one is left as it is).
@@ -149,9 +166,17 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
 
   const known: { account?: string | undefined; apiId?: string | undefined } = { account: observedAccount, apiId: api?.id };
   const queueActions: string[] = [];
+  const report = (line: string) => {
+    queueActions.push(line);
+    request.progress.done(line);
+  };
   if (!request.dryRun) {
     const context = { clients, install: names.install, zip, clock, signal: request.signal, progress: request.progress, warnings };
+    // The URLs are in place before the worker's environment names their parameter…
+    if (urlsOf(notify).length > 0) for (const line of await applyNotifyParameter(request.aws, names.install, notify, installedNotify)) report(line);
     await new InstallApplier(context, api).applyAll(actions, known);
+    // …and go only once it no longer does.
+    if (urlsOf(notify).length === 0) for (const line of await applyNotifyParameter(request.aws, names.install, notify, installedNotify)) report(line);
     // The queues once the account is known; the mappings once the worker and its policy exist.
     const queuesAt = { region, account: known.account ?? account };
     const { applyQueues, applyMappings } = await import('./install-queues.js');
@@ -183,6 +208,8 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     }
   }
 
+  // Scaling policies an older install kept in alarms' tags move to the services' tags (src/aws/install-scale-policies.ts).
+  const policyMoves = await (await import('./install-scale-policies.js')).moveScalingPolicies(request, [topic?.arn, worker?.arn]);
   const finalAccount = known.account ?? UNKNOWN_ACCOUNT;
   const apiId = known.apiId ?? UNKNOWN_API_ID;
   const finalAt = { region, account: finalAccount };
@@ -198,6 +225,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     region,
     account: finalAccount,
     role: { name: names.role, arn: roleArn(finalAt, names.role) },
+    receiverRole: { name: names.receiverRole, arn: roleArn(finalAt, names.receiverRole) },
     policy: { name: names.policy, document: resolve(desired.policyDocument) },
     functions: {
       receiver: { name: names.functions.receiver, arn: functionArn(finalAt, names.functions.receiver) },
@@ -217,8 +245,9 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     actions: actions.map((action) => ({ kind: action.kind, description: describeAction(resolve(action)) })),
     queues: { ...queueNames(names.install) },
     queueActions,
+    policyMoves,
     warnings,
-    settings: { ...settings, policy: formatPolicy(settings.policy) },
+    settings: { ...settings, policy: formatPolicy(settings.policy), notify: shownTargets(notify) },
     settingChanges,
   };
 }

@@ -13,6 +13,7 @@ import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { EVENTS_PERMISSION_STATEMENT_ID } from '../core/ecr-trigger.js';
 import { OperationFailedError } from '../core/errors.js';
 import { installNames } from '../core/install-names.js';
+import { notifyParameterName } from '../core/install-notify.js';
 import { planUninstall, type RemovalKind, type RemovalStep } from '../core/uninstall-plan.js';
 import type { AwsConfig } from './config.js';
 import { isErrorNamed } from './errors.js';
@@ -22,7 +23,7 @@ import { observeRemoval } from './uninstall-read.js';
 export type RemovalStatus = 'deleted' | 'already gone' | 'not ours, left alone' | 'would delete';
 
 export interface RemovalReport {
-  readonly kind: RemovalKind;
+  readonly kind: RemovalKind | 'ssm-parameter';
   readonly name: string;
   readonly id?: string;
   readonly status: RemovalStatus;
@@ -42,12 +43,28 @@ export interface UninstallRequest {
 }
 
 export async function runUninstall(request: UninstallRequest): Promise<RemovalReport[]> {
-  return withClients(request.aws, (clients) => uninstallWith(clients, request));
+  const reports = await withClients(request.aws, (clients) => uninstallWith(clients, request));
+  // The notification URLs' parameter (src/aws/install-notify.ts), once no function of the install is left to read it;
+  // reported only when there is one, so an install without --notify reports what it always did.
+  if (reports.some((report) => report.kind === 'lambda-function' && report.status === 'not ours, left alone')) return reports;
+  const { notifyParameterExists, removeNotifyParameter } = await import('./install-notify.js');
+  const name = notifyParameterName(request.name);
+  const status: RemovalStatus | undefined =
+    request.dryRun === true
+      ? (await notifyParameterExists(request.aws, request.name)) ? 'would delete' : undefined
+      : (await removeNotifyParameter(request.aws, request.name)) === 'deleted' ? 'deleted' : undefined;
+  if (status === undefined) return reports;
+  const report: RemovalReport = { kind: 'ssm-parameter', name, status };
+  request.onStep?.(report);
+  return [...reports, report];
 }
 
 export async function uninstallWith(clients: InstallClients, request: Omit<UninstallRequest, 'aws'>): Promise<RemovalReport[]> {
   const names = installNames(request.name);
-  const steps = planUninstall(names, await observeRemoval(clients, names, [{ name: names.role, policyName: names.policy }]));
+  const steps = planUninstall(names, await observeRemoval(clients, names, [
+    { name: names.role, policyName: names.policy },
+    { name: names.receiverRole, policyName: names.receiverPolicy },
+  ]));
   const reports: RemovalReport[] = [];
   for (const step of steps) {
     let status: RemovalStatus;

@@ -117,6 +117,12 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--verify', "the worker asks the image's registry first (first install: unless ECS_ROLL_VERIFY=false)")
       .option('--no-verify', 'the worker does not ask the registry first')
       .option('--run-before <spec>', 'a one-off task the worker runs before the services of every push move (repeatable; as rollout --run-before)', collect)
+      .option(
+        '--notify <target>',
+        "send each push's and alarm's outcome to an SNS topic ARN or an https URL (repeatable; replaces the install's targets; URLs kept in an SSM SecureString parameter)",
+        collect,
+      )
+      .option('--no-notify', 'remove every notification target')
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),
@@ -176,7 +182,8 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--policy <policy>', 'any, semver or match:<glob> (default: ECS_ROLL_POLICY, or any)')
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']))
       .option('--timeout <seconds>', 'how long each rollout waits (default: ECS_ROLL_TIMEOUT, or 3600)')
-      .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)'),
+      .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
+      .option('--notify <target>', "send each push's outcome to an SNS topic ARN or an https URL, as install --notify (repeatable; ECS_ROLL_NOTIFY, space-separated, keeps URLs out of the process list)", collect),
   ).action(async (options: Record<string, unknown>) => {
     const { runServeCommand } = await import('./commands/serve.js');
     context.setExitCode(await runServeCommand(options, context.io, context.signal));

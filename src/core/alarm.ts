@@ -1,15 +1,19 @@
 /**
- * Alarm-driven scaling, the pure parts: what a policy is and how it is kept in an alarm's tags,
- * the two shapes in which CloudWatch hands an alarm to a Lambda function, and what the worker
- * does about one transition. No SDK and no I/O here: the AWS side is src/aws/alarms.ts.
+ * Alarm-driven scaling, the pure parts: what a policy is, how older installs kept it in an alarm's
+ * tags, and the two shapes in which CloudWatch hands an alarm to a Lambda function. Where a policy
+ * lives now is src/core/scale-policy.ts; what the worker decides, src/core/alarm-decision.ts. No SDK
+ * and no I/O here: the AWS side is src/aws/alarms.ts.
  */
 import { UsageError } from './errors.js';
 import type { ServiceSnapshot, Tag } from './model.js';
-import { applyAdjustment, formatAdjustment, parseAdjustment, type Adjustment } from './scale.js';
+import { formatAdjustment, parseAdjustment, type Adjustment } from './scale.js';
 
 export const DEFAULT_COOLDOWN_SECONDS = 300;
 
-/** Where a policy lives: tags on the alarm, so the alarm and its policy cannot drift apart. */
+/**
+ * Where older installs kept a policy: tags on the alarm. Anyone allowed to tag alarms could write
+ * them, so the worker no longer reads them; `install` moves them to the service's tags.
+ */
 export const POLICY_TAGS = {
   service: 'ecs-roll:service',
   adjust: 'ecs-roll:adjust',
@@ -91,6 +95,7 @@ export function adjustmentTagValue(adjustment: Adjustment): string {
   return formatAdjustment(adjustment).replace(/%$/, 'pct');
 }
 
+/** The alarm tags an older install wrote for a policy (tests and the move of old policies read them). */
 export function policyTags(policy: AlarmPolicy): Tag[] {
   return [
     { key: POLICY_TAGS.service, value: policyServiceLabel(policy) },
@@ -106,7 +111,7 @@ export type PolicyFromTags =
   | { readonly kind: 'policy'; readonly policy: AlarmPolicy }
   | { readonly kind: 'invalid'; readonly reason: string };
 
-/** Reads a policy back from an alarm's tags. No `ecs-roll:service` tag means no policy. */
+/** Reads an older install's policy from an alarm's tags. No `ecs-roll:service` tag means no policy. */
 export function policyFromTags(tags: readonly Tag[]): PolicyFromTags {
   const value = (key: string) => tags.find((tag) => tag.key === key)?.value;
   const service = value(POLICY_TAGS.service);
@@ -182,7 +187,8 @@ export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 
 /** One alarm state change, whichever way CloudWatch delivered it. */
 export interface AlarmTransition {
-  readonly shape: 'sns' | 'lambda';
+  /** `recheck`: the worker's own note to look again once the cooldown is over (src/core/alarm-recheck.ts). */
+  readonly shape: 'sns' | 'lambda' | 'recheck';
   readonly alarmName: string;
   readonly alarmArn?: string;
   /** The new state as CloudWatch gave it; anything but ALARM does nothing. */
@@ -287,47 +293,6 @@ export function parseAlarmEvent(event: unknown): ParsedAlarmRecord[] {
   return [{ kind: 'malformed', reason: 'the event is neither an SNS notification nor a CloudWatch alarm action' }];
 }
 
-// ------------------------------------------------------------------ decisions
-
-export type ScaleVerdict =
-  | { readonly kind: 'in-cooldown'; readonly scaledAt: number; readonly cooldownSeconds: number; readonly remainingSeconds: number }
-  | { readonly kind: 'at-bound'; readonly count: number; readonly bound: 'min' | 'max' | null }
-  | { readonly kind: 'acted'; readonly from: number; readonly to: number }
-  | { readonly kind: 'clamped'; readonly from: number; readonly to: number; readonly bound: 'min' | 'max' };
-
-export interface ScaleInput {
-  readonly policy: AlarmPolicy;
-  readonly desiredCount: number;
-  /** Epoch seconds of the last policy scale of this service, from its tag. */
-  readonly lastScaledAt: number | undefined;
-  /** Epoch seconds. */
-  readonly now: number;
-}
-
-/** What an ALARM transition does to a service whose policy and state are known. */
-export function decideScale(input: ScaleInput): ScaleVerdict {
-  const { policy, desiredCount, lastScaledAt, now } = input;
-  if (lastScaledAt !== undefined && policy.cooldownSeconds > 0) {
-    const elapsed = now - lastScaledAt;
-    // A scaled-at in the future (clock skew) counts as just now.
-    if (elapsed < policy.cooldownSeconds) {
-      return {
-        kind: 'in-cooldown',
-        scaledAt: lastScaledAt,
-        cooldownSeconds: policy.cooldownSeconds,
-        remainingSeconds: policy.cooldownSeconds - Math.max(0, elapsed),
-      };
-    }
-  }
-  const decision = applyAdjustment(desiredCount, policy.adjustment, { min: policy.min, max: policy.max });
-  if (decision.to === desiredCount) {
-    const bound = desiredCount >= policy.max ? 'max' : desiredCount <= policy.min ? 'min' : null;
-    return { kind: 'at-bound', count: desiredCount, bound: decision.clamped ?? bound };
-  }
-  if (decision.clamped !== undefined) return { kind: 'clamped', from: desiredCount, to: decision.to, bound: decision.clamped };
-  return { kind: 'acted', from: desiredCount, to: decision.to };
-}
-
 /** Reads the `ecs-roll:scaled-at` tag; anything but a number of seconds counts as absent. */
 export function scaledAtFromTags(tags: readonly Tag[]): number | undefined {
   const value = tags.find((tag) => tag.key === SCALED_AT_TAG)?.value;
@@ -341,20 +306,32 @@ export interface ScaleOutcome {
   readonly reason?: string;
 }
 
+/** An alarm as DescribeAlarms answers it now: the ARN and state are CloudWatch's, not the message's. */
+export interface AlarmNow {
+  readonly arn: string;
+  readonly state: string;
+  /** The alarm's tags (ListTagsForResource); only `ecs-roll:service` is read, as a pointer. */
+  readonly tags: readonly Tag[];
+}
+
+/** Application Auto Scaling's scalable target for a service (ecs:service:DesiredCount). */
+export interface ScalableTargetBounds {
+  readonly resourceId: string;
+  readonly min: number;
+  readonly max: number;
+}
+
 /** What the worker needs from AWS to act on an alarm; the SDK implements it in src/aws/alarms.ts. */
 export interface AlarmWorkerPort {
-  /** The alarm's tags, or undefined when no metric alarm has that name (or ARN). */
-  alarmTags(alarm: { readonly alarmName: string; readonly alarmArn?: string }): Promise<readonly Tag[] | undefined>;
+  /** The metric alarm with this name in the worker's region, or undefined when there is none. */
+  describeAlarm(alarmName: string): Promise<AlarmNow | undefined>;
   /** The service, or undefined when it (or its cluster) no longer exists or is INACTIVE. */
   describeService(cluster: string, service: string): Promise<ServiceSnapshot | undefined>;
   serviceTags(serviceArn: string): Promise<readonly Tag[]>;
+  /** The service's scalable target, or undefined when Application Auto Scaling does not scale it. */
+  scalableTarget(service: ServiceSnapshot): Promise<ScalableTargetBounds | undefined>;
   /** UpdateService with desiredCount only; never a task definition. */
   setDesiredCount(service: ServiceSnapshot, count: number): Promise<ScaleOutcome>;
   /** Records the scale time (epoch seconds) on the service for the cooldown. */
   markScaled(serviceArn: string, epochSeconds: number): Promise<void>;
-  /**
-   * The alarm's state now (DescribeAlarms' StateValue), or undefined when unknown. A message saying ALARM
-   * for an alarm that is OK now is stale, or forged by someone who may publish to the topic.
-   */
-  alarmState?(alarm: { readonly alarmName: string; readonly alarmArn?: string }): Promise<string | undefined>;
 }

@@ -4,7 +4,7 @@
  * (install-plan.ts) compares the two.
  */
 import { partitionOf, roleArn, type Location } from './arn.js';
-import { installPolicyDocument, TRUST_POLICY_DOCUMENT } from './install-iam.js';
+import { alarmTopicPolicy, installPolicyDocument, receiverPolicyDocument, TRUST_POLICY_DOCUMENT } from './install-iam.js';
 import { ARCHITECTURE, FUNCTION_ROLES, INSTALL_TAG, LOG_RETENTION_DAYS, type FunctionRole, type InstallNames } from './install-names.js';
 import type { DesiredInstall, FunctionSpec } from './install-types.js';
 import { runBeforeStatements, withRunBeforeStatements, type RunBeforeScope } from './run-before-policy.js';
@@ -38,7 +38,8 @@ export function passRoleArns(at: Location, roles: readonly string[]): string[] {
 export function desiredInstall(input: DesiredInstallInput): DesiredInstall {
   const at = { region: input.region, account: input.account };
   const { names } = input;
-  const executionRole = roleArn(at, names.role);
+  // The receiver answers the internet and runs as its own role, which can only hand pushes off and log.
+  const executionRole = (role: FunctionRole) => roleArn(at, role === 'receiver' ? names.receiverRole : names.role);
   const spec = (role: FunctionRole): FunctionSpec => ({
     name: names.functions[role],
     handler: input.handlers[role],
@@ -46,7 +47,7 @@ export function desiredInstall(input: DesiredInstallInput): DesiredInstall {
     timeout: FUNCTION_TIMEOUT_SECONDS[role],
     memorySize: FUNCTION_MEMORY_MB[role],
     architecture: ARCHITECTURE,
-    roleArn: executionRole,
+    roleArn: executionRole(role),
     environment: input.environment,
   });
   const policyDocument = withRunBeforeStatements(
@@ -71,5 +72,7 @@ export function desiredInstall(input: DesiredInstallInput): DesiredInstall {
     codeSha256: input.codeSha256,
     logRetentionDays: LOG_RETENTION_DAYS,
     tags: { [INSTALL_TAG]: names.install },
+    receiverRole: { name: names.receiverRole, policyName: names.receiverPolicy, document: receiverPolicyDocument(at, names) },
+    topicPolicy: alarmTopicPolicy(at, names.topic),
   };
 }

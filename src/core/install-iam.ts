@@ -2,9 +2,9 @@
  * The worker's IAM policy as data: the statements a rollout and the alarm path need, and how two
  * documents compare. Pure, so `install --dry-run` prints exactly what would be put.
  */
-import { functionArn, partitionOf, type Location } from './arn.js';
-import { FUNCTION_ROLES, type InstallNames } from './install-names.js';
-import { queueStatements } from './install-queues.js';
+import { functionArn, logGroupArn, partitionOf, queueArn, topicArn, type Location } from './arn.js';
+import { CLOUDWATCH_PRINCIPAL, FUNCTION_ROLES, type InstallNames } from './install-names.js';
+import { queueNames, queueStatements } from './install-queues.js';
 import { ecrReadStatement } from './registry-policy.js';
 
 export interface PolicyStatement {
@@ -77,7 +77,8 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
     { Sid: 'EcsTagTaskDefinition', Effect: 'Allow', Action: 'ecs:TagResource', Resource: `${ecs}:task-definition/*` },
     { Sid: 'EcsUpdateService', Effect: 'Allow', Action: 'ecs:UpdateService', Resource: clusters.map((c) => `${ecs}:service/${c}/*`) },
     { Sid: 'EcsStopTask', Effect: 'Allow', Action: 'ecs:StopTask', Resource: clusters.map((c) => `${ecs}:task/${c}/*`) },
-    // The alarm path: the policy in the alarm's tags, the service's tags, and its scaled-at tag.
+    // The alarm path: the policy in the service's tags and its scaled-at tag; the alarm's state and its
+    // ecs-roll:service tag (which service to look at); the service's Application Auto Scaling bounds.
     {
       Sid: 'EcsServiceTags',
       Effect: 'Allow',
@@ -85,6 +86,8 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
       Resource: clusters.map((c) => `${ecs}:service/${c}/*`),
     },
     { Sid: 'CloudWatchReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'], Resource: alarms },
+    // DescribeScalableTargets takes no resource ARN (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsapplicationautoscaling.html).
+    { Sid: 'AutoScalingBounds', Effect: 'Allow', Action: 'application-autoscaling:DescribeScalableTargets', Resource: '*' },
     ...ecrReadStatement(input.repositories ?? []),
     ...taskLogsStatement(input, input.taskLogGroups ?? []),
   ];
@@ -137,4 +140,57 @@ function canonical(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/**
+ * The receiver's own policy. It answers the internet, so a flaw in it must not reach ECS: it may only
+ * hand a push off to the pushes queue (GetQueueUrl to find it, SendMessage) and write its own logs.
+ */
+export function receiverPolicyDocument(at: Location, names: InstallNames): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'HandOffPushes', Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'], Resource: queueArn(at, queueNames(names.install).pushes) },
+      { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn(at, names.logGroups.receiver)}:*` },
+    ],
+  };
+}
+
+/** The alarms of this account and region, as CloudWatch names them in aws:SourceArn. */
+export function alarmsArnPattern(at: Location): string {
+  return `arn:${partitionOf(at.region)}:cloudwatch:${at.region}:${at.account}:alarm:*`;
+}
+
+/**
+ * The alarm topic's access policy: CloudWatch may publish for alarms of this account (aws:SourceArn and
+ * aws:SourceAccount, against the confused deputy), and every other publish is denied, also to this
+ * account's own users, whose identity policies would otherwise let them forge alarm messages.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourcearn
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html (a negated
+ * operator matches when the key is absent, as aws:SourceArn is from a user's own call)
+ */
+export function alarmTopicPolicy(at: Location, topicName: string): unknown {
+  const topic = topicArn(at, topicName);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'CloudWatchAlarmsOfThisAccount',
+        Effect: 'Allow',
+        Principal: { Service: CLOUDWATCH_PRINCIPAL },
+        Action: 'sns:Publish',
+        Resource: topic,
+        Condition: { ArnLike: { 'aws:SourceArn': alarmsArnPattern(at) }, StringEquals: { 'aws:SourceAccount': at.account } },
+      },
+      {
+        Sid: 'NoOtherPublisher',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: topic,
+        Condition: { ArnNotLike: { 'aws:SourceArn': alarmsArnPattern(at) } },
+      },
+    ],
+  };
 }

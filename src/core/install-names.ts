@@ -21,6 +21,8 @@ export const SNS_PERMISSION_STATEMENT_ID = 'ecs-roll-sns-invoke';
 export const ALARM_PERMISSION_STATEMENT_ID = 'ecs-roll-cloudwatch-alarm-invoke';
 export const SNS_PRINCIPAL = 'sns.amazonaws.com';
 export const ALARM_PRINCIPAL = 'lambda.alarms.cloudwatch.amazonaws.com';
+/** The principal CloudWatch publishes alarm notifications to SNS topics as. */
+export const CLOUDWATCH_PRINCIPAL = 'cloudwatch.amazonaws.com';
 export const STAGE_THROTTLING = { rateLimit: 5, burstLimit: 10 } as const;
 /** The webhook's route; the last part is the token. */
 export const ROUTE_PARTS = ['hooks', 'dockerhub', '{token}'] as const;
@@ -36,8 +38,12 @@ export const FUNCTION_ROLES: readonly FunctionRole[] = ['receiver', 'worker'];
 
 export interface InstallNames {
   readonly install: string;
+  /** The worker's role and its inline policy. */
   readonly role: string;
   readonly policy: string;
+  /** The receiver's own role (it faces the internet, so it may only hand pushes off and log). */
+  readonly receiverRole: string;
+  readonly receiverPolicy: string;
   readonly api: string;
   readonly functions: Readonly<Record<FunctionRole, string>>;
   readonly logGroups: Readonly<Record<FunctionRole, string>>;
@@ -51,6 +57,8 @@ export function installNames(name: string): InstallNames {
     install: name,
     role: name,
     policy: `${name}-policy`,
+    receiverRole: `${name}-receiver`,
+    receiverPolicy: `${name}-receiver-policy`,
     api: name,
     functions,
     logGroups: { receiver: `/aws/lambda/${functions.receiver}`, worker: `/aws/lambda/${functions.worker}` },

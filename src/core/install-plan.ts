@@ -4,7 +4,7 @@
  * exactly. Names live in install-names.ts, the IAM document in install-iam.ts, ARNs in arn.ts.
  */
 import { functionArn, topicArn } from './arn.js';
-import { samePolicy } from './install-iam.js';
+import { alarmsArnPattern, samePolicy } from './install-iam.js';
 import {
   ALARM_PERMISSION_STATEMENT_ID,
   ALARM_PRINCIPAL,
@@ -20,7 +20,7 @@ import {
   UNKNOWN_ACCOUNT,
   UNKNOWN_API_ID,
 } from './install-names.js';
-import type { DesiredInstall, FunctionSpec, InstallAction, ObservedFunction, ObservedInstall } from './install-types.js';
+import type { DesiredInstall, DesiredRole, FunctionSpec, InstallAction, ObservedFunction, ObservedInstall, ObservedRole } from './install-types.js';
 
 // Those who plan an install also name, price and wait for it: one import for all of it.
 export * from './arn.js';
@@ -57,15 +57,10 @@ export function planInstall(desired: DesiredInstall, observed: ObservedInstall):
   const actions: InstallAction[] = [];
   const { names } = desired;
 
-  // The role first: everything else runs as it, and the functions cannot be created without it.
-  if (observed.role === undefined) {
-    actions.push({ kind: 'create-role', role: names.role, trustPolicy: desired.trustPolicy, tags: desired.tags });
-  } else if (!samePolicy(observed.role.trustPolicy, desired.trustPolicy)) {
-    actions.push({ kind: 'update-trust-policy', role: names.role, trustPolicy: desired.trustPolicy });
-  }
-  if (observed.role?.policyDocument === undefined || !samePolicy(observed.role.policyDocument, desired.policyDocument)) {
-    actions.push({ kind: 'put-role-policy', role: names.role, policyName: names.policy, document: desired.policyDocument });
-  }
+  // The roles first: the functions run as them, and cannot be created without them.
+  actions.push(...planRole(desired, { name: names.role, policyName: names.policy, document: desired.policyDocument }, observed.role));
+  // The receiver's own role before the receiver is created or moved onto it.
+  if (desired.receiverRole !== undefined) actions.push(...planRole(desired, desired.receiverRole, observed.receiverRole));
 
   // Log groups before the functions, so the first invocation logs with the retention already set.
   for (const role of FUNCTION_ROLES) {
@@ -143,6 +138,9 @@ export function planInstall(desired: DesiredInstall, observed: ObservedInstall):
   const topic = observed.topic;
   const alarmTopicArn = topic?.arn ?? topicArn(desired, names.topic);
   if (topic === undefined) actions.push({ kind: 'create-topic', topic: names.topic, topicArn: alarmTopicArn, tags: desired.tags });
+  if (desired.topicPolicy !== undefined && (topic?.policy === undefined || !samePolicy(topic.policy, desired.topicPolicy))) {
+    actions.push({ kind: 'set-topic-policy', topicArn: alarmTopicArn, policy: desired.topicPolicy });
+  }
   // The permission before the subscription, so that the first delivery may already invoke.
   actions.push(
     ...planPermission(observed.functions.worker, {
@@ -157,15 +155,32 @@ export function planInstall(desired: DesiredInstall, observed: ObservedInstall):
     actions.push({ kind: 'subscribe', topicArn: alarmTopicArn, protocol: 'lambda', endpoint: workerArn });
   }
 
-  // CloudWatch's direct Lambda alarm action: any alarm of this account may invoke the worker.
+  // CloudWatch's direct Lambda alarm action: alarms of this account and region may invoke the worker, scoped
+  // with SourceArn and SourceAccount as CloudWatch documents it.
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-actions-Lambda.html
   actions.push(
     ...planPermission(observed.functions.worker, {
       functionName: names.functions.worker,
       statementId: ALARM_PERMISSION_STATEMENT_ID,
       principal: ALARM_PRINCIPAL,
+      sourceArn: alarmsArnPattern(desired),
       sourceAccount: desired.account,
     }),
   );
+  return actions;
+}
+
+/** A role that Lambda assumes, created or corrected, and its inline policy put when it differs. */
+function planRole(desired: DesiredInstall, role: DesiredRole, observed: ObservedRole | undefined): InstallAction[] {
+  const actions: InstallAction[] = [];
+  if (observed === undefined) {
+    actions.push({ kind: 'create-role', role: role.name, trustPolicy: desired.trustPolicy, tags: desired.tags });
+  } else if (!samePolicy(observed.trustPolicy, desired.trustPolicy)) {
+    actions.push({ kind: 'update-trust-policy', role: role.name, trustPolicy: desired.trustPolicy });
+  }
+  if (observed?.policyDocument === undefined || !samePolicy(observed.policyDocument, role.document)) {
+    actions.push({ kind: 'put-role-policy', role: role.name, policyName: role.policyName, document: role.document });
+  }
   return actions;
 }
 
@@ -227,11 +242,16 @@ export function describeAction(action: InstallAction): string {
     case 'remove-permission':
       return `remove the outdated permission ${action.statementId} from ${action.functionName}`;
     case 'add-permission':
+      if (action.sourceArn !== undefined && action.sourceAccount !== undefined) {
+        return `allow ${action.principal} to invoke ${action.functionName} from ${action.sourceArn} (account ${action.sourceAccount})`;
+      }
       return action.sourceArn !== undefined
         ? `allow ${action.principal} to invoke ${action.functionName} from ${action.sourceArn}`
         : `allow ${action.principal} to invoke ${action.functionName} from account ${action.sourceAccount ?? '?'}`;
     case 'create-topic':
       return `create SNS topic ${action.topic} for alarms (${action.topicArn})`;
+    case 'set-topic-policy':
+      return `let only CloudWatch alarms of this account publish to SNS topic ${action.topicArn}`;
     case 'subscribe':
       return `subscribe ${action.endpoint} to SNS topic ${action.topicArn} (protocol ${action.protocol})`;
   }

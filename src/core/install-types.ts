@@ -28,6 +28,24 @@ export interface DesiredInstall extends Location {
   readonly codeSha256: string;
   readonly logRetentionDays: number;
   readonly tags: Readonly<Record<string, string>>;
+  /** The receiver's own role; without it the receiver runs as the worker's role (as installs before it did). */
+  readonly receiverRole?: DesiredRole;
+  /** The alarm topic's access policy; left as it is when undefined. */
+  readonly topicPolicy?: unknown;
+}
+
+/** An IAM role install owns: trusted by Lambda, with one inline policy. */
+export interface DesiredRole {
+  readonly name: string;
+  readonly policyName: string;
+  readonly document: PolicyDocument;
+}
+
+export interface ObservedRole {
+  readonly arn: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly trustPolicy?: unknown;
+  readonly policyDocument?: unknown;
 }
 
 export interface ObservedFunction {
@@ -62,6 +80,8 @@ export interface ObservedTopic {
   readonly arn: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly subscriptions: readonly ObservedSubscription[];
+  /** The topic's access policy (GetTopicAttributes `Policy`), parsed. */
+  readonly policy?: unknown;
 }
 
 export interface ObservedResource {
@@ -79,12 +99,8 @@ export interface ObservedApi {
 
 export interface ObservedInstall {
   readonly account?: string;
-  readonly role?: {
-    readonly arn: string;
-    readonly tags: Readonly<Record<string, string>>;
-    readonly trustPolicy?: unknown;
-    readonly policyDocument?: unknown;
-  };
+  readonly role?: ObservedRole;
+  readonly receiverRole?: ObservedRole;
   readonly functions: Readonly<Partial<Record<FunctionRole, ObservedFunction>>>;
   readonly logGroups: Readonly<Partial<Record<FunctionRole, { readonly retentionDays?: number }>>>;
   readonly api?: ObservedApi;
@@ -118,4 +134,5 @@ export type InstallAction =
       readonly sourceAccount?: string;
     }
   | { readonly kind: 'create-topic'; readonly topic: string; readonly topicArn: string; readonly tags: Readonly<Record<string, string>> }
+  | { readonly kind: 'set-topic-policy'; readonly topicArn: string; readonly policy: unknown }
   | { readonly kind: 'subscribe'; readonly topicArn: string; readonly protocol: 'lambda'; readonly endpoint: string };

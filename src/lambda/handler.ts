@@ -7,14 +7,22 @@ import { isEcsRollError } from '../core/errors.js';
 import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config.js';
 import { decideEcrEvent, isEcrImageAction } from '../webhook/ecr-event.js';
 import { jsonLines } from '../webhook/log.js';
+import type { Notifier } from '../notify/notifier.js';
+import { notifyingLog, workerNotifier } from '../notify/worker.js';
 import { MAX_BODY_BYTES, parseJob, pushDeduplicationId, receiveWebhook, type RolloutJob } from '../webhook/receiver.js';
-import { followSender, handleSqsEvent, isSqsEvent, type BatchResponse } from './queue-handler.js';
+import { alarmRecheckSender, followSender, handleSqsEvent, isSqsEvent, type BatchResponse } from './queue-handler.js';
 import type { PushJob } from '../app/push.js';
 import { systemClock } from '../core/ports.js';
 import { createUnauthenticatedLog } from '../webhook/unauthenticated-log.js';
 import { clientConfig } from '../aws/config.js';
 import { normaliseHttpEvent, type HttpRequestFields } from './http-event.js';
-import { handleAlarmEvent, isAlarmEvent, type AlarmDecision } from './alarm.js';
+import { handleAlarmEvent, handleAlarmRecheck, isAlarmEvent, type AlarmDecision } from './alarm.js';
+
+/** With a follow queue, an alarm still in ALARM after its cooldown acts again (src/core/alarm-recheck.ts). */
+function alarmRecheckOption(): { recheck?: NonNullable<ReturnType<typeof alarmRecheckSender>> } {
+  const recheck = alarmRecheckSender(process.env);
+  return recheck === undefined ? {} : { recheck };
+}
 
 /** The fields of API Gateway's REST proxy event that the receiver reads; HTTP API and function URL events are read too. */
 export interface ApiGatewayProxyEvent {
@@ -34,7 +42,11 @@ export interface LambdaContext {
   getRemainingTimeInMillis?(): number;
 }
 
-const log = jsonLines((line) => process.stdout.write(line));
+const baseLog = jsonLines((line) => process.stdout.write(line));
+/** The notifier of the invocation in progress (Lambda runs one event at a time per instance). */
+let currentNotifier: Notifier | undefined;
+/** Outcome lines also go to `install --notify`'s targets (src/notify/worker.ts). */
+const log = notifyingLog(baseLog, () => currentNotifier);
 /** Kept across warm invocations of one instance, so a flood is rate-limited per instance. */
 const logUnauthenticated = createUnauthenticatedLog(log);
 let cachedConfig: WebhookConfig | undefined;
@@ -74,6 +86,7 @@ export async function receive(rawEvent: ApiGatewayProxyEvent | unknown): Promise
   // The path holds the token, so only the outcome is logged.
   if (!decision.authenticated) logUnauthenticated({ status: decision.status, method: event.method, source: event.sourceIp });
   else log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image, source: event.sourceIp });
+  if (decision.ignored !== undefined) await notifyIgnored(decision.ignored);
   if (decision.job === undefined) return answer(decision.status, decision.body);
 
   const queue = process.env[ENV.pushQueue];
@@ -90,6 +103,16 @@ export async function receive(rawEvent: ApiGatewayProxyEvent | unknown): Promise
     return answer(503, { error: 'could not queue the rollout; try again' });
   }
   return answer(decision.status, decision.body);
+}
+
+/**
+ * A push the install's policy ignores ends here, in the receiver: the one outcome the worker never sees.
+ * Bounded like every notification (a few seconds, well inside API Gateway's 29 s), never an error.
+ */
+async function notifyIgnored(ignored: NonNullable<ReturnType<typeof receiveWebhook>['ignored']>): Promise<void> {
+  const notifier = await workerNotifier(process.env, baseLog);
+  notifier.notify({ operation: 'rollout', outcome: 'ignored', source: 'webhook', image: ignored.image, pushedAt: ignored.pushedAt, reason: ignored.reason, services: [] });
+  await notifier.flush();
 }
 
 /**
@@ -164,14 +187,33 @@ export async function work(
   event: unknown,
   context?: LambdaContext,
 ): Promise<{ ok: boolean; reason?: string; decisions?: AlarmDecision[] } | BatchResponse> {
+  currentNotifier = await workerNotifier(process.env, baseLog);
+  try {
+    return await workOn(event, context);
+  } finally {
+    // Before the invocation ends (Lambda freezes what is still in flight): bounded to a few seconds.
+    await currentNotifier.flush();
+    currentNotifier = undefined;
+  }
+}
+
+async function workOn(
+  event: unknown,
+  context?: LambdaContext,
+): Promise<{ ok: boolean; reason?: string; decisions?: AlarmDecision[] } | BatchResponse> {
   // CloudWatch alarms reach the worker through the install's SNS topic or as a direct alarm action;
   // handleAlarmEvent logs every decision and never throws, so Lambda does not retry a scale.
-  if (isAlarmEvent(event)) return handleAlarmEvent(event, log);
+  if (isAlarmEvent(event)) return handleAlarmEvent(event, log, undefined, { ...alarmRecheckOption() });
   if (isSqsEvent(event)) {
     return handleSqsEvent(
       event,
       {
         push: (job) => acceptPushJob(job, context?.getRemainingTimeInMillis?.()),
+        alarmRecheck: async (note) => {
+          const decision = await handleAlarmRecheck(note, log, undefined, { ...alarmRecheckOption() });
+          // Thrown only before any change (a failed read): SQS delivers the note again, then dead-letters it.
+          if (decision.decision === 'failed') throw new Error(`alarm re-check of ${note.alarmName} failed: ${String(decision.reason)}`);
+        },
         follow: async (job) => {
           const [{ followStep }, { openSdkWorker }] = await Promise.all([import('../app/follow.js'), import('../app/rollout-aws.js')]);
           const settings = config();

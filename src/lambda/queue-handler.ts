@@ -7,6 +7,7 @@
  * `ecs-roll webhook status` shows. https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
 import type { AwsConfig } from '../aws/config.js';
+import { parseAlarmRecheck, type AlarmRecheck } from '../core/alarm-recheck.js';
 import { nextDelaySeconds, parseFollowJob, type FollowJob } from '../core/follow.js';
 import { ENV, type WebhookConfig } from '../webhook/config.js';
 import type { LogLine } from '../webhook/log.js';
@@ -76,6 +77,18 @@ export function followSender(config: WebhookConfig, env: NodeJS.ProcessEnv): (jo
 export interface QueueHandlers {
   push(job: RolloutJob): Promise<unknown>;
   follow(job: FollowJob): Promise<unknown>;
+  /** The alarm path's own note on the follow queue (src/core/alarm-recheck.ts). */
+  alarmRecheck?(note: AlarmRecheck): Promise<unknown>;
+}
+
+/** Sends an alarm re-check note to the follow queue, delayed until the cooldown ends (at most 900 s at a time). */
+export function alarmRecheckSender(env: NodeJS.ProcessEnv): ((note: AlarmRecheck, delaySeconds: number) => Promise<void>) | undefined {
+  const name = env[ENV.followQueue];
+  if (name === undefined || name === '') return undefined;
+  return async (note, delaySeconds) => {
+    const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    await (await sqsClient()).send(new SendMessageCommand({ QueueUrl: await queueUrl(name), MessageBody: JSON.stringify(note), DelaySeconds: delaySeconds }));
+  };
 }
 
 export async function handleSqsEvent(event: SqsEvent, handlers: QueueHandlers, log: LogLine): Promise<BatchResponse> {
@@ -90,9 +103,11 @@ export async function handleSqsEvent(event: SqsEvent, handlers: QueueHandlers, l
       }
       const push = parseJob(body);
       const follow = push === undefined ? parseFollowJob(body) : undefined;
+      const recheck = push === undefined && follow === undefined ? parseAlarmRecheck(body) : undefined;
       if (push !== undefined) await handlers.push(push);
       else if (follow !== undefined) await handlers.follow(follow);
-      else throw new Error('the message is neither a push job nor a follow message');
+      else if (recheck !== undefined && handlers.alarmRecheck !== undefined) await handlers.alarmRecheck(recheck);
+      else throw new Error('the message is neither a push job, a follow message nor an alarm re-check');
     } catch (error) {
       const receives = Number(record.attributes?.ApproximateReceiveCount ?? '1');
       log({ level: 'error', event: 'message-failed', messageId: record.messageId, receives, message: error instanceof Error ? error.message : String(error) });

@@ -39,6 +39,8 @@ export interface WebhookResponse {
   readonly body: Readonly<Record<string, unknown>>;
   /** Present only on 202: the rollout to run. */
   readonly job?: RolloutJob;
+  /** Present only when the install's policy ignores the push: what people are told about it. */
+  readonly ignored?: { readonly image: string; readonly pushedAt: number; readonly reason: string };
 }
 
 /** Up to four leading segments (stage, base path) before the route; the token is the last segment. */
@@ -122,7 +124,9 @@ export function receiveWebhook(request: WebhookRequest, config: WebhookConfig, n
     return { status: 403, authenticated: true, body: { error: 'repository is not in this install\'s allow-list' } };
   }
   const ignored = policyRejectsTag(config.policy, tag);
-  if (ignored !== undefined) return { status: 200, authenticated: true, body: { status: 'ignored', reason: ignored } };
+  if (ignored !== undefined) {
+    return { status: 200, authenticated: true, body: { status: 'ignored', reason: ignored }, ignored: { image: `${repoName}:${tag}`, pushedAt: Math.floor(pushedAt), reason: ignored } };
+  }
 
   const job: RolloutJob = {
     version: JOB_VERSION,

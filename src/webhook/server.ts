@@ -92,6 +92,8 @@ export function createWebhookServer(config: WebhookConfig, onJob: (job: RolloutJ
     if (!decision.authenticated) unauthenticated({ status: decision.status, method, source });
     // Only the outcome is logged: the path carries the token.
     else log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image, source });
+    // A push the policy ignores ends here: its own line, which `serve --notify` tells.
+    if (decision.ignored !== undefined) log({ event: 'job-ignored', job: decision.ignored.image, pushedAt: decision.ignored.pushedAt, reason: decision.ignored.reason });
   };
   const server = createServer(
     {

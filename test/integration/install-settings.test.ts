@@ -60,7 +60,7 @@ describe('install run again', () => {
     expect(again.code).toBe(0);
     const report = JSON.parse(again.stdout) as Report;
     expect(report.settingChanges).toEqual([{ setting: 'repositories', from: 'docker.io/acme/web', to: 'docker.io/acme/web,docker.io/acme/api' }]);
-    expect(report.settings).toEqual({ repositories: ['docker.io/acme/web', 'docker.io/acme/api'], clusters: ['prod'], policy: 'semver', strategy: 'replace', timeoutSeconds: 600 });
+    expect(report.settings).toEqual({ repositories: ['docker.io/acme/web', 'docker.io/acme/api'], clusters: ['prod'], policy: 'semver', strategy: 'replace', timeoutSeconds: 600, notify: [] });
     for (const name of ['ecs-roll-worker', 'ecs-roll-receiver']) {
       expect(await env(name)).toMatchObject({
         ECS_ROLL_REPOS: 'docker.io/acme/web,docker.io/acme/api',

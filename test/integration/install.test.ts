@@ -152,8 +152,9 @@ describe('install against the sandbox', () => {
     // Two functions from one zip, configured by environment; the token's hash, never the token.
     const receiver = await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-receiver' }));
     const worker = await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }));
-    expect(receiver.Configuration).toMatchObject({ Handler: 'handler.receive', Runtime: 'nodejs22.x', Timeout: 10, MemorySize: 256, State: 'Active', Role: role.Role?.Arn });
-    expect(worker.Configuration).toMatchObject({ Handler: 'handler.work', Runtime: 'nodejs22.x', Timeout: 900, MemorySize: 512, State: 'Active' });
+    // The receiver answers the internet and runs as its own role (test/integration/webhook-least-privilege.test.ts).
+    expect(receiver.Configuration).toMatchObject({ Handler: 'handler.receive', Runtime: 'nodejs22.x', Timeout: 10, MemorySize: 256, State: 'Active', Role: 'arn:aws:iam::123456789012:role/ecs-roll-receiver' });
+    expect(worker.Configuration).toMatchObject({ Handler: 'handler.work', Runtime: 'nodejs22.x', Timeout: 900, MemorySize: 512, State: 'Active', Role: role.Role?.Arn });
     expect(receiver.Configuration?.CodeSha256).toBe(worker.Configuration?.CodeSha256);
     expect(receiver.Tags).toEqual({ 'ecs-roll:install': 'ecs-roll' });
     const receiverEnv = await env('ecs-roll-receiver');
@@ -288,7 +289,7 @@ describe('install against the sandbox', () => {
     expect(run.stdout).toContain(
       'subscribe arn:aws:lambda:us-east-1:123456789012:function:ecs-roll-worker to SNS topic arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms (protocol lambda)',
     );
-    expect(run.stdout).toContain('allow lambda.alarms.cloudwatch.amazonaws.com to invoke ecs-roll-worker from account 123456789012');
+    expect(run.stdout).toContain('allow lambda.alarms.cloudwatch.amazonaws.com to invoke ecs-roll-worker from arn:aws:cloudwatch:us-east-1:123456789012:alarm:* (account 123456789012)');
     expect(run.stdout).toContain('"cloudwatch:DescribeAlarms"');
     expect(run.stdout).toContain('Dry run: nothing was changed.');
     expect(await apisNamed('ecs-roll')).toEqual([]);
@@ -339,9 +340,9 @@ describe('install against the sandbox', () => {
     expect(planned).toMatchObject({ dryRun: true, deleted: 0 });
     expect(planned.resources.filter((resource) => resource.status === 'would delete').map((resource) => resource.kind)).toEqual([
       'rest-api', 'sns-topic', 'event-source-mapping', 'event-source-mapping', 'sqs-queue', 'sqs-queue', 'sqs-queue', 'sqs-queue',
-      'lambda-function', 'lambda-function', 'iam-role-policy', 'iam-role', 'log-group', 'log-group',
+      'lambda-function', 'lambda-function', 'iam-role-policy', 'iam-role', 'iam-role-policy', 'iam-role', 'log-group', 'log-group',
     ]);
-    expect(planned.wouldDelete).toBe(14);
+    expect(planned.wouldDelete).toBe(16);
     expect(mutating(await sandbox.calls())).toEqual([]);
     const human = await uninstall('--dry-run');
     expect(human.stdout).toContain('would delete lambda-function ecs-roll-worker');
@@ -368,6 +369,8 @@ describe('install against the sandbox', () => {
       'sqs-queue:deleted',
       'lambda-function:deleted',
       'lambda-function:deleted',
+      'iam-role-policy:deleted',
+      'iam-role:deleted',
       'iam-role-policy:deleted',
       'iam-role:deleted',
       'log-group:deleted',

@@ -1,15 +1,19 @@
 // `rollout --notify`: a receiver on loopback gets one document per outcome of a CLI rollout, and a
 // receiver that fails, answers 500 or never answers changes neither the rollout's outcome nor its
 // exit code. Each test runs the built CLI against the sandbox and checks the services through ECS.
-import { DescribeServicesCommand, type CreateServiceCommandInput, type Service } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, type CreateServiceCommandInput, type ECSClient, type Service } from '@aws-sdk/client-ecs';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect } from 'vitest';
-import { it, sandboxFile } from './fixtures.js';
-import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
+import { sandboxControl } from '../sandbox/client.js';
+import { ServeProcess } from '../cli.js';
+import { container, createCluster, createService, ecsClient, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
 
-const { endpoint, sandbox, ecs } = sandboxFile();
-it.override({ sandboxConfig: { tick: 0.1 } });
+const endpoint = sandboxEndpoint();
+const sandbox = sandboxControl(endpoint);
+let ecs: ECSClient;
 
 /** The path stands for a chat webhook's secret: it must never appear in the CLI's output. */
 const SECRET_PATH = '/services/T0SECRET/B0SECRET/notifysecretpath';
@@ -82,6 +86,15 @@ function expectNoSecret(...texts: string[]): void {
     expect(text).not.toContain('T0SECRET');
   }
 }
+
+beforeAll(() => {
+  ecs = ecsClient(endpoint);
+});
+
+beforeEach(async () => {
+  await sandbox.reset();
+  await sandbox.config({ tick: 0.1 });
+});
 
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((started) => started.close()));
@@ -184,6 +197,34 @@ describe('rollout --notify', () => {
       }),
     ]);
     expectNoSecret(run.stdout, run.stderr);
+  });
+
+  it('serve tells each push: "ignored" by the policy, and the rollout\'s end, to targets from ECS_ROLL_NOTIFY', async () => {
+    await createCluster(ecs, 'prod');
+    const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0.0')]);
+    await steadyService('prod', 'web', source, { desiredCount: 1 });
+    const hook = await receiver();
+    const token = randomBytes(32).toString('base64url');
+    const { serve, base } = await ServeProcess.start({ endpoint, token, extraArgs: ['--policy', 'semver'], env: { ECS_ROLL_NOTIFY: hook.url } });
+    try {
+      const push = (tag: string) =>
+        fetch(`${base}/hooks/dockerhub/${token}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ push_data: { pushed_at: Math.floor(Date.now() / 1000), tag }, repository: { repo_name: 'acme/web' } }),
+        });
+      expect((await push('nightly')).status).toBe(200);
+      expect((await push('1.1.0')).status).toBe(202);
+      await serve.waitFor((line) => line.event === 'notified' && line.outcome === 'completed', 60_000);
+      expect(hook.documents.map((document) => [document.outcome, document.image, document.source])).toEqual([
+        ['ignored', 'acme/web:nightly', 'webhook'],
+        ['completed', 'acme/web:1.1.0', 'webhook'],
+      ]);
+      expect(await imagesOf(ecs, await serviceTaskDefinition(ecs, 'prod', 'web'))).toEqual({ web: 'acme/web:1.1.0' });
+      expectNoSecret(serve.raw);
+    } finally {
+      await serve.stop();
+    }
   });
 
   it('refuses a plain-http URL to another host, before any AWS call, without echoing it (exit 2)', async () => {

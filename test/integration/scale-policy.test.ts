@@ -1,102 +1,34 @@
+// `ecs-roll scale policy put/list/remove` through the built CLI against the sandbox.
+import { SetAlarmStateCommand, TagResourceCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, TagResourceCommand as EcsTagResourceCommand } from '@aws-sdk/client-ecs';
+import { describe, expect, it } from 'vitest';
+import { container, createService, registerTaskDefinition } from './helpers.js';
 import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  ListTagsForResourceCommand,
-  PutMetricAlarmCommand,
-  SetAlarmStateCommand,
-} from '@aws-sdk/client-cloudwatch';
-import {
-  DeleteServiceCommand,
-  DescribeServicesCommand,
-  ListTagsForResourceCommand as EcsListTagsForResourceCommand,
-  UpdateServiceCommand,
-  type ECSClient,
-} from '@aws-sdk/client-ecs';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxEndpoint } from '../sandbox/endpoint.js';
-import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
-import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
+  ALARM,
+  alarm,
+  alarmTags,
+  cloudwatch,
+  createAlarm,
+  ecs,
+  pagerArn,
+  policy,
+  policyTagValues,
+  sandbox,
+  serviceTags,
+  topicArn,
+  useScalePolicyWorld,
+} from './scale-policy-world.js';
 
-const endpoint = sandboxEndpoint();
-const sandbox = sandboxControl(endpoint);
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-const ALARM = 'web-cpu-high';
-let ecs: ECSClient;
-let cloudwatch: CloudWatchClient;
-let sns: SNSClient;
-let topicArn: string;
-let pagerArn: string;
-
-const policy = (...args: string[]) => runCli(['scale', 'policy', ...args, '--endpoint-url', endpoint]);
-
-async function createAlarm(name = ALARM, alarmActions: string[] = [pagerArn]): Promise<void> {
-  await cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: name,
-      AlarmDescription: 'web is busy',
-      MetricName: 'CPUUtilization',
-      Namespace: 'AWS/ECS',
-      Statistic: 'Average',
-      Dimensions: [
-        { Name: 'ClusterName', Value: 'prod' },
-        { Name: 'ServiceName', Value: 'web' },
-      ],
-      Period: 60,
-      EvaluationPeriods: 3,
-      DatapointsToAlarm: 2,
-      Threshold: 75,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
-      Unit: 'Percent',
-      AlarmActions: alarmActions,
-      OKActions: [pagerArn],
-      Tags: [{ Key: 'team', Value: 'web' }],
-    }),
-  );
-}
-
-async function alarm(name = ALARM) {
-  const answer = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }));
-  return answer.MetricAlarms?.[0];
-}
-
-async function alarmTags(name = ALARM): Promise<Record<string, string>> {
-  const arn = (await alarm(name))?.AlarmArn ?? '';
-  const answer = await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
-  return Object.fromEntries((answer.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
-}
-
-async function desired(service = 'web'): Promise<number | undefined> {
-  const answer = await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: [service] }));
-  return answer.services?.[0]?.desiredCount;
-}
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-  cloudwatch = new CloudWatchClient({ endpoint, region: REGION, credentials });
-  sns = new SNSClient({ endpoint, region: REGION, credentials });
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.1 });
-  await createCluster(ecs, 'prod');
-  await createService(ecs, 'prod', 'web', await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]), { desiredCount: 4 });
-  // install's topic, made here because install is not under test; and another action the alarm already has.
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'ecs-roll-alarms' }))).TopicArn ?? '';
-  pagerArn = (await sns.send(new CreateTopicCommand({ Name: 'pager' }))).TopicArn ?? '';
-  await createAlarm();
-});
+useScalePolicyWorld();
 
 describe('ecs-roll scale policy', () => {
-  it('put adds the topic beside the alarm\'s other action, keeps the alarm as it was, and records the policy in its tags', async () => {
+  it('put records the policy in the service\'s tags, adds the topic beside the alarm\'s other action and keeps the alarm as it was', async () => {
     const before = await alarm();
     const run = await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('prod/web +2 within 1..10, cooldown 300 s');
+    expect(run.stdout).toContain("on service prod/web's tags");
     // One other action: said as such, never "its 1 other action(s)".
     expect(run.stdout).toContain('as well as its other action.');
 
@@ -109,14 +41,12 @@ describe('ecs-roll scale policy', () => {
     };
     expect(comparable(after)).toEqual(comparable(before));
     expect(after).toMatchObject({ OKActions: [pagerArn], Threshold: 75, DatapointsToAlarm: 2, AlarmDescription: 'web is busy', Unit: 'Percent' });
-    expect(await alarmTags()).toEqual({
-      team: 'web',
-      'ecs-roll:service': 'prod/web',
-      'ecs-roll:adjust': '+2',
-      'ecs-roll:min': '1',
-      'ecs-roll:max': '10',
-      'ecs-roll:cooldown': '300',
-    });
+    // The alarm only says where to look; the policy is on the service, keyed by the alarm's ARN.
+    expect(await alarmTags()).toEqual({ team: 'web', 'ecs-roll:service': 'prod/web' });
+    const tags = await serviceTags();
+    const key = Object.keys(tags).find((candidate) => candidate.startsWith('ecs-roll:alarm:'));
+    expect(key).toMatch(/^ecs-roll:alarm:[0-9a-f]{32}$/);
+    expect(tags[key ?? '']).toBe(`adjust=+2 min=1 max=10 cooldown=300 alarm=${ALARM}`);
   });
 
   it('put again replaces the policy and does not add the topic twice', async () => {
@@ -128,15 +58,37 @@ describe('ecs-roll scale policy', () => {
       action: 'put',
       policy: { service: 'prod/web', adjust: '+50%', min: 2, max: 20, cooldown: 60 },
       replaced: { service: 'prod/web', adjust: '+2', min: 1, max: 10, cooldown: 300 },
+      location: { kind: 'service-tags', service: 'prod/web', tagKey: expect.stringMatching(/^ecs-roll:alarm:/) },
       topicAdded: false,
     });
     expect((await alarm())?.AlarmActions).toEqual([pagerArn, topicArn]);
-    expect(await alarmTags()).toMatchObject({ 'ecs-roll:adjust': '+50pct', 'ecs-roll:min': '2', 'ecs-roll:max': '20', 'ecs-roll:cooldown': '60' });
+    expect(await policyTagValues()).toEqual([`adjust=+50pct min=2 max=20 cooldown=60 alarm=${ALARM}`]);
+  });
+
+  it('put for another service moves the alarm\'s policy there; a service without room for the tag is refused', async () => {
+    await createService(ecs, 'prod', 'api', await registerTaskDefinition(ecs, 'api', [container('api', 'acme/api:1.0')]), { desiredCount: 2 });
+    expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10')).code).toBe(0);
+    const moved = await policy('put', 'prod/api', '--alarm', ALARM, '--adjust', '+1', '--min', '1', '--max', '4');
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain('The alarm drove prod/web before; its policy there was removed.');
+    expect(await policyTagValues('web')).toEqual([]);
+    expect(await policyTagValues('api')).toEqual([`adjust=+1 min=1 max=4 cooldown=300 alarm=${ALARM}`]);
+    expect(await alarmTags()).toMatchObject({ 'ecs-roll:service': 'prod/api' });
+
+    // ECS allows 50 tags a resource (API_Tag); a service with 50 already cannot take the policy.
+    const full = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0]?.serviceArn ?? '';
+    await ecs.send(new EcsTagResourceCommand({ resourceArn: full, tags: Array.from({ length: 50 }, (_, index) => ({ key: `k${index}`, value: 'v' })) }));
+    const refused = await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('ECS allows 50');
+    expect(refused.stderr).toContain('nothing was changed');
+    expect(await policyTagValues('web')).toEqual([]);
+    expect(await alarmTags()).toMatchObject({ 'ecs-roll:service': 'prod/api' });
   });
 
   it('list shows each policy with its alarm state, as one JSON document with --json', async () => {
     await createAlarm('unrelated');
-    expect((await policy('list')).stdout).toContain('No alarm carries');
+    expect((await policy('list')).stdout).toContain('No service carries');
     expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '=6', '--min', '2', '--max', '8')).code).toBe(0);
     await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'ALARM', StateReason: 'test' }));
 
@@ -144,9 +96,9 @@ describe('ecs-roll scale policy', () => {
     expect(human.code).toBe(0);
     // A table: a header, and each column starting where its header does.
     const [header = '', row = ''] = human.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ALARM +STATE +SERVICE +ADJUST +MIN\.\.MAX +COOLDOWN$/);
-    expect(row.split(/ {2,}/)).toEqual([ALARM, 'ALARM', 'prod/web', '=6', '2..8', '300 s']);
-    for (const column of ['STATE', 'SERVICE', 'ADJUST', 'MIN..MAX', 'COOLDOWN']) {
+    expect(header).toMatch(/^ALARM +STATE +SERVICE +ADJUST +MIN\.\.MAX +COOLDOWN +WHERE$/);
+    expect(row.split(/ {2,}/)).toEqual([ALARM, 'ALARM', 'prod/web', '=6', '2..8', '300 s', 'service tags']);
+    for (const column of ['STATE', 'SERVICE', 'ADJUST', 'MIN..MAX', 'COOLDOWN', 'WHERE']) {
       expect(row[header.indexOf(column) - 1]).toBe(' ');
       expect(row[header.indexOf(column)]).not.toBe(' ');
     }
@@ -159,6 +111,7 @@ describe('ecs-roll scale policy', () => {
       kind: 'scale-policies',
       version: 1,
       alarmsExamined: 2,
+      servicesExamined: 1,
       policies: [
         {
           alarm: ALARM,
@@ -168,25 +121,53 @@ describe('ecs-roll scale policy', () => {
           alarmActions: [pagerArn, topicArn],
           policy: { service: 'prod/web', adjust: '=6', min: 2, max: 8, cooldown: 300 },
           invalid: null,
+          location: { kind: 'service-tags', service: 'prod/web', tagKey: expect.stringMatching(/^ecs-roll:alarm:[0-9a-f]{32}$/) },
+          unreached: null,
         },
       ],
     });
+  });
+
+  it('list shows a policy an older install left in the alarm\'s tags, and says the worker does not read it there', async () => {
+    const arn = (await alarm())?.AlarmArn ?? '';
+    await cloudwatch.send(
+      new TagResourceCommand({
+        ResourceARN: arn,
+        Tags: [
+          { Key: 'ecs-roll:service', Value: 'prod/web' },
+          { Key: 'ecs-roll:adjust', Value: '+2' },
+          { Key: 'ecs-roll:min', Value: '1' },
+          { Key: 'ecs-roll:max', Value: '10' },
+        ],
+      }),
+    );
+    const listed = JSON.parse((await policy('list', '--json')).stdout) as { policies: Record<string, unknown>[] };
+    expect(listed.policies).toEqual([
+      expect.objectContaining({
+        alarm: ALARM,
+        policy: { service: 'prod/web', adjust: '+2', min: 1, max: 10, cooldown: 300 },
+        location: { kind: 'alarm-tags' },
+        unreached: expect.stringContaining('`ecs-roll install` moves it'),
+      }),
+    ]);
+    expect((await policy('list')).stdout).toContain('alarm tags (old)');
   });
 
   it('remove takes the topic out, keeps the other actions and tags, and says so when there was no policy', async () => {
     expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10')).code).toBe(0);
     const removed = await policy('remove', 'prod/web', '--alarm', ALARM);
     expect(removed.code).toBe(0);
-    expect(removed.stdout).toContain('Removed the scaling policy for prod/web');
+    expect(removed.stdout).toContain(`Removed the scaling policy for alarm ${ALARM} from service prod/web.`);
     expect(removed.stdout).toContain('its other action stays.');
     expect(removed.stdout).not.toMatch(/\(s\)/);
     expect((await alarm())?.AlarmActions).toEqual([pagerArn]);
     expect((await alarm())?.OKActions).toEqual([pagerArn]);
     expect(await alarmTags()).toEqual({ team: 'web' });
+    expect(await policyTagValues()).toEqual([]);
 
     const again = await policy('remove', 'prod/web', '--alarm', ALARM, '--json');
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ removed: false, topicRemoved: false, note: expect.stringContaining('no ecs-roll scaling policy') });
+    expect(JSON.parse(again.stdout)).toMatchObject({ removed: false, topicRemoved: false, note: expect.stringContaining('held no scaling policy') });
     expect((await alarm())?.AlarmActions).toEqual([pagerArn]);
   });
 
@@ -196,6 +177,7 @@ describe('ecs-roll scale policy', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('carries the policy for prod/web');
     expect((await alarm())?.AlarmActions).toEqual([pagerArn, topicArn]);
+    expect(await policyTagValues()).toHaveLength(1);
   });
 
   it.each([
@@ -236,6 +218,7 @@ describe('ecs-roll scale policy', () => {
     }
     expect((await alarm())?.AlarmActions).toEqual([pagerArn]);
     expect(await alarmTags()).toEqual({ team: 'web' });
+    expect(await policyTagValues()).toEqual([]);
   });
 
   it('tells the user to install first when the topic is missing, exit 1', async () => {
@@ -245,147 +228,5 @@ describe('ecs-roll scale policy', () => {
     expect(run.stderr).toContain('ecs-roll install');
     expect((await alarm())?.AlarmActions).toEqual([pagerArn]);
     expect(await alarmTags()).toEqual({ team: 'web' });
-  });
-});
-
-// These call the packaged `work`, and need src/lambda/handler.ts to hand alarm events to
-// handleAlarmEvent (`if (isAlarmEvent(event)) return handleAlarmEvent(event, log)` at the top of `work`).
-describe('the packaged worker on alarm events', () => {
-  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
-
-  beforeAll(async () => {
-    packaged = await unpackPackagedHandler();
-  });
-
-  afterAll(async () => {
-    await packaged.remove();
-  });
-
-  beforeEach(async () => {
-    const put = await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10');
-    expect(put.code, put.stderr).toBe(0);
-  });
-
-  /** The packaged `work`, in a fresh node process with no node_modules beside it. */
-  function work(event: unknown) {
-    return callPackagedHandler<{ ok: boolean; decisions?: Record<string, unknown>[] }>(packaged.folder, 'work', event, { AWS_ENDPOINT_URL: endpoint });
-  }
-
-  async function alarmArn(): Promise<string> {
-    return (await alarm())?.AlarmArn ?? '';
-  }
-
-  /** The worker acts only on an alarm DescribeAlarms shows in ALARM, so an ALARM event needs the alarm there too. */
-  async function alarmIn(state: string): Promise<void> {
-    if (state === 'ALARM') await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'ALARM', StateReason: 'test' }));
-  }
-
-  async function snsEvent(state: string, message?: string) {
-    await alarmIn(state);
-    const body =
-      message ??
-      JSON.stringify({
-        AlarmName: ALARM,
-        AlarmDescription: 'web is busy',
-        AWSAccountId: '123456789012',
-        NewStateValue: state,
-        NewStateReason: 'Threshold Crossed',
-        StateChangeTime: '2026-01-02T03:04:05.678+0000',
-        Region: 'US East (N. Virginia)',
-        AlarmArn: await alarmArn(),
-        OldStateValue: state === 'ALARM' ? 'OK' : 'ALARM',
-        Trigger: { MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'AVERAGE', Period: 60, EvaluationPeriods: 3, ComparisonOperator: 'GreaterThanThreshold', Threshold: 75 },
-      });
-    return {
-      Records: [
-        {
-          EventSource: 'aws:sns',
-          EventVersion: '1.0',
-          EventSubscriptionArn: `${topicArn}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
-          Sns: { Type: 'Notification', MessageId: 'e3c4d8c0-0000-0000-0000-000000000000', TopicArn: topicArn, Subject: `ALARM: "${ALARM}"`, Message: body, Timestamp: '2026-01-02T03:04:06.000Z' },
-        },
-      ],
-    };
-  }
-
-  async function lambdaEvent(state: string) {
-    await alarmIn(state);
-    return {
-      source: 'aws.cloudwatch',
-      alarmArn: await alarmArn(),
-      accountId: '123456789012',
-      time: '2026-01-02T03:04:05.678+0000',
-      region: REGION,
-      alarmData: {
-        alarmName: ALARM,
-        state: { value: state, reason: 'Threshold Crossed', timestamp: '2026-01-02T03:04:05.678+0000' },
-        previousState: { value: state === 'ALARM' ? 'OK' : 'ALARM', reason: 'x', timestamp: '2026-01-01T00:00:00.000+0000' },
-        configuration: { description: 'web is busy', metrics: [] },
-      },
-    };
-  }
-
-  async function setDesired(count: number): Promise<void> {
-    await ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: count }));
-  }
-
-  it.each([
-    ['SNS', () => snsEvent('ALARM')],
-    ['a direct Lambda alarm action', () => lambdaEvent('ALARM')],
-  ])('scales the service +2 on ALARM through %s and records when', async (_name, event) => {
-    const worked = await work(await event());
-    expect(worked.result).toMatchObject({ ok: true, decisions: [{ decision: 'acted', from: 4, to: 6 }] });
-    expect(worked.logs).toEqual([expect.objectContaining({ event: 'alarm', decision: 'acted', alarm: ALARM, cluster: 'prod', service: 'web', from: 4, to: 6 })]);
-    expect(await desired()).toBe(6);
-    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
-    const tags = await ecs.send(new EcsListTagsForResourceCommand({ resourceArn: service?.serviceArn ?? '' }));
-    const scaledAt = Number(tags.tags?.find((tag) => tag.key === 'ecs-roll:scaled-at')?.value);
-    expect(Math.abs(scaledAt - Date.now() / 1000)).toBeLessThan(60);
-  });
-
-  it('holds the count at max 10 and then does nothing at max', async () => {
-    await setDesired(9);
-    const clamped = await work(await snsEvent('ALARM'));
-    expect(clamped.result.decisions?.[0]).toMatchObject({ decision: 'clamped', from: 9, to: 10, bound: 'max' });
-    expect(await desired()).toBe(10);
-
-    // A fresh policy put does not reset the service's cooldown; a zero cooldown lets the next alarm through.
-    expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10', '--cooldown', '0')).code).toBe(0);
-    const atMax = await work(await lambdaEvent('ALARM'));
-    expect(atMax.result).toMatchObject({ ok: true, decisions: [{ decision: 'at-bound', count: 10, bound: 'max' }] });
-    expect(await desired()).toBe(10);
-  });
-
-  it.each(['OK', 'INSUFFICIENT_DATA'])('does nothing when the alarm goes to %s, in either shape', async (state) => {
-    for (const event of [await snsEvent(state), await lambdaEvent(state)]) {
-      const worked = await work(event);
-      expect(worked.result).toMatchObject({ ok: true, decisions: [{ decision: 'not-alarm', state }] });
-    }
-    expect(await desired()).toBe(4);
-  });
-
-  it('drops a malformed message without throwing', async () => {
-    const worked = await work(await snsEvent('ALARM', '{"AlarmName": "web-cpu-'));
-    expect(worked.result).toMatchObject({ ok: false, decisions: [{ decision: 'malformed' }] });
-    expect(worked.logs).toEqual([expect.objectContaining({ event: 'alarm', decision: 'malformed', level: 'warn' })]);
-    expect(await desired()).toBe(4);
-  });
-
-  it('does nothing in the cooldown after a scale', async () => {
-    expect((await work(await snsEvent('ALARM'))).result.decisions?.[0]).toMatchObject({ decision: 'acted', to: 6 });
-    const again = await work(await lambdaEvent('ALARM'));
-    expect(again.result).toMatchObject({ ok: true, decisions: [{ decision: 'in-cooldown', cooldown: 300 }] });
-    expect(await desired()).toBe(6);
-  });
-
-  it('logs and drops an alarm whose service is gone, and one without a policy', async () => {
-    expect((await policy('remove', 'prod/web', '--alarm', ALARM)).code).toBe(0);
-    expect((await work(await snsEvent('ALARM'))).result).toMatchObject({ ok: true, decisions: [{ decision: 'no-policy' }] });
-    expect(await desired()).toBe(4);
-
-    expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10')).code).toBe(0);
-    await ecs.send(new DeleteServiceCommand({ cluster: 'prod', service: 'web', force: true }));
-    const gone = await work(await lambdaEvent('ALARM'));
-    expect(gone.result).toMatchObject({ ok: true, decisions: [{ decision: 'service-gone' }] });
   });
 });

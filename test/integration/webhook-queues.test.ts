@@ -6,7 +6,7 @@ import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwa
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { CreateEventSourceMappingCommand, GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateEventSourceMappingCommand, GetFunctionConcurrencyCommand, InvokeCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
@@ -232,11 +232,13 @@ describe('webhook mode on queues', () => {
     expect(put.code, put.stderr).toBe(0);
     const sns = new SNSClient(config);
     const topic = (await sns.send(new ListTopicsCommand({}))).Topics?.find((entry) => entry.TopicArn?.endsWith(':ecs-roll-alarms'))?.TopicArn;
-    // What CloudWatch would publish on ALARM, sent by someone who may only publish to the topic.
-    await sns.send(new PublishCommand({
-      TopicArn: topic,
-      Message: JSON.stringify({ AlarmName: 'web-busy', NewStateValue: 'ALARM', OldStateValue: 'OK', NewStateReason: 'forged', StateChangeTime: new Date().toISOString(), AWSAccountId: '123456789012' }),
-    }));
+    // What CloudWatch would publish on ALARM. The topic's policy admits CloudWatch alone, so a publish from
+    // anyone else is refused; the worker must still refuse the message delivered another way (by someone
+    // who may invoke it), as SNS would deliver it.
+    const forged = JSON.stringify({ AlarmName: 'web-busy', NewStateValue: 'ALARM', OldStateValue: 'OK', NewStateReason: 'forged', StateChangeTime: new Date().toISOString(), AWSAccountId: '123456789012' });
+    await expect(sns.send(new PublishCommand({ TopicArn: topic, Message: forged }))).rejects.toMatchObject({ name: expect.stringMatching(/^AuthorizationError/) });
+    const snsEvent = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${topic}:forged`, Sns: { Type: 'Notification', MessageId: 'forged', TopicArn: topic, Message: forged, Timestamp: new Date().toISOString() } }] };
+    await lambda.send(new InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(snsEvent)) }));
     const decision = await eventually('the alarm decision', async () => (await workerLines()).find((line) => line.event === 'alarm'));
     expect(decision).toMatchObject({ decision: 'not-alarm' });
     expect(decision.state).not.toBe('ALARM');

@@ -2,8 +2,11 @@
 
 * StopTask: "Up to 255 characters are allowed in this message" (the reason)
   https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html
-* Tags: "Maximum number of tags per resource - 50"; keys starting ``aws:`` in any case are reserved
-  for AWS and refused from callers https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html
+* Tags: "Maximum number of tags per resource - 50" (counted after TagResource merges its tags into the
+  resource's; ``aws:`` tags do not count), keys 1 to 128 and values at most 256 characters of letters,
+  digits, spaces and ``_ . : / = + - @`` (the pattern ``^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$``); keys starting
+  ``aws:`` in any case are reserved for AWS and refused from callers
+  https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html
 * RegisterTaskDefinition of one family while another registration of it is in flight fails with
   ``ClientException: Too many concurrent attempts to create a new revision of the specified family.``
   (as reported against AWS in hashicorp/terraform-provider-aws#9777, PrefectHQ/prefect#15865). The
@@ -19,11 +22,17 @@ The exact wording of the limit errors is the sandbox's own; the error types are 
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any, Callable
 
 STOP_REASON_MAX = 255
 MAX_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+# ECS's ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$ as Python's re can say it: word characters (Unicode letters and
+# numbers, and "_") and the Unicode space separators (\p{Z}: not tabs or newlines).
+TAG_SAFE = re.compile("^[\\w _.:/=+\\-@\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")
 CONFLICT_MESSAGE = "Too many concurrent attempts to create a new revision of the specified family."
 
 
@@ -60,12 +69,24 @@ class EcsLimits:
             "enforceTagLimits": self.enforce_tags,
         }
 
-    def refuse(self, action: str, params: dict[str, Any]) -> tuple[str, str] | None:
-        """(error type, message) when ECS would refuse this request; None to let moto answer."""
+    def refuse(self, action: str, params: dict[str, Any],
+               existing_tags: Callable[[str], list[dict[str, Any]]] | None = None) -> tuple[str, str] | None:
+        """(error type, message) when ECS would refuse this request; None to let moto answer.
+
+        ``existing_tags(arn)`` answers a resource's tags now, so TagResource is counted after its merge."""
         if action == "StopTask" and len(params.get("reason") or "") > STOP_REASON_MAX:
             return "InvalidParameterException", f"Reason must be at most {STOP_REASON_MAX} characters."
         if self.enforce_tags and action in ("RegisterTaskDefinition", "TagResource", "CreateService", "RunTask"):
-            problem = self._tag_problem(params.get("tags") or [])
+            tags = params.get("tags") or []
+            if action == "TagResource" and existing_tags is not None:
+                try:
+                    merged = {t.get("key"): t for t in existing_tags(str(params.get("resourceArn") or ""))}
+                except Exception:  # an unknown resource: moto answers that itself
+                    merged = {}
+                merged.update({t.get("key"): t for t in tags})
+                problem = self._tag_problem(tags) or self._tag_problem(list(merged.values()), count_only=True)
+            else:
+                problem = self._tag_problem(tags)
             if problem:
                 return "InvalidParameterException", problem
         if action == "RegisterTaskDefinition":
@@ -83,10 +104,23 @@ class EcsLimits:
         return None
 
     @staticmethod
-    def _tag_problem(tags: list[dict[str, Any]]) -> str | None:
+    def _tag_problem(tags: list[dict[str, Any]], count_only: bool = False) -> str | None:
+        counted = [t for t in tags if not str(t.get("key", "")).lower().startswith("aws:")]
+        if count_only:
+            if len(counted) > MAX_TAGS:
+                return f"Too many tags: a resource can have at most {MAX_TAGS} tags, it would have {len(counted)}."
+            return None
         reserved = [t.get("key", "") for t in tags if str(t.get("key", "")).lower().startswith("aws:")]
         if reserved:
             return f"Tag keys starting with 'aws:' are reserved for internal use: {reserved[0]}"
+        for tag in tags:
+            key, value = str(tag.get("key", "")), str(tag.get("value", "") or "")
+            if not 1 <= len(key) <= MAX_TAG_KEY:
+                return f"Tag keys must be 1 to {MAX_TAG_KEY} characters: {key[:40]}..."
+            if len(value) > MAX_TAG_VALUE:
+                return f"Tag values must be at most {MAX_TAG_VALUE} characters (key {key})."
+            if not TAG_SAFE.match(key) or not TAG_SAFE.match(value):
+                return f"Tag {key} has characters outside letters, digits, spaces and _ . : / = + - @."
         if len(tags) > MAX_TAGS:
             return f"Too many tags: a resource can have at most {MAX_TAGS} tags, {len(tags)} were given."
         return None

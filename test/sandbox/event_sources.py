@@ -41,6 +41,7 @@ from moto.sns.models import Subscription
 from moto.sqs.models import Queue
 
 import lambda_async
+import sns_policy
 from lambda_runtime import find_function, invoke_sync
 from shared import LOCK, Settings, arn_parts, resource_policy_allows
 
@@ -132,6 +133,10 @@ def _fire_alarm_actions(alarm: FakeAlarm, old: dict[str, Any]) -> None:
             }
             from moto.sns.models import sns_backends
             subject = f'{alarm.state_value}: "{alarm.name}" in {REGION_NAMES.get(region, region)}'
+            # CloudWatch publishes as cloudwatch.amazonaws.com on the alarm's behalf: the topic's policy decides.
+            if not sns_policy.check_service_publish(action, "cloudwatch.amazonaws.com", alarm.alarm_arn, account):
+                logging.warning("alarm %s: the policy of SNS topic %s does not let CloudWatch publish", alarm.name, action)
+                continue
             try:
                 sns_backends[target["account"]][target["region"]].publish(json.dumps(notification), arn=action, subject=subject[:100])
             except Exception as error:  # a deleted topic: CloudWatch records a failed action

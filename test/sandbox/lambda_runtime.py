@@ -195,8 +195,8 @@ class LogWriter:
     """An invocation's lines into /aws/lambda/NAME, delivered while it runs (as Lambda streams them).
 
     Lambda writes with the execution role: a missing group is created only when the role may
-    logs:CreateLogGroup (the AWSLambdaBasicExecutionRole case); otherwise the lines are lost,
-    as on AWS. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+    logs:CreateLogGroup (the AWSLambdaBasicExecutionRole case), and lines are written only when it may
+    logs:CreateLogStream and logs:PutLogEvents; otherwise the lines are lost, as on AWS. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
     """
 
     def __init__(self, view: FunctionView, creds: dict[str, str], stream: str, generation: int) -> None:
@@ -226,6 +226,9 @@ class LogWriter:
                         return
                     backend.create_log_group(self.group, {})
                 if not self.ready:
+                    # Lambda writes a function's lines with its execution role, which must allow both.
+                    if not (role_allows(self.view, self.creds, "logs:CreateLogStream") and role_allows(self.view, self.creds, "logs:PutLogEvents")):
+                        return
                     backend.create_log_stream(self.group, self.stream)
                     self.ready = True
                 backend.put_log_events(self.group, self.stream, [{"timestamp": ts, "message": m} for ts, m in lines])

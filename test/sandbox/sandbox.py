@@ -21,6 +21,7 @@ and runs what moto only stores (one module per service, see each module's notes)
   ecs_events.py                        ECS deployment and service events on the default bus
   ecr_events.py                        ECR's "ECR Image Action" on the default bus when PutImage succeeds
   registry_digests.py                  the imageDigest each new task's containers run
+  app_autoscaling.py                   RegisterScalableTarget bringing an ECS service's count into its range
 When ready it prints one JSON line, {"endpoint": "http://127.0.0.1:PORT"}.
 It exits on SIGTERM/SIGINT and when its stdin closes.
 
@@ -63,6 +64,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server  # noqa: E402
 
 import run_task  # noqa: E402
+from moto.ecs.models import ecs_backends  # noqa: E402
 from scheduler import STRATEGIES, Scheduler, _existing_backends  # noqa: E402
 from ecs_limits import EcsLimits  # noqa: E402
 from elb_health import HEALTH  # noqa: E402
@@ -70,11 +72,13 @@ import ecr_events  # noqa: E402
 from ecs_patches import install_patches  # noqa: E402
 import registry_digests  # noqa: E402
 import apigateway_http  # noqa: E402
+import app_autoscaling  # noqa: E402
 import ecs_events  # noqa: E402
 import event_sources  # noqa: E402
 import lambda_async  # noqa: E402
 import lambda_runtime  # noqa: E402
 import shared  # noqa: E402
+import sns_policy  # noqa: E402
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
@@ -96,6 +100,13 @@ def freeze_task_status() -> None:
 
 
 # ---------------------------------------------------------------- middleware
+def existing_tags(resource_arn: str) -> list[dict[str, Any]]:
+    """The tags an ECS resource has now (ecs_limits.py counts TagResource after its merge)."""
+    parts = resource_arn.split(":")
+    backend = ecs_backends[parts[4]][parts[3]]
+    return list(backend.list_tags_for_resource(resource_arn) or [])
+
+
 def json_response(start_response: Callable[..., Any], status: int, body: Any,
                   content_type: str = "application/json") -> list[bytes]:
     data = json.dumps(body).encode()
@@ -187,7 +198,7 @@ class Sandbox:
             return ecs_error(start_response, "services can have at most 10 items.")
         if action == "DescribeTasks" and len(params.get("tasks") or []) > 100:
             return ecs_error(start_response, "tasks can have at most 100 items.")
-        refused = LIMITS.refuse(action, params if isinstance(params, dict) else {})
+        refused = LIMITS.refuse(action, params if isinstance(params, dict) else {}, existing_tags)
         if refused is not None:
             return ecs_error(start_response, refused[1], refused[0])
         if action in ("ListServiceDeployments", "DescribeServiceDeployments"):
@@ -296,7 +307,9 @@ def main() -> None:
     run_task.install(SCHEDULER)  # RunTask's one-off tasks: see run_task.py
     lambda_runtime.install_iam_enforcement()
     event_sources.install_all()
+    sns_policy.install()
     ecr_events.install()
+    app_autoscaling.install()
     mock_random.seed(0)
     freeze_task_status()
     sandbox = Sandbox(args.tick, args.time_factor)

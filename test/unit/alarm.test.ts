@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   alarmPutInput,
-  decideScale,
   isAlarmEventShape,
   parseAlarmEvent,
   parsePolicyInput,
@@ -12,78 +11,12 @@ import {
   SCALED_AT_TAG,
   withAction,
   withoutAction,
-  type AlarmPolicy,
-  type AlarmWorkerPort,
-  type ScaleOutcome,
 } from '../../src/core/alarm.js';
+import { decideScale } from '../../src/core/alarm-decision.js';
 import { UsageError } from '../../src/core/errors.js';
-import type { ServiceSnapshot, Tag } from '../../src/core/model.js';
-import { handleAlarmEvent, isAlarmEvent } from '../../src/lambda/alarm.js';
-import { aService } from './builders.js';
-
-const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-high';
-const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms';
-
-/** The message CloudWatch publishes to SNS on a state change (AWS's documented example, trimmed). */
-function snsMessage(state: string, old = 'OK', name = 'cpu-high'): string {
-  return JSON.stringify({
-    AlarmName: name,
-    AlarmDescription: null,
-    AWSAccountId: '123456789012',
-    AlarmConfigurationUpdatedTimestamp: '2026-01-01T00:00:00.000+0000',
-    NewStateValue: state,
-    NewStateReason: 'Threshold Crossed: 1 datapoint [92.0] was greater than the threshold (80.0).',
-    StateChangeTime: '2026-01-02T03:04:05.678+0000',
-    Region: 'US East (N. Virginia)',
-    AlarmArn: ALARM_ARN,
-    OldStateValue: old,
-    OKActions: [],
-    AlarmActions: [TOPIC_ARN],
-    InsufficientDataActions: [],
-    Trigger: { MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', StatisticType: 'Statistic', Statistic: 'AVERAGE', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', Threshold: 80, TreatMissingData: 'missing', Dimensions: [] },
-  });
-}
-
-function snsEvent(message: string) {
-  return {
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: `${TOPIC_ARN}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
-        Sns: { Type: 'Notification', MessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e', TopicArn: TOPIC_ARN, Subject: 'ALARM: "cpu-high"', Message: message, Timestamp: '2026-01-02T03:04:06.000Z', MessageAttributes: {} },
-      },
-    ],
-  };
-}
-
-/** CloudWatch's direct Lambda alarm action. */
-function lambdaEvent(state: string, previous = 'OK') {
-  return {
-    source: 'aws.cloudwatch',
-    alarmArn: ALARM_ARN,
-    accountId: '123456789012',
-    time: '2026-01-02T03:04:05.678+0000',
-    region: 'us-east-1',
-    alarmData: {
-      alarmName: 'cpu-high',
-      state: { value: state, reason: 'Threshold Crossed', timestamp: '2026-01-02T03:04:05.678+0000' },
-      previousState: { value: previous, reason: 'x', timestamp: '2026-01-01T00:00:00.000+0000' },
-      configuration: { description: '', metrics: [] },
-    },
-  };
-}
-
-const policy = (overrides: Partial<AlarmPolicy> = {}): AlarmPolicy => ({
-  cluster: 'prod',
-  service: 'web',
-  adjustment: { kind: 'change', tasks: 2 },
-  min: 1,
-  max: 10,
-  cooldownSeconds: 300,
-  ...overrides,
-});
-
+import type { Tag } from '../../src/core/model.js';
+import { isAlarmEvent } from '../../src/lambda/alarm.js';
+import { ALARM_ARN, lambdaEvent, policy, snsEvent, snsMessage, TOPIC_ARN } from './alarm-fixtures.js';
 describe('policy input', () => {
   it('parses a full policy', () => {
     expect(parsePolicyInput({ service: 'prod/web', adjust: '+50%', min: '2', max: '20', cooldown: '60' })).toEqual({
@@ -272,124 +205,5 @@ describe('decideScale', () => {
     ['cooldown 0', policy({ cooldownSeconds: 0 }), 4, NOW, { kind: 'acted', from: 4, to: 6 }],
   ] as const)('%s', (_name, given, desiredCount, lastScaledAt, expected) => {
     expect(decideScale({ policy: given, desiredCount, lastScaledAt, now: NOW })).toEqual(expected);
-  });
-});
-
-/** An in-memory AWS for the worker: one alarm, one service. */
-class FakeAws implements AlarmWorkerPort {
-  readonly updates: number[] = [];
-  readonly marks: number[] = [];
-  alarmTagList: Tag[] | undefined = policyTags(policy());
-  service: ServiceSnapshot | undefined = aService({ desiredCount: 4 });
-  serviceTagList: Tag[] = [];
-  failUpdate = false;
-
-  async alarmTags(): Promise<readonly Tag[] | undefined> {
-    return this.alarmTagList;
-  }
-  async describeService(): Promise<ServiceSnapshot | undefined> {
-    return this.service;
-  }
-  async serviceTags(): Promise<readonly Tag[]> {
-    return this.serviceTagList;
-  }
-  async setDesiredCount(_service: ServiceSnapshot, count: number): Promise<ScaleOutcome> {
-    if (this.failUpdate) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
-    this.updates.push(count);
-    return { outcome: 'updated' };
-  }
-  async markScaled(_arn: string, at: number): Promise<void> {
-    this.marks.push(at);
-  }
-  stateNow: string | undefined = 'ALARM';
-  async alarmState(): Promise<string | undefined> {
-    return this.stateNow;
-  }
-}
-
-describe('handleAlarmEvent', () => {
-  const NOW = 1_767_225_600;
-  const run = async (event: unknown, aws: FakeAws) => {
-    const lines: Record<string, unknown>[] = [];
-    const result = await handleAlarmEvent(event, (fields) => lines.push({ ...fields }), aws, { now: () => NOW });
-    return { ...result, lines };
-  };
-
-  it.each([
-    ['SNS', snsEvent(snsMessage('ALARM'))],
-    ['Lambda action', lambdaEvent('ALARM')],
-  ])('scales on ALARM through %s and records the time', async (_name, event) => {
-    const aws = new FakeAws();
-    const { ok, decisions, lines } = await run(event, aws);
-    expect(ok).toBe(true);
-    expect(decisions).toEqual([expect.objectContaining({ decision: 'acted', alarm: 'cpu-high', cluster: 'prod', service: 'web', from: 4, to: 6 })]);
-    expect(aws.updates).toEqual([6]);
-    expect(aws.marks).toEqual([NOW]);
-    expect(lines).toEqual([expect.objectContaining({ level: 'info', event: 'alarm', decision: 'acted', from: 4, to: 6 })]);
-  });
-
-  it.each([['OK'], ['INSUFFICIENT_DATA']])('does nothing on an ALARM message while DescribeAlarms says %s (stale or forged)', async (state) => {
-    const aws = new FakeAws();
-    aws.stateNow = state;
-    const { decisions } = await run(snsEvent(snsMessage('ALARM')), aws);
-    expect(decisions).toEqual([expect.objectContaining({ decision: 'not-alarm', state })]);
-    expect(String(decisions[0]?.reason)).toMatch(/stale or forged/);
-    expect(aws.updates).toEqual([]);
-  });
-
-  it.each([
-    ['OK', snsEvent(snsMessage('OK', 'ALARM')), { decision: 'not-alarm', state: 'OK' }],
-    ['INSUFFICIENT_DATA', lambdaEvent('INSUFFICIENT_DATA'), { decision: 'not-alarm', state: 'INSUFFICIENT_DATA' }],
-    ['malformed', snsEvent('not json'), { decision: 'malformed' }],
-  ])('does nothing on %s', async (_name, event, expected) => {
-    const aws = new FakeAws();
-    const { decisions, lines } = await run(event, aws);
-    expect(decisions).toEqual([expect.objectContaining(expected)]);
-    expect(lines).toHaveLength(1);
-    expect(aws.updates).toEqual([]);
-  });
-
-  it('does nothing in cooldown, at max, without a policy or a service', async () => {
-    const cooling = new FakeAws();
-    cooling.serviceTagList = [{ key: SCALED_AT_TAG, value: String(NOW - 10) }];
-    expect((await run(lambdaEvent('ALARM'), cooling)).decisions[0]).toMatchObject({ decision: 'in-cooldown', remaining: 290 });
-
-    const full = new FakeAws();
-    full.service = aService({ desiredCount: 10 });
-    expect((await run(lambdaEvent('ALARM'), full)).decisions[0]).toMatchObject({ decision: 'at-bound', count: 10, bound: 'max' });
-
-    const bare = new FakeAws();
-    bare.alarmTagList = [];
-    expect((await run(lambdaEvent('ALARM'), bare)).decisions[0]).toMatchObject({ decision: 'no-policy' });
-
-    const gone = new FakeAws();
-    gone.service = undefined;
-    const result = await run(lambdaEvent('ALARM'), gone);
-    expect(result.ok).toBe(true);
-    expect(result.decisions[0]).toMatchObject({ decision: 'service-gone', reason: 'no service prod/web' });
-    expect(result.lines[0]).toMatchObject({ level: 'warn', decision: 'service-gone' });
-
-    for (const aws of [cooling, full, bare, gone]) expect(aws.updates).toEqual([]);
-  });
-
-  it('logs a clamp and a DAEMON service', async () => {
-    const near = new FakeAws();
-    near.service = aService({ desiredCount: 9 });
-    expect((await run(snsEvent(snsMessage('ALARM')), near)).decisions[0]).toMatchObject({ decision: 'clamped', from: 9, to: 10, bound: 'max' });
-
-    const daemon = new FakeAws();
-    daemon.service = aService({ schedulingStrategy: 'DAEMON' });
-    expect((await run(snsEvent(snsMessage('ALARM')), daemon)).decisions[0]).toMatchObject({ decision: 'skipped' });
-    expect(daemon.updates).toEqual([]);
-  });
-
-  it('never throws: a failing AWS call becomes a failed decision', async () => {
-    const aws = new FakeAws();
-    aws.failUpdate = true;
-    const result = await run(snsEvent(snsMessage('ALARM')), aws);
-    expect(result.ok).toBe(false);
-    expect(result.decisions[0]).toMatchObject({ decision: 'failed', reason: expect.stringContaining('throttled') });
-    expect(result.lines[0]).toMatchObject({ level: 'error' });
-    expect(aws.marks).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ const INSTALL_SOURCES = [
   'src/aws/install-apply/logs.ts',
   'src/aws/install-apply/sns.ts',
   'src/aws/uninstall.ts',
+  'src/aws/install-notify.ts',
   'src/aws/uninstall-read.ts',
 ];
 
@@ -41,6 +42,25 @@ describe('the IAM policy for running install', () => {
     expect(commands.filter((command) => INSTALL_COMMAND_ACTIONS[command] === undefined)).toEqual([]);
     const granted = new Set(installCallerPolicy().Statement.flatMap((statement) => statement.Action));
     expect(commands.flatMap((command) => INSTALL_COMMAND_ACTIONS[command] ?? []).filter((action) => !granted.has(action))).toEqual([]);
+  });
+
+  it('covers what src/aws/install-scale-policies.ts calls to move scaling policies to their services', async () => {
+    const source = await read('src/aws/install-scale-policies.ts');
+    // It calls through these helpers; each maps to one action.
+    const calls: Record<string, string> = {
+      'alarms.listAlarms(': 'cloudwatch:DescribeAlarms',
+      'alarms.alarmTags(': 'cloudwatch:ListTagsForResource',
+      'alarms.untagAlarm(': 'cloudwatch:UntagResource',
+      'describeServiceIfAny(': 'ecs:DescribeServices',
+      'serviceTags(': 'ecs:ListTagsForResource',
+      'tagService(': 'ecs:TagResource',
+    };
+    const granted = new Set(installCallerPolicy().Statement.flatMap((statement) => statement.Action));
+    for (const [call, action] of Object.entries(calls)) {
+      expect(source, call).toContain(call);
+      expect(granted.has(action), action).toBe(true);
+    }
+    expect(source.match(/\b(?:alarms|ecs)\.[a-z]\w*\(/g)?.filter((call) => !(call in calls) && !['ecs.client(', 'alarms.destroy('].includes(call)) ?? []).toEqual([]);
   });
 
   it('is the one the README prints', async () => {

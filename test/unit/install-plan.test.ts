@@ -90,6 +90,7 @@ describe('installPolicyDocument', () => {
           Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'],
           Resource: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:*',
         },
+        { Sid: 'AutoScalingBounds', Effect: 'Allow', Action: 'application-autoscaling:DescribeScalableTargets', Resource: '*' },
         {
           Sid: 'PassTaskRoles',
           Effect: 'Allow',
@@ -129,8 +130,12 @@ describe('installPolicyDocument', () => {
       for (const action of actions) expect(action).not.toContain('*');
       const resources = typeof statement.Resource === 'string' ? [statement.Resource] : statement.Resource;
       if (resources.includes('*')) {
-        // DescribeTargetHealth, like ECS's reads, takes no resource-level permission.
-        expect(actions.every((action) => /^ecs:(List|Describe)|^ecs:RegisterTaskDefinition$|^elasticloadbalancing:DescribeTargetHealth$/.test(action))).toBe(true);
+        // DescribeTargetHealth and DescribeScalableTargets, like ECS's reads, take no resource-level permission.
+        expect(
+          actions.every((action) =>
+            /^ecs:(List|Describe)|^ecs:RegisterTaskDefinition$|^elasticloadbalancing:DescribeTargetHealth$|^application-autoscaling:DescribeScalableTargets$/.test(action),
+          ),
+        ).toBe(true);
       }
     }
   });
@@ -226,12 +231,13 @@ function observedFunction(role: 'receiver' | 'worker', apiId: string): ObservedF
         ? { [PERMISSION_STATEMENT_ID]: { principal: 'apigateway.amazonaws.com', sourceArn: permissionSourceArn(at, apiId) } }
         : {
             [SNS_PERMISSION_STATEMENT_ID]: { principal: 'sns.amazonaws.com', sourceArn: TOPIC_ARN },
-            [ALARM_PERMISSION_STATEMENT_ID]: { principal: 'lambda.alarms.cloudwatch.amazonaws.com', sourceAccount: ACCOUNT },
+            [ALARM_PERMISSION_STATEMENT_ID]: { principal: 'lambda.alarms.cloudwatch.amazonaws.com', sourceArn: ALARMS_ARN, sourceAccount: ACCOUNT },
           },
   };
 }
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:hooks-alarms';
+const ALARMS_ARN = 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:*';
 const WORKER_ARN = 'arn:aws:lambda:eu-west-1:111122223333:function:hooks-worker';
 
 /** What AWS holds right after a complete install, as the reader reports it. */
@@ -400,6 +406,7 @@ describe('planInstall: the alarm topic', () => {
         functionName: 'hooks-worker',
         statementId: ALARM_PERMISSION_STATEMENT_ID,
         principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+        sourceArn: ALARMS_ARN,
         sourceAccount: ACCOUNT,
       },
     ]);
@@ -415,7 +422,7 @@ describe('planInstall: the alarm topic', () => {
     expect(actions.find((action) => action.kind === 'subscribe')).toMatchObject({ topicArn: TOPIC_ARN, endpoint: WORKER_ARN });
     expect(actions.filter((action) => action.kind === 'add-permission' && action.functionName === 'hooks-worker')).toMatchObject([
       { sourceArn: TOPIC_ARN },
-      { sourceAccount: ACCOUNT },
+      { sourceArn: ALARMS_ARN, sourceAccount: ACCOUNT },
     ]);
   });
 
@@ -454,6 +461,7 @@ describe('planInstall: the alarm topic', () => {
         functionName: 'hooks-worker',
         statementId: ALARM_PERMISSION_STATEMENT_ID,
         principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+        sourceArn: ALARMS_ARN,
         sourceAccount: ACCOUNT,
       },
     ]);
@@ -465,7 +473,7 @@ describe('planInstall: the alarm topic', () => {
       `create SNS topic hooks-alarms for alarms (${TOPIC_ARN})`,
       `allow sns.amazonaws.com to invoke hooks-worker from ${TOPIC_ARN}`,
       `subscribe ${WORKER_ARN} to SNS topic ${TOPIC_ARN} (protocol lambda)`,
-      `allow lambda.alarms.cloudwatch.amazonaws.com to invoke hooks-worker from account ${ACCOUNT}`,
+      `allow lambda.alarms.cloudwatch.amazonaws.com to invoke hooks-worker from ${ALARMS_ARN} (account ${ACCOUNT})`,
     ]);
   });
 });

@@ -4,6 +4,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../../core/errors.js';
 import { parseSources } from '../../core/ecr-trigger.js';
 import { CLUSTER_NAME_PATTERN, INSTALL_NAME_PATTERN, STAGE_NAME_PATTERN } from '../../core/install-plan.js';
+import { parseNotifyTargets } from '../../core/notify-target.js';
 import { parsePolicy } from '../../core/policy.js';
 import { parseRunBeforeSpec } from '../../core/run-before.js';
 import { normaliseRepository, parseStrategy } from '../../webhook/config.js';
@@ -23,6 +24,7 @@ const SETTING_LABELS: Record<SettingChange['setting'], string> = {
   policy: 'policy',
   strategy: 'strategy',
   timeoutSeconds: 'timeout (s)',
+  notify: 'notify',
 };
 
 const NO_URL = 'No webhook URL: ECR pushes reach the worker through the EventBridge rule and need no public endpoint (--source dockerhub adds one).';
@@ -110,6 +112,8 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
     ...(typeof raw['pinDigest'] === 'boolean' ? { pinDigest: raw['pinDigest'] } : {}),
     ...(verify === undefined ? {} : { verify }),
+    // Checked before any AWS call; --no-notify removes every target, left out keeps what the install has.
+    ...(raw['notify'] === undefined ? {} : { notify: raw['notify'] === false ? [] : parseNotifyTargets((Array.isArray(raw['notify']) ? raw['notify'] : [raw['notify']]).map(String)) }),
     rotateToken: raw['rotateToken'] === true,
     // Checked before any AWS call; the worker parses the same specs from its environment.
     ...(raw['runBefore'] === undefined ? {} : { runBefore: (raw['runBefore'] as string[]).map(String).map(parseRunBeforeSpec) }),
@@ -185,6 +189,7 @@ function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallR
   if (report.dryRun) {
     if (report.actions.length === 0) line(`  nothing to change: install ${report.name} is up to date`);
     for (const action of report.actions) line(`  ${color.bold('+')} ${action.description}`);
+    for (const move of report.policyMoves) line(`  ${color.bold(move.status === 'would move' ? '+' : '!')} ${move.description}`);
     line();
     line(`${color.bold('IAM policy')} ${report.policy.name} on role ${report.role.name}:`);
     line(JSON.stringify(report.policy.document, null, 2));
@@ -195,6 +200,7 @@ function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallR
     line(report.sources.includes('dockerhub') ? `Webhook URL would be: ${report.url}` : NO_URL);
     if (report.ecrRule !== undefined) line(`ECR push rule would be: ${report.ecrRule.arn}`);
     line(`Alarm topic would be: ${report.topic.arn}`);
+    if (report.settings.notify.length > 0) line(`Outcomes would be sent to: ${report.settings.notify.join(', ')}`);
     line(color.dim('Dry run: nothing was changed.'));
     return;
   }
@@ -207,6 +213,8 @@ function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallR
   if (report.ecrRule !== undefined) line(`${color.bold('ECR rule')}   ${report.ecrRule.arn} (EventBridge, default bus; targets the worker)`);
   line(`${color.bold('Alarms')}     ${report.topic.arn} (SNS topic; the worker is subscribed)`);
   line(`${color.bold('Log groups')} ${report.logGroups.join(', ')}`);
+  // URLs as scheme and host only: the rest of a URL is its secret.
+  if (report.settings.notify.length > 0) line(`${color.bold('Notify')}     ${report.settings.notify.join(', ')}`);
   line();
   if (!report.sources.includes('dockerhub')) {
     line(NO_URL);

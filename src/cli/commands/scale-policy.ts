@@ -1,120 +1,52 @@
-import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+/**
+ * `scale policy put` and `remove`. A policy is a tag on the ECS service (src/core/scale-policy.ts):
+ * writing one takes ecs:TagResource on that service, which an alarm writer does not have. The
+ * alarm gets the install's topic among its actions and an `ecs-roll:service` tag saying where to look.
+ */
 import {
   alarmTopicName,
   parsePolicyInput,
   parseServiceSpec,
-  policyFromTags,
   policyServiceLabel,
-  policyTags,
-  POLICY_TAG_KEYS,
   withAction,
   withoutAction,
-  type AlarmPolicy,
 } from '../../core/alarm.js';
-import { mapConcurrent } from '../../core/collections.js';
 import { OperationFailedError, UsageError } from '../../core/errors.js';
-import { INSTALL_NAME_PATTERN } from '../../core/install-plan.js';
-import { formatAdjustment } from '../../core/scale.js';
-import type { AwsConfig } from '../../aws/config.js';
-import { awsConfigFrom } from '../options.js';
+import {
+  ALARM_SERVICE_TAG,
+  LEGACY_ALARM_POLICY_KEYS,
+  policyForAlarm,
+  servicePolicyTag,
+  servicePolicyTagKey,
+  tagLimitProblem,
+} from '../../core/scale-policy.js';
 import type { CliIo } from '../render.js';
+import {
+  alarmNameOf,
+  awsOf,
+  describePolicy,
+  installNameOf,
+  otherActions,
+  policyJson,
+  requireAlarm,
+  str,
+  topicActions,
+  write,
+} from './scale-policy-io.js';
 
-/** ListTagsForResource calls in flight at once while listing: CloudWatch's tagging API is throttled low. */
-const LIST_TAGS_CONCURRENCY = 4;
-const ALARM_NAME_MAX = 255;
-
-interface RawAws {
-  region?: string;
-  profile?: string;
-  endpointUrl?: string;
-}
-
-function str(raw: Record<string, unknown>, key: string): string | undefined {
-  const value = raw[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function awsOf(raw: Record<string, unknown>, io: CliIo): AwsConfig {
-  const aws: RawAws = {};
-  for (const key of ['region', 'profile', 'endpointUrl'] as const) {
-    const value = str(raw, key);
-    if (value !== undefined) aws[key] = value;
-  }
-  return awsConfigFrom(aws, io.env);
-}
-
-function alarmNameOf(raw: Record<string, unknown>): string {
-  const name = str(raw, 'alarm') ?? '';
-  if (name.trim() === '' || name.length > ALARM_NAME_MAX) {
-    throw new UsageError(`--alarm must be an alarm name of 1 to ${ALARM_NAME_MAX} characters, got ${JSON.stringify(name)}`);
-  }
-  return name;
-}
-
-function installNameOf(raw: Record<string, unknown>): string {
-  const name = str(raw, 'name') ?? 'ecs-roll';
-  if (!INSTALL_NAME_PATTERN.test(name)) {
-    throw new UsageError(`--name must be 1 to 40 letters, digits, - or _, got ${JSON.stringify(name)}`);
-  }
-  return name;
-}
-
-function describePolicy(policy: AlarmPolicy): string {
-  return `${policyServiceLabel(policy)} ${formatAdjustment(policy.adjustment)} within ${policy.min}..${policy.max}, cooldown ${policy.cooldownSeconds} s`;
-}
-
-function policyJson(policy: AlarmPolicy) {
-  return {
-    service: policyServiceLabel(policy),
-    adjust: formatAdjustment(policy.adjustment),
-    min: policy.min,
-    max: policy.max,
-    cooldown: policy.cooldownSeconds,
-  };
-}
-
-/** Version of the `scale-policy` and `scale-policies` documents. */
-const DOCUMENT_VERSION = 1;
-
-function write(io: CliIo, json: boolean, document: Record<string, unknown>, lines: readonly string[]): void {
-  if (json) io.stdout.write(`${JSON.stringify({ kind: document['kind'], version: DOCUMENT_VERSION, ...document }, null, 2)}\n`);
-  else io.stdout.write(lines.map((line) => `${line}\n`).join(''));
-}
-
-/** "as well as its 2 other actions", "" for none: no "0 other action(s)". */
-function otherActions(count: number, lead: string): string {
-  if (count === 0) return '';
-  return ` ${lead} its ${count === 1 ? 'other action' : `${count} other actions`}`;
-}
-
-/** Columns padded to their widest cell, so a list of policies reads as a table. */
-export function alignColumns(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd());
-}
-
-/** The SNS actions of an alarm that point at a topic called `topicName`, whichever account or region wrote them. */
-function topicActions(actions: readonly string[], topicName: string): string[] {
-  return actions.filter((action) => action.startsWith('arn:') && action.split(':')[2] === 'sns' && action.slice(action.lastIndexOf(':') + 1) === topicName);
-}
+export { runPolicyList } from './scale-policy-list.js';
 
 async function loadAws() {
-  const [{ CloudWatchAlarms }, { createEcsClient, SdkEcs }, { findService }] = await Promise.all([
+  const [{ CloudWatchAlarms }, { createEcsClient, SdkEcs }, { findService }, policies] = await Promise.all([
     import('../../aws/alarms.js'),
     import('../../aws/ecs.js'),
     import('../../aws/service-lookup.js'),
+    import('../../aws/service-policies.js'),
   ]);
-  return { CloudWatchAlarms, createEcsClient, SdkEcs, findService };
+  return { CloudWatchAlarms, createEcsClient, SdkEcs, findService, policies };
 }
 
-async function requireAlarm(alarms: { describeAlarm(name: string): Promise<MetricAlarm | undefined> }, name: string): Promise<MetricAlarm & { AlarmArn: string }> {
-  const alarm = await alarms.describeAlarm(name);
-  if (alarm === undefined) throw new UsageError(`no metric alarm named ${JSON.stringify(name)} in this region; create the alarm first`);
-  if (alarm.AlarmArn === undefined) throw new OperationFailedError(`DescribeAlarms answered ${name} without its ARN`);
-  return alarm as MetricAlarm & { AlarmArn: string };
-}
-
-/** `scale policy put`: the alarm notifies the install's topic, and its tags say what the worker does. */
+/** `scale policy put`: the policy goes on the service's tags; the alarm notifies the install's topic. */
 export async function runPolicyPut(spec: string, raw: Record<string, unknown>, io: CliIo): Promise<number> {
   const required = (key: string, flag: string): string => {
     const value = str(raw, key);
@@ -132,24 +64,45 @@ export async function runPolicyPut(spec: string, raw: Record<string, unknown>, i
   const topicName = alarmTopicName(installNameOf(raw));
   const json = raw.json === true;
   const aws = awsOf(raw, io);
+  const label = policyServiceLabel(policy);
 
-  const { CloudWatchAlarms, createEcsClient, SdkEcs, findService } = await loadAws();
+  const { CloudWatchAlarms, createEcsClient, SdkEcs, findService, policies } = await loadAws();
   const client = createEcsClient(aws);
   const alarms = new CloudWatchAlarms(aws);
   try {
-    const service = await findService(new SdkEcs(client), policy.service, policy.cluster);
+    const ecs = new SdkEcs(client);
+    const service = await findService(ecs, policy.service, policy.cluster);
     if (service.schedulingStrategy === 'DAEMON') {
-      throw new UsageError(`${policyServiceLabel(policy)} is a DAEMON service: it runs one task per instance and has no desired count to scale`);
+      throw new UsageError(`${label} is a DAEMON service: it runs one task per instance and has no desired count to scale`);
     }
     const alarm = await requireAlarm(alarms, alarmName);
     const topicArn = await alarms.findTopicArn(topicName);
     if (topicArn === undefined) {
       throw new OperationFailedError(`no SNS topic named ${topicName} in this region: run \`ecs-roll install\` first (or pass the install's --name)`);
     }
+    const tag = servicePolicyTag(policy, { arn: alarm.AlarmArn, name: alarmName });
+    const existing = await policies.serviceTags(ecs, service.serviceArn);
+    const tooMany = tagLimitProblem(existing, [tag]);
+    if (tooMany !== undefined) throw new UsageError(`cannot put the policy on ${label}: ${tooMany}; nothing was changed`);
+    const previous = policyForAlarm(existing, alarm.AlarmArn, policy);
+    const alarmTags = await alarms.alarmTags(alarm.AlarmArn);
 
-    const previous = policyFromTags(await alarms.alarmTags(alarm.AlarmArn));
-    // Tags first: once the alarm notifies the topic, the worker must find the policy.
-    await alarms.tagAlarm(alarm.AlarmArn, policyTags(policy));
+    // The service first: once the alarm notifies the topic, the worker must find the policy.
+    await policies.tagService(ecs, service.serviceArn, [tag]);
+    // An alarm drives one service: a policy for it on the service it named before is no longer reached.
+    const pointer = alarmTags.find((candidate) => candidate.key === ALARM_SERVICE_TAG)?.value;
+    let movedFrom: string | null = null;
+    if (pointer !== undefined && pointer !== label) {
+      const before = parseSafe(pointer);
+      const old = before === undefined ? undefined : await policies.describeServiceIfAny(ecs, before.cluster, before.service);
+      if (old !== undefined) {
+        await policies.untagService(ecs, old.serviceArn, [servicePolicyTagKey(alarm.AlarmArn)]);
+        movedFrom = pointer;
+      }
+    }
+    await alarms.tagAlarm(alarm.AlarmArn, [{ key: ALARM_SERVICE_TAG, value: label }]);
+    const legacy = alarmTags.map((candidate) => candidate.key).filter((key) => (LEGACY_ALARM_POLICY_KEYS as readonly string[]).includes(key));
+    await alarms.untagAlarm(alarm.AlarmArn, legacy);
     const actions = alarm.AlarmActions ?? [];
     const added = !actions.includes(topicArn);
     const alarmActions = withAction(actions, topicArn);
@@ -157,8 +110,9 @@ export async function runPolicyPut(spec: string, raw: Record<string, unknown>, i
 
     const replaced = previous.kind === 'policy' ? policyJson(previous.policy) : null;
     const lines = [
-      `${replaced === null ? 'Put' : 'Replaced'} the scaling policy on alarm ${alarmName}: ${describePolicy(policy)}`,
-      ...(replaced === null ? [] : [`  (was ${replaced.service} ${replaced.adjust} within ${replaced.min}..${replaced.max}, cooldown ${replaced.cooldown} s)`]),
+      `${replaced === null ? 'Put' : 'Replaced'} the scaling policy for alarm ${alarmName} on service ${label}'s tags: ${describePolicy(policy)}`,
+      ...(replaced === null ? [] : [`  (was ${replaced.adjust} within ${replaced.min}..${replaced.max}, cooldown ${replaced.cooldown} s)`]),
+      ...(movedFrom === null ? [] : [`  The alarm drove ${movedFrom} before; its policy there was removed.`]),
       added ? `  The alarm now notifies ${topicName}${otherActions(actions.length, 'as well as')}.` : `  The alarm already notifies ${topicName}.`,
       ...(alarm.ActionsEnabled === false ? [`! Actions are disabled on alarm ${alarmName}: it will not notify anything until they are enabled.`] : []),
     ];
@@ -173,6 +127,8 @@ export async function runPolicyPut(spec: string, raw: Record<string, unknown>, i
         state: alarm.StateValue ?? null,
         policy: policyJson(policy),
         replaced,
+        location: { kind: 'service-tags', service: label, serviceArn: service.serviceArn, tagKey: tag.key },
+        movedFrom,
         topicArn,
         topicAdded: added,
         alarmActions,
@@ -186,63 +142,15 @@ export async function runPolicyPut(spec: string, raw: Record<string, unknown>, i
   }
 }
 
-/** `scale policy list`: every alarm whose tags carry a policy, with its state. */
-export async function runPolicyList(raw: Record<string, unknown>, io: CliIo): Promise<number> {
-  const json = raw.json === true;
-  const aws = awsOf(raw, io);
-  const { CloudWatchAlarms } = await import('../../aws/alarms.js');
-  const alarms = new CloudWatchAlarms(aws);
+function parseSafe(spec: string): { cluster: string; service: string } | undefined {
   try {
-    const all = await alarms.listAlarms();
-    const read = await mapConcurrent(all, LIST_TAGS_CONCURRENCY, async (alarm) => {
-      if (alarm.AlarmArn === undefined) return { alarm, found: { kind: 'none' } as const };
-      try {
-        return { alarm, found: policyFromTags(await alarms.alarmTags(alarm.AlarmArn)) };
-      } catch (error) {
-        // Deleted between DescribeAlarms and now: it carries no policy any more.
-        if (error instanceof Error && error.name === 'ResourceNotFoundException') return { alarm, found: { kind: 'none' } as const };
-        throw error;
-      }
-    });
-    const rows = read
-      .filter((entry) => entry.found.kind !== 'none')
-      .map(({ alarm, found }) => ({
-        alarm: alarm.AlarmName ?? '',
-        alarmArn: alarm.AlarmArn ?? '',
-        state: alarm.StateValue ?? null,
-        actionsEnabled: alarm.ActionsEnabled !== false,
-        alarmActions: alarm.AlarmActions ?? [],
-        ...(found.kind === 'policy' ? { policy: policyJson(found.policy) as ReturnType<typeof policyJson> | null, invalid: null } : { policy: null, invalid: found.kind === 'invalid' ? found.reason : null }),
-      }))
-      .sort((a, b) => (a.alarm < b.alarm ? -1 : a.alarm > b.alarm ? 1 : 0));
-
-    const lines =
-      rows.length === 0
-        ? ['No alarm carries an ecs-roll scaling policy.']
-        : alignColumns([
-            ['ALARM', 'STATE', 'SERVICE', 'ADJUST', 'MIN..MAX', 'COOLDOWN', ''],
-            ...rows.map((row) =>
-              row.policy === null
-                ? [row.alarm, row.state ?? '?', '-', '-', '-', '-', `invalid policy: ${row.invalid}`]
-                : [
-                    row.alarm,
-                    row.state ?? '?',
-                    row.policy.service,
-                    row.policy.adjust,
-                    `${row.policy.min}..${row.policy.max}`,
-                    `${row.policy.cooldown} s`,
-                    row.actionsEnabled ? '' : '(actions disabled)',
-                  ],
-            ),
-          ]);
-    write(io, json, { kind: 'scale-policies', alarmsExamined: all.length, policies: rows }, lines);
-    return 0;
-  } finally {
-    alarms.destroy();
+    return parseServiceSpec(spec);
+  } catch {
+    return undefined;
   }
 }
 
-/** `scale policy remove`: the topic leaves the alarm's actions (the others stay) and the policy tags go. */
+/** `scale policy remove`: the policy leaves the service's tags; the topic leaves the alarm's actions (the others stay). */
 export async function runPolicyRemove(spec: string, raw: Record<string, unknown>, io: CliIo): Promise<number> {
   const { cluster, service } = parseServiceSpec(spec);
   const label = `${cluster}/${service}`;
@@ -251,39 +159,47 @@ export async function runPolicyRemove(spec: string, raw: Record<string, unknown>
   const json = raw.json === true;
   const aws = awsOf(raw, io);
 
-  const { CloudWatchAlarms } = await import('../../aws/alarms.js');
+  const { CloudWatchAlarms, createEcsClient, SdkEcs, policies } = await loadAws();
+  const client = createEcsClient(aws);
   const alarms = new CloudWatchAlarms(aws);
   try {
+    const ecs = new SdkEcs(client);
     const alarm = await requireAlarm(alarms, alarmName);
-    const tags = await alarms.alarmTags(alarm.AlarmArn);
-    const found = policyFromTags(tags);
-    if (found.kind === 'policy' && policyServiceLabel(found.policy) !== label) {
-      throw new UsageError(`alarm ${alarmName} carries the policy for ${policyServiceLabel(found.policy)}, not ${label}; nothing was changed`);
+    const alarmTags = await alarms.alarmTags(alarm.AlarmArn);
+    const pointer = alarmTags.find((tag) => tag.key === ALARM_SERVICE_TAG)?.value;
+    const found = await policies.describeServiceIfAny(ecs, cluster, service);
+    const key = servicePolicyTagKey(alarm.AlarmArn);
+    const onService = found === undefined ? false : (await policies.serviceTags(ecs, found.serviceArn)).some((tag) => tag.key === key);
+    if (pointer !== undefined && pointer !== label && !onService) {
+      throw new UsageError(`alarm ${alarmName} carries the policy for ${pointer}, not ${label}; nothing was changed`);
     }
+    if (found !== undefined && onService) await policies.untagService(ecs, found.serviceArn, [key]);
+    // The alarm's side goes only when it points here (or nowhere): another service's policy stays reached.
+    const ours = pointer === undefined || pointer === label;
+    const topic = ours ? topicActions(alarm.AlarmActions ?? [], topicName) : [];
     const actions = alarm.AlarmActions ?? [];
-    // Matched by name on the alarm itself, so this works even after the topic was deleted.
-    const ours = topicActions(actions, topicName);
-    const remaining = ours.reduce((left, arn) => withoutAction(left, arn), actions);
-    if (ours.length > 0) await alarms.setAlarmActions(alarm, remaining);
-    const present = tags.map((tag) => tag.key).filter((key) => POLICY_TAG_KEYS.includes(key));
-    await alarms.untagAlarm(alarm.AlarmArn, present);
+    const remaining = topic.reduce((left, arn) => withoutAction(left, arn), actions);
+    if (topic.length > 0) await alarms.setAlarmActions(alarm, remaining);
+    const alarmKeys: readonly string[] = ours ? [ALARM_SERVICE_TAG, ...LEGACY_ALARM_POLICY_KEYS] : [...LEGACY_ALARM_POLICY_KEYS];
+    await alarms.untagAlarm(alarm.AlarmArn, alarmTags.map((tag) => tag.key).filter((tagKey) => alarmKeys.includes(tagKey)));
 
-    const hadPolicy = found.kind !== 'none';
-    const note = hadPolicy ? null : `alarm ${alarmName} carried no ecs-roll scaling policy`;
+    const hadPolicy = onService || alarmTags.some((tag) => (LEGACY_ALARM_POLICY_KEYS as readonly string[]).includes(tag.key));
+    const note = hadPolicy ? null : `service ${label} held no scaling policy for alarm ${alarmName}`;
     const lines = [
-      hadPolicy ? `Removed the scaling policy for ${label} from alarm ${alarmName}.` : `Nothing to remove: ${note}.`,
-      ...(ours.length > 0
+      hadPolicy ? `Removed the scaling policy for alarm ${alarmName} from service ${label}.` : `Nothing to remove: ${note}.`,
+      ...(topic.length > 0
         ? [`  The alarm no longer notifies ${topicName}${remaining.length === 0 ? '; it has no other action' : `; ${otherActions(remaining.length, '').trim()} stay${remaining.length === 1 ? 's' : ''}`}.`]
         : []),
     ];
     write(
       io,
       json,
-      { kind: 'scale-policy', action: 'remove', alarm: alarmName, service: label, removed: hadPolicy, topicRemoved: ours.length > 0, alarmActions: remaining, note },
+      { kind: 'scale-policy', action: 'remove', alarm: alarmName, service: label, removed: hadPolicy, topicRemoved: topic.length > 0, alarmActions: remaining, note },
       lines,
     );
     return 0;
   } finally {
+    client.destroy();
     alarms.destroy();
   }
 }

@@ -7,6 +7,9 @@ import { sdkRolloutPorts } from '../../app/rollout-aws.js';
 import { systemClock } from '../../core/ports.js';
 import { defaultStateDirectory, openJournal } from '../../webhook/journal.js';
 import { jsonLines } from '../../webhook/log.js';
+import { parseNotifyTargets } from '../../core/notify-target.js';
+import { createNotifier } from '../../notify/notifier.js';
+import { notifyingLog } from '../../notify/worker.js';
 import { createJobQueue } from '../../webhook/queue.js';
 import { createWebhookServer } from '../../webhook/server.js';
 import { tokenProblem } from '../../webhook/token.js';
@@ -25,6 +28,7 @@ interface RawServeOptions {
   strategy?: string;
   timeout?: string;
   pollInterval?: string;
+  notify?: string[];
   region?: string;
   profile?: string;
   endpointUrl?: string;
@@ -63,6 +67,12 @@ export async function runServeCommand(raw: RawServeOptions, io: CliIo, signal: A
   const port = Number(raw.port ?? '8080');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(raw.port)}`);
   const aws = awsConfigFrom(raw, io.env);
+  // Checked before anything starts: a bad target is a usage error, never a silent loss of notifications.
+  // ECS_ROLL_NOTIFY (targets separated by spaces) keeps a URL out of the process list, as --token-file keeps the token.
+  const notifyTargets = [
+    ...parseNotifyTargets(raw.notify),
+    ...parseNotifyTargets((io.env.ECS_ROLL_NOTIFY ?? '').split(/\s+/).filter((item) => item !== ''), 'ECS_ROLL_NOTIFY'),
+  ];
   const token = readToken(raw, io);
   // Flags override the environment; the configuration is then read exactly as the Lambda reads it.
   const env: NodeJS.ProcessEnv = {
@@ -78,7 +88,10 @@ export async function runServeCommand(raw: RawServeOptions, io: CliIo, signal: A
   const config = webhookConfigFromEnv(env);
   checkPollInterval(config.pollIntervalSeconds, aws, io.env);
 
-  const log = jsonLines((line) => io.stdout.write(line));
+  const baseLog = jsonLines((line) => io.stdout.write(line));
+  // One notifier for the life of the server; each outcome line also goes to --notify's targets.
+  const notifier = notifyTargets.length === 0 ? undefined : createNotifier(notifyTargets, { aws, log: (fields) => baseLog({ ...fields }) });
+  const log = notifier === undefined ? baseLog : notifyingLog(baseLog, () => notifier);
   const stateDirectory = raw.stateDir ?? defaultStateDirectory(io.env);
   let journal: ReturnType<typeof openJournal>;
   try {
@@ -124,6 +137,8 @@ export async function runServeCommand(raw: RawServeOptions, io: CliIo, signal: A
   server.closeAllConnections();
   log({ level: 'info', event: 'stopping', running: queue.running?.image ?? null, kept: queue.waiting });
   await queue.stop();
+  // Bounded: what is still being delivered gets at most a few seconds.
+  await notifier?.flush();
   log({ level: 'info', event: 'stopped', kept: queue.waiting, directory: journal.directory });
   return 0;
 }

@@ -1,0 +1,90 @@
+/** What `scale policy put`, `list` and `remove` share: reading their flags and writing their documents. */
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { policyServiceLabel, type AlarmPolicy } from '../../core/alarm.js';
+import { OperationFailedError, UsageError } from '../../core/errors.js';
+import { INSTALL_NAME_PATTERN } from '../../core/install-plan.js';
+import { formatAdjustment } from '../../core/scale.js';
+import type { AwsConfig } from '../../aws/config.js';
+import { awsConfigFrom } from '../options.js';
+import type { CliIo } from '../render.js';
+
+const ALARM_NAME_MAX = 255;
+
+export function str(raw: Record<string, unknown>, key: string): string | undefined {
+  const value = raw[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function awsOf(raw: Record<string, unknown>, io: CliIo): AwsConfig {
+  const aws: { region?: string; profile?: string; endpointUrl?: string } = {};
+  for (const key of ['region', 'profile', 'endpointUrl'] as const) {
+    const value = str(raw, key);
+    if (value !== undefined) aws[key] = value;
+  }
+  return awsConfigFrom(aws, io.env);
+}
+
+export function alarmNameOf(raw: Record<string, unknown>): string {
+  const name = str(raw, 'alarm') ?? '';
+  if (name.trim() === '' || name.length > ALARM_NAME_MAX) {
+    throw new UsageError(`--alarm must be an alarm name of 1 to ${ALARM_NAME_MAX} characters, got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+export function installNameOf(raw: Record<string, unknown>): string {
+  const name = str(raw, 'name') ?? 'ecs-roll';
+  if (!INSTALL_NAME_PATTERN.test(name)) {
+    throw new UsageError(`--name must be 1 to 40 letters, digits, - or _, got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+export function describePolicy(policy: AlarmPolicy): string {
+  return `${policyServiceLabel(policy)} ${formatAdjustment(policy.adjustment)} within ${policy.min}..${policy.max}, cooldown ${policy.cooldownSeconds} s`;
+}
+
+export function policyJson(policy: AlarmPolicy) {
+  return {
+    service: policyServiceLabel(policy),
+    adjust: formatAdjustment(policy.adjustment),
+    min: policy.min,
+    max: policy.max,
+    cooldown: policy.cooldownSeconds,
+  };
+}
+
+/** Version of the `scale-policy` and `scale-policies` documents. */
+const DOCUMENT_VERSION = 1;
+
+export function write(io: CliIo, json: boolean, document: Record<string, unknown>, lines: readonly string[]): void {
+  if (json) io.stdout.write(`${JSON.stringify({ kind: document.kind, version: DOCUMENT_VERSION, ...document }, null, 2)}\n`);
+  else io.stdout.write(lines.map((line) => `${line}\n`).join(''));
+}
+
+/** "as well as its 2 other actions", "" for none: no "0 other action(s)". */
+export function otherActions(count: number, lead: string): string {
+  if (count === 0) return '';
+  return ` ${lead} its ${count === 1 ? 'other action' : `${count} other actions`}`;
+}
+
+/** Columns padded to their widest cell, so a list of policies reads as a table. */
+export function alignColumns(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd());
+}
+
+/** The SNS actions of an alarm that point at a topic called `topicName`, whichever account or region wrote them. */
+export function topicActions(actions: readonly string[], topicName: string): string[] {
+  return actions.filter((action) => action.startsWith('arn:') && action.split(':')[2] === 'sns' && action.slice(action.lastIndexOf(':') + 1) === topicName);
+}
+
+export async function requireAlarm(
+  alarms: { describeAlarm(name: string): Promise<MetricAlarm | undefined> },
+  name: string,
+): Promise<MetricAlarm & { AlarmArn: string }> {
+  const alarm = await alarms.describeAlarm(name);
+  if (alarm === undefined) throw new UsageError(`no metric alarm named ${JSON.stringify(name)} in this region; create the alarm first`);
+  if (alarm.AlarmArn === undefined) throw new OperationFailedError(`DescribeAlarms answered ${name} without its ARN`);
+  return alarm as MetricAlarm & { AlarmArn: string };
+}

@@ -1,0 +1,174 @@
+// Least privilege of what install makes, proven through the sandbox's IAM enforcement (the functions' calls
+// run with their execution role's keys: test/sandbox/iam_enforcement.py checks actions, as moto can) and its
+// SNS topic policies (test/sandbox/sns_policy.py):
+// - the internet-facing receiver runs as its own role, which may only hand a push to the pushes queue and log;
+// - an older install's receiver, still on the worker's role, moves to its own on the next install;
+// - the alarm topic admits CloudWatch alone: a publish from anyone else is refused, an alarm's goes through;
+// - the direct alarm-action permission is scoped with SourceArn and SourceAccount.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionConfigurationCommand,
+  GetPolicyCommand,
+  InvokeCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import { GetTopicAttributesCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { zipSync } from 'fflate';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
+import { sandboxControl } from '../sandbox/client.js';
+import { REGION, runCli } from './helpers.js';
+
+const endpoint = sandboxEndpoint();
+const sandbox = sandboxControl(endpoint);
+const config = { endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+const ACCOUNT = '123456789012';
+const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:ecs-roll-alarms`;
+const cli = (...args: string[]) => runCli([...args, '--endpoint-url', endpoint]);
+let iam: IAMClient;
+let lambda: LambdaClient;
+let sns: SNSClient;
+let logs: CloudWatchLogsClient;
+
+beforeAll(() => {
+  iam = new IAMClient(config);
+  lambda = new LambdaClient(config);
+  sns = new SNSClient(config);
+  logs = new CloudWatchLogsClient(config);
+});
+
+beforeEach(async () => {
+  await sandbox.reset();
+});
+
+async function install(): Promise<void> {
+  const run = await cli('install', '--repo', 'acme/web');
+  expect(run.code, run.stderr).toBe(0);
+}
+
+const roleOf = async (name: string) => (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).Role;
+
+/**
+ * A function that runs as `role` and reports which calls its keys may make: what the receiver's own code
+ * could do if an attacker took it over. It loads the SDK from this checkout's node_modules.
+ */
+async function callsAllowedTo(role: string): Promise<Record<string, string>> {
+  const require = createRequire(import.meta.url);
+  const sdk = (name: string) => JSON.stringify(pathToFileURL(require.resolve(`@aws-sdk/client-${name}`)).href);
+  const code = `
+    const tryCall = async (load, make) => {
+      try { const m = await import(load); await make(m); return 'allowed'; }
+      catch (error) { return error.name === 'AccessDeniedException' || error.name === 'AccessDenied' || /not authorized|AccessDenied/.test(String(error.message)) ? 'denied' : 'allowed (' + error.name + ')'; }
+    };
+    export const handler = async () => ({
+      'ecs:UpdateService': await tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: 0 }))),
+      'ecs:ListClusters': await tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.ListClustersCommand({}))),
+      'lambda:InvokeFunction': await tryCall(${sdk('lambda')}, (m) => new m.LambdaClient({}).send(new m.InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'DryRun' }))),
+      'sqs:GetQueueUrl': await tryCall(${sdk('sqs')}, (m) => new m.SQSClient({}).send(new m.GetQueueUrlCommand({ QueueName: 'ecs-roll-pushes.fifo' }))),
+    });`;
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: 'probe',
+      Role: role,
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Timeout: 60,
+      Code: { ZipFile: zipSync({ 'index.mjs': new TextEncoder().encode(code) }) },
+    }),
+  );
+  try {
+    const answer = await lambda.send(new InvokeCommand({ FunctionName: 'probe' }));
+    expect(answer.FunctionError, new TextDecoder().decode(answer.Payload)).toBeUndefined();
+    return JSON.parse(new TextDecoder().decode(answer.Payload)) as Record<string, string>;
+  } finally {
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: 'probe' }));
+  }
+}
+
+describe('least privilege of the webhook install', () => {
+  it('runs the receiver as its own role, which may hand pushes off and log, and never touch ECS', async () => {
+    await install();
+    const receiverRole = await iam.send(new GetRoleCommand({ RoleName: 'ecs-roll-receiver' }));
+    expect(await roleOf('ecs-roll-receiver')).toBe(receiverRole.Role?.Arn);
+    expect(await roleOf('ecs-roll-worker')).toBe(`arn:aws:iam::${ACCOUNT}:role/ecs-roll`);
+    const policy = await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll-receiver', PolicyName: 'ecs-roll-receiver-policy' }));
+    const document = JSON.parse(decodeURIComponent(policy.PolicyDocument ?? '{}')) as { Statement: { Action: string[] }[] };
+    expect(document.Statement.flatMap((statement) => statement.Action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+
+    expect(await callsAllowedTo(receiverRole.Role?.Arn ?? '')).toEqual({
+      'ecs:UpdateService': 'denied',
+      'ecs:ListClusters': 'denied',
+      'lambda:InvokeFunction': 'denied',
+      'sqs:GetQueueUrl': 'allowed',
+    });
+    // The worker's role, for contrast, may update services: the probe tells the two apart.
+    expect((await callsAllowedTo(`arn:aws:iam::${ACCOUNT}:role/ecs-roll`))['ecs:UpdateService']).not.toBe('denied');
+  });
+
+  it('moves an older install’s receiver from the worker’s role to its own, and uninstall removes both roles', async () => {
+    await install();
+    // What an install made before the receiver had its own role: the receiver runs as the worker's role.
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ecs-roll-receiver', Role: `arn:aws:iam::${ACCOUNT}:role/ecs-roll` }));
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: 'ecs-roll-receiver', PolicyName: 'ecs-roll-receiver-policy' }));
+    await iam.send(new DeleteRoleCommand({ RoleName: 'ecs-roll-receiver' }));
+
+    const dry = await cli('install', '--repo', 'acme/web', '--dry-run');
+    expect(dry.stdout).toContain('create IAM role ecs-roll-receiver');
+    expect(dry.stdout).toContain('update the configuration of Lambda function ecs-roll-receiver (role)');
+    const run = await cli('install', '--repo', 'acme/web');
+    expect(run.code, run.stderr).toBe(0);
+    expect(await roleOf('ecs-roll-receiver')).toBe(`arn:aws:iam::${ACCOUNT}:role/ecs-roll-receiver`);
+
+    const removal = await cli('uninstall', '--json');
+    expect(removal.code, removal.stderr).toBe(0);
+    const report = JSON.parse(removal.stdout) as { resources: { kind: string; name: string; status: string }[] };
+    expect(report.resources.filter((resource) => resource.kind === 'iam-role').map((resource) => `${resource.name}: ${resource.status}`)).toEqual([
+      'ecs-roll: deleted',
+      'ecs-roll-receiver: deleted',
+    ]);
+    await expect(iam.send(new GetRoleCommand({ RoleName: 'ecs-roll-receiver' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+  });
+
+  it('admits only CloudWatch alarms of this account to the topic, and scopes the direct alarm action by SourceArn and SourceAccount', async () => {
+    await install();
+    const attributes = await sns.send(new GetTopicAttributesCommand({ TopicArn: TOPIC }));
+    const topicPolicy = JSON.parse(attributes.Attributes?.Policy ?? '{}') as { Statement: { Effect: string; Principal: unknown; Condition: unknown }[] };
+    expect(topicPolicy.Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` }, StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+    });
+    // Anyone else, this account's own users included, is refused.
+    await expect(sns.send(new PublishCommand({ TopicArn: TOPIC, Message: '{"AlarmName":"x","NewStateValue":"ALARM"}' }))).rejects.toMatchObject({
+      name: expect.stringMatching(/^AuthorizationError/),
+    });
+    // An alarm's own notification goes through to the worker.
+    const cloudwatch = new CloudWatchClient(config);
+    await cloudwatch.send(new PutMetricAlarmCommand({
+      AlarmName: 'busy', MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'Average', Period: 60,
+      EvaluationPeriods: 1, Threshold: 75, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [TOPIC],
+    }));
+    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'busy', StateValue: 'ALARM', StateReason: 'test' }));
+    const deadline = Date.now() + 60_000;
+    let seen = false;
+    while (!seen && Date.now() < deadline) {
+      const events = await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/ecs-roll-worker' })).catch(() => ({ events: [] }));
+      seen = (events.events ?? []).some((event) => (event.message ?? '').includes('"busy"'));
+      if (!seen) await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(seen, 'the worker logged the alarm delivered through the topic').toBe(true);
+
+    const policy = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: 'ecs-roll-worker' }))).Policy ?? '{}') as { Statement: { Sid: string; Condition: unknown }[] };
+    expect(policy.Statement.find((statement) => statement.Sid === 'ecs-roll-cloudwatch-alarm-invoke')?.Condition).toEqual({
+      ArnLike: { 'AWS:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` },
+      StringEquals: { 'AWS:SourceAccount': ACCOUNT },
+    });
+  });
+});
