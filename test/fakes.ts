@@ -2,6 +2,7 @@
 // ECS at the executor's EcsPort seam, the ECS SDK client (a recorder that answers from a table of handlers) and
 // the one-off task runner of --run-before. Each stands in where a unit test must script ECS exactly (the sandbox
 // covers ECS's real behaviour in the integration tests); each file that uses one says why.
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { DESCRIBE_SERVICES_MAX_NAMES } from '../src/core/limits.js';
 import type { DeploymentSnapshot, ServiceDeploymentSnapshot, ServiceSnapshot, TaskDefinitionSnapshot, TaskSnapshot } from '../src/core/model.js';
 import type { Clock, EcsPort, UpdateServiceRequest } from '../src/core/ports.js';
@@ -296,7 +297,8 @@ export class FakeEcsClient {
   async send(command: { readonly input: unknown }): Promise<unknown> {
     const name = command.constructor.name;
     const input = command.input as SdkInput;
-    this.sent.push({ name, input });
+    // A copy: a paginator sends the same input object again with the next token.
+    this.sent.push({ name, input: { ...input } });
     const handler = this.handlers[name];
     if (handler === undefined) throw new Error(`the fake client has no answer for ${name}`);
     return handler(input);
@@ -306,6 +308,8 @@ export class FakeEcsClient {
     return this.sent.filter((sent) => sent.name === name).map((sent) => sent.input);
   }
 }
+// The SDK's paginators accept only an ECSClient, so the double answers `instanceof ECSClient` (its own send stays).
+Object.setPrototypeOf(FakeEcsClient.prototype, ECSClient.prototype);
 /**
  * ECS in memory: each task runs for `polls` DescribeTasks and then stops with the exit code its command names
  * (`exit=N`); `earlier` are tasks a previous run left.

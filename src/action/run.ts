@@ -2,7 +2,7 @@ import { runRolloutCommand } from '../cli/commands/rollout.js';
 import { classifyFailure } from '../cli/failure.js';
 import { createRenderer, type CliIo } from '../cli/render.js';
 import type { RolloutResult } from '../core/execute.js';
-import type { RolloutPlan } from '../core/plan.js';
+import type { DeploymentPlan } from '../core/plan.js';
 import { planSummaryMarkdown } from '../core/step-summary.js';
 import { ExitCode, isEcsRollError } from '../core/errors.js';
 import { appendStepSummary, errorCommand, writeOutputs } from './github.js';
@@ -44,7 +44,7 @@ export async function runAction(io: CliIo, signal: AbortSignal): Promise<number>
   const capture: CliIo = { stdout: { write: (text: string) => (json += text) }, stderr: io.stderr, env };
   const dryRun = request.options.dryRun === true;
   const progress = createRenderer({ stdout: io.stdout, stderr: io.stderr, env }, { json: false, color: false });
-  let plan: RolloutPlan | undefined;
+  let plan: DeploymentPlan | undefined;
   let exitCode: number;
   try {
     exitCode = await runRolloutCommand(request.image, { ...request.options, json: true, color: false }, capture, signal, (event) => {

@@ -10,10 +10,10 @@
  */
 import type { RolloutResult } from '../core/execute.js';
 import { followDeadline, type FollowedService, type FollowJob, FOLLOW_JOB_VERSION } from '../core/follow.js';
-import type { RolloutPlan } from '../core/plan.js';
+import type { DeploymentPlan } from '../core/plan.js';
 import { imageChanges } from '../core/plan-services.js';
 import { parseTargetImage } from '../core/image-ref.js';
-import { policyRejectsTag } from '../core/policy.js';
+import { policyRejectsTag } from '../core/update-policy.js';
 import type { EcsReader } from '../core/ports.js';
 import type { WebhookConfig } from '../webhook/config.js';
 import { logEvent, type LogLine } from '../webhook/log.js';
@@ -115,7 +115,7 @@ function startBudgetMs(remainingMs: number | undefined, timeoutSeconds: number):
   return Math.max(1000, Math.min(timeoutSeconds * 1000, (remainingMs ?? 900_000) - 30_000));
 }
 
-function started(plan: RolloutPlan, result: RolloutResult): FollowedService[] {
+function started(plan: DeploymentPlan, result: RolloutResult): FollowedService[] {
   return result.services.flatMap((service) => {
     const planned = plan.services.find((candidate) => candidate.cluster === service.cluster && candidate.service === service.service);
     if (planned === undefined || service.outcome !== 'updated' || service.deploymentId === undefined || service.newTaskDefinitionArn === undefined) return [];
@@ -135,7 +135,7 @@ function started(plan: RolloutPlan, result: RolloutResult): FollowedService[] {
  * A run killed after UpdateService and before the follow message leaves services on the push's
  * revision with their deployment in progress: the retry plans them as unchanged, and follows them.
  */
-async function resumed(ecs: EcsReader, plan: RolloutPlan): Promise<FollowedService[]> {
+async function resumed(ecs: EcsReader, plan: DeploymentPlan): Promise<FollowedService[]> {
   // The plan names them `wait`: already on the push's revision, with a deployment that has not finished.
   const unchanged = plan.services.filter((planned) => planned.action === 'wait');
   const found: FollowedService[] = [];
@@ -158,7 +158,7 @@ async function resumed(ecs: EcsReader, plan: RolloutPlan): Promise<FollowedServi
 }
 
 /** Why this push must not run again: the revision it made was rolled back. Undefined when it may run. */
-async function rolledBackBefore(ecs: EcsReader, plan: RolloutPlan, job: PushJob): Promise<string | undefined> {
+async function rolledBackBefore(ecs: EcsReader, plan: DeploymentPlan, job: PushJob): Promise<string | undefined> {
   const target = parseTargetImage(job.image);
   for (const registration of plan.registrations) {
     const newest = await ecs.latestTaskDefinition(registration.family);

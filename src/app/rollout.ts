@@ -8,7 +8,7 @@ import { executeRollout, type ExecuteOptions, type RolloutResult, type ServiceOu
 import { checkExpectedServices, type ServiceExpectation } from '../core/expectation.js';
 import type { ImageReference } from '../core/image-ref.js';
 import { DEFAULT_CONCURRENCY } from '../core/limits.js';
-import { planRollout, type RolloutPlan, type RolloutRequest as PlanRequest } from '../core/plan.js';
+import { planRollout, type DeploymentPlan, type RolloutRequest as PlanRequest } from '../core/plan.js';
 import type { Clock, EcsPort, EcsReader, LoadBalancerPort } from '../core/ports.js';
 import type { TaskRunPort } from '../core/run-step.js';
 import { discoverRolloutState, type DiscoveryOptions } from '../aws/ecs-discovery.js';
@@ -31,7 +31,7 @@ export type RolloutRequest = Omit<PlanRequest, 'registryDigest' | 'now'> &
     /** Add the plan's staged wait (bake time, traffic steps) to timeoutMs: true when the timeout is the default. */
     readonly extendTimeoutByStagedWaits?: boolean;
     /** Looks at the plan before anything changes; a reason stops the run there (the webhook's rolled-back push). */
-    readonly vetPlan?: (plan: RolloutPlan, ecs: EcsReader) => Promise<string | undefined>;
+    readonly vetPlan?: (plan: DeploymentPlan, ecs: EcsReader) => Promise<string | undefined>;
   };
 
 /** The ECS side of one run, opened once its deadline is known and closed when it ends. */
@@ -39,7 +39,7 @@ export interface RolloutSession {
   readonly ecs: EcsPort & EcsReader;
   readonly elb?: LoadBalancerPort;
   /** The digests each service's running tasks report for the target's repository. */
-  runningDigests(services: RolloutPlan['services'], target: ImageReference): Promise<Record<string, string[]>>;
+  runningDigests(services: DeploymentPlan['services'], target: ImageReference): Promise<Record<string, string[]>>;
   /** Needed only when the plan runs a task first. */
   taskRunner(): Promise<TaskRunPort>;
   /** Why each failed service failed, read once the run is over. */
@@ -57,7 +57,7 @@ export interface RolloutPorts {
 }
 
 export interface RolloutOutcome {
-  readonly plan: RolloutPlan;
+  readonly plan: DeploymentPlan;
   readonly result?: RolloutResult;
   /** The reason vetPlan gave for stopping before any change. */
   readonly refused?: string;

@@ -9,7 +9,7 @@ import {
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import { ListTagsForResourceCommand as EcsListTagsForResourceCommand, TagResourceCommand as EcsTagResourceCommand } from '@aws-sdk/client-ecs';
-import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { alarmPutInput, SCALED_AT_TAG, type AlarmNow, type AlarmWorkerPort, type ScalableTargetBounds, type ScaleOutcome } from '../core/alarm.js';
 import { executeRollout } from '../core/execute.js';
 import type { ServiceSnapshot, Tag } from '../core/model.js';
@@ -18,17 +18,12 @@ import { systemClock } from '../core/ports.js';
 import { clientConfig, type AwsConfig } from './config.js';
 import { createEcsClient, SdkEcs } from './ecs.js';
 import { AutoScaling } from './auto-scaling.js';
+import { isAwsError } from './errors.js';
+import { capitalisedTags, tagsFromSdk } from './tags.js';
+import { findTopicArn } from './topics.js';
 
 /** DescribeAlarms answers at most 100 alarms a page. */
 const DESCRIBE_ALARMS_MAX_RECORDS = 100;
-
-function isNamed(error: unknown, ...names: string[]): boolean {
-  return error instanceof Error && names.includes(error.name);
-}
-
-function toTags(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Tag[] {
-  return (tags ?? []).flatMap((tag) => (tag.Key === undefined ? [] : [{ key: tag.Key, value: tag.Value ?? '' }]));
-}
 
 /** CloudWatch alarms and the install's SNS topic, for `scale policy` and the worker. */
 export class CloudWatchAlarms {
@@ -41,15 +36,8 @@ export class CloudWatchAlarms {
   }
 
   /** The ARN of the topic with this name (the ARN's last segment), paging through ListTopics. */
-  async findTopicArn(name: string): Promise<string | undefined> {
-    let nextToken: string | undefined;
-    do {
-      const page = await this.sns.send(new ListTopicsCommand({ NextToken: nextToken }));
-      const found = (page.Topics ?? []).find((topic) => topic.TopicArn?.slice(topic.TopicArn.lastIndexOf(':') + 1) === name);
-      if (found?.TopicArn !== undefined) return found.TopicArn;
-      nextToken = page.NextToken;
-    } while (nextToken !== undefined);
-    return undefined;
+  findTopicArn(name: string): Promise<string | undefined> {
+    return findTopicArn(this.sns, name);
   }
 
   /** The metric alarm with exactly this name. */
@@ -74,7 +62,7 @@ export class CloudWatchAlarms {
 
   async alarmTags(alarmArn: string): Promise<Tag[]> {
     const answer = await this.cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: alarmArn }));
-    return toTags(answer.Tags);
+    return tagsFromSdk(answer.Tags);
   }
 
   /** Puts the alarm again, as DescribeAlarms returned it, with these alarm actions. */
@@ -84,7 +72,7 @@ export class CloudWatchAlarms {
   }
 
   async tagAlarm(alarmArn: string, tags: readonly Tag[]): Promise<void> {
-    await this.cloudwatch.send(new TagResourceCommand({ ResourceARN: alarmArn, Tags: tags.map((tag) => ({ Key: tag.key, Value: tag.value })) }));
+    await this.cloudwatch.send(new TagResourceCommand({ ResourceARN: alarmArn, Tags: capitalisedTags(tags) }));
   }
 
   async untagAlarm(alarmArn: string, keys: readonly string[]): Promise<void> {
@@ -117,7 +105,7 @@ export class SdkAlarmWorker implements AlarmWorkerPort {
       return { arn: found.AlarmArn, state: found.StateValue ?? 'INSUFFICIENT_DATA', tags: await this.alarms.alarmTags(found.AlarmArn) };
     } catch (error) {
       // Deleted between the two calls.
-      if (isNamed(error, 'ResourceNotFoundException', 'ResourceNotFound')) return undefined;
+      if (isAwsError(error, 'ResourceNotFoundException', 'ResourceNotFound')) return undefined;
       throw error;
     }
   }
@@ -132,14 +120,14 @@ export class SdkAlarmWorker implements AlarmWorkerPort {
       const found = await this.ecs.describeServices(cluster, [service]);
       return found.find((snapshot) => snapshot.serviceName === service && snapshot.status !== 'INACTIVE');
     } catch (error) {
-      if (isNamed(error, 'ClusterNotFoundException', 'ServiceNotFoundException')) return undefined;
+      if (isAwsError(error, 'ClusterNotFoundException', 'ServiceNotFoundException')) return undefined;
       throw error;
     }
   }
 
   async serviceTags(serviceArn: string): Promise<readonly Tag[]> {
     const answer = await this.ecs.client.send(new EcsListTagsForResourceCommand({ resourceArn: serviceArn }));
-    return (answer.tags ?? []).flatMap((tag) => (tag.key === undefined ? [] : [{ key: tag.key, value: tag.value ?? '' }]));
+    return tagsFromSdk(answer.tags);
   }
 
   async setDesiredCount(service: ServiceSnapshot, count: number): Promise<ScaleOutcome> {

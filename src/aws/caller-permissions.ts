@@ -32,6 +32,17 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   PutRolePolicy: ['iam:PutRolePolicy'],
   DeleteRolePolicy: ['iam:DeleteRolePolicy'],
   DeleteRole: ['iam:DeleteRole'],
+  // The worker's managed policies, when its permissions pass the inline policy's 10,240 characters.
+  ListPolicies: ['iam:ListPolicies'],
+  GetPolicyVersion: ['iam:GetPolicyVersion'],
+  ListPolicyVersions: ['iam:ListPolicyVersions'],
+  CreatePolicy: ['iam:CreatePolicy', 'iam:TagPolicy'],
+  CreatePolicyVersion: ['iam:CreatePolicyVersion'],
+  DeletePolicyVersion: ['iam:DeletePolicyVersion'],
+  DeletePolicy: ['iam:DeletePolicy'],
+  ListAttachedRolePolicies: ['iam:ListAttachedRolePolicies'],
+  AttachRolePolicy: ['iam:AttachRolePolicy'],
+  DetachRolePolicy: ['iam:DetachRolePolicy'],
   // CreateFunction passes the install's role to Lambda.
   CreateFunction: ['lambda:CreateFunction', 'lambda:TagResource', 'iam:PassRole'],
   // GetFunction returns the function's tags only with lambda:ListTags.
@@ -82,6 +93,9 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
   DeleteParameter: ['ssm:DeleteParameter'],
 };
 
+/** Calls on the install's managed policies themselves (the attach and detach calls name the role as well). */
+const POLICY_ACTIONS = ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:TagPolicy'];
+
 /** Event source mapping calls name a mapping (by UUID) or nothing, not the function's ARN. */
 const MAPPING_ACTIONS = ['lambda:CreateEventSourceMapping', 'lambda:DeleteEventSourceMapping', 'lambda:ListEventSourceMappings', 'lambda:UpdateEventSourceMapping'];
 
@@ -117,7 +131,8 @@ export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17';
     Version: '2012-10-17',
     Statement: [
       { Sid: 'DiscoverTaskRoles', Effect: 'Allow', Action: [...INSTALL_DISCOVERY_ACTIONS], Resource: '*' },
-      { Sid: 'Role', Effect: 'Allow', Action: of('iam:', ['iam:PassRole']), Resource: role },
+      { Sid: 'Role', Effect: 'Allow', Action: of('iam:', ['iam:PassRole', ...POLICY_ACTIONS, 'iam:ListPolicies']), Resource: role },
+      { Sid: 'ManagedPolicies', Effect: 'Allow', Action: [...POLICY_ACTIONS], Resource: `arn:aws:iam::ACCOUNT:policy/ecs-roll/${name}/*` },
       {
         Sid: 'PassRoleToLambda',
         Effect: 'Allow',
@@ -135,8 +150,8 @@ export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17';
       { Sid: 'NotifyUrls', Effect: 'Allow', Action: of('ssm:'), Resource: `arn:aws:ssm:REGION:ACCOUNT:parameter/ecs-roll/${name}/*` },
       { Sid: 'MoveScalingPolicies', Effect: 'Allow', Action: [...POLICY_MOVE_ALARM_ACTIONS], Resource: 'arn:aws:cloudwatch:REGION:ACCOUNT:alarm:*' },
       { Sid: 'ScalingPolicyTags', Effect: 'Allow', Action: [...POLICY_MOVE_SERVICE_ACTIONS], Resource: 'arn:aws:ecs:REGION:ACCOUNT:service/*' },
-      // These two list the account's log groups and topics; they take no narrower resource.
-      { Sid: 'List', Effect: 'Allow', Action: ['logs:DescribeLogGroups', 'sns:ListTopics'], Resource: '*' },
+      // These list the account's managed policies, log groups and topics; they take no narrower resource.
+      { Sid: 'List', Effect: 'Allow', Action: ['iam:ListPolicies', 'logs:DescribeLogGroups', 'sns:ListTopics'], Resource: '*' },
     ],
   };
 }

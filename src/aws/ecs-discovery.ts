@@ -5,7 +5,7 @@ import { nameFromArn } from '../core/model.js';
 import type { ObservedState } from '../core/plan.js';
 import { checkSelectors, namesByCluster, parseServiceSelector, unmatchedSelectors } from '../core/service-selector.js';
 import type { EcsReader } from '../core/ports.js';
-import { isErrorNamed } from './errors.js';
+import { isAwsError } from './errors.js';
 import { describeTaskDefinitionsInUse } from './task-definitions-in-use.js';
 
 export interface DiscoveryOptions {
@@ -38,7 +38,7 @@ export async function discoverRolloutState(ecs: EcsReader, options: DiscoveryOpt
       try {
         return await ecs.describeServices(cluster, group);
       } catch (error) {
-        if (isErrorNamed(error, 'ClusterNotFoundException')) throw ecs.missingCluster(cluster, region);
+        if (isAwsError(error, 'ClusterNotFoundException')) throw ecs.missingCluster(cluster, region);
         throw error;
       }
     });

@@ -10,6 +10,7 @@ import {
   type TaskSnapshot,
 } from '../core/model.js';
 import { loadBalancersOf, stagedWaitsOf, taskNetworkOf } from './deployments.js';
+import { tagsFromSdk } from './tags.js';
 
 /** SDK answers carry Dates and undefineds; snapshots are plain JSON so plans serialise as they are. */
 export function toPlainJson(value: unknown): unknown {
@@ -34,7 +35,7 @@ export function toTaskDefinitionSnapshot(definition: TaskDefinition | undefined,
     revision: definition.revision ?? 0,
     ...(definition.status === undefined ? {} : { status: definition.status }),
     definition: toPlainJson(definition) as Record<string, unknown>,
-    tags: (tags ?? []).flatMap((tag) => (tag.key === undefined ? [] : [{ key: tag.key, value: tag.value ?? '' }])),
+    tags: tagsFromSdk(tags),
   };
 }
 

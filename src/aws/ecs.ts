@@ -4,10 +4,10 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
-  ListClustersCommand,
-  ListServicesCommand,
-  ListTaskDefinitionFamiliesCommand,
-  ListTasksCommand,
+  paginateListClusters,
+  paginateListServices,
+  paginateListTaskDefinitionFamilies,
+  paginateListTasks,
   RegisterTaskDefinitionCommand,
   StopTaskCommand,
   TagResourceCommand,
@@ -23,7 +23,9 @@ import { nameFromArn, revisionName, type ServiceDeploymentSnapshot, type Service
 import type { EcsPort, EcsReader, UpdateServiceRequest } from '../core/ports.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
-import { isErrorNamed, isTransientAwsError } from './errors.js';
+import { isAwsError, isTransientAwsError } from './errors.js';
+import { allItems } from './pages.js';
+import { ecsTags } from './tags.js';
 import { latestServiceDeployment } from './deployments.js';
 import { toServiceSnapshot, toTaskDefinitionSnapshot, toTaskSnapshot } from './ecs-snapshots.js';
 import { captureRawBody, unmodelledTaskDefinitionFields } from './raw-json.js';
@@ -35,24 +37,12 @@ export function createEcsClient(config: AwsConfig, options: { retries?: boolean 
   return new ECSClient({ ...clientConfig(config), ...(options.retries === false ? { maxAttempts: 1 } : {}) });
 }
 
-/** Follows nextToken until the last page; ECS's List calls all page the same way. */
-async function allPages<T>(fetchPage: (nextToken: string | undefined) => Promise<{ items?: T[]; nextToken?: string }>): Promise<T[]> {
-  const items: T[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await fetchPage(nextToken);
-    items.push(...(page.items ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken !== undefined);
-  return items;
-}
-
 /**
  * ECS refuses a registration while another one of the same family is in flight (seen by terraform-provider-aws
  * #9777, PrefectHQ/prefect #15865, jenkinsci/amazon-ecs-plugin #105); the message is the only way to tell it apart.
  */
 export function isRevisionConflict(error: unknown): boolean {
-  return isErrorNamed(error, 'ClientException') && /too many concurrent attempts to create a new revision/i.test((error as Error).message);
+  return isAwsError(error, 'ClientException') && /too many concurrent attempts to create a new revision/i.test((error as Error).message);
 }
 
 /**
@@ -122,7 +112,7 @@ export class SdkEcs implements EcsPort, EcsReader {
   }
 
   async tagResource(resourceArn: string, tags: readonly { key: string; value: string }[]): Promise<void> {
-    await this.client.send(new TagResourceCommand({ resourceArn, tags: tags.map((tag) => ({ key: tag.key, value: tag.value })) }));
+    await this.client.send(new TagResourceCommand({ resourceArn, tags: ecsTags(tags) }));
     // The cached description of a revision would otherwise keep its old tags.
     this.taskDefinitions.delete(resourceArn);
   }
@@ -151,12 +141,10 @@ export class SdkEcs implements EcsPort, EcsReader {
   }
 
   async listServiceTasks(cluster: string, service: string): Promise<TaskSnapshot[]> {
-    const arns = await allPages(async (nextToken) => {
-      const page = await this.client.send(
-        new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'RUNNING', maxResults: LIST_PAGE_MAX_RESULTS, nextToken }),
-      );
-      return { items: page.taskArns, nextToken: page.nextToken };
-    });
+    const arns = await allItems(
+      paginateListTasks({ client: this.client, pageSize: LIST_PAGE_MAX_RESULTS }, { cluster, serviceName: service, desiredStatus: 'RUNNING' }),
+      (page) => page.taskArns,
+    );
 
     const tasks: TaskSnapshot[] = [];
     for (const group of chunk(arns, DESCRIBE_TASKS_MAX_ARNS)) {
@@ -192,20 +180,14 @@ export class SdkEcs implements EcsPort, EcsReader {
   }
 
   async listClusterArns(): Promise<string[]> {
-    return allPages(async (nextToken) => {
-      const page = await this.client.send(new ListClustersCommand({ maxResults: LIST_PAGE_MAX_RESULTS, nextToken }));
-      return { items: page.clusterArns, nextToken: page.nextToken };
-    });
+    return allItems(paginateListClusters({ client: this.client, pageSize: LIST_PAGE_MAX_RESULTS }, {}), (page) => page.clusterArns);
   }
 
   async listServiceArns(cluster: string): Promise<string[]> {
     try {
-      return await allPages(async (nextToken) => {
-        const page = await this.client.send(new ListServicesCommand({ cluster, maxResults: LIST_PAGE_MAX_RESULTS, nextToken }));
-        return { items: page.serviceArns, nextToken: page.nextToken };
-      });
+      return await allItems(paginateListServices({ client: this.client, pageSize: LIST_PAGE_MAX_RESULTS }, { cluster }), (page) => page.serviceArns);
     } catch (error) {
-      if (isErrorNamed(error, 'ClusterNotFoundException')) throw this.missingCluster(cluster, await this.region());
+      if (isAwsError(error, 'ClusterNotFoundException')) throw this.missingCluster(cluster, await this.region());
       throw error;
     }
   }
@@ -214,7 +196,7 @@ export class SdkEcs implements EcsPort, EcsReader {
     try {
       return await this.fetchTaskDefinition(family);
     } catch (error) {
-      if (error instanceof Error && error.name === 'ClientException' && /not found|does not exist|unable to describe/i.test(error.message)) {
+      if (isAwsError(error, 'ClientException') && /not found|does not exist|unable to describe/i.test(error.message)) {
         this.newestSeen.set(family, null);
         return undefined;
       }
@@ -268,11 +250,6 @@ export class SdkEcs implements EcsPort, EcsReader {
   }
 
   async listActiveFamilies(): Promise<string[]> {
-    return allPages(async (nextToken) => {
-      const page = await this.client.send(
-        new ListTaskDefinitionFamiliesCommand({ status: 'ACTIVE', maxResults: LIST_PAGE_MAX_RESULTS, nextToken }),
-      );
-      return { items: page.families, nextToken: page.nextToken };
-    });
+    return allItems(paginateListTaskDefinitionFamilies({ client: this.client, pageSize: LIST_PAGE_MAX_RESULTS }, { status: 'ACTIVE' }), (page) => page.families);
   }
 }

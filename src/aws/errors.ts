@@ -31,7 +31,7 @@ export function isTransientAwsError(error: unknown): boolean {
   return status === undefined && shape.$fault === undefined && /socket hang up|ECONNRESET|network/i.test(shape.message);
 }
 
-/** An SDK error by its exception name, e.g. ClusterNotFoundException. */
-export function isErrorNamed(error: unknown, ...names: string[]): boolean {
+/** An SDK error by its exception name, e.g. ClusterNotFoundException: the one check every adapter makes. */
+export function isAwsError(error: unknown, ...names: string[]): error is Error {
   return error instanceof Error && names.includes(error.name);
 }

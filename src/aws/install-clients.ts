@@ -13,7 +13,8 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { OperationFailedError } from '../core/errors.js';
 import { INSTALL_TAG } from '../core/install-names.js';
 import { clientConfig, type AwsConfig } from './config.js';
-import { isErrorNamed } from './errors.js';
+import { isAwsError } from './errors.js';
+import { tagsFromSdk } from './tags.js';
 
 export interface InstallClients {
   readonly iam: IAMClient;
@@ -53,7 +54,7 @@ export async function orMissing<T>(call: Promise<T>, ...names: string[]): Promis
   try {
     return await call;
   } catch (error) {
-    if (isErrorNamed(error, ...names)) return undefined;
+    if (isAwsError(error, ...names)) return undefined;
     throw error;
   }
 }
@@ -69,8 +70,8 @@ export function parsePolicyText(text: string | undefined): unknown {
 }
 
 /** `[{Key, Value}]` (IAM, SNS) → a record. */
-export function tagRecord(list: readonly { Key?: string; Value?: string }[] | undefined): Record<string, string> {
-  return Object.fromEntries((list ?? []).flatMap((tag) => (tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? '']])));
+export function tagRecord(list: Parameters<typeof tagsFromSdk>[0]): Record<string, string> {
+  return Object.fromEntries(tagsFromSdk(list).map((tag) => [tag.key, tag.value]));
 }
 
 /** A record → `[{Key, Value}]` (IAM, SNS). */

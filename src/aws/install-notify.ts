@@ -10,7 +10,7 @@ import { INSTALL_TAG } from '../core/install-names.js';
 import { NOTIFY_ENV, notifyParameterName, urlsOf } from '../core/install-notify.js';
 import { parseNotifyTarget, type NotifyTarget } from '../core/notify-target.js';
 import { clientConfig, type AwsConfig } from './config.js';
-import { isErrorNamed } from './errors.js';
+import { isAwsError } from './errors.js';
 
 /** The targets the installed worker notifies: the topics in its environment, the URLs in the parameter it names. */
 export async function installedNotifyTargets(aws: AwsConfig, environment: Readonly<Record<string, string>> | undefined): Promise<NotifyTarget[]> {
@@ -36,7 +36,7 @@ export async function installedNotifyTargets(aws: AwsConfig, environment: Readon
       }
     }
   } catch (error) {
-    if (!isErrorNamed(error, 'ParameterNotFound')) throw error;
+    if (!isAwsError(error, 'ParameterNotFound')) throw error;
   } finally {
     ssm.destroy();
   }
@@ -55,7 +55,7 @@ export async function applyNotifyParameter(aws: AwsConfig, install: string, targ
       try {
         await ssm.send(new DeleteParameterCommand({ Name: name }));
       } catch (error) {
-        if (!isErrorNamed(error, 'ParameterNotFound')) throw error;
+        if (!isAwsError(error, 'ParameterNotFound')) throw error;
       }
       return [`delete SSM parameter ${name} (no notification URLs)`];
     }
@@ -65,7 +65,7 @@ export async function applyNotifyParameter(aws: AwsConfig, install: string, targ
       // Tags are accepted only when the parameter is created, and not together with Overwrite.
       await ssm.send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: value, Tags: [{ Key: INSTALL_TAG, Value: install }] }));
     } catch (error) {
-      if (!isErrorNamed(error, 'ParameterAlreadyExists')) throw error;
+      if (!isAwsError(error, 'ParameterAlreadyExists')) throw error;
       await ssm.send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: value, Overwrite: true }));
     }
     return [`put SSM SecureString parameter ${name} (${urls.length} notification URL${urls.length === 1 ? '' : 's'})`];
@@ -81,7 +81,7 @@ export async function notifyParameterExists(aws: AwsConfig, install: string): Pr
     await ssm.send(new GetParameterCommand({ Name: notifyParameterName(install) }));
     return true;
   } catch (error) {
-    if (isErrorNamed(error, 'ParameterNotFound')) return false;
+    if (isAwsError(error, 'ParameterNotFound')) return false;
     throw error;
   } finally {
     ssm.destroy();
@@ -95,7 +95,7 @@ export async function removeNotifyParameter(aws: AwsConfig, install: string): Pr
     await ssm.send(new DeleteParameterCommand({ Name: notifyParameterName(install) }));
     return 'deleted';
   } catch (error) {
-    if (isErrorNamed(error, 'ParameterNotFound')) return 'already gone';
+    if (isAwsError(error, 'ParameterNotFound')) return 'already gone';
     throw error;
   } finally {
     ssm.destroy();

@@ -4,7 +4,7 @@
  */
 import { GetResourcesCommand, GetRestApisCommand, GetStageCommand, type RestApi } from '@aws-sdk/client-api-gateway';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetRoleCommand, GetRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
+import { GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListPoliciesCommand, type Role } from '@aws-sdk/client-iam';
 import {
   GetFunctionCommand,
   GetFunctionConcurrencyCommand,
@@ -15,13 +15,12 @@ import {
   GetTopicAttributesCommand,
   ListSubscriptionsByTopicCommand,
   ListTagsForResourceCommand as SnsListTagsForResourceCommand,
-  ListTopicsCommand,
 } from '@aws-sdk/client-sns';
-import { lastColonSegment } from '../core/arn.js';
 import { INSTALL_TAG, type InstallNames } from '../core/install-names.js';
 import type {
   ObservedApi,
   ObservedFunction,
+  ObservedManagedPolicy,
   ObservedPermission,
   ObservedResource,
   ObservedRole,
@@ -30,6 +29,7 @@ import type {
 } from '../core/install-types.js';
 import { functionTags } from './function-tags.js';
 import { notOurs, orMissing, parsePolicyText, tagRecord, type InstallClients } from './install-clients.js';
+import { findTopicArn as findTopicArnBy } from './topics.js';
 
 /** A role install owns, with its inline policy; a role of that name without the install's tag is refused. */
 export async function observeRole(clients: InstallClients, install: string, roleName: string, policyName: string): Promise<ObservedRole | undefined> {
@@ -167,15 +167,8 @@ export async function observeApi(clients: InstallClients, names: InstallNames, s
 }
 
 /** The topic with this name (the ARN's last segment), paging through ListTopics; names are unique per region. */
-export async function findTopicArn(clients: InstallClients, name: string): Promise<string | undefined> {
-  let nextToken: string | undefined;
-  do {
-    const page = await clients.sns.send(new ListTopicsCommand({ NextToken: nextToken }));
-    const found = (page.Topics ?? []).find((topic) => topic.TopicArn !== undefined && lastColonSegment(topic.TopicArn) === name);
-    if (found?.TopicArn !== undefined) return found.TopicArn;
-    nextToken = page.NextToken;
-  } while (nextToken !== undefined && nextToken !== '');
-  return undefined;
+export function findTopicArn(clients: InstallClients, name: string): Promise<string | undefined> {
+  return findTopicArnBy(clients.sns, name);
 }
 
 export async function topicTags(clients: InstallClients, arn: string): Promise<Record<string, string>> {
@@ -205,4 +198,34 @@ export async function topicSubscriptions(clients: InstallClients, arn: string): 
     nextToken = page.NextToken;
   } while (nextToken !== undefined && nextToken !== '');
   return subscriptions;
+}
+
+/**
+ * The install's customer managed policies (every one under its path, `/ecs-roll/<install>/`), each with its
+ * default version's document and whether the role has it attached.
+ */
+export async function observeManagedPolicies(clients: InstallClients, path: string, roleName: string): Promise<ObservedManagedPolicy[]> {
+  const found: { name: string; arn: string; version?: string }[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await clients.iam.send(new ListPoliciesCommand({ Scope: 'Local', PathPrefix: path, Marker: marker }));
+    for (const policy of page.Policies ?? []) {
+      if (policy.PolicyName === undefined || policy.Arn === undefined || policy.Path !== path) continue;
+      found.push({ name: policy.PolicyName, arn: policy.Arn, ...(policy.DefaultVersionId === undefined ? {} : { version: policy.DefaultVersionId }) });
+    }
+    marker = page.IsTruncated === true ? page.Marker : undefined;
+  } while (marker !== undefined);
+  if (found.length === 0) return [];
+  const attached = await orMissing(clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, MaxItems: 1000 })), 'NoSuchEntityException');
+  const attachedArns = new Set((attached?.AttachedPolicies ?? []).map((policy) => policy.PolicyArn));
+  return Promise.all(
+    found.map(async (policy) => {
+      const version =
+        policy.version === undefined
+          ? undefined
+          : await orMissing(clients.iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.arn, VersionId: policy.version })), 'NoSuchEntityException');
+      const document = parsePolicyText(version?.PolicyVersion?.Document);
+      return { name: policy.name, arn: policy.arn, attached: attachedArns.has(policy.arn), ...(document === undefined ? {} : { document }) };
+    }),
+  );
 }

@@ -7,7 +7,7 @@ import type { FunctionRole } from '../core/install-names.js';
 import type { RetryClock } from '../core/install-retry.js';
 import type { InstallAction } from '../core/install-types.js';
 import type { Strategy } from '../core/plan.js';
-import type { UpdatePolicy } from '../core/policy.js';
+import type { UpdatePolicy } from '../core/update-policy.js';
 import type { RunBeforeSpec } from '../core/run-before.js';
 import type { AwsConfig } from './config.js';
 import type { InstallProgress } from './install-apply/context.js';
@@ -53,7 +53,10 @@ export interface InstallReport {
   readonly role: { readonly name: string; readonly arn: string };
   /** The receiver's own role: it may only hand pushes to the pushes queue and write its logs. */
   readonly receiverRole: { readonly name: string; readonly arn: string };
+  /** All the worker's permissions: its inline policy `name`, and the managed policies below when they do not fit in it. */
   readonly policy: { readonly name: string; readonly document: PolicyDocument };
+  /** The managed policies holding what does not fit the inline policy (IAM's 10,240 characters); usually none. */
+  readonly managedPolicies: readonly string[];
   readonly functions: Readonly<Record<FunctionRole, { readonly name: string; readonly arn: string }>>;
   readonly api: { readonly name: string; readonly id: string };
   /** The SNS topic that alarms notify; the worker is subscribed to it. */

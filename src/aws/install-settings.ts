@@ -1,7 +1,7 @@
 import { DEFAULT_FOLLOW_SECONDS } from '../core/follow.js';
 import { UsageError } from '../core/errors.js';
 import type { Strategy } from '../core/plan.js';
-import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/policy.js';
+import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/update-policy.js';
 import { ENV } from '../webhook/config.js';
 
 /** The settings an install keeps in its functions' environment, and that a re-run keeps unless given again. */

@@ -8,25 +8,27 @@ import { createHash, randomBytes } from 'node:crypto';
 import { accountOfArn, functionArn, partitionOf, roleArn, topicArn } from '../core/arn.js';
 import { DEFAULT_SOURCES, ecrRepositoryNames, ecrRuleArn, ecrRuleName, installedSources, SOURCES_ENV, withoutWebhookApi } from '../core/ecr-trigger.js';
 import { UsageError } from '../core/errors.js';
-import { desiredInstall, passRoleArns } from '../core/install-desired.js';
+import { desiredInstall, managedPolicyPath, passRoleArns } from '../core/install-desired.js';
 import { checkInstallLimits } from '../core/install-limits.js';
 import { FUNCTION_ROLES, installNames, PERMISSION_STATEMENT_ID, UNKNOWN_ACCOUNT, UNKNOWN_API_ID } from '../core/install-names.js';
 import { describeAction, planInstall } from '../core/install-plan.js';
 import type { RetryClock } from '../core/install-retry.js';
 import { queueNames } from '../core/install-queues.js';
 import type { ObservedInstall } from '../core/install-types.js';
-import { formatPolicy } from '../core/policy.js';
+import { formatPolicy } from '../core/update-policy.js';
 import { REGISTRY_ENV } from '../core/registry-options.js';
 import type { RunBeforeSpec } from '../core/run-before.js';
-import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from '../lambda/package.js';
+import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from './lambda-package.js';
 import { ENV, hashToken, parseRunBeforeEnv, webhookConfigToEnv } from '../webhook/config.js';
 import { InstallApplier } from './install-apply/applier.js';
 import { withClients, type InstallClients } from './install-clients.js';
 import { discoverPassRoles } from './install-discover.js';
-import { observeApi, observeFunction, observeLogGroup, observeRole, observeTopic } from './install-read.js';
+import { observeApi, observeFunction, observeLogGroup, observeManagedPolicies, observeRole, observeTopic } from './install-read.js';
 import { DRY_RUN_TOKEN_PLACEHOLDER, KEPT_TOKEN_PLACEHOLDER, type InstallReport, type InstallRequest } from './install-request.js';
 import { installedSettings, mergeInstallSettings } from './install-settings.js';
 import { invokeUrl } from './invoke-url.js';
+import { splitEnvironment } from '../core/install-environment.js';
+import { REPOSITORIES_DIGEST_ENV, repositoriesDigest, SETTINGS_FILE, SETTINGS_FILE_ENV, settingsFileText } from '../webhook/settings-file.js';
 import { notifyEnvironment, notifyStatements, sameTargets, shownTargets, showTargets, urlsOf, withNotifyStatements } from '../core/install-notify.js';
 import { applyNotifyParameter, installedNotifyTargets } from './install-notify.js';
 
@@ -45,7 +47,7 @@ export async function runInstall(request: InstallRequest): Promise<InstallReport
 /** Everything the plan needs, and nothing changed yet. */
 async function readInstall(clients: InstallClients, request: InstallRequest, warnings: string[]) {
   const names = installNames(request.name);
-  const [role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic] = await Promise.all([
+  const [role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic, managedPolicies] = await Promise.all([
     observeRole(clients, names.install, names.role, names.policy),
     observeRole(clients, names.install, names.receiverRole, names.receiverPolicy),
     observeFunction(clients, names.functions.receiver, names.install),
@@ -54,8 +56,9 @@ async function readInstall(clients: InstallClients, request: InstallRequest, war
     observeLogGroup(clients, names.logGroups.worker),
     observeApi(clients, names, request.stage, warnings),
     observeTopic(clients, names),
+    observeManagedPolicies(clients, managedPolicyPath(names.install), names.role),
   ]);
-  return { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic };
+  return { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic, managedPolicies };
 }
 
 async function install(clients: InstallClients, request: InstallRequest): Promise<InstallReport> {
@@ -63,11 +66,12 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
   const region = await clients.lambda.config.region();
   const clock = request.clock ?? realClock;
   const warnings: string[] = [];
-  const { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic } = await readInstall(clients, request, warnings);
+  const { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic, managedPolicies } = await readInstall(clients, request, warnings);
   const installedEnvironment = (worker ?? receiver)?.environment;
 
-  // Settings left out keep what the install runs with (the worker's environment holds all of them).
-  const { settings, changes: settingChanges } = mergeInstallSettings(
+  // Settings left out keep what the install runs with (the worker's environment holds them, the allow-list
+  // possibly in the settings file, known then by its digest).
+  const merged = mergeInstallSettings(
     {
       ...(request.repositories === undefined ? {} : { repositories: request.repositories }),
       ...(request.clusters === undefined ? {} : { clusters: request.clusters }),
@@ -75,7 +79,13 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
       ...(request.strategy === undefined ? {} : { strategy: request.strategy }),
       ...(request.timeoutSeconds === undefined ? {} : { timeoutSeconds: request.timeoutSeconds }),
     },
-    installedSettings(installedEnvironment),
+    withInstalledList(installedSettings(installedEnvironment), installedEnvironment, request.repositories),
+  );
+  const { settings } = merged;
+  const settingChanges = merged.changes.map((change) =>
+    change.setting === 'repositories' && change.from === undefined && installedEnvironment?.[REPOSITORIES_DIGEST_ENV] !== undefined
+      ? { ...change, from: `${installedEnvironment[REPOSITORIES_DIGEST_ENV]?.split(':')[0] ?? '?'} repositories (in the functions' settings file)` }
+      : change,
   );
   // --notify left out keeps the targets the worker has (read back from its environment and parameter).
   const installedNotify = await installedNotifyTargets(request.aws, worker?.environment);
@@ -106,6 +116,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     ...(observedAccount === undefined ? {} : { account: observedAccount }),
     ...(role === undefined ? {} : { role }),
     ...(receiverRole === undefined ? {} : { receiverRole }),
+    managedPolicies,
     functions: { ...(receiver === undefined ? {} : { receiver }), ...(worker === undefined ? {} : { worker }) },
     logGroups: { ...(receiverLogs === undefined ? {} : { receiver: receiverLogs }), ...(workerLogs === undefined ? {} : { worker: workerLogs }) },
     ...(api === undefined ? {} : { api }),
@@ -139,7 +150,13 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     [SOURCES_ENV]: sources.join(','),
     ...notifyEnvironment(names.install, notify),
   };
-  const zip = await lambdaZip();
+  // A large allow-list goes into the settings file in the zip: Lambda allows 4 KB of variables in all.
+  const { environment: kept, overflow } = splitEnvironment(environment, [ENV.repositories]);
+  const usesFile = Object.keys(overflow).length > 0;
+  const functionEnvironment = usesFile
+    ? { ...kept, [SETTINGS_FILE_ENV]: SETTINGS_FILE, [REPOSITORIES_DIGEST_ENV]: repositoriesDigest(settings.repositories) }
+    : kept;
+  const zip = await lambdaZip(usesFile ? { [SETTINGS_FILE]: settingsFileText(overflow) } : {});
   const desiredWithoutNotify = desiredInstall({
     region,
     account,
@@ -148,18 +165,23 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     handlers: HANDLERS,
     runtime: LAMBDA_RUNTIME,
     codeSha256: createHash('sha256').update(zip).digest('base64'),
-    environment,
+    environment: functionEnvironment,
     clusters: settings.clusters,
     repositories: settings.repositories,
     passRoles: ecs.passRoleArns,
     runBefore: { scope: ecs.runBefore, enabled: runBefore.length > 0 },
   });
+  // The receiver tells of pushes the policy ignores (the worker never sees them), so both roles may notify.
+  const notifying = notifyStatements({ region, account }, names.install, notify);
   const desired = {
     ...desiredWithoutNotify,
-    policyDocument: withNotifyStatements(desiredWithoutNotify.policyDocument, notifyStatements({ region, account }, names.install, notify)),
+    policyDocument: withNotifyStatements(desiredWithoutNotify.policyDocument, notifying),
+    ...(desiredWithoutNotify.receiverRole === undefined
+      ? {}
+      : { receiverRole: { ...desiredWithoutNotify.receiverRole, document: withNotifyStatements(desiredWithoutNotify.receiverRole.document, notifying) } }),
   };
   // AWS's size limits, before anything changes (the allow-list and --cluster values are what grow).
-  checkInstallLimits(desired.policyDocument, environment, { variable: ENV.repositories, option: '--repo' });
+  checkInstallLimits(desired.policyDocument, functionEnvironment, { variable: ENV.repositories, option: '--repo' });
   // Without Docker Hub there is no webhook to receive: no REST API (an existing one is left as it is).
   const planned = planInstall(desired, observed);
   const actions = sources.includes('dockerhub') ? planned : withoutWebhookApi(planned, PERMISSION_STATEMENT_ID);
@@ -226,7 +248,8 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     account: finalAccount,
     role: { name: names.role, arn: roleArn(finalAt, names.role) },
     receiverRole: { name: names.receiverRole, arn: roleArn(finalAt, names.receiverRole) },
-    policy: { name: names.policy, document: resolve(desired.policyDocument) },
+    policy: { name: names.policy, document: resolve(desired.permissions ?? desired.policyDocument) },
+    managedPolicies: (desired.managedPolicies ?? []).map((policy) => resolve(policy.arn)),
     functions: {
       receiver: { name: names.functions.receiver, arn: functionArn(finalAt, names.functions.receiver) },
       worker: { name: names.functions.worker, arn: functionArn(finalAt, names.functions.worker) },
@@ -250,6 +273,17 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     settings: { ...settings, policy: formatPolicy(settings.policy), notify: shownTargets(notify) },
     settingChanges,
   };
+}
+
+/** The installed settings, with the allow-list given again when the settings file holds the same one (same digest). */
+function withInstalledList(
+  installed: ReturnType<typeof installedSettings>,
+  environment: Readonly<Record<string, string>> | undefined,
+  given: readonly string[] | undefined,
+): ReturnType<typeof installedSettings> {
+  const digest = environment?.[REPOSITORIES_DIGEST_ENV];
+  if (installed.repositories !== undefined || digest === undefined || given === undefined) return installed;
+  return repositoriesDigest(given) === digest ? { ...installed, repositories: given } : installed;
 }
 
 /** The run-before specs an existing install's worker runs; none when unset or unreadable. */

@@ -2,6 +2,7 @@ import type { ImageReference } from '../core/image-ref.js';
 import { MANIFEST_MEDIA_TYPES, type EcrRegistry, type RegistryAnswer } from '../core/registry.js';
 import type { AwsConfig } from './config.js';
 import { clientConfig } from './config.js';
+import { isAwsError } from './errors.js';
 
 /**
  * Asks Amazon ECR whether a tag (or digest) exists, through its API rather than the registry's HTTP
@@ -33,7 +34,7 @@ export async function lookupEcrImage(
     if (digest !== undefined && digest !== '') return { found: true, digest };
     return { found: false };
   } catch (error) {
-    if (error instanceof Error && error.name === 'RepositoryNotFoundException') return { found: false };
+    if (isAwsError(error, 'RepositoryNotFoundException')) return { found: false };
     throw error;
   } finally {
     client.destroy();

@@ -14,6 +14,8 @@ import type { Tag } from '../core/model.js';
 import type { RunTaskState } from '../core/run-diagnosis.js';
 import type { RunTaskAnswer, RunTaskRequest, TaskRunPort } from '../core/run-step.js';
 import { clientConfig, type AwsConfig } from './config.js';
+import { isAwsError } from './errors.js';
+import { ecsTags, tagsFromSdk } from './tags.js';
 
 /** How long the clean-up StopTask may take once the run itself has been interrupted. */
 const STOP_TASK_TIMEOUT_MS = 15_000;
@@ -34,7 +36,7 @@ function toRunTaskState(task: Task): RunTaskState {
       ...(container.reason === undefined || container.reason === '' ? {} : { reason: container.reason }),
       ...(container.lastStatus === undefined ? {} : { lastStatus: container.lastStatus }),
     })),
-    tags: (task.tags ?? []).flatMap((tag) => (tag.key === undefined ? [] : [{ key: tag.key, value: tag.value ?? '' }])),
+    tags: tagsFromSdk(task.tags),
   };
 }
 
@@ -61,7 +63,7 @@ export class SdkTaskRunner implements TaskRunPort {
       // RunTask's propagateTags takes TASK_DEFINITION only ("An error will be received if you specify the
       // SERVICE option when running a task"); the task definition's tags (team, cost centre) follow the task.
       propagateTags: 'TASK_DEFINITION',
-      tags: request.tags.map((tag) => ({ key: tag.key, value: tag.value })),
+      tags: ecsTags(request.tags),
       // Idempotent: the SDK's retry of a call whose answer was lost starts no second task (ECS_Idempotency.html).
       clientToken: request.clientToken,
       overrides: { containerOverrides: [{ name: request.container, command: [...request.command] }] },
@@ -131,7 +133,7 @@ export class SdkTaskRunner implements TaskRunPort {
       );
       return (answer.events ?? []).map((event) => event.message ?? '');
     } catch (error) {
-      if (error instanceof Error && error.name === 'ResourceNotFoundException') return [];
+      if (isAwsError(error, 'ResourceNotFoundException')) return [];
       throw error;
     }
   }

@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.js';
 import { DEFAULT_CONCURRENCY } from '../core/limits.js';
 import type { ServiceSnapshot } from '../core/model.js';
 import type { EcsReader } from '../core/ports.js';
-import { isErrorNamed } from './errors.js';
+import { isAwsError } from './errors.js';
 
 /**
  * Finds one service by name: in the given cluster, or in whichever cluster holds it. A name that
@@ -16,7 +16,7 @@ export async function findService(ecs: EcsReader, service: string, cluster?: str
       try {
         return await ecs.describeServices(candidate, [service]);
       } catch (error) {
-        if (isErrorNamed(error, 'ClusterNotFoundException')) {
+        if (isAwsError(error, 'ClusterNotFoundException')) {
           throw ecs.missingCluster(candidate, await ecs.region());
         }
         throw error;

@@ -9,10 +9,11 @@ import { ecrRuleName, EVENTS_PERMISSION_STATEMENT_ID } from '../core/ecr-trigger
 import { FUNCTION_ROLES, type FunctionRole, type InstallNames } from '../core/install-names.js';
 import { QUEUE_ROLES, queueNames } from '../core/install-queues.js';
 import type { ObservedRemoval, ObservedRole } from '../core/uninstall-plan.js';
-import { isErrorNamed } from './errors.js';
+import { isAwsError } from './errors.js';
 import { functionTags } from './function-tags.js';
 import { orMissing, tagRecord, type InstallClients } from './install-clients.js';
-import { findApis, findTopicArn, topicSubscriptions, topicTags } from './install-read.js';
+import { findApis, findTopicArn, observeManagedPolicies, topicSubscriptions, topicTags } from './install-read.js';
+import { managedPolicyPath } from '../core/install-desired.js';
 
 const NO_QUEUE = ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue'];
 
@@ -32,7 +33,9 @@ export async function observeRemoval(clients: InstallClients, names: InstallName
   const functions: Partial<Record<FunctionRole, { tags: Record<string, string>; roleArn?: string }>> = {};
   if (receiver !== undefined) functions.receiver = receiver;
   if (worker !== undefined) functions.worker = worker;
+  const managedPolicies = await observeManagedPolicies(clients, managedPolicyPath(names.install), names.role);
   return {
+    managedPolicies: managedPolicies.map(({ name, arn, attached }) => ({ name, arn, attached })),
     apiIds: apis.flatMap((api) => (api.id === undefined ? [] : [api.id])),
     ecr,
     ...(topic === undefined ? {} : { topic }),
@@ -91,7 +94,7 @@ async function observeQueue(clients: InstallClients, name: string): Promise<Obse
     url = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
   } catch (error) {
     // SQS's JSON protocol names the error QueueDoesNotExist; its query protocol the longer code.
-    if (isErrorNamed(error, ...NO_QUEUE)) return { name };
+    if (isAwsError(error, ...NO_QUEUE)) return { name };
     throw error;
   }
   if (url === undefined) return { name };

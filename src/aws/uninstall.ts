@@ -6,7 +6,8 @@
 import { DeleteRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteRuleCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteRoleCommand, DeleteRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand } from '@aws-sdk/client-iam';
+import { deleteManagedPolicy } from './install-apply/iam.js';
 import { DeleteEventSourceMappingCommand, DeleteFunctionCommand, RemovePermissionCommand } from '@aws-sdk/client-lambda';
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
@@ -16,7 +17,7 @@ import { installNames } from '../core/install-names.js';
 import { notifyParameterName } from '../core/install-notify.js';
 import { planUninstall, type RemovalKind, type RemovalStep } from '../core/uninstall-plan.js';
 import type { AwsConfig } from './config.js';
-import { isErrorNamed } from './errors.js';
+import { isAwsError } from './errors.js';
 import { orMissing, withClients, type InstallClients } from './install-clients.js';
 import { observeRemoval } from './uninstall-read.js';
 
@@ -119,13 +120,17 @@ async function removeStep(clients: InstallClients, step: RemovalStep): Promise<b
       }
     case 'lambda-function':
       return gone(lambda.send(new DeleteFunctionCommand({ FunctionName: step.name })), 'ResourceNotFoundException');
+    case 'iam-managed-policy':
+      // Detached first: IAM refuses to delete a policy still attached to a role.
+      if (address !== '') await orMissing(iam.send(new DetachRolePolicyCommand({ RoleName: address, PolicyArn: step.id ?? '' })), 'NoSuchEntityException');
+      return gone(deleteManagedPolicy(iam, step.id ?? '').then(() => true), 'NoSuchEntityException');
     case 'iam-role-policy':
       return gone(iam.send(new DeleteRolePolicyCommand({ RoleName: address, PolicyName: step.name })), 'NoSuchEntityException');
     case 'iam-role':
       try {
         return await gone(iam.send(new DeleteRoleCommand({ RoleName: step.name })), 'NoSuchEntityException');
       } catch (error) {
-        if (!isErrorNamed(error, 'DeleteConflictException')) throw error;
+        if (!isAwsError(error, 'DeleteConflictException')) throw error;
         throw new OperationFailedError(`IAM role ${step.name} still has policies that install did not put there; detach them and run uninstall again`, {
           cause: error,
         });

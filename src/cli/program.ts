@@ -1,4 +1,13 @@
 import { Command, Option } from 'commander';
+import type {
+  RawPackageOptions,
+  RawRolloutOptions,
+  RawScaleOptions,
+  RawScalePolicyOptions,
+  RawServeOptions,
+  RawStatusOptions,
+  RawWebhookStatusOptions,
+} from './raw-options.js';
 import type { CliIo } from './render.js';
 import { packageVersion } from './version.js';
 
@@ -14,6 +23,19 @@ function addAwsOptions(command: Command): Command {
     .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile)')
     .option('--profile <name>', 'AWS shared-config profile')
     .option('--endpoint-url <url>', 'send every AWS call to this URL (a local emulator); AWS_ENDPOINT_URL works too');
+}
+
+/**
+ * Commander's action for a command whose module is imported only when it runs: the positional arguments,
+ * then the options with the program's own (--no-color) and a parent command's (`scale policy put` reads
+ * `scale`'s --min and --max); the command's exit code goes to the context.
+ */
+function lazy<O, A extends readonly string[] = []>(context: ProgramContext, run: (...args: [...A, O]) => Promise<number>) {
+  return async (...received: unknown[]): Promise<void> => {
+    const command = received.at(-1) as Command;
+    const args = received.slice(0, -2);
+    context.setExitCode(await run(...([...args, command.optsWithGlobals()] as unknown as [...A, O])));
+  };
 }
 
 export interface ProgramContext {
@@ -78,11 +100,11 @@ export function buildProgram(context: ProgramContext): Command {
         collect,
       )
       .option('--json', 'one JSON document on stdout, no colour or spinner'),
-  ).action(async (image: string, options: Record<string, unknown>, command: Command) => {
-    const { runRolloutCommand } = await import('./commands/rollout.js');
-    const globals = command.optsWithGlobals() as { color?: boolean };
-    context.setExitCode(await runRolloutCommand(image, { ...options, color: globals.color }, context.io, context.signal));
-  });
+  ).action(
+    lazy<RawRolloutOptions, [string]>(context, async (image, options) =>
+      (await import('./commands/rollout.js')).runRolloutCommand(image, options, context.io, context.signal),
+    ),
+  );
 
   addAwsOptions(
     program
@@ -93,10 +115,11 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--watch', 'refresh until Ctrl-C')
       .option('--poll-interval <seconds>', 'seconds between refreshes with --watch (at least 10 against AWS)')
       .option('--json', 'one JSON document on stdout (one per line with --watch)'),
-  ).action(async (image: string, options: Record<string, unknown>) => {
-    const { runStatusCommand } = await import('./commands/status.js');
-    context.setExitCode(await runStatusCommand(image, options, context.io, context.signal));
-  });
+  ).action(
+    lazy<RawStatusOptions, [string]>(context, async (image, options) =>
+      (await import('./commands/status.js')).runStatusCommand(image, options, context.io, context.signal),
+    ),
+  );
 
   addAwsOptions(
     program
@@ -126,11 +149,11 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--rotate-token', 'issue a new URL token (the old URL stops working)')
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (options: Record<string, unknown>, command: Command) => {
-    const { runInstallCommand } = await import('./commands/install.js');
-    const globals = command.optsWithGlobals() as { color?: boolean };
-    context.setExitCode(await runInstallCommand({ ...options, color: globals.color }, context.io, context.signal));
-  });
+  ).action(
+    lazy<Record<string, unknown>>(context, async (options) =>
+      (await import('./commands/install.js')).runInstallCommand(options, context.io, context.signal),
+    ),
+  );
 
   addAwsOptions(
     program
@@ -139,11 +162,11 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--name <name>', 'name of the install', 'ecs-roll')
       .option('--dry-run', 'show what would be deleted and delete nothing')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (options: Record<string, unknown>, command: Command) => {
-    const { runUninstallCommand } = await import('./commands/install.js');
-    const globals = command.optsWithGlobals() as { color?: boolean };
-    context.setExitCode(await runUninstallCommand({ ...options, color: globals.color }, context.io, context.signal));
-  });
+  ).action(
+    lazy<Record<string, unknown>>(context, async (options) =>
+      (await import('./commands/install.js')).runUninstallCommand(options, context.io, context.signal),
+    ),
+  );
 
   addAwsOptions(
     program
@@ -153,20 +176,15 @@ export function buildProgram(context: ProgramContext): Command {
       .description('pushes in flight, rollouts being followed, dead letters, and how recent rollouts ended')
       .option('--name <name>', 'name of the install', 'ecs-roll')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (options: Record<string, unknown>, command: Command) => {
-    const { runWebhookStatusCommand } = await import('./commands/webhook-status.js');
-    const globals = command.optsWithGlobals() as { color?: boolean; region?: string; profile?: string; endpointUrl?: string };
-    context.setExitCode(await runWebhookStatusCommand({ ...globals, ...options }, context.io));
-  });
+  ).action(
+    lazy<RawWebhookStatusOptions>(context, async (options) => (await import('./commands/webhook-status.js')).runWebhookStatusCommand(options, context.io)),
+  );
 
   program
     .command('package')
     .description('write the Lambda deployment zip that install uploads (for Terraform, CloudFormation, CDK)')
     .requiredOption('--out <file.zip>', 'where to write the zip')
-    .action(async (options: { out: string }) => {
-      const { runPackageCommand } = await import('./commands/package.js');
-      context.setExitCode(await runPackageCommand(options, context.io));
-    });
+    .action(lazy<RawPackageOptions>(context, async (options) => (await import('./commands/package.js')).runPackageCommand(options, context.io)));
 
   addAwsOptions(
     program
@@ -184,10 +202,9 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--timeout <seconds>', 'how long each rollout waits (default: ECS_ROLL_TIMEOUT, or 3600)')
       .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
       .option('--notify <target>', "send each push's outcome to an SNS topic ARN or an https URL, as install --notify (repeatable; ECS_ROLL_NOTIFY, space-separated, keeps URLs out of the process list)", collect),
-  ).action(async (options: Record<string, unknown>) => {
-    const { runServeCommand } = await import('./commands/serve.js');
-    context.setExitCode(await runServeCommand(options, context.io, context.signal));
-  });
+  ).action(
+    lazy<RawServeOptions>(context, async (options) => (await import('./commands/serve.js')).runServeCommand(options, context.io, context.signal)),
+  );
 
   const scale = addAwsOptions(
     program
@@ -206,15 +223,15 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--dry-run', 'print what would change, change nothing')
       .option('--notify <https-url>', 'POST the outcome (completed or failed) as a JSON document; an SNS topic ARN works too (repeatable)', collect)
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (service: string, options: Record<string, unknown>, command: Command) => {
-    const { runScaleCommand } = await import('./commands/scale.js');
-    const globals = command.optsWithGlobals() as { color?: boolean };
-    context.setExitCode(await runScaleCommand(service, { ...options, color: globals.color }, context.io, context.signal));
-  });
+  ).action(
+    lazy<RawScaleOptions, [string]>(context, async (service, options) =>
+      (await import('./commands/scale.js')).runScaleCommand(service, options, context.io, context.signal),
+    ),
+  );
 
-  const policy = scale.command('policy').description('scaling policies that CloudWatch alarms trigger');
+  const scalingPolicy = scale.command('policy').description('scaling policies that CloudWatch alarms trigger');
   addAwsOptions(
-    policy
+    scalingPolicy
       .command('put')
       .description("attach a scaling policy to an existing alarm (needs install's topic)")
       .argument('<cluster/service>')
@@ -226,32 +243,27 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--cooldown <seconds>', 'ignore the alarm this long after a policy scaled the service', '300')
       .option('--name <name>', 'the install whose topic the alarm notifies', 'ecs-roll')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (service: string, _options: Record<string, unknown>, command: Command) => {
-    const { runPolicyPut } = await import('./commands/scale-policy.js');
+  ).action(
     // With the options `scale` parsed (--min, --max, --json, --region, --profile, --endpoint-url share its names).
-    context.setExitCode(await runPolicyPut(service, command.optsWithGlobals(), context.io));
-  });
+    lazy<RawScalePolicyOptions, [string]>(context, async (service, options) => (await import('./commands/scale-policy.js')).runPolicyPut(service, options, context.io)),
+  );
   addAwsOptions(
-    policy
+    scalingPolicy
       .command('list')
       .description('every scaling policy, with its alarm state')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (_options: Record<string, unknown>, command: Command) => {
-    const { runPolicyList } = await import('./commands/scale-policy.js');
-    context.setExitCode(await runPolicyList(command.optsWithGlobals(), context.io));
-  });
+  ).action(lazy<RawScalePolicyOptions>(context, async (options) => (await import('./commands/scale-policy.js')).runPolicyList(options, context.io)));
   addAwsOptions(
-    policy
+    scalingPolicy
       .command('remove')
       .description("take a scaling policy off its alarm (the alarm's other actions stay)")
       .argument('<cluster/service>')
       .requiredOption('--alarm <alarm-name>', 'the CloudWatch alarm')
       .option('--name <name>', 'the install whose topic the alarm notifies', 'ecs-roll')
       .option('--json', 'one JSON document on stdout'),
-  ).action(async (service: string, _options: Record<string, unknown>, command: Command) => {
-    const { runPolicyRemove } = await import('./commands/scale-policy.js');
-    context.setExitCode(await runPolicyRemove(service, command.optsWithGlobals(), context.io));
-  });
+  ).action(
+    lazy<RawScalePolicyOptions, [string]>(context, async (service, options) => (await import('./commands/scale-policy.js')).runPolicyRemove(service, options, context.io)),
+  );
 
   return program;
 }

@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { RolloutEvent } from '../core/events.js';
 import type { RolloutResult } from '../core/execute.js';
 import { revisionName } from '../core/model.js';
-import type { RolloutPlan } from '../core/plan.js';
+import type { DeploymentPlan } from '../core/plan.js';
 import type { RunStepOutcome } from '../core/run-step.js';
 
 /** A command as a shell would take it back: words with spaces or quotes are single-quoted. */
@@ -17,7 +17,7 @@ function networkText(network: Readonly<Record<string, unknown>> | undefined): st
 }
 
 /** The plan's run-before steps: which revision, cluster, launch, network and command. */
-export function planRunLines(plan: RolloutPlan, color: ChalkInstance): string[] {
+export function planRunLines(plan: DeploymentPlan, color: ChalkInstance): string[] {
   return (plan.runsBefore ?? []).map((run) => {
     const name = `${run.cluster}/${run.service}`;
     if (run.skipReason !== undefined) return `  ${color.yellow('no run')}   ${name}: ${run.skipReason}`;

@@ -6,7 +6,8 @@ import { formatVersion } from '../core/image-ref.js';
 import { revisionName } from '../core/model.js';
 import { describeScope } from '../core/expectation.js';
 import { diagnosisLines } from './render-diagnosis.js';
-import type { RolloutPlan } from '../core/plan.js';
+import type { DeploymentPlan } from '../core/plan.js';
+import { chooseReporter, type Envelope, writeDocument } from './output.js';
 import { planRunLines, runEventLine, runResultLines } from './render-run.js';
 
 export interface OutputStream {
@@ -31,8 +32,9 @@ export interface CliIo {
 }
 
 export interface Renderer {
-  plan(plan: RolloutPlan, dryRun: boolean): void;
-  event(event: RolloutEvent): void;
+  plan(plan: DeploymentPlan, dryRun: boolean): void;
+  /** The plan has its own method: the events that follow it. */
+  event(event: Exclude<RolloutEvent, { type: 'plan' }>): void;
   result(result: RolloutResult): void;
   /** Stops any spinner; safe to call twice. */
   close(): void;
@@ -72,13 +74,15 @@ export function createRenderer(
   io: CliIo,
   options: { json: boolean; color: boolean | undefined; spinner?: (text: string) => Ora },
 ): Renderer {
-  if (options.json) return jsonRenderer(io);
-  return humanRenderer(io, new Chalk({ level: colorLevel(io, options.color) }), options.spinner);
+  return chooseReporter(options.json, {
+    json: () => jsonRenderer(io),
+    human: () => humanRenderer(io, new Chalk({ level: colorLevel(io, options.color) }), options.spinner),
+  });
 }
 
 function jsonRenderer(io: CliIo): Renderer {
-  let plan: RolloutPlan | undefined;
-  const write = (document: unknown) => io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  let plan: DeploymentPlan | undefined;
+  const write = (document: Envelope & Record<string, unknown>) => writeDocument(io, document);
   return {
     plan(planned, dryRun) {
       plan = planned;
@@ -226,7 +230,6 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           if (text !== undefined) line(text);
           return;
         }
-        case 'plan':
         case 'diagnosis': // shown with the result, under its service
           return;
       }

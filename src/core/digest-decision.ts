@@ -4,7 +4,7 @@
  * deployment starts and reports it per container as `imageDigest` (DescribeTasks):
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability
  */
-import type { PlannedService, RolloutPlan } from './plan.js';
+import type { PlannedService, DeploymentPlan } from './plan.js';
 
 export type SameTagDecision =
   | { readonly action: 'redeploy'; readonly reason: string }
@@ -41,6 +41,6 @@ export function decideSameTag(input: SameTagInput): SameTagDecision {
 }
 
 /** Services left alone because they already run the target's tag: the ones whose running digests matter. */
-export function servicesOnTargetTag(plan: RolloutPlan): PlannedService[] {
+export function servicesOnTargetTag(plan: DeploymentPlan): PlannedService[] {
   return plan.services.filter((service) => service.action === 'none' && service.changes.every((change) => change.from === change.to));
 }

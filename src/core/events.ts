@@ -1,5 +1,5 @@
 import type { Diagnosis } from './diagnosis.js';
-import type { ContainerChange, RolloutPlan } from './plan.js';
+import type { ContainerChange, DeploymentPlan } from './plan.js';
 import type { RunStepOutcome } from './run-step.js';
 import type { DeploymentProgress } from './wait.js';
 
@@ -8,7 +8,7 @@ import type { DeploymentProgress } from './wait.js';
  * turn these into output; the executor itself never prints.
  */
 export type RolloutEvent =
-  | { readonly type: 'plan'; readonly plan: RolloutPlan }
+  | { readonly type: 'plan'; readonly plan: DeploymentPlan }
   | {
       readonly type: 'registered';
       readonly family: string;

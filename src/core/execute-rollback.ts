@@ -1,6 +1,6 @@
 import { mapConcurrent } from './collections.js';
 import { revisionName, type ServiceSnapshot } from './model.js';
-import type { PlannedService, RolloutPlan } from './plan.js';
+import type { PlannedService, DeploymentPlan } from './plan.js';
 import { primaryDeploymentId } from './wait.js';
 import {
   errorMessage,
@@ -14,7 +14,7 @@ import {
 import { describeNow, waitForDeployments } from './execute-wait.js';
 
 export async function rollBack(
-  strategy: RolloutPlan['strategy'],
+  strategy: DeploymentPlan['strategy'],
   changed: readonly PlannedService[],
   snapshots: ReadonlyMap<string, ServiceSnapshot>,
   deps: ExecutorDeps,

@@ -1,7 +1,7 @@
 import type { Diagnosis } from './diagnosis.js';
 import type { EmitEvent } from './events.js';
 import type { ServiceSnapshot } from './model.js';
-import type { PlannedService, RolloutPlan } from './plan.js';
+import type { PlannedService, DeploymentPlan } from './plan.js';
 import type { Clock, EcsPort, LoadBalancerPort } from './ports.js';
 import type { RunStepOutcome, TaskRunPort } from './run-step.js';
 
@@ -47,7 +47,7 @@ export interface ServiceOutcome {
 export interface RolloutResult {
   readonly version: typeof RESULT_VERSION;
   readonly kind: 'rollout-result';
-  readonly target: RolloutPlan['target'];
+  readonly target: DeploymentPlan['target'];
   readonly ok: boolean;
   readonly registrations: readonly { readonly family: string; readonly from: string; readonly to: string }[];
   readonly services: readonly ServiceOutcome[];

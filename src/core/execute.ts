@@ -1,6 +1,6 @@
 import { groupBy, mapConcurrent } from './collections.js';
 import { revisionName, type ServiceSnapshot } from './model.js';
-import { PUSHED_AT_TAG, type PlannedService, type RolloutPlan } from './plan.js';
+import { PUSHED_AT_TAG, type PlannedService, type DeploymentPlan } from './plan.js';
 import { containerPushTag } from './push-order.js';
 import { primaryDeploymentId } from './wait.js';
 import { runStepsBefore, SUCCESSFUL_RUN_OUTCOMES, type RunStepOutcome } from './run-step.js';
@@ -38,7 +38,7 @@ export { waitForDeployments } from './execute-wait.js';
  * Carries out a rollout plan: registers the new revisions, points services at them, waits for the
  * deployments those updates created, and on failure puts back what it changed.
  */
-export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, options: ExecuteOptions): Promise<RolloutResult> {
+export async function executeRollout(plan: DeploymentPlan, deps: ExecutorDeps, options: ExecuteOptions): Promise<RolloutResult> {
   const { ecs, emit } = deps;
   const outcomes = new Map<string, ServiceOutcome>();
   const setOutcome = (planned: PlannedService, outcome: ServiceOutcomeKind, extra: Partial<ServiceOutcome> = {}) => {
@@ -242,7 +242,7 @@ export async function executeRollout(plan: RolloutPlan, deps: ExecutorDeps, opti
  * this run did not move them.
  */
 function followUnfinished(
-  plan: RolloutPlan,
+  plan: DeploymentPlan,
   tracked: Tracked[],
   setOutcome: (planned: PlannedService, outcome: ServiceOutcomeKind, extra?: Partial<ServiceOutcome>) => void,
   options: ExecuteOptions,

@@ -1,12 +1,12 @@
 import { OperationFailedError } from './errors.js';
 import { serviceLabel } from './model.js';
-import type { RolloutPlan } from './plan.js';
+import type { DeploymentPlan } from './plan.js';
 
 /** A pipeline's guard against "nothing matched" looking like a deploy: `--expect-services N` / `--require-match`. */
 export type ServiceExpectation = { readonly exactly: number } | { readonly atLeast: number };
 
 /** Where the run looked, in words: "3 services in 2 clusters of account 1234… in us-east-1". */
-export function describeScope(plan: RolloutPlan): string {
+export function describeScope(plan: DeploymentPlan): string {
   const scope = plan.scope;
   if (scope === undefined) return `${plan.services.length + plan.unaffectedServices} services`;
   const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
@@ -20,7 +20,7 @@ export function describeScope(plan: RolloutPlan): string {
  * The services a rollout matched are those whose task definition runs the image, whatever it does with
  * them (move, keep, skip). Refused before any change, so a wrong region or a mistyped image fails the job.
  */
-export function checkExpectedServices(plan: RolloutPlan, expectation: ServiceExpectation | undefined): void {
+export function checkExpectedServices(plan: DeploymentPlan, expectation: ServiceExpectation | undefined): void {
   if (expectation === undefined) return;
   const matched = plan.services.length;
   const ok = 'exactly' in expectation ? matched === expectation.exactly : matched >= expectation.atLeast;

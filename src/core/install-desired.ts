@@ -3,7 +3,8 @@
  * they run as, the worker's IAM policy and the tags. The readers supply what exists; the planner
  * (install-plan.ts) compares the two.
  */
-import { partitionOf, roleArn, type Location } from './arn.js';
+import { managedPolicyArn, partitionOf, roleArn, type Location } from './arn.js';
+import { splitPolicy } from './install-iam-split.js';
 import { alarmTopicPolicy, installPolicyDocument, receiverPolicyDocument, TRUST_POLICY_DOCUMENT } from './install-iam.js';
 import { ARCHITECTURE, FUNCTION_ROLES, INSTALL_TAG, LOG_RETENTION_DAYS, type FunctionRole, type InstallNames } from './install-names.js';
 import type { DesiredInstall, FunctionSpec } from './install-types.js';
@@ -30,6 +31,11 @@ export interface DesiredInstallInput extends Location {
   readonly runBefore: { readonly scope: RunBeforeScope; readonly enabled: boolean };
 }
 
+/** Where an install's managed policies live: only install writes there, so uninstall finds them all. */
+export function managedPolicyPath(install: string): string {
+  return `/ecs-roll/${install}/`;
+}
+
 /** ECS accepts a role's bare name as well as its ARN; IAM policies need the ARN. */
 export function passRoleArns(at: Location, roles: readonly string[]): string[] {
   return [...new Set(roles.map((value) => (value.startsWith('arn:') ? value : roleArn(at, value))))].sort();
@@ -50,7 +56,7 @@ export function desiredInstall(input: DesiredInstallInput): DesiredInstall {
     roleArn: executionRole(role),
     environment: input.environment,
   });
-  const policyDocument = withRunBeforeStatements(
+  const permissions = withRunBeforeStatements(
     installPolicyDocument({
       ...at,
       names,
@@ -61,13 +67,22 @@ export function desiredInstall(input: DesiredInstallInput): DesiredInstall {
     }),
     input.runBefore.enabled ? runBeforeStatements({ ...at, partition: partitionOf(at.region) }, input.clusters, input.runBefore.scope) : [],
   );
+  // Past IAM's 10,240 characters for a role's inline policies, the rest goes into managed policies.
+  const split = splitPolicy(permissions);
+  const path = managedPolicyPath(names.install);
+  const managedPolicies = split.managed.map((document, index) => {
+    const name = `${names.policy}-${index + 1}`;
+    return { name, path, arn: managedPolicyArn(at, `${path.slice(1)}${name}`), document };
+  });
   const functions = Object.fromEntries(FUNCTION_ROLES.map((role) => [role, spec(role)])) as Record<FunctionRole, FunctionSpec>;
   return {
     ...at,
     names,
     stage: input.stage,
     trustPolicy: TRUST_POLICY_DOCUMENT,
-    policyDocument,
+    policyDocument: split.inline,
+    permissions,
+    managedPolicies,
     functions,
     codeSha256: input.codeSha256,
     logRetentionDays: LOG_RETENTION_DAYS,

@@ -58,9 +58,16 @@ export function planInstall(desired: DesiredInstall, observed: ObservedInstall):
   const { names } = desired;
 
   // The roles first: the functions run as them, and cannot be created without them.
-  actions.push(...planRole(desired, { name: names.role, policyName: names.policy, document: desired.policyDocument }, observed.role));
+  const worker = planRole(desired, { name: names.role, policyName: names.policy, document: desired.policyDocument }, observed.role);
+  // Managed policies are in place and attached before the inline policy shrinks, and go only after it
+  // (and the role's permissions) no longer need them: the worker never runs with less than it needs.
+  const managed = planManagedPolicies(desired, observed);
+  actions.push(...worker.role, ...managed.before, ...worker.policy, ...managed.after);
   // The receiver's own role before the receiver is created or moved onto it.
-  if (desired.receiverRole !== undefined) actions.push(...planRole(desired, desired.receiverRole, observed.receiverRole));
+  if (desired.receiverRole !== undefined) {
+    const receiver = planRole(desired, desired.receiverRole, observed.receiverRole);
+    actions.push(...receiver.role, ...receiver.policy);
+  }
 
   // Log groups before the functions, so the first invocation logs with the retention already set.
   for (const role of FUNCTION_ROLES) {
@@ -171,17 +178,43 @@ export function planInstall(desired: DesiredInstall, observed: ObservedInstall):
 }
 
 /** A role that Lambda assumes, created or corrected, and its inline policy put when it differs. */
-function planRole(desired: DesiredInstall, role: DesiredRole, observed: ObservedRole | undefined): InstallAction[] {
-  const actions: InstallAction[] = [];
+function planRole(desired: DesiredInstall, role: DesiredRole, observed: ObservedRole | undefined): { role: InstallAction[]; policy: InstallAction[] } {
+  const roleActions: InstallAction[] = [];
   if (observed === undefined) {
-    actions.push({ kind: 'create-role', role: role.name, trustPolicy: desired.trustPolicy, tags: desired.tags });
+    roleActions.push({ kind: 'create-role', role: role.name, trustPolicy: desired.trustPolicy, tags: desired.tags });
   } else if (!samePolicy(observed.trustPolicy, desired.trustPolicy)) {
-    actions.push({ kind: 'update-trust-policy', role: role.name, trustPolicy: desired.trustPolicy });
+    roleActions.push({ kind: 'update-trust-policy', role: role.name, trustPolicy: desired.trustPolicy });
   }
-  if (observed?.policyDocument === undefined || !samePolicy(observed.policyDocument, role.document)) {
-    actions.push({ kind: 'put-role-policy', role: role.name, policyName: role.policyName, document: role.document });
+  const policy: InstallAction[] =
+    observed?.policyDocument === undefined || !samePolicy(observed.policyDocument, role.document)
+      ? [{ kind: 'put-role-policy', role: role.name, policyName: role.policyName, document: role.document }]
+      : [];
+  return { role: roleActions, policy };
+}
+
+/** The worker's managed policies: created or updated and attached (before), detached and deleted when no longer wanted (after). */
+function planManagedPolicies(desired: DesiredInstall, observed: ObservedInstall): { before: InstallAction[]; after: InstallAction[] } {
+  if (desired.managedPolicies === undefined) return { before: [], after: [] };
+  const role = desired.names.role;
+  const existing = new Map((observed.managedPolicies ?? []).map((policy) => [policy.name, policy]));
+  const before: InstallAction[] = [];
+  for (const policy of desired.managedPolicies) {
+    const found = existing.get(policy.name);
+    if (found === undefined) {
+      before.push({ kind: 'create-managed-policy', policyName: policy.name, path: policy.path, arn: policy.arn, document: policy.document, tags: desired.tags });
+    } else if (found.document === undefined || !samePolicy(found.document, policy.document)) {
+      before.push({ kind: 'update-managed-policy', arn: found.arn, document: policy.document });
+    }
+    if (found?.attached !== true) before.push({ kind: 'attach-role-policy', role, arn: found?.arn ?? policy.arn });
   }
-  return actions;
+  const wanted = new Set(desired.managedPolicies.map((policy) => policy.name));
+  const after: InstallAction[] = [];
+  for (const policy of observed.managedPolicies ?? []) {
+    if (wanted.has(policy.name)) continue;
+    if (policy.attached) after.push({ kind: 'detach-role-policy', role, arn: policy.arn });
+    after.push({ kind: 'delete-managed-policy', arn: policy.arn });
+  }
+  return { before, after };
 }
 
 type AddPermission = Omit<Extract<InstallAction, { kind: 'add-permission' }>, 'kind'>;
@@ -250,6 +283,16 @@ export function describeAction(action: InstallAction): string {
         : `allow ${action.principal} to invoke ${action.functionName} from account ${action.sourceAccount ?? '?'}`;
     case 'create-topic':
       return `create SNS topic ${action.topic} for alarms (${action.topicArn})`;
+    case 'create-managed-policy':
+      return `create managed IAM policy ${action.policyName} (the worker's permissions that do not fit its inline policy)`;
+    case 'update-managed-policy':
+      return `update managed IAM policy ${action.arn}`;
+    case 'attach-role-policy':
+      return `attach managed IAM policy ${action.arn} to role ${action.role}`;
+    case 'detach-role-policy':
+      return `detach managed IAM policy ${action.arn} from role ${action.role}`;
+    case 'delete-managed-policy':
+      return `delete managed IAM policy ${action.arn} (no longer needed)`;
     case 'set-topic-policy':
       return `let only CloudWatch alarms of this account publish to SNS topic ${action.topicArn}`;
     case 'subscribe':
@@ -258,7 +301,7 @@ export function describeAction(action: InstallAction): string {
 }
 
 /** Replaces the stand-ins for the account and the API id in an action once they are known. */
-export function resolveAction(action: InstallAction, known: { account?: string; apiId?: string }): InstallAction {
+export function resolveAction(action: InstallAction, known: { account?: string | undefined; apiId?: string | undefined }): InstallAction {
   let text = JSON.stringify(action);
   if (known.account !== undefined) text = text.replaceAll(UNKNOWN_ACCOUNT, known.account);
   if (known.apiId !== undefined) text = text.replaceAll(UNKNOWN_API_ID, known.apiId);

@@ -10,7 +10,12 @@ export interface RetryClock {
   sleep(ms: number): Promise<void>;
 }
 
-/** Lambda's answer while a new role has not reached every region's IAM replica yet. */
+/**
+ * Lambda's answer while a new role has not reached every region's IAM replica yet. Recognised by its error
+ * name first; Lambda has no name of its own for it (InvalidParameterValueException also refuses a zip too
+ * large or a bad handler, which must fail at once, not after three minutes of retries), so the documented
+ * wording narrows it (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html, Errors).
+ */
 export function isRolePropagationError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return error.name === 'InvalidParameterValueException' && /cannot be assumed by Lambda/i.test(error.message);

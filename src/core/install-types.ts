@@ -22,7 +22,10 @@ export interface DesiredInstall extends Location {
   readonly names: InstallNames;
   readonly stage: string;
   readonly trustPolicy: unknown;
+  /** The worker's inline policy. */
   readonly policyDocument: PolicyDocument;
+  /** All the worker's permissions, inline and managed together (what --dry-run prints); the inline policy when undefined. */
+  readonly permissions?: PolicyDocument;
   readonly functions: Readonly<Record<FunctionRole, FunctionSpec>>;
   /** Base64 SHA-256 of the deployment zip, as Lambda reports CodeSha256. */
   readonly codeSha256: string;
@@ -32,6 +35,27 @@ export interface DesiredInstall extends Location {
   readonly receiverRole?: DesiredRole;
   /** The alarm topic's access policy; left as it is when undefined. */
   readonly topicPolicy?: unknown;
+  /**
+   * The worker's permissions that do not fit its inline policy (src/core/install-iam-split.ts), as customer
+   * managed policies attached to its role; empty when all fit. Left as they are when undefined.
+   */
+  readonly managedPolicies?: readonly DesiredManagedPolicy[];
+}
+
+export interface DesiredManagedPolicy {
+  readonly name: string;
+  /** Every managed policy of the install lives under `/ecs-roll/<install>/`, which is how it is found again. */
+  readonly path: string;
+  readonly arn: string;
+  readonly document: PolicyDocument;
+}
+
+export interface ObservedManagedPolicy {
+  readonly name: string;
+  readonly arn: string;
+  readonly document?: unknown;
+  /** Attached to the worker's role. */
+  readonly attached: boolean;
 }
 
 /** An IAM role install owns: trusted by Lambda, with one inline policy. */
@@ -101,6 +125,8 @@ export interface ObservedInstall {
   readonly account?: string;
   readonly role?: ObservedRole;
   readonly receiverRole?: ObservedRole;
+  /** The install's managed policies (under its path); undefined when not read. */
+  readonly managedPolicies?: readonly ObservedManagedPolicy[];
   readonly functions: Readonly<Partial<Record<FunctionRole, ObservedFunction>>>;
   readonly logGroups: Readonly<Partial<Record<FunctionRole, { readonly retentionDays?: number }>>>;
   readonly api?: ObservedApi;
@@ -134,5 +160,17 @@ export type InstallAction =
       readonly sourceAccount?: string;
     }
   | { readonly kind: 'create-topic'; readonly topic: string; readonly topicArn: string; readonly tags: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'create-managed-policy';
+      readonly policyName: string;
+      readonly path: string;
+      readonly arn: string;
+      readonly document: PolicyDocument;
+      readonly tags: Readonly<Record<string, string>>;
+    }
+  | { readonly kind: 'update-managed-policy'; readonly arn: string; readonly document: PolicyDocument }
+  | { readonly kind: 'attach-role-policy'; readonly role: string; readonly arn: string }
+  | { readonly kind: 'detach-role-policy'; readonly role: string; readonly arn: string }
+  | { readonly kind: 'delete-managed-policy'; readonly arn: string }
   | { readonly kind: 'set-topic-policy'; readonly topicArn: string; readonly policy: unknown }
   | { readonly kind: 'subscribe'; readonly topicArn: string; readonly protocol: 'lambda'; readonly endpoint: string };

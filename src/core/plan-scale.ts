@@ -1,12 +1,12 @@
 import type { ServiceSnapshot } from './model.js';
-import { PLAN_VERSION, type RolloutPlan, type ServiceAction } from './plan-types.js';
+import { PLAN_VERSION, type DeploymentPlan, type ServiceAction } from './plan-types.js';
 import { skipReason } from './plan-services.js';
 
 /**
  * A scale is a deployment plan with the task definition pinned: one service, its count changed,
  * carried out and waited for by the same executor as a rollout.
  */
-export function planScale(service: ServiceSnapshot, targetDesiredCount: number): RolloutPlan {
+export function planScale(service: ServiceSnapshot, targetDesiredCount: number): DeploymentPlan {
   const skip = skipReason(service);
   const action: ServiceAction = skip !== undefined ? 'skip' : targetDesiredCount === service.desiredCount ? 'none' : 'scale';
   return {

@@ -1,7 +1,7 @@
 import { tryParseImageReference, retag, type ImageReference } from './image-ref.js';
 import { revisionName, type ServiceSnapshot, type TaskDefinitionSnapshot } from './model.js';
 import type { ContainerChange, RolloutRequest, SkipKind } from './plan-types.js';
-import { policyRejectsUpgrade } from './policy.js';
+import { policyRejectsUpgrade } from './update-policy.js';
 import { comparePush, recordedContainerPush } from './push-order.js';
 import { assessDeployment } from './wait.js';
 

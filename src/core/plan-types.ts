@@ -1,7 +1,7 @@
 import type { ImageReference } from './image-ref.js';
 import type { DeploymentStrategy, ServiceSnapshot, TaskDefinitionSnapshot } from './model.js';
 import type { PlanScope } from './plan-scope.js';
-import type { UpdatePolicy } from './policy.js';
+import type { UpdatePolicy } from './update-policy.js';
 import type { PlannedRun, RunBeforeSpec } from './run-before.js';
 import type { RegisterTaskDefinitionInput } from './task-definition.js';
 
@@ -79,7 +79,8 @@ export interface PlannedService {
   readonly stagedWaitSeconds?: number;
 }
 
-export interface RolloutPlan {
+/** What a rollout (new revisions, services moved onto them) or a scale (only the desired count) will change: a deployment plan. */
+export interface DeploymentPlan {
   readonly version: typeof PLAN_VERSION;
   readonly kind: 'rollout' | 'scale';
   readonly target: {

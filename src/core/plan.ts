@@ -5,7 +5,7 @@ import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { lossyCopyRefusal, withPushTime } from './plan-copies.js';
 import { scopeOf } from './plan-scope.js';
 import { imageChanges, isNoop, skipReason, unfinishedDeployment, webhookSkip } from './plan-services.js';
-import { PLAN_VERSION, type ContainerChange, type ObservedState, type PlannedRegistration, type PlannedService, type RolloutPlan, type RolloutRequest } from './plan-types.js';
+import { PLAN_VERSION, type ContainerChange, type ObservedState, type PlannedRegistration, type PlannedService, type DeploymentPlan, type RolloutRequest } from './plan-types.js';
 import { recordedContainerPush } from './push-order.js';
 import { planRunsBefore } from './run-before.js';
 import { PUSHED_AT_TAG, registrationInput } from './task-definition.js';
@@ -43,7 +43,7 @@ function newerPushOfSameTag(definition: TaskDefinitionSnapshot, changes: readonl
  * Decides what a rollout does, from state alone: which revisions to register, which services to move.
  * Pure: the same state and request always give the same plan, and the plan is plain JSON.
  */
-export function planRollout(state: ObservedState, request: RolloutRequest): RolloutPlan {
+export function planRollout(state: ObservedState, request: RolloutRequest): DeploymentPlan {
   const { target } = request;
   const registrations = new Map<string, PlannedRegistration>();
   const services: PlannedService[] = [];
@@ -158,9 +158,4 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Roll
 /** Code-point order: unlike localeCompare it is the same on every machine and locale. */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** True when carrying out the plan would change nothing. */
-export function planIsEmpty(plan: RolloutPlan): boolean {
-  return plan.registrations.length === 0 && plan.services.every((service) => service.action === 'none' || service.action === 'skip');
 }

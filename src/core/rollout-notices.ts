@@ -1,14 +1,14 @@
 import type { RolloutResult, ServiceOutcome } from './execute-shared.js';
 import { SUCCESSFUL_OUTCOMES } from './execute-shared.js';
 import type { NotificationSource, NotifiedService, OutcomeNotice } from './notification.js';
-import type { RolloutPlan } from './plan.js';
+import type { DeploymentPlan } from './plan.js';
 
 /** The outcomes of a rollout the executor carried out in one run (the CLI, `serve`): what its notifications say. */
 
 const CHANGING_ACTIONS: ReadonlySet<string> = new Set(['update', 'redeploy']);
 
 /** "started", once the plan is known and only when it changes something; a plan that changes nothing starts nothing. */
-export function startedNotice(plan: RolloutPlan, source: NotificationSource): OutcomeNotice | undefined {
+export function startedNotice(plan: DeploymentPlan, source: NotificationSource): OutcomeNotice | undefined {
   const moving = plan.services.filter((service) => CHANGING_ACTIONS.has(service.action));
   if (moving.length === 0 && plan.registrations.length === 0) return undefined;
   return {

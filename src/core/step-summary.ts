@@ -1,6 +1,6 @@
 import type { RolloutResult } from './execute.js';
 import { revisionName } from './model.js';
-import type { RolloutPlan } from './plan.js';
+import type { DeploymentPlan } from './plan.js';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
@@ -34,7 +34,7 @@ export function stepSummaryMarkdown(result: RolloutResult): string {
 }
 
 /** A dry run in the same shape: each service that would move, and the revision it would move from. */
-export function planSummaryMarkdown(plan: RolloutPlan): string {
+export function planSummaryMarkdown(plan: DeploymentPlan): string {
   const rows = plan.services.filter((service) => service.action === 'update' || service.action === 'redeploy');
   const lines = [
     `### ecs-roll: plan for \`${cell(plan.target.image)}\` (dry run, nothing was changed)`,

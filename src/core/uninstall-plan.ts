@@ -16,6 +16,7 @@ export type RemovalKind =
   | 'sns-topic'
   | 'lambda-function'
   | 'iam-role-policy'
+  | 'iam-managed-policy'
   | 'iam-role'
   | 'log-group'
   | 'sqs-queue'
@@ -61,6 +62,8 @@ export interface ObservedRemoval {
   readonly queues: readonly { readonly name: string; readonly url?: string; readonly tags?: Tags }[];
   readonly functions: Readonly<Partial<Record<FunctionRole, { readonly tags: Tags; readonly roleArn?: string }>>>;
   readonly roles: readonly ObservedRole[];
+  /** The install's managed policies (under its path), which only the worker's role has attached. */
+  readonly managedPolicies?: readonly { readonly name: string; readonly arn: string; readonly attached: boolean }[];
   readonly logGroups: Readonly<Partial<Record<FunctionRole, boolean>>>;
 }
 
@@ -120,7 +123,12 @@ export function planUninstall(names: InstallNames, observed: ObservedRemoval): R
   for (const role of observed.roles) {
     const found = role.found;
     const user = found === undefined ? undefined : rolesInUse.get(found.arn);
+    // The managed policies (detached first) go with the worker's role, or alone when it is gone.
+    const managed = (role.name === names.role ? (observed.managedPolicies ?? []) : []).map(
+      (policy): RemovalStep => ({ kind: 'iam-managed-policy', name: policy.name, id: policy.arn, decision: 'delete', address: policy.attached ? role.name : '' }),
+    );
     if (found === undefined) {
+      steps.push(...managed);
       steps.push({ kind: 'iam-role-policy', name: role.policyName, decision: 'already gone' });
       steps.push({ kind: 'iam-role', name: role.name, decision: 'already gone' });
     } else if (!ours(found.tags)) {
@@ -133,6 +141,7 @@ export function planUninstall(names: InstallNames, observed: ObservedRemoval): R
         reason: `Lambda function ${user}, which is not this install's and stays, still runs as it`,
       });
     } else {
+      steps.push(...managed);
       steps.push({ kind: 'iam-role-policy', name: role.policyName, decision: found.hasInlinePolicy ? 'delete' : 'already gone', address: role.name });
       steps.push({ kind: 'iam-role', name: role.name, decision: 'delete' });
     }

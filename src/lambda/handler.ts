@@ -5,6 +5,7 @@
  */
 import { isEcsRollError } from '../core/errors.js';
 import { ENV, webhookConfigFromEnv, type WebhookConfig } from '../webhook/config.js';
+import { settingsEnvironment } from '../webhook/settings-file.js';
 import { decideEcrEvent, isEcrImageAction } from '../webhook/ecr-event.js';
 import { jsonLines } from '../webhook/log.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -14,7 +15,7 @@ import { alarmRecheckSender, followSender, handleSqsEvent, isSqsEvent, type Batc
 import type { PushJob } from '../app/push.js';
 import { systemClock } from '../core/ports.js';
 import { createUnauthenticatedLog } from '../webhook/unauthenticated-log.js';
-import { clientConfig } from '../aws/config.js';
+import { receiverLambda, receiverSqs } from './clients.js';
 import { normaliseHttpEvent, type HttpRequestFields } from './http-event.js';
 import { handleAlarmEvent, handleAlarmRecheck, isAlarmEvent, type AlarmDecision } from './alarm.js';
 
@@ -52,7 +53,8 @@ const logUnauthenticated = createUnauthenticatedLog(log);
 let cachedConfig: WebhookConfig | undefined;
 
 function config(): WebhookConfig {
-  cachedConfig ??= webhookConfigFromEnv(process.env);
+  // The settings file in the zip holds what did not fit the environment (src/webhook/settings-file.ts).
+  cachedConfig ??= webhookConfigFromEnv(settingsEnvironment(process.env));
   return cachedConfig;
 }
 
@@ -122,9 +124,9 @@ async function notifyIgnored(ignored: NonNullable<ReturnType<typeof receiveWebho
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-key-terms.html
  */
 async function handOffToQueue(queue: string, job: RolloutJob): Promise<void> {
-  const [{ SQSClient, SendMessageCommand }, { queueUrl }] = await Promise.all([import('@aws-sdk/client-sqs'), import('./queue-handler.js')]);
+  const [{ SendMessageCommand }, { queueUrl }] = await Promise.all([import('@aws-sdk/client-sqs'), import('./queue-handler.js')]);
   // Timeouts as for every AWS call: a hand-off that never answers must not hold API Gateway's 29 s.
-  await new SQSClient(clientConfig({}, { requestTimeoutMs: 10_000 })).send(
+  await (await receiverSqs()).send(
     new SendMessageCommand({
       QueueUrl: await queueUrl(queue),
       MessageBody: JSON.stringify(job),
@@ -136,8 +138,8 @@ async function handOffToQueue(queue: string, job: RolloutJob): Promise<void> {
 
 /** `ecs-roll package` users without the queues: the worker's async invocation, as before. */
 async function handOffByInvoke(worker: string, job: RolloutJob): Promise<void> {
-  const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
-  await new LambdaClient(clientConfig({}, { requestTimeoutMs: 10_000 })).send(new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(job)) }));
+  const { InvokeCommand } = await import('@aws-sdk/client-lambda');
+  await (await receiverLambda()).send(new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(job)) }));
 }
 
 /**

@@ -12,6 +12,7 @@ import { nextDelaySeconds, parseFollowJob, type FollowJob } from '../core/follow
 import { ENV, type WebhookConfig } from '../webhook/config.js';
 import type { LogLine } from '../webhook/log.js';
 import { parseJob, type RolloutJob } from '../webhook/receiver.js';
+import { workerSqs } from './clients.js';
 
 export interface SqsRecord {
   readonly messageId: string;
@@ -41,10 +42,8 @@ const RETRY_BACKOFF_SECONDS = 2;
 
 const queueUrls = new Map<string, Promise<string>>();
 
-async function sqsClient() {
-  const { SQSClient } = await import('@aws-sdk/client-sqs');
-  return new SQSClient({});
-}
+/** One client per execution environment (see clients.ts). */
+const sqsClient = workerSqs;
 
 /** The queue's URL from its name (the environment names queues; GetQueueUrl answers the URL for the endpoint in use). */
 export async function queueUrl(name: string): Promise<string> {

@@ -8,7 +8,6 @@ import { NOTIFY_ENV } from '../core/install-notify.js';
 import { parseNotifyTarget, type NotifyTarget } from '../core/notify-target.js';
 import { noticesFromWorkerLog } from '../core/worker-notices.js';
 import type { LogLine } from '../webhook/log.js';
-import { clientConfig } from '../aws/config.js';
 import { createNotifier, NOTIFY_TIMEOUT_MS, NO_NOTIFIER, type Notifier } from './notifier.js';
 
 /** Comma-separated SNS topic ARNs, and the name of the SecureString parameter holding a JSON list of URLs. */
@@ -34,22 +33,16 @@ async function readTargets(env: NodeJS.ProcessEnv, log: LogLine): Promise<Notify
   const parameter = env[NOTIFY_ENV.urlsParameter];
   if (parameter === undefined || parameter === '') return targets;
   try {
-    const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-    const client = new SSMClient({ ...clientConfig({}, { requestTimeoutMs: NOTIFY_TIMEOUT_MS }), maxAttempts: 2 });
-    try {
-      const answer = await client.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
-      const urls: unknown = JSON.parse(answer.Parameter?.Value ?? '[]');
-      if (!Array.isArray(urls)) throw new Error(`${parameter} does not hold a JSON list`);
-      for (const url of urls) {
-        try {
-          targets.push(parseNotifyTarget(String(url)));
-        } catch (error) {
-          // The message never repeats the URL (see parseNotifyTarget).
-          log({ level: 'warn', event: 'notify-misconfigured', message: error instanceof Error ? error.message : String(error) });
-        }
+    const { getSecureParameter } = await import('./ssm-parameter.js');
+    const urls: unknown = JSON.parse(await getSecureParameter(parameter, { env, timeoutMs: NOTIFY_TIMEOUT_MS }));
+    if (!Array.isArray(urls)) throw new Error(`${parameter} does not hold a JSON list`);
+    for (const url of urls) {
+      try {
+        targets.push(parseNotifyTarget(String(url)));
+      } catch (error) {
+        // The message never repeats the URL (see parseNotifyTarget).
+        log({ level: 'warn', event: 'notify-misconfigured', message: error instanceof Error ? error.message : String(error) });
       }
-    } finally {
-      client.destroy();
     }
   } catch (error) {
     // Read again at the next cold start; the rollouts go on without the URLs meanwhile.

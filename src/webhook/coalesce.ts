@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { UpdatePolicy } from '../core/policy.js';
+import type { UpdatePolicy } from '../core/update-policy.js';
 import type { RolloutJob } from './receiver.js';
 
 /**

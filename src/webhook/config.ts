@@ -4,7 +4,7 @@ import { parseImageReference } from '../core/image-ref.js';
 import { DEFAULT_FOLLOW_SECONDS } from '../core/follow.js';
 import { REGISTRY_ENV } from '../core/registry-options.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
-import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/policy.js';
+import { formatPolicy, parsePolicy, type UpdatePolicy } from '../core/update-policy.js';
 import { parseRunBeforeSpec, type RunBeforeSpec } from '../core/run-before.js';
 
 /**
@@ -62,9 +62,6 @@ export function parseRunBeforeEnv(value: string | undefined): RunBeforeSpec[] {
   }
   return list.map((item: string) => parseRunBeforeSpec(item));
 }
-
-/** At least 32 random bytes, as the issue of tokens in URLs requires; base64url makes 43 characters. */
-export const MIN_TOKEN_LENGTH = 43;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');

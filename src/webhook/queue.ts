@@ -1,4 +1,4 @@
-import type { UpdatePolicy } from '../core/policy.js';
+import type { UpdatePolicy } from '../core/update-policy.js';
 import { supersedes } from './coalesce.js';
 import type { Journal, JournaledJob } from './journal.js';
 import type { RolloutJob } from './receiver.js';

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { TAG_PATTERN, tryParseImageReference } from '../core/image-ref.js';
-import { policyRejectsTag } from '../core/policy.js';
+import { policyRejectsTag } from '../core/update-policy.js';
 import { MAX_CLOCK_SKEW_SECONDS } from '../core/push-order.js';
 import type { WebhookConfig } from './config.js';
 

@@ -18,6 +18,7 @@ import {
   ListTagsForResourceCommand as EcsListTagsForResourceCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
@@ -96,6 +97,29 @@ async function topicArn(): Promise<string> {
   return topics.find((topic) => topic.TopicArn?.endsWith(':ecs-roll-alarms'))?.TopicArn ?? '';
 }
 
+/**
+ * Delivers `message` to the worker as SNS would from the alarm topic. The topic's policy admits CloudWatch's
+ * alarms alone, so a test (like any forger) cannot publish it there: that refusal is checked first, then the
+ * message is handed to the worker the way someone allowed to invoke it could, in SNS's event shape.
+ */
+async function deliverFromTopic(message: string): Promise<void> {
+  const topic = await topicArn();
+  await expect(sns.send(new PublishCommand({ TopicArn: topic, Message: message }))).rejects.toMatchObject({ name: expect.stringMatching(/^AuthorizationError/) });
+  const event = {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topic}:test`,
+        Sns: { Type: 'Notification', MessageId: `test-${Date.now()}`, TopicArn: topic, Subject: `ALARM: "${ALARM}"`, Message: message, Timestamp: new Date().toISOString() },
+      },
+    ],
+  };
+  const lambda = new LambdaClient(config);
+  await lambda.send(new InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(event)) }));
+  lambda.destroy();
+}
+
 /** The notification CloudWatch publishes for an ALARM transition of `name`, dated `when`. */
 function alarmMessage(name: string, arn: string, when: Date): string {
   return JSON.stringify({
@@ -152,7 +176,7 @@ describe('alarm scaling through the sandbox', () => {
   it('a forged alarm message published to the topic while the alarm is OK changes nothing', async () => {
     const arn = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [ALARM] }))).MetricAlarms?.[0]?.AlarmArn ?? '';
     await setState(ALARM, 'OK');
-    await sns.send(new PublishCommand({ TopicArn: await topicArn(), Subject: `ALARM: "${ALARM}"`, Message: alarmMessage(ALARM, arn, new Date()) }));
+    await deliverFromTopic(alarmMessage(ALARM, arn, new Date()));
     expect(await decisionAbout(ALARM)).toMatchObject({ decision: 'not-alarm', state: 'OK', reason: expect.stringContaining('stale or forged') });
     expect(await desired('web')).toBe(2);
   });
@@ -165,7 +189,7 @@ describe('alarm scaling through the sandbox', () => {
     await setState(ALARM, 'OK');
     // Past the 1 s cooldown, the same ALARM notification arrives again (a late retry of the first delivery).
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await sns.send(new PublishCommand({ TopicArn: await topicArn(), Subject: `ALARM: "${ALARM}"`, Message: alarmMessage(ALARM, arn, firedAt) }));
+    await deliverFromTopic(alarmMessage(ALARM, arn, firedAt));
     const stale = await eventually('the stale event\'s decision', async () => (await decisions()).find((line) => line.alarm === ALARM && line.decision !== 'acted' && line.shape === 'sns' && line.state === 'OK' && typeof line.reason === 'string'));
     expect(stale).toMatchObject({ decision: 'not-alarm', reason: expect.stringContaining('stale or forged') });
     expect(await desired('web')).toBe(3);

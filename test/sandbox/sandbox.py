@@ -79,6 +79,7 @@ import lambda_async  # noqa: E402
 import lambda_runtime  # noqa: E402
 import shared  # noqa: E402
 import sns_policy  # noqa: E402
+import aws_limits  # noqa: E402
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
@@ -308,6 +309,7 @@ def main() -> None:
     lambda_runtime.install_iam_enforcement()
     event_sources.install_all()
     sns_policy.install()
+    aws_limits.install()
     ecr_events.install()
     app_autoscaling.install()
     mock_random.seed(0)

@@ -253,3 +253,20 @@ describe('status against a fake ECS', () => {
     expect(shown[0]?.groups.map((group) => [group.version, group.services.map((service) => service.service)])).toEqual([['1', ['web']], ['2', ['api']]]);
   });
 });
+
+describe('webhook status against fake queues and log', () => {
+  it('counts each queue, peeks at dead letters and reads the finished rollouts', async () => {
+    const { readWebhookStatus } = await import('../../src/app/webhook-status.js');
+    const urls: Record<string, string> = { 'ecs-roll-pushes.fifo': 'q/pushes', 'ecs-roll-pushes-dead.fifo': 'q/dead' };
+    const status = await readWebhookStatus('ecs-roll', {
+      clock: instantClock,
+      queueUrl: async (name) => urls[name],
+      queueCounts: async (url) => (url === 'q/pushes' ? { waiting: 2, inFlight: 1, delayed: 0 } : { waiting: 1, inFlight: 0, delayed: 0 }),
+      peek: async (url) => (url === 'q/dead' ? [{ MessageId: 'm1', Body: JSON.stringify({ image: 'acme/web:2', pushedAt: 5 }), Attributes: { SentTimestamp: '0' } }] : []),
+      finishedLines: async () => [{ message: JSON.stringify({ event: 'job-finished', time: 't', job: 'acme/web:2', ok: true, services: [] }) }, { message: 'not ours' }],
+    });
+    expect(status).toMatchObject({ kind: 'webhook-status', version: 1, name: 'ecs-roll' });
+    expect(status.deadLetters).toEqual([{ queue: 'ecs-roll-pushes-dead.fifo', messageId: 'm1', sentAt: new Date(0).toISOString(), image: 'acme/web:2', pushedAt: 5 }]);
+    expect(status.recent).toEqual([{ time: 't', image: 'acme/web:2', ok: true, services: [] }]);
+  });
+});

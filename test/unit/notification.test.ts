@@ -12,7 +12,7 @@ import {
 import { describeTarget, isLoopbackHost, parseNotifyTarget, parseNotifyTargets } from '../../src/core/notify-target.js';
 import { errorNotice, finishedNotices, startedNotice } from '../../src/core/rollout-notices.js';
 import type { RolloutResult, ServiceOutcome } from '../../src/core/execute-shared.js';
-import type { RolloutPlan } from '../../src/core/plan.js';
+import type { DeploymentPlan } from '../../src/core/plan.js';
 import { parseRolloutOptions } from '../../src/cli/options.js';
 
 const NOW = new Date('2026-11-30T12:00:00.000Z');
@@ -175,7 +175,7 @@ describe('buildNotification', () => {
   });
 });
 
-const plan = (actions: string[], registrations = 1): RolloutPlan =>
+const plan = (actions: string[], registrations = 1): DeploymentPlan =>
   ({
     version: 1,
     kind: 'rollout',
@@ -185,7 +185,7 @@ const plan = (actions: string[], registrations = 1): RolloutPlan =>
     registrations: Array.from({ length: registrations }, () => ({})),
     services: actions.map((action, index) => ({ cluster: 'prod', service: `s${index}`, action })),
     unaffectedServices: 0,
-  }) as unknown as RolloutPlan;
+  }) as unknown as DeploymentPlan;
 
 const outcome = (service: string, kind: ServiceOutcome['outcome'], extra: Partial<ServiceOutcome> = {}): ServiceOutcome => ({
   cluster: 'prod',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planRollout, PUSHED_AT_TAG } from '../../src/core/plan.js';
-import { parsePolicy, policyRejectsUpgrade } from '../../src/core/policy.js';
+import { parsePolicy, policyRejectsUpgrade } from '../../src/core/update-policy.js';
 import { aContainer, anObservedState, aRequest, aService, aTaskDefinition, taskDefinitionArnOf } from './builders.js';
 
 function stateRunning(image: string, tags: { key: string; value: string }[] = []) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PLAN_VERSION, planIsEmpty, planRollout, type RolloutPlan } from '../../src/core/plan.js';
+import { PLAN_VERSION, planRollout, type DeploymentPlan } from '../../src/core/plan.js';
 import { imageChanges } from '../../src/core/plan-services.js';
 import {
   aContainer,
@@ -11,13 +11,18 @@ import {
   taskDefinitionArnOf,
 } from './builders.js';
 
+/** True when carrying out the plan would change nothing: no registration, and every service kept or skipped. */
+function planIsEmpty(plan: DeploymentPlan): boolean {
+  return plan.registrations.length === 0 && plan.services.every((service) => service.action === 'none' || service.action === 'skip');
+}
+
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 
 const web1 = aTaskDefinition({ family: 'web', revision: 1, containers: [aContainer({ name: 'app', image: 'nginx:1' })] });
 const api3 = aTaskDefinition({ family: 'api', revision: 3, containers: [aContainer({ name: 'api', image: 'acme/api:5' })] });
 
-const byName = (plan: RolloutPlan, service: string) => {
+const byName = (plan: DeploymentPlan, service: string) => {
   const found = plan.services.find((planned) => planned.service === service);
   if (found === undefined) throw new Error(`no ${service} in plan`);
   return found;

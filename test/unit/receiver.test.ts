@@ -1,7 +1,7 @@
 import { UsageError } from '../../src/core/errors.js';
 import { parseRunBeforeSpec } from '../../src/core/run-before.js';
 import { describe, expect, it } from 'vitest';
-import { parsePolicy } from '../../src/core/policy.js';
+import { parsePolicy } from '../../src/core/update-policy.js';
 import { hashToken, normaliseRepository, webhookConfigFromEnv, webhookConfigToEnv, type WebhookConfig } from '../../src/webhook/config.js';
 import { MAX_BODY_BYTES, parseJob, receiveWebhook, tokenMatches, type WebhookRequest } from '../../src/webhook/receiver.js';
 

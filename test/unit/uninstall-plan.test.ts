@@ -84,6 +84,19 @@ describe('planUninstall', () => {
     expect(decision('log-group', '/aws/lambda/hooks-receiver')?.decision).toBe('delete');
   });
 
+  it('detaches and deletes the install’s managed policies before the worker’s role, also when the role is gone', () => {
+    const managedPolicies = [{ name: 'hooks-policy-1', arn: 'arn:aws:iam::111122223333:policy/ecs-roll/hooks/hooks-policy-1', attached: true }];
+    const iamSteps = (observed: ObservedRemoval) =>
+      planUninstall(names, observed).filter((step) => step.kind.startsWith('iam-')).map((step) => `${step.kind} ${step.name}: ${step.decision}`);
+    expect(iamSteps({ ...everything, managedPolicies })).toEqual([
+      'iam-managed-policy hooks-policy-1: delete',
+      'iam-role-policy hooks-policy: delete',
+      'iam-role hooks: delete',
+    ]);
+    expect(planUninstall(names, { ...everything, managedPolicies }).find((step) => step.kind === 'iam-managed-policy')?.address).toBe('hooks');
+    expect(iamSteps({ ...nothing, managedPolicies: [{ ...managedPolicies[0]!, attached: false }] })[0]).toBe('iam-managed-policy hooks-policy-1: delete');
+  });
+
   it('leaves a role another tool made, and counts a topic gone between two reads as gone', () => {
     const steps = planUninstall(names, {
       ...everything,

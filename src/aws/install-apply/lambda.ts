@@ -20,8 +20,8 @@ import { OperationFailedError } from '../../core/errors.js';
 import { ARCHITECTURE } from '../../core/install-names.js';
 import { retryWhileRolePropagates } from '../../core/install-retry.js';
 import type { FunctionSpec } from '../../core/install-types.js';
-import { HANDLERS } from '../../lambda/package.js';
-import { isErrorNamed } from '../errors.js';
+import { HANDLERS } from '../lambda-package.js';
+import { isAwsError } from '../errors.js';
 import { orMissing } from '../install-clients.js';
 import type { ActionOf, ApplyContext, Learned, ServiceHandler } from './context.js';
 
@@ -137,7 +137,7 @@ export function lambdaHandler(context: ApplyContext): ServiceHandler<LambdaKind>
           try {
             await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: action.functionName, ReservedConcurrentExecutions: action.reservedConcurrency }));
           } catch (error) {
-            if (isErrorNamed(error, 'ResourceNotFoundException', 'ServiceException')) throw error;
+            if (isAwsError(error, 'ResourceNotFoundException', 'ServiceException')) throw error;
             const message =
               `could not reserve concurrency ${action.reservedConcurrency} for ${action.functionName} ` +
               `(${error instanceof Error ? error.message : String(error)}); two rollouts may then run at once`;

@@ -5,7 +5,7 @@ import { UsageError } from '../../core/errors.js';
 import { parseSources } from '../../core/ecr-trigger.js';
 import { CLUSTER_NAME_PATTERN, INSTALL_NAME_PATTERN, STAGE_NAME_PATTERN } from '../../core/install-plan.js';
 import { parseNotifyTargets } from '../../core/notify-target.js';
-import { parsePolicy } from '../../core/policy.js';
+import { parsePolicy } from '../../core/update-policy.js';
 import { parseRunBeforeSpec } from '../../core/run-before.js';
 import { normaliseRepository, parseStrategy } from '../../webhook/config.js';
 import type { AwsConfig } from '../../aws/config.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { HANDLERS, lambdaZip, LAMBDA_RUNTIME } from '../../lambda/package.js';
+import { HANDLERS, lambdaZip, LAMBDA_RUNTIME } from '../../aws/lambda-package.js';
 import type { CliIo } from '../render.js';
 
 export async function runPackageCommand(options: { out: string }, io: CliIo): Promise<number> {

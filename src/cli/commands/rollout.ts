@@ -1,4 +1,3 @@
-import ora from 'ora';
 import { ExitCode } from '../../core/errors.js';
 import type { EmitEvent, RolloutEvent } from '../../core/events.js';
 import type { RolloutResult } from '../../core/execute-shared.js';
@@ -7,6 +6,7 @@ import { systemClock } from '../../core/ports.js';
 import { keepHeapSmall } from '../heap.js';
 import { parseRolloutOptions, type RawRolloutOptions, type RolloutOptions } from '../options.js';
 import { createRenderer, type CliIo } from '../render.js';
+import { spinnerFactory } from '../spinner.js';
 import { appendStepSummary } from '../step-summary.js';
 
 /**
@@ -32,7 +32,7 @@ export async function runRolloutCommand(
   const renderer = createRenderer(io, {
     json: options.json,
     color: raw.color,
-    spinner: (text) => ora({ text, stream: io.stdout as NodeJS.WritableStream, discardStdin: false }),
+    spinner: spinnerFactory(io),
   });
   try {
     const { result } = await runRollout(

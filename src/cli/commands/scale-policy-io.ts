@@ -5,39 +5,27 @@ import { OperationFailedError, UsageError } from '../../core/errors.js';
 import { INSTALL_NAME_PATTERN } from '../../core/install-plan.js';
 import { formatAdjustment } from '../../core/scale.js';
 import type { AwsConfig } from '../../aws/config.js';
-import { awsConfigFrom } from '../options.js';
+import { chooseReporter, envelope, writeDocument } from '../output.js';
+import { awsConfigFrom, parseName } from '../parsers.js';
+import type { RawScalePolicyOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
 
 const ALARM_NAME_MAX = 255;
 
-export function str(raw: Record<string, unknown>, key: string): string | undefined {
-  const value = raw[key];
-  return typeof value === 'string' ? value : undefined;
+export function awsOf(raw: RawScalePolicyOptions, io: CliIo): AwsConfig {
+  return awsConfigFrom(raw, io.env);
 }
 
-export function awsOf(raw: Record<string, unknown>, io: CliIo): AwsConfig {
-  const aws: { region?: string; profile?: string; endpointUrl?: string } = {};
-  for (const key of ['region', 'profile', 'endpointUrl'] as const) {
-    const value = str(raw, key);
-    if (value !== undefined) aws[key] = value;
-  }
-  return awsConfigFrom(aws, io.env);
-}
-
-export function alarmNameOf(raw: Record<string, unknown>): string {
-  const name = str(raw, 'alarm') ?? '';
+export function alarmNameOf(raw: RawScalePolicyOptions): string {
+  const name = raw.alarm ?? '';
   if (name.trim() === '' || name.length > ALARM_NAME_MAX) {
     throw new UsageError(`--alarm must be an alarm name of 1 to ${ALARM_NAME_MAX} characters, got ${JSON.stringify(name)}`);
   }
   return name;
 }
 
-export function installNameOf(raw: Record<string, unknown>): string {
-  const name = str(raw, 'name') ?? 'ecs-roll';
-  if (!INSTALL_NAME_PATTERN.test(name)) {
-    throw new UsageError(`--name must be 1 to 40 letters, digits, - or _, got ${JSON.stringify(name)}`);
-  }
-  return name;
+export function installNameOf(raw: RawScalePolicyOptions): string {
+  return parseName('--name', raw.name, 'ecs-roll', INSTALL_NAME_PATTERN, '1 to 40 letters, digits, - or _');
 }
 
 export function describePolicy(policy: AlarmPolicy): string {
@@ -57,9 +45,11 @@ export function policyJson(policy: AlarmPolicy) {
 /** Version of the `scale-policy` and `scale-policies` documents. */
 const DOCUMENT_VERSION = 1;
 
-export function write(io: CliIo, json: boolean, document: Record<string, unknown>, lines: readonly string[]): void {
-  if (json) io.stdout.write(`${JSON.stringify({ kind: document.kind, version: DOCUMENT_VERSION, ...document }, null, 2)}\n`);
-  else io.stdout.write(lines.map((line) => `${line}\n`).join(''));
+export function write(io: CliIo, json: boolean, document: { readonly kind: string } & Record<string, unknown>, lines: readonly string[]): void {
+  chooseReporter(json, {
+    json: () => () => writeDocument(io, envelope(document.kind, DOCUMENT_VERSION, document)),
+    human: () => () => io.stdout.write(lines.map((line) => `${line}\n`).join('')),
+  })();
 }
 
 /** "as well as its 2 other actions", "" for none: no "0 other action(s)". */

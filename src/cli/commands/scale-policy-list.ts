@@ -7,6 +7,7 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { mapConcurrent } from '../../core/collections.js';
 import type { Tag } from '../../core/model.js';
 import { ALARM_SERVICE_TAG, legacyAlarmPolicy, servicePolicyTagKey } from '../../core/scale-policy.js';
+import type { RawScalePolicyOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
 import { alignColumns, awsOf, policyJson, write } from './scale-policy-io.js';
 
@@ -38,7 +39,7 @@ function alarmRow(alarm: MetricAlarm | undefined, fallbackName: string): Pick<Ro
   };
 }
 
-export async function runPolicyList(raw: Record<string, unknown>, io: CliIo): Promise<number> {
+export async function runPolicyList(raw: RawScalePolicyOptions, io: CliIo): Promise<number> {
   const json = raw.json === true;
   const aws = awsOf(raw, io);
   const [{ CloudWatchAlarms }, { createEcsClient, SdkEcs }, { servicesWithPolicies }] = await Promise.all([

@@ -20,6 +20,7 @@ import {
   servicePolicyTagKey,
   tagLimitProblem,
 } from '../../core/scale-policy.js';
+import type { RawScalePolicyOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
 import {
   alarmNameOf,
@@ -29,7 +30,6 @@ import {
   otherActions,
   policyJson,
   requireAlarm,
-  str,
   topicActions,
   write,
 } from './scale-policy-io.js';
@@ -47,18 +47,17 @@ async function loadAws() {
 }
 
 /** `scale policy put`: the policy goes on the service's tags; the alarm notifies the install's topic. */
-export async function runPolicyPut(spec: string, raw: Record<string, unknown>, io: CliIo): Promise<number> {
-  const required = (key: string, flag: string): string => {
-    const value = str(raw, key);
+export async function runPolicyPut(spec: string, raw: RawScalePolicyOptions, io: CliIo): Promise<number> {
+  const required = (value: string | undefined, flag: string): string => {
     if (value === undefined) throw new UsageError(`${flag} is required`);
     return value;
   };
   const policy = parsePolicyInput({
     service: spec,
-    adjust: required('adjust', '--adjust <+n|-n|=n|+n%|-n%>'),
-    min: required('min', '--min <n>'),
-    max: required('max', '--max <n>'),
-    ...(str(raw, 'cooldown') === undefined ? {} : { cooldown: str(raw, 'cooldown') as string }),
+    adjust: required(raw.adjust, '--adjust <+n|-n|=n|+n%|-n%>'),
+    min: required(raw.min, '--min <n>'),
+    max: required(raw.max, '--max <n>'),
+    ...(raw.cooldown === undefined ? {} : { cooldown: raw.cooldown }),
   });
   const alarmName = alarmNameOf(raw);
   const topicName = alarmTopicName(installNameOf(raw));
@@ -151,7 +150,7 @@ function parseSafe(spec: string): { cluster: string; service: string } | undefin
 }
 
 /** `scale policy remove`: the policy leaves the service's tags; the topic leaves the alarm's actions (the others stay). */
-export async function runPolicyRemove(spec: string, raw: Record<string, unknown>, io: CliIo): Promise<number> {
+export async function runPolicyRemove(spec: string, raw: RawScalePolicyOptions, io: CliIo): Promise<number> {
   const { cluster, service } = parseServiceSpec(spec);
   const label = `${cluster}/${service}`;
   const alarmName = alarmNameOf(raw);

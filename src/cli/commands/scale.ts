@@ -1,33 +1,16 @@
-import ora from 'ora';
 import type { ScaleDocument, ScaleReporter } from '../../app/scale.js';
 import type { OutcomeNotice } from '../../core/notification.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../core/limits.js';
 import { systemClock } from '../../core/ports.js';
 import { parseCount, parseRelativeAdjustment, type Adjustment } from '../../core/scale.js';
-import { awsConfigFrom, parsePollInterval, parsePositiveSeconds } from '../options.js';
+import { awsConfigFrom, parseOptionalSeconds, parsePollInterval } from '../parsers.js';
+import type { RawScaleOptions } from '../raw-options.js';
+import { chooseReporter, writeDocument } from '../output.js';
 import { createRenderer, type CliIo } from '../render.js';
+import { spinnerFactory } from '../spinner.js';
 import type { AwsConfig } from '../../aws/config.js';
 import { parseNotifyTargets, type NotifyTarget } from '../../core/notify-target.js';
-
-export interface RawScaleOptions {
-  cluster?: string;
-  count?: string;
-  by?: string;
-  min?: string;
-  max?: string;
-  wait?: boolean;
-  timeout?: string;
-  pollInterval?: string;
-  dryRun?: boolean;
-  json?: boolean;
-  updateAutoscaling?: boolean;
-  notify?: string[];
-  color?: boolean;
-  region?: string;
-  profile?: string;
-  endpointUrl?: string;
-}
 
 export interface ScaleOptions {
   readonly cluster?: string;
@@ -64,7 +47,7 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
   const max = raw.max === undefined ? undefined : parseCount('--max', raw.max);
   if (min !== undefined && max !== undefined && min > max) throw new UsageError(`--min ${min} is above --max ${max}`);
   const aws = awsConfigFrom(raw, env);
-  const pollSeconds = parsePollInterval(raw.pollInterval, aws, env);
+  const pollIntervalMs = parsePollInterval(raw.pollInterval, aws, env);
   const notify = parseNotifyTargets(raw.notify);
   return {
     ...(cluster === undefined ? {} : { cluster }),
@@ -73,8 +56,8 @@ export function parseScaleOptions(spec: string, raw: RawScaleOptions, env: NodeJ
     ...(min === undefined ? {} : { min }),
     ...(max === undefined ? {} : { max }),
     wait: raw.wait !== false,
-    timeoutSeconds: raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parsePositiveSeconds('--timeout', raw.timeout),
-    pollIntervalMs: Math.round(pollSeconds * 1000),
+    timeoutSeconds: parseOptionalSeconds('--timeout', raw.timeout, DEFAULT_TIMEOUT_SECONDS),
+    pollIntervalMs,
     dryRun: raw.dryRun === true,
     json: raw.json === true,
     updateAutoscaling: raw.updateAutoscaling === true,
@@ -96,10 +79,10 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
   const renderer = createRenderer(io, {
     json: false,
     color: raw.color,
-    spinner: (text) => ora({ text, stream: io.stdout as NodeJS.WritableStream, discardStdin: false }),
+    spinner: spinnerFactory(io),
   });
   const notifier = options.notify.length === 0 || options.dryRun ? undefined : (await import('../../notify/cli.js')).cliNotifier(options.notify, io, options.aws);
-  const report = scaleReporter(io, options.json, renderer);
+  const report = chooseReporter(options.json, { human: () => humanScaleReporter(io, renderer), json: () => jsonScaleReporter(io) });
   try {
     const result = await runScale(
       {
@@ -157,11 +140,9 @@ function scaleNotice(document: ScaleDocument, ok: boolean): OutcomeNotice {
   };
 }
 
-/** Lines as the scale goes, or the one JSON document at its end. */
-function scaleReporter(io: CliIo, json: boolean, renderer: ReturnType<typeof createRenderer>): ScaleReporter {
-  const say = (text: string) => {
-    if (!json) io.stdout.write(`${text}\n`);
-  };
+/** Lines as the scale goes, and the executor's progress. */
+function humanScaleReporter(io: CliIo, renderer: ReturnType<typeof createRenderer>): ScaleReporter {
+  const say = (text: string) => io.stdout.write(`${text}\n`);
   return {
     autoscaling(label, note, to) {
       if (note.updatedTo !== null) {
@@ -179,11 +160,23 @@ function scaleReporter(io: CliIo, json: boolean, renderer: ReturnType<typeof cre
             : '';
       say(`Scale ${label}: desired ${decision.from} → ${decision.to}${clampNote}`);
     },
-    event: json ? () => {} : renderer.event,
-    finished(document, result) {
-      if (result === undefined) say('Dry run: nothing was changed.');
-      if (json) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-      else if (result !== undefined) renderer.result(result);
+    // The executor emits no plan: scale shows its decision instead.
+    event: (event) => {
+      if (event.type !== 'plan') renderer.event(event);
     },
+    finished(_document, result) {
+      if (result === undefined) say('Dry run: nothing was changed.');
+      else renderer.result(result);
+    },
+  };
+}
+
+/** Nothing until the end, then the scale-result document. */
+function jsonScaleReporter(io: CliIo): ScaleReporter {
+  return {
+    autoscaling() {},
+    decision() {},
+    event() {},
+    finished: (document) => writeDocument(io, document),
   };
 }

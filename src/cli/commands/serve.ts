@@ -13,26 +13,9 @@ import { notifyingLog } from '../../notify/worker.js';
 import { createJobQueue } from '../../webhook/queue.js';
 import { createWebhookServer } from '../../webhook/server.js';
 import { tokenProblem } from '../../webhook/token.js';
-import { awsConfigFrom, checkPollInterval } from '../options.js';
+import { awsConfigFrom, checkPollInterval, parsePort } from '../parsers.js';
+import type { RawServeOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
-
-interface RawServeOptions {
-  port?: string;
-  host?: string;
-  token?: string;
-  tokenFile?: string;
-  stateDir?: string;
-  repo?: string[];
-  cluster?: string[];
-  policy?: string;
-  strategy?: string;
-  timeout?: string;
-  pollInterval?: string;
-  notify?: string[];
-  region?: string;
-  profile?: string;
-  endpointUrl?: string;
-}
 
 /**
  * The token comes from a file or the environment, never from the arguments (which every user of the
@@ -64,8 +47,7 @@ function readToken(raw: RawServeOptions, io: CliIo): string | undefined {
 
 /** `ecs-roll serve`: the webhook receiver on node's HTTP server, rollouts run in-process one at a time. */
 export async function runServeCommand(raw: RawServeOptions, io: CliIo, signal: AbortSignal): Promise<number> {
-  const port = Number(raw.port ?? '8080');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(raw.port)}`);
+  const port = parsePort('--port', raw.port ?? '8080');
   const aws = awsConfigFrom(raw, io.env);
   // Checked before anything starts: a bad target is a usage error, never a silent loss of notifications.
   // ECS_ROLL_NOTIFY (targets separated by spaces) keeps a URL out of the process list, as --token-file keeps the token.

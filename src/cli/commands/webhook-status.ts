@@ -1,29 +1,28 @@
 import { Chalk } from 'chalk';
-import type { WebhookStatus } from '../../aws/webhook-status.js';
-import { awsConfigFrom } from '../options.js';
+import type { WebhookStatus } from '../../app/webhook-status.js';
+import { chooseReporter, writeDocument } from '../output.js';
+import { awsConfigFrom } from '../parsers.js';
+import type { RawWebhookStatusOptions } from '../raw-options.js';
 import { colorLevel, type CliIo } from '../render.js';
 import { parseInstallName } from './install.js';
 
-function text(raw: Record<string, unknown>, key: string): string | undefined {
-  const value = raw[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /** `ecs-roll webhook status`: pushes in flight, rollouts followed, dead letters, recent outcomes. */
-export async function runWebhookStatusCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
-  const name = parseInstallName(text(raw, 'name'));
-  const region = text(raw, 'region');
-  const profile = text(raw, 'profile');
-  const endpointUrl = text(raw, 'endpointUrl');
-  const aws = awsConfigFrom({ ...(region === undefined ? {} : { region }), ...(profile === undefined ? {} : { profile }), ...(endpointUrl === undefined ? {} : { endpointUrl }) }, io.env);
-  const json = raw['json'] === true;
-  const { readWebhookStatus } = await import('../../aws/webhook-status.js');
-  const status = await readWebhookStatus(aws, name);
-  if (json) {
-    io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-    return 0;
+export async function runWebhookStatusCommand(raw: RawWebhookStatusOptions, io: CliIo): Promise<number> {
+  const name = parseInstallName(raw.name);
+  const aws = awsConfigFrom(raw, io.env);
+  const json = raw.json === true;
+  const [{ readWebhookStatus }, { openWebhookStatusPorts }] = await Promise.all([import('../../app/webhook-status.js'), import('../../app/webhook-status-aws.js')]);
+  const ports = openWebhookStatusPorts(aws);
+  let status: WebhookStatus;
+  try {
+    status = await readWebhookStatus(name, ports);
+  } finally {
+    ports.close();
   }
-  io.stdout.write(renderWebhookStatus(status, new Chalk({ level: colorLevel(io, raw['color'] as boolean | undefined) })));
+  chooseReporter(json, {
+    json: () => () => writeDocument(io, status),
+    human: () => () => io.stdout.write(renderWebhookStatus(status, new Chalk({ level: colorLevel(io, raw.color) }))),
+  })();
   return 0;
 }
 

@@ -1,14 +1,12 @@
 /**
- * `ecs-roll webhook status`: what a webhook install is doing, read from its queues and the worker's
- * log. Pushes waiting or being started (the pushes queue), rollouts being followed (the follow
- * queue), messages SQS gave up on (the dead-letter queues, peeked without being consumed for good),
+ * `ecs-roll webhook status`: what a webhook install is doing, read from its queues and the worker's log
+ * through the ports it is given (webhook-status-aws.ts reads them with the SDK). Pushes waiting or being
+ * started (the pushes queue), rollouts being followed (the follow queue), messages SQS gave up on (the dead-letter queues, peeked without being consumed for good),
  * and how the latest rollouts ended (the worker's job-finished lines).
  */
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { installNames } from '../core/install-plan.js';
 import { queueNames, type QueueRole } from '../core/install-queues.js';
-import { clientConfig, type AwsConfig } from './config.js';
+import type { Clock } from '../core/ports.js';
 
 export const WEBHOOK_STATUS_VERSION = 1;
 
@@ -58,56 +56,61 @@ export interface WebhookStatus {
 const DEAD_LETTERS_SHOWN = 10;
 const RECENT_SHOWN = 20;
 
-export async function readWebhookStatus(aws: AwsConfig, install: string): Promise<WebhookStatus> {
-  const sqs = new SQSClient(clientConfig(aws));
-  const logs = new CloudWatchLogsClient(clientConfig(aws));
-  const names = queueNames(install);
-  try {
-    const roles: QueueRole[] = ['pushes', 'follow', 'pushesDead', 'followDead'];
-    const urls = new Map<QueueRole, string>();
-    const counts = await Promise.all(
-      roles.map(async (role): Promise<[QueueRole, QueueCounts]> => {
-        const url = await sqs.send(new GetQueueUrlCommand({ QueueName: names[role] })).then((answer) => answer.QueueUrl, () => undefined);
-        if (url === undefined) return [role, { name: names[role], exists: false, waiting: 0, inFlight: 0, delayed: 0 }];
-        urls.set(role, url);
-        const attributes = (await sqs.send(new GetQueueAttributesCommand({
-          QueueUrl: url,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-        }))).Attributes ?? {};
-        return [role, {
-          name: names[role],
-          exists: true,
-          waiting: Number(attributes.ApproximateNumberOfMessages ?? 0),
-          inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-          delayed: Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-        }];
-      }),
-    );
-    const deadLetters: DeadLetter[] = [];
-    for (const role of ['pushesDead', 'followDead'] as const) {
-      const url = urls.get(role);
-      if (url === undefined) continue;
-      // VisibilityTimeout 0: looking does not hide the message from the next look (or from a redrive).
-      const answer = await sqs.send(new ReceiveMessageCommand({
-        QueueUrl: url, MaxNumberOfMessages: DEAD_LETTERS_SHOWN, VisibilityTimeout: 0, MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
-      }));
-      for (const message of answer.Messages ?? []) deadLetters.push(deadLetter(names[role], message));
-    }
-    return {
-      version: WEBHOOK_STATUS_VERSION,
-      kind: 'webhook-status',
-      name: install,
-      queues: Object.fromEntries(counts) as Record<QueueRole, QueueCounts>,
-      deadLetters,
-      recent: await recentOutcomes(logs, installNames(install).logGroups.worker),
-    };
-  } finally {
-    sqs.destroy();
-    logs.destroy();
-  }
+/** A message as SQS's ReceiveMessage answers it (the fields the status reads). */
+export interface PeekedMessage {
+  readonly MessageId?: string | undefined;
+  readonly Body?: string | undefined;
+  readonly Attributes?: Partial<Record<string, string>> | undefined;
 }
 
-function deadLetter(queue: string, message: { MessageId?: string; Body?: string; Attributes?: Record<string, string> }): DeadLetter {
+/** A line of the worker's log as FilterLogEvents answers it. */
+export interface LogLineRead {
+  readonly message?: string | undefined;
+  readonly timestamp?: number | undefined;
+}
+
+/** What `webhook status` reads: the install's queues and the worker's log. */
+export interface WebhookStatusPorts {
+  readonly clock: Clock;
+  /** The queue's URL, or undefined when there is no such queue. */
+  queueUrl(name: string): Promise<string | undefined>;
+  /** ApproximateNumberOfMessages, …NotVisible and …Delayed. */
+  queueCounts(url: string): Promise<Pick<QueueCounts, 'waiting' | 'inFlight' | 'delayed'>>;
+  /** Up to `max` messages, looked at without hiding them from the next receive (or a redrive). */
+  peek(url: string, max: number): Promise<readonly PeekedMessage[]>;
+  /** The log's lines that mention job-finished since `since` (ms); none when the log cannot be read. */
+  finishedLines(group: string, since: number): Promise<readonly LogLineRead[]>;
+}
+
+export async function readWebhookStatus(install: string, ports: WebhookStatusPorts): Promise<WebhookStatus> {
+  const names = queueNames(install);
+  const roles: QueueRole[] = ['pushes', 'follow', 'pushesDead', 'followDead'];
+  const urls = new Map<QueueRole, string>();
+  const counts = await Promise.all(
+    roles.map(async (role): Promise<[QueueRole, QueueCounts]> => {
+      const url = await ports.queueUrl(names[role]);
+      if (url === undefined) return [role, { name: names[role], exists: false, waiting: 0, inFlight: 0, delayed: 0 }];
+      urls.set(role, url);
+      return [role, { name: names[role], exists: true, ...(await ports.queueCounts(url)) }];
+    }),
+  );
+  const deadLetters: DeadLetter[] = [];
+  for (const role of ['pushesDead', 'followDead'] as const) {
+    const url = urls.get(role);
+    if (url === undefined) continue;
+    for (const message of await ports.peek(url, DEAD_LETTERS_SHOWN)) deadLetters.push(deadLetter(names[role], message));
+  }
+  return {
+    version: WEBHOOK_STATUS_VERSION,
+    kind: 'webhook-status',
+    name: install,
+    queues: Object.fromEntries(counts) as Record<QueueRole, QueueCounts>,
+    deadLetters,
+    recent: recentOutcomes(await ports.finishedLines(installNames(install).logGroups.worker, ports.clock.now() - 7 * 24 * 3600_000)),
+  };
+}
+
+function deadLetter(queue: string, message: PeekedMessage): DeadLetter {
   const sent = Number(message.Attributes?.SentTimestamp);
   const base = {
     queue,
@@ -126,12 +129,9 @@ function deadLetter(queue: string, message: { MessageId?: string; Body?: string;
   return { ...base, body: (message.Body ?? '').slice(0, 200) };
 }
 
-async function recentOutcomes(logs: CloudWatchLogsClient, group: string): Promise<FinishedRollout[]> {
-  const answer = await logs
-    .send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: '"job-finished"', startTime: Date.now() - 7 * 24 * 3600_000 }))
-    .catch(() => undefined);
+function recentOutcomes(events: readonly LogLineRead[]): FinishedRollout[] {
   const found: FinishedRollout[] = [];
-  for (const event of answer?.events ?? []) {
+  for (const event of events) {
     try {
       const line = JSON.parse(event.message ?? '') as Record<string, unknown>;
       if (line.event !== 'job-finished') continue;

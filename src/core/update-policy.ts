@@ -1,3 +1,4 @@
+/** The tag update policy: which pushed tags a webhook install rolls out (not a scaling policy, not an IAM policy). */
 import picomatch from 'picomatch';
 import semver from 'semver';
 import { UsageError } from './errors.js';
