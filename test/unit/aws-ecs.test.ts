@@ -5,7 +5,7 @@
  * double whose `send(command)` records `command.constructor.name` and `command.input` and
  * answers from a table of handlers that page and refuse the way ECS documents.
  */
-import { ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
+import type { ECSClient, Service, Task } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { SdkEcs } from '../../src/aws/ecs.js';
 import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';

@@ -6,7 +6,7 @@
  * family names its newest ACTIVE revision, a revision of any status is described when named, and a family
  * without an ACTIVE revision is a ClientException.
  */
-import { ECSClient } from '@aws-sdk/client-ecs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { SdkEcs } from '../../src/aws/ecs.js';
 import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';
