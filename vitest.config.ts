@@ -1,45 +1,38 @@
-import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
-import { integrationShards } from './test/sandbox/shards.js';
 
-// Integration files need a sandbox and reset it between files, so files sharing one sandbox take turns.
-// The files are dealt into a few shards, each a vitest project with a sandbox of its own (globalSetup runs per
-// project, and inject('sandboxEndpoint') answers each file with its own project's), so no sandbox carries state
-// across more than a third of the files. Measured on a clean clone: vitest 4 still runs the shards one after
-// another, because it puts every project with file parallelism off into one sequential group (groupSpecs in
-// vitest's pool). Running them side by side needs one project with parallel files and a sandbox per worker,
-// chosen by VITEST_POOL_ID.
-const SHARDS = Number(process.env['ECS_ROLL_TEST_SHARDS'] ?? 3);
-
-const integrationFiles = ['test/integration', 'test/sandbox'].flatMap((dir) =>
-  readdirSync(dir)
-    .filter((name) => name.endsWith('.test.ts'))
-    .map((name) => `${dir}/${name}`),
-);
+// Integration files run side by side, a sandbox each: global-setup.ts starts one sandbox per worker slot and
+// sandboxEndpoint() (test/sandbox/endpoint.ts) gives each running file the sandbox of its slot (VITEST_POOL_ID).
+// The files mostly wait on the sandboxes' simulated clocks, so more workers than cores pays off: measured in
+// BENCHMARKS.md ("Test suite"). Both projects take the same number of workers because vitest 4 runs projects
+// of one group in one pool and refuses projects with different maxWorkers in the same group; unit files fill
+// slots the integration files leave free.
+const WORKERS = Number(process.env['ECS_ROLL_TEST_WORKERS'] ?? 4);
 
 export default defineConfig({
   test: {
     // The SDK's notice about its future Node 22 requirement is not about the code under test.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    maxWorkers: WORKERS,
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          maxWorkers: WORKERS,
         },
       },
-      ...integrationShards(integrationFiles, SHARDS).map((files, index) => ({
-        extends: true as const,
+      {
+        extends: true,
         test: {
-          name: `integration-${index + 1}`,
-          include: files,
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/sandbox/**/*.test.ts'],
           globalSetup: ['test/sandbox/global-setup.ts'],
-          fileParallelism: false,
+          maxWorkers: WORKERS,
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
-      })),
+      },
     ],
   },
 });

@@ -18,8 +18,12 @@ async function quickAnswer(argv: readonly string[]): Promise<string | undefined>
   return undefined;
 }
 
-/** Runs the CLI and answers the exit code; nothing here or below calls process.exit. */
-export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSignal): Promise<number> {
+/**
+ * Runs the CLI with these arguments (without node and the script) and answers the exit code. Importing this
+ * module does nothing, and nothing here or below calls process.exit, so tests run the CLI in-process; bin.ts
+ * is the entry point that owns signals and the process's exit code.
+ */
+export async function main(argv: readonly string[], io: CliIo, signal: AbortSignal = new AbortController().signal): Promise<number> {
   const quick = await quickAnswer(argv);
   if (quick !== undefined) {
     io.stdout.write(quick);
@@ -49,29 +53,3 @@ export async function runCli(argv: readonly string[], io: CliIo, signal: AbortSi
     return fail(failure);
   }
 }
-
-// The entry point: the only place that touches signals and the process's exit code.
-const controller = new AbortController();
-let interrupts = 0;
-const interrupt = (signal: NodeJS.Signals) => {
-  interrupts += 1;
-  if (interrupts > 1) process.exit(ExitCode.interrupted);
-  // A process manager's SIGTERM is not a person at a keyboard: only a Ctrl-C is told about a second Ctrl-C.
-  const again = signal === 'SIGINT' ? ' (Ctrl-C again to exit at once)' : ` (${signal} again to exit at once)`;
-  process.stderr.write(`\necs-roll: ${signal === 'SIGINT' ? 'interrupted' : `stopping on ${signal}`}; finishing the calls in flight and reporting${again}\n`);
-  controller.abort();
-};
-process.on('SIGINT', interrupt);
-// Containers and process managers stop `serve` with SIGTERM.
-process.on('SIGTERM', interrupt);
-
-// A reader that goes away (`ecs-roll … | head`) is not an error worth a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-}
-
-const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
-process.exitCode = await runCli(process.argv.slice(2), io, controller.signal);

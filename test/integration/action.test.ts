@@ -7,26 +7,24 @@ import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeServicesCommand, type CreateServiceCommandInput, type ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { DescribeServicesCommand, type CreateServiceCommandInput } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { ACTION_INPUTS, OPTIONS_WITHOUT_INPUT } from '../../src/action/inputs.js';
 import { buildProgram } from '../../src/cli/program.js';
-import { sandboxControl } from '../sandbox/client.js';
 import { actionRunner, BUNDLE, errorAnnotations, readActionYml, ROOT, type RunAction } from './action-runner.js';
 import {
   container,
   createCluster,
   createService,
-  ecsClient,
   imagesOf,
   registerTaskDefinition,
   revisionCount,
   serviceTaskDefinition,
 } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
+it.override({ sandboxConfig: { tick: 0.1 } });
 let workDir: string;
 let runAction: RunAction;
 
@@ -43,18 +41,12 @@ async function steadyService(cluster: string, name: string, taskDefinition: stri
 }
 
 beforeAll(() => {
-  ecs = ecsClient(endpoint);
   workDir = mkdtempSync(join(tmpdir(), 'ecs-roll-action-'));
   runAction = actionRunner(endpoint, workDir);
 });
 
 afterAll(() => {
   rmSync(workDir, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.1 });
 });
 
 describe('action.yml and the rollout command', () => {

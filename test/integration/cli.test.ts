@@ -5,7 +5,7 @@ import { runCli } from './helpers.js';
 
 const silent = { write: () => true };
 
-describe('the built CLI answers --help and --version without loading commander', () => {
+describe('the built CLI answers --help and --version without loading commander (subcommand help and usage errors: test/unit/cli-usage.test.ts)', () => {
   it('prints exactly the help commander renders', async () => {
     const program = buildProgram({ io: { stdout: silent, stderr: silent, env: {} }, signal: new AbortController().signal, setExitCode() {} });
     for (const flag of ['--help', '-h']) {
@@ -24,15 +24,4 @@ describe('the built CLI answers --help and --version without loading commander',
     }
   });
 
-  it('still gives subcommand help and refuses unknown commands with exit 2', async () => {
-    const help = await runCli(['rollout', '--help']);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toContain('--strategy <strategy>');
-    const nothing = await runCli([]);
-    expect(nothing.code).toBe(2);
-    expect(nothing.stderr).toContain('Usage: ecs-roll');
-    const unknown = await runCli(['rollot', 'acme/web:1']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown command/);
-  });
 });

@@ -1,23 +1,14 @@
-// Concurrency and ordering: webhooks for two tags of one image arriving together, late, or twice,
-// a scale arriving in the middle of a rollout, and two CLI rollouts started together.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { DescribeServicesCommand, ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, describeTaskDefinition, ecsClient, registerTaskDefinition, runCli, TEST_ENV } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
+import { randomBytes } from 'node:crypto';
+import { DescribeServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
+import { container, createCluster, createService, describeTaskDefinition, registerTaskDefinition, runCli, ServeProcess } from './helpers.js';
+
+const { endpoint, sandbox, ecs } = sandboxFile();
+it.override({ sandboxConfig: { tick: 0.05 } });
 const TOKEN = randomBytes(32).toString('base64url');
 const T = 1_767_225_600;
-let ecs: ECSClient;
 
 /** Where acme/web runs: five services over two clusters, three task definition families, one of them with a sidecar. */
 const SERVICES = [
@@ -75,80 +66,19 @@ function dockerHubPush(tag: string, pushedAt: number) {
   };
 }
 
-/** `ecs-roll serve` as a child process, its JSON log lines collected. */
-class Serve {
-  readonly lines: Record<string, unknown>[] = [];
-  raw = '';
-  base = '';
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      this.raw += text;
-      for (const line of text.split('\n').filter((part) => part.trim() !== '')) this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (this.raw += text));
-  }
+describe('webhooks through ecs-roll serve', () => {
+  let serve: ServeProcess;
+  let base: string;
 
-  static async start(): Promise<Serve> {
-    const child = spawn(process.execPath, [CLI, 'serve', '--state-dir', mkdtempSync(join(tmpdir(), 'ecs-roll-serve-state-')), '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '30'], {
-      env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: TOKEN, ECS_ROLL_REPOS: 'acme/web' },
-      stdio: 'pipe',
-    });
-    const serve = new Serve(child);
-    const listening = await serve.waitFor((line) => line.event === 'listening');
-    serve.base = String(listening.url).replace('/hooks/dockerhub/<token>', '');
-    return serve;
-  }
+  beforeAll(async () => {
+    ({ serve, base } = await ServeProcess.start({ endpoint, token: TOKEN, extraArgs: ['--poll-interval', '0.2'] }));
+  });
 
-  async waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = this.lines.find(match);
-      if (found !== undefined) return found;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`no matching log line within ${timeoutMs} ms; output so far:\n${this.raw}`);
-  }
-
-  /** Waits until `count` lines of the given events have been logged since `from`. */
-  async waitForCount(events: string[], count: number, from: number, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.lines.slice(from).filter((line) => events.includes(String(line.event)));
-      if (found.length >= count) return found;
-      if (Date.now() > deadline) throw new Error(`only ${found.length} of ${count} ${events.join('/')} lines within ${timeoutMs} ms:\n${this.raw}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
-  post(tag: string, pushedAt: number): Promise<number> {
-    return fetch(`${this.base}/hooks/dockerhub/${TOKEN}`, { method: 'POST', body: JSON.stringify(dockerHubPush(tag, pushedAt)) }).then(async (response) => {
+  const post = (tag: string, pushedAt: number): Promise<number> =>
+    fetch(`${base}/hooks/dockerhub/${TOKEN}`, { method: 'POST', body: JSON.stringify(dockerHubPush(tag, pushedAt)) }).then(async (response) => {
       await response.arrayBuffer();
       return response.status;
     });
-  }
-
-  async stop(): Promise<number | null> {
-    this.child.kill('SIGTERM');
-    const [code] = (await once(this.child, 'exit')) as [number | null];
-    return code;
-  }
-}
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.05 });
-});
-
-describe('webhooks through ecs-roll serve', () => {
-  let serve: Serve;
-
-  beforeAll(async () => {
-    serve = await Serve.start();
-  });
 
   afterAll(async () => {
     expect(await serve.stop()).toBe(0);
@@ -162,7 +92,7 @@ describe('webhooks through ecs-roll serve', () => {
       await seed();
       const from = serve.lines.length;
       const pushedAt: Record<string, number> = { '1.2': T, '1.3': T + 10 };
-      const statuses = await Promise.all(order.map((tag) => serve.post(tag, pushedAt[tag] ?? 0)));
+      const statuses = await Promise.all(order.map((tag) => post(tag, pushedAt[tag] ?? 0)));
       expect(statuses).toEqual([202, 202]);
       const finished = await serve.waitForCount(['job-finished'], 2, from);
       expect(finished.map((line) => line.ok), `order ${order.join(' then ')}`).toEqual([true, true]);
@@ -178,7 +108,7 @@ describe('webhooks through ecs-roll serve', () => {
     await seed();
     await sandbox.clearCalls();
     const from = serve.lines.length;
-    for (const [tag, pushedAt] of [['1.3', T + 10], ['1.2', T], ['1.3', T + 10], ['1.2', T]] as const) expect(await serve.post(tag, pushedAt)).toBe(202);
+    for (const [tag, pushedAt] of [['1.3', T + 10], ['1.2', T], ['1.3', T + 10], ['1.2', T]] as const) expect(await post(tag, pushedAt)).toBe(202);
     // Four deliveries: each one ran as a job, was dropped as a duplicate of a waiting one, or was superseded by a waiting later push.
     const outcomes = await serve.waitForCount(['job-finished', 'duplicate-job', 'job-superseded'], 4, from);
     await new Promise((resolve) => setTimeout(resolve, 300));

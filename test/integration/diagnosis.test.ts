@@ -4,15 +4,13 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeServicesCommand, type ContainerDefinition, type CreateServiceCommandInput, type ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
+import { DescribeServicesCommand, type ContainerDefinition, type CreateServiceCommandInput } from '@aws-sdk/client-ecs';
+import { beforeAll, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
-import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli, type CliRun } from './helpers.js';
+import { container, createCluster, createService, REGION, registerTaskDefinition, runCli, type CliRun } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
 let elb: ElasticLoadBalancingV2Client;
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-password-AbCdEf';
@@ -70,12 +68,7 @@ async function diagnose(image: string, extraArgs: string[] = []): Promise<{ diag
 }
 
 beforeAll(() => {
-  ecs = ecsClient(endpoint);
   elb = new ElasticLoadBalancingV2Client({ endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
 });
 
 describe('a failed rollout says why', () => {

@@ -1,36 +1,25 @@
 // What ECS refuses and moto would accept: registration conflicts of one family, settings the SDK does not model,
 // the 50-tag limit, reserved aws: tags and StopTask's 255-character reason. The sandbox enforces each (ecs_limits.py).
-import { DescribeTasksCommand, ListTasksCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
+import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { describe, expect } from 'vitest';
 import { addContainerInstance } from '../sandbox/ec2.js';
 import {
   container,
   createCluster,
   createService,
   describeTaskDefinition,
-  ecsClient,
   imagesOf,
   registerTaskDefinition,
   revisionCount,
   runCli,
   serviceTaskDefinition,
 } from './helpers.js';
+import { it, sandboxFile } from './fixtures.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
+it.override({ sandboxConfig: { tick: 0.05 } });
 
 const rollout = (...args: string[]) => runCli(['rollout', ...args, '--endpoint-url', endpoint, '--poll-interval', '0.2']);
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.05 });
-});
 
 describe('RegisterTaskDefinition conflicts', () => {
   it('retries "Too many concurrent attempts" with jitter until the family is free, and registers once', async () => {

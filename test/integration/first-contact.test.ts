@@ -1,41 +1,24 @@
 import { randomBytes } from 'node:crypto';
-// What a new user meets first, through the built CLI against the sandbox: --service selectors that mean
-// exactly what they say, re-runs that wait for an unfinished deployment instead of reporting success,
-// the run's header and --expect-services, the exit code table (3 for setup errors) and --json errors.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 
-import { container, createCluster, createService, ecsClient, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV, type CliRun } from './helpers.js';
+import { container, createCluster, createService, registerTaskDefinition, runCli, ServeProcess, serviceTaskDefinition, type CliRun } from './helpers.js';
 
 // serve refuses tokens of low variety, so these tests use a real random one.
 const SERVE_TOKEN = randomBytes(32).toString('base64url');
-const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
 const ACCOUNT = '123456789012';
 
 const rollout = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
   runCli(['rollout', ...args, '--poll-interval', '0.3', '--endpoint-url', endpoint], { env });
 
 const json = (run: CliRun) => JSON.parse(run.stdout) as Record<string, unknown> & { error?: { code: string; message: string } };
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-});
 
 /** web in prod and in staging, both on acme/web:1.0. */
 async function twoClusters(): Promise<string> {
@@ -214,23 +197,11 @@ describe('exit codes and --json errors', () => {
   });
 
   it('serve stopped with SIGTERM says so, and does not speak of Ctrl-C', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--endpoint-url', endpoint], {
-      env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: SERVE_TOKEN, ECS_ROLL_REPOS: 'acme/web' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    while (!stdout.includes('"listening"')) {
-      if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode} before listening: ${stderr}`);
-      await sleep(50);
-    }
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'close')) as [number | null];
+    const { serve } = await ServeProcess.start({ endpoint, token: SERVE_TOKEN });
+    const code = await serve.stop('SIGTERM');
     expect(code).toBe(0);
-    expect(stderr).toContain('stopping on SIGTERM');
-    expect(stderr).not.toContain('Ctrl-C');
+    expect(serve.stderr).toContain('stopping on SIGTERM');
+    expect(serve.stderr).not.toContain('Ctrl-C');
   });
 
   it('scale names the region when the cluster does not exist', async () => {
@@ -239,29 +210,6 @@ describe('exit codes and --json errors', () => {
     expect(run.stderr).toContain('cluster nope does not exist in region us-east-1');
   });
 
-  it.each([
-    { args: ['rollout', 'acme/web:1.1', '--strategy', 'replace', '--no-wait'], code: 2, text: 'cannot be combined with --no-wait' },
-    { args: ['help'], code: 0, text: 'Usage: ecs-roll' },
-    { args: ['help', 'rollout'], code: 0, text: '--expect-services' },
-    { args: ['rollout', 'acme/web:', '--json'], code: 2, text: 'the tag after ":" is empty' },
-  ])('$args exits $code', async ({ args, code, text }) => {
-    const run = await runCli([...args, '--endpoint-url', endpoint]);
-    expect(run.code).toBe(code);
-    expect(run.stdout + run.stderr).toContain(text);
-  });
-
-  it('usage errors of commands without an image carry no hint about where the image goes; rollout --help says (default) once', async () => {
-    const scale = await runCli(['scale', 'web', '--bogus']);
-    expect(scale.code).toBe(2);
-    expect(scale.stderr).toContain('run with --help for usage');
-    expect(scale.stderr).not.toContain('the image goes before');
-    const usage = await runCli(['rollout', 'acme/web:1.1', '--bogus', '--json']);
-    expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('the image goes before');
-    expect(json(usage)).toMatchObject({ kind: 'error', exitCode: 2, error: { code: 'usage' } });
-    const help = await runCli(['rollout', '--help']);
-    expect(help.stdout).not.toMatch(/\(default\)\s*\(default: true\)/);
-  });
 });
 
 describe('scale says what it does in its own words', () => {

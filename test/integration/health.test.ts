@@ -5,28 +5,21 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeServicesCommand, DescribeTasksCommand, type ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
+import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { beforeAll, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
-import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
+import { container, createCluster, createService, REGION, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
+// An ECS second lasts 40 ms: a target needs 5 × 5 s = 25 ECS s (1 s here) to turn healthy, a task 1 tick to run.
+it.override({ sandboxConfig: { tick: 0.05, ecsTimeFactor: 0.04 } });
 let elb: ElasticLoadBalancingV2Client;
 
 const rollout = (...args: string[]) => runCli(['rollout', ...args, '--endpoint-url', endpoint, '--poll-interval', '0.2']);
 
 beforeAll(() => {
-  ecs = ecsClient(endpoint);
   elb = new ElasticLoadBalancingV2Client({ endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  // An ECS second lasts 40 ms: a target needs 5 × 5 s = 25 ECS s (1 s here) to turn healthy, a task 1 tick to run.
-  await sandbox.config({ tick: 0.05, ecsTimeFactor: 0.04 });
 });
 
 async function ec2(action: string, params: Record<string, string>): Promise<string> {

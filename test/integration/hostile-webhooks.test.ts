@@ -1,13 +1,5 @@
-// Hostile and broken webhooks, generated with fast-check from a printed seed, against both the
-// packaged Lambda handler (one fresh node process, no node_modules beside it, answering every event
-// of the corpus) and `ecs-roll serve` (over HTTP, keep-alive, bounded concurrency). Every one must
-// get a 4xx (never a 5xx, a crash or a hang), cause no mutating AWS call and no Lambda hand-off,
-// and leave the token out of every log line.
-//
-// Reproduce a run with HOSTILE_WEBHOOK_SEED=<seed> npx vitest run test/integration/hostile-webhooks.test.ts
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+import { spawn, } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -17,12 +9,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { hashToken } from '../../src/webhook/config.js';
 import { receiveWebhook, tokenMatches } from '../../src/webhook/receiver.js';
 import { UNAUTHENTICATED_LINES_PER_WINDOW, UNAUTHENTICATED_WINDOW_MS } from '../../src/webhook/unauthenticated-log.js';
 import { sandboxControl, type SandboxCall } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, registerTaskDefinition, serviceTaskDefinition, TEST_ENV } from './helpers.js';
+import { container, createCluster, createService, ecsClient, registerTaskDefinition, ServeProcess, serviceTaskDefinition, TEST_ENV } from './helpers.js';
 import { unpackPackagedHandler } from './packaged-handler.js';
 
 // A spy around the real timingSafeEqual: the receiver must call it, on two digests of equal length.
@@ -31,9 +24,8 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...original, timingSafeEqual: vi.fn(original.timingSafeEqual) };
 });
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
-const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 const TOKEN = crypto.randomBytes(32).toString('base64url');
 const SEED = Number(process.env.HOSTILE_WEBHOOK_SEED ?? Date.now() % 2_147_483_647);
 const CORPUS_SIZE = 1200;
@@ -508,30 +500,19 @@ describe('the packaged Lambda handler', () => {
 });
 
 describe('ecs-roll serve', () => {
-  let child: ChildProcessWithoutNullStreams;
-  let output = '';
+  let serve: ServeProcess;
   let port = 0;
 
   beforeAll(async () => {
     await sandbox.clearCalls();
-    child = spawn(process.execPath, [CLI, 'serve', '--state-dir', mkdtempSync(join(tmpdir(), 'ecs-roll-serve-state-')), '--port', '0', '--endpoint-url', endpoint, '--poll-interval', '0.3', '--timeout', '10'], {
-      env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: TOKEN, ECS_ROLL_REPOS: 'acme/web' },
-      stdio: 'pipe',
-    });
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
-    const deadline = Date.now() + 15_000;
-    while (!output.includes('"listening"') && Date.now() < deadline && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
-    const listening = /"url":"http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
-    expect(listening, output).not.toBeNull();
-    port = Number(listening?.[1]);
+    const started = await ServeProcess.start({ endpoint, token: TOKEN, extraArgs: ['--poll-interval', '0.3', '--timeout', '10'] });
+    serve = started.serve;
+    port = Number(new URL(started.base).port);
+    expect(port, serve.raw).toBeGreaterThan(0);
   });
 
   afterAll(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    await serve.stop();
   });
 
   /** API Gateway decodes the path; over HTTP it goes percent-encoded, as a client would send it. */
@@ -588,11 +569,11 @@ describe('ecs-roll serve', () => {
       if (result.item.method !== 'HEAD') expect(() => JSON.parse(result.body)).not.toThrow();
       else expect(result.body).toBe('');
     }
-    expect(child.exitCode).toBeNull();
+    expect(serve.child.exitCode).toBeNull();
 
     // Give any stray job a moment to show itself before checking that nothing ran.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const lines = output.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event?: string; status?: number; source?: string });
+    const lines = serve.raw.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event?: string; status?: number; source?: string });
     expect(lines.filter((line) => !['journal', 'listening', 'webhook', 'webhook-unauthenticated', 'webhook-unauthenticated-suppressed'].includes(line.event ?? ''))).toEqual([]);
     // Requests with the token are logged one line each; those without it (404) with their source, rate-limited.
     expect(lines.filter((line) => line.event === 'webhook').map((line) => line.status).sort()).toEqual(results.map((result) => result.status).filter((status) => status !== 404).sort());
@@ -601,7 +582,7 @@ describe('ecs-roll serve', () => {
     expect(unauthenticated.length).toBeGreaterThan(0);
     expect(unauthenticated.length).toBeLessThanOrEqual(Math.min(results.filter((result) => result.status === 404).length, UNAUTHENTICATED_LINES_PER_WINDOW * windows));
     for (const line of unauthenticated) expect(line.source).toMatch(/127\.0\.0\.1$/);
-    expectNoToken(output);
+    expectNoToken(serve.raw);
     await expectNoMutatingCall();
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
   });
@@ -630,9 +611,8 @@ describe('ecs-roll serve', () => {
   });
 
   it('stops cleanly on SIGTERM, with the token in no log line', async () => {
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const code = await serve.stop('SIGTERM');
     expect(code).toBe(0);
-    expectNoToken(output);
+    expectNoToken(serve.raw);
   });
 });

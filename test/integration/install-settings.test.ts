@@ -1,11 +1,12 @@
 // Running `install` again keeps every setting it is not given (read back from the functions'
 // environment) and shows each one it changes as old → new, in --dry-run and in the real run.
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 let lambda: LambdaClient;
 

@@ -56,7 +56,8 @@ async function startAuthSandbox(): Promise<string> {
   child.stdout.setEncoding('utf8');
   const [line] = (await Promise.race([
     once(child.stdout, 'data'),
-    new Promise((_, reject) => setTimeout(() => reject(new Error(`sandbox did not start: ${stderr}`)), 20_000)),
+    // As generous as global-setup.ts: on a busy machine moto's import alone can take longer than 20 s.
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`sandbox did not start: ${stderr}`)), 120_000)),
   ])) as [string];
   child.stdout.resume();
   return (JSON.parse(line.split('\n')[0] ?? '{}') as { endpoint: string }).endpoint;

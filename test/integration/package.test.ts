@@ -11,13 +11,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, registerTaskDefinition, TEST_ENV, type CliRun } from './helpers.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 
 interface PackageJson {
@@ -80,7 +81,7 @@ describe('the packed package', () => {
   });
 
   it('holds the launcher, the compiled CLI, its help text, the Lambda bundle and the licence, and no sources or tests', () => {
-    expect(packed).toEqual(expect.arrayContaining(['bin/ecs-roll', 'dist/cli/main.js', 'dist/cli/help.txt', 'LICENSE', 'README.md', 'package.json']));
+    expect(packed).toEqual(expect.arrayContaining(['bin/ecs-roll', 'dist/cli/bin.js', 'dist/cli/main.js', 'dist/cli/help.txt', 'LICENSE', 'README.md', 'package.json']));
     expect(packed.some((path) => path.startsWith('dist/lambda/'))).toBe(true);
     expect(packed.filter((path) => path.startsWith('src/') || path.startsWith('test/'))).toEqual([]);
   });

@@ -2,21 +2,19 @@
 // is refused and cannot freeze a service, pushes are ordered per container and repository, pushes in
 // the same second are decided by the documented tie rule, and the CLI is never held back by a recorded time.
 import { randomBytes } from 'node:crypto';
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { hashToken } from '../../src/webhook/config.js';
-import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
+import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
-import { ServeProcess } from './serve-process.js';
+import { ServeProcess } from '../cli.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
+const { endpoint, ecs } = sandboxFile();
+it.override({ sandboxConfig: { tick: 0.1 } });
 const TOKEN = randomBytes(32).toString('base64url');
 const NOW = Math.floor(Date.now() / 1000);
 /** A push time recorded by an earlier version from a push in 2096, which froze services for good. */
 const FROZEN = 4_000_000_000;
-let ecs: ECSClient;
 
 function dockerHubPush(tag: string, pushedAt: number, repo = 'acme/web') {
   const [namespace, name] = repo.split('/');
@@ -39,15 +37,6 @@ async function seed(tags: { key: string; value: string }[] = [], images: { web?:
 async function images() {
   return imagesOf(ecs, await serviceTaskDefinition(ecs, 'prod', 'web'));
 }
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.1 });
-});
 
 describe('serve', () => {
   let serve: ServeProcess;

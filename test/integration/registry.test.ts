@@ -1,14 +1,13 @@
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
+import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { startHangingRegistry, startRegistry, type TestRegistry } from '../registry/registry.js';
 import {
   container,
   createCluster,
   createService,
   describeTaskDefinition,
-  ecsClient,
   imagesOf,
   REGION,
   registerTaskDefinition,
@@ -18,10 +17,8 @@ import {
 } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
+const { endpoint, sandbox, ecs } = sandboxFile();
 const ECR_HOST = `123456789012.dkr.ecr.${REGION}.amazonaws.com`;
-let ecs: ECSClient;
 let plain: TestRegistry;
 let tokenRegistry: TestRegistry;
 
@@ -60,7 +57,6 @@ async function deploymentIds(service = 'web'): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  ecs = ecsClient(endpoint);
   [plain, tokenRegistry] = await Promise.all([startRegistry(), startRegistry({ tokenAuth: true, users: { alice: 'hunter2-secret' } })]);
 });
 
@@ -69,7 +65,6 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await sandbox.reset();
   await sandbox.config({ tick: 0.1, registries: { 'docker.io': plain.url } });
 });
 

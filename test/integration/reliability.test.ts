@@ -3,17 +3,16 @@
 // new revision per task definition; a CLI killed right after a mutating call, then run again,
 // ends where an uninterrupted run ends; Ctrl-C reports what was changed and what was not, exits
 // 130 and leaves every service on its old or its new revision, and a second Ctrl-C exits at once.
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../sandbox/fault-proxy.js';
-import { familyRevisions, fleetProblems, fleetState, KILL_FLEET, LARGE_FLEET, seedFleet, spawnCli, type Fleet } from '../sandbox/reliability-fleet.js';
+import { familyRevisions, fleetProblems, fleetState, KILL_FLEET, LARGE_FLEET, seedFleet, type Fleet } from '../sandbox/reliability-fleet.js';
+import { spawnCli } from '../cli.js';
 import { ecsClient, serviceTaskDefinition } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
 let proxy: FaultProxy;
 
 const rolloutArgs = (url: string, ...extra: string[]) => ['rollout', 'acme/web:1.1', ...extra, '--endpoint-url', url];
@@ -36,7 +35,6 @@ async function until(what: string, probe: () => boolean, timeoutMs = 30_000): Pr
 }
 
 beforeAll(async () => {
-  ecs = ecsClient(endpoint);
   proxy = await startFaultProxy({ target: endpoint, rate: 0, seed: 1 });
 });
 
@@ -45,7 +43,6 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await sandbox.reset();
   proxy.setRate(0);
   proxy.setCut(undefined);
   proxy.reset();

@@ -1,12 +1,10 @@
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
+import { describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import {
   container,
   createCluster,
   createService,
   describeTaskDefinition,
-  ecsClient,
   imagesOf,
   registerTaskDefinition,
   revisionCount,
@@ -14,19 +12,9 @@ import {
   serviceTaskDefinition,
 } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
 
 const rollout = (...args: string[]) => runCli(['rollout', ...args, '--endpoint-url', endpoint]);
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-});
 
 describe('rollout against the sandbox', () => {
   it('registers a new revision that carries over every field and tag, and moves the service to it', async () => {

@@ -1,44 +1,27 @@
-// `rollout --run-before`: one-off tasks run from the new revisions before any service moves, against the
-// sandbox, which runs RunTask's tasks to STOPPED with the exit codes and log lines their commands name
-// (test/sandbox/run_task.py documents the convention).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+
+import { DescribeTasksCommand, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { hashToken } from '../../src/webhook/config.js';
-import { sandboxControl } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
 import {
   container,
   createCluster,
   createService,
-  ecsClient,
   registerTaskDefinition,
   revisionCount,
   runCli,
+  spawnCli,
   serviceTaskDefinition,
-  TEST_ENV,
-  type CliRun,
 } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
 
 const FAST = ['--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '60'];
 const rollout = (...args: string[]) => runCli(['rollout', ...args, ...FAST]);
 const awslogs = (family: string) => ({
   logConfiguration: { logDriver: 'awslogs' as const, options: { 'awslogs-group': `/ecs/${family}`, 'awslogs-stream-prefix': family, 'awslogs-region': 'us-east-1' } },
-});
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
 });
 
 /** An EC2 query call to the sandbox; moto routes it by the credential scope and does not check the signature. */
@@ -104,17 +87,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`gave up waiting for ${what}`);
-}
-
-/** The CLI as a child process the test can signal. */
-function startCli(args: readonly string[]): { child: ChildProcess; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...TEST_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const done = new Promise<CliRun>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
 }
 
 const runningTask = () => until('the run-before task to run', async () => (await runTasks()).find((task) => task.lastStatus === 'RUNNING'));
@@ -214,7 +186,7 @@ describe('rollout --run-before', () => {
 
   it('stops the task on Ctrl-C and exits 130, moving no service', async () => {
     const source = await twoServices();
-    const { child, done } = startCli(['rollout', 'acme/web:1.1', '--run-before', 'service=web,container=app,command=migrate sandbox-seconds=600', ...FAST]);
+    const { child, done } = spawnCli(['rollout', 'acme/web:1.1', '--run-before', 'service=web,container=app,command=migrate sandbox-seconds=600', ...FAST]);
     await runningTask();
     child.kill('SIGINT');
     const run = await done;
@@ -228,7 +200,7 @@ describe('rollout --run-before', () => {
   it('after a crash mid-task, a re-run waits for the task already running instead of starting a second', async () => {
     const source = await twoServices();
     const args = ['rollout', 'acme/web:1.1', '--run-before', 'service=web,container=app,command=migrate sandbox-seconds=20', ...FAST];
-    const first = startCli(args);
+    const first = spawnCli(args);
     const started = await runningTask();
     first.child.kill('SIGKILL');
     await first.done;
@@ -246,7 +218,7 @@ describe('rollout --run-before', () => {
   it('after a crash once the task has exited 0, a re-run does not run it again', async () => {
     await twoServices();
     const args = ['rollout', 'acme/web:1.1', '--run-before', 'service=web,container=app,command=migrate sandbox-seconds=1', ...FAST];
-    const first = startCli(args);
+    const first = spawnCli(args);
     await runningTask();
     first.child.kill('SIGKILL');
     await first.done;

@@ -9,11 +9,12 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, ListTagsForResourceCommand as EcsListTagsForResourceCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { beforeAll, beforeEach, inject } from 'vitest';
+import { beforeAll, beforeEach } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
 
-export const endpoint = inject('sandboxEndpoint');
+export const endpoint = sandboxEndpoint();
 export const sandbox = sandboxControl(endpoint);
 export const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 export const ALARM = 'web-cpu-high';

@@ -1,28 +1,20 @@
-// serve under hostile load and hard stops, and AWS calls that never answer: the token is checked
-// before the body is read, slow sockets are closed at the stated timeouts, accepted jobs survive
-// kill -9 and SIGTERM in a journal and are replayed (coalesced) on the next start, and a hung call
-// ends at the run's --timeout (serve) or at once on SIGTERM (the CLI).
-import { spawn } from 'node:child_process';
+
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import { startFaultProxy, type FaultProxy } from '../sandbox/fault-proxy.js';
-import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition, TEST_ENV } from './helpers.js';
-import { ServeProcess } from './serve-process.js';
+import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition, } from './helpers.js';
+import { ServeProcess, spawnCli } from '../cli.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
+const { endpoint, ecs } = sandboxFile();
+it.override({ sandboxConfig: { tick: 0.1 } });
 const TOKEN = randomBytes(32).toString('base64url');
 const NOW = Math.floor(Date.now() / 1000);
-let ecs: ECSClient;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 const push = (tag: string, pushedAt: number, repo = 'acme/web') => ({ push_data: { pushed_at: pushedAt, tag }, repository: { repo_name: repo } });
@@ -60,15 +52,6 @@ async function rawExchange(port: number, text: string): Promise<string> {
   await once(socket, 'close');
   return answer;
 }
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.1 });
-});
 
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
@@ -151,18 +134,12 @@ describe('serve: the journal', () => {
 
 describe('the CLI and an AWS call that never answers', () => {
   const rollout = (proxyUrl: string, ...args: string[]) =>
-    spawn(process.execPath, [CLI, 'rollout', 'acme/web:1.1', '--endpoint-url', proxyUrl, '--poll-interval', '0.2', ...args], {
-      env: { PATH: process.env.PATH, ...TEST_ENV },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    spawnCli(['rollout', 'acme/web:1.1', '--endpoint-url', proxyUrl, '--poll-interval', '0.2', ...args], { timeoutMs: 600_000 });
 
   it('ends at --timeout with exit 1 and says why', async () => {
     await seed();
     const proxy = await hangingProxy();
-    const child = rollout(proxy.url, '--timeout', '3');
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code, stderr } = await rollout(proxy.url, '--timeout', '3').done;
     expect(code).toBe(1);
     expect(stderr).toMatch(/did not finish within its 3 s \(--timeout/);
   });
@@ -170,27 +147,16 @@ describe('the CLI and an AWS call that never answers', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('is interrupted by %s during the call, with exit 130', async (signal) => {
     await seed();
     const proxy = await hangingProxy();
-    const child = rollout(proxy.url, '--timeout', '600');
+    const { child, done } = rollout(proxy.url, '--timeout', '600');
     cleanup.push(async () => child.exitCode === null && child.kill('SIGKILL'));
     while (proxy.held() === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     child.kill(signal);
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code } = await done;
     expect(code).toBe(130);
   });
 });
 
 describe('serve: the token', () => {
-  it.each([
-    ['on the command line', ['--token', TOKEN], {}, /process list.*--token-file/],
-    ['with characters a URL path cannot carry', [], { ECS_ROLL_TOKEN: `${TOKEN.slice(0, 40)}/+=` }, /URL-safe.*randomBytes\(32\)\.toString\('base64url'\)/],
-    ['of one repeated character', [], { ECS_ROLL_TOKEN: 'a'.repeat(43) }, /different characters/],
-  ])('refuses a token %s with exit 2', async (_, args, env, message) => {
-    const run = await runCli(['serve', '--port', '0', '--endpoint-url', endpoint, ...args], { env: { ECS_ROLL_REPOS: 'acme/web', ...env } });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr).not.toContain(TOKEN.slice(0, 40));
-  });
-
   it('reads the token from --token-file (one trailing newline allowed) and says so in --help', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'ecs-roll-token-'));
     const file = join(folder, 'token');

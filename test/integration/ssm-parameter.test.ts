@@ -1,11 +1,12 @@
 // The functions read the notification URLs with a signed SSM GetParameter of their own (src/notify/ssm-parameter.ts,
 // kept out of the SDK's SSM client for the bundle's size): proven here against the sandbox's SSM with real SigV4.
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { getSecureParameter } from '../../src/notify/ssm-parameter.js';
 import { REGION } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const env = { AWS_REGION: REGION, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
 
 beforeAll(async () => {

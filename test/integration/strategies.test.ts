@@ -2,14 +2,13 @@
 // replace is refused before any change, waiting follows the stages through the bake, ECS's own rollback is
 // reported as such, and deployment alarms fail the deployment.
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand, ListServiceDeploymentsCommand, type DeploymentConfiguration, type ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
+import { DescribeServicesCommand, ListServiceDeploymentsCommand, type DeploymentConfiguration } from '@aws-sdk/client-ecs';
+import { describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
 import {
   container,
   createCluster,
   createService,
-  ecsClient,
   REGION,
   registerTaskDefinition,
   revisionCount,
@@ -17,21 +16,11 @@ import {
   serviceTaskDefinition,
 } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
+// An ECS minute lasts 0.6 s here.
+it.override({ sandboxConfig: { tick: 0.05, ecsTimeFactor: 0.01 } });
 
 const rollout = (...args: string[]) => runCli(['rollout', ...args, '--endpoint-url', endpoint, '--poll-interval', '0.2']);
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  // An ECS minute lasts 0.6 s here.
-  await sandbox.config({ tick: 0.05, ecsTimeFactor: 0.01 });
-});
 
 async function stagedService(configuration: DeploymentConfiguration, desiredCount = 2): Promise<string> {
   await createCluster(ecs, 'prod');

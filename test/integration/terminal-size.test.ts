@@ -4,16 +4,13 @@
 // Real pseudo-terminals, through python3's pty module (test/integration/pty-run.py).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, registerTaskDefinition, serviceTaskDefinition, TEST_ENV } from './helpers.js';
+import { beforeEach, describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
+import { container, createCluster, createService, registerTaskDefinition, serviceTaskDefinition, TEST_ENV } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
+const { endpoint, sandbox, ecs } = sandboxFile();
 const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
 const PTY_RUN = fileURLToPath(new URL('./pty-run.py', import.meta.url));
-let ecs: ECSClient;
 
 interface PtyRun {
   code: number | null;
@@ -46,12 +43,7 @@ function onTerminal(cols: number, rows: number, args: string[], options: { deadl
 /** Cursor movement, line clearing and cursor hiding: what a spinner redraws with. Colours are fine. */
 const CURSOR_CONTROL = /\u001b\[(\d*[ABCDGK]|\?25[lh])/;
 
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
 beforeEach(async () => {
-  await sandbox.reset();
   await createCluster(ecs, 'prod');
   const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]);
   await createService(ecs, 'prod', 'web', source, { desiredCount: 2 });

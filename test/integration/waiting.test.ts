@@ -8,18 +8,17 @@ import {
   ListTasksCommand,
   type CreateServiceCommandInput,
   type Deployment,
-  type ECSClient,
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { sandboxControl, type RecordEntry, type SandboxCall } from '../sandbox/client.js';
+import { describe, expect } from 'vitest';
+import { it, sandboxFile } from './fixtures.js';
+import type { RecordEntry, SandboxCall } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
 import {
   container,
   createCluster,
   createService,
-  ecsClient,
   imagesOf,
   registerTaskDefinition,
   revisionCount,
@@ -27,9 +26,8 @@ import {
   type CliRun,
 } from './helpers.js';
 
-const endpoint = inject('sandboxEndpoint');
-const sandbox = sandboxControl(endpoint);
-let ecs: ECSClient;
+const { endpoint, sandbox, ecs } = sandboxFile();
+it.override({ sandboxConfig: { tick: 0.1 } });
 
 /** The CLI against the sandbox, polling fast (allowed because of --endpoint-url). */
 const rollout = (args: string[], pollInterval = '0.3'): Promise<CliRun> =>
@@ -128,15 +126,6 @@ function callsAfterLast(calls: readonly SandboxCall[], action: string): SandboxC
 const BREAKER_WITH_ROLLBACK: Partial<CreateServiceCommandInput> = {
   deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
 };
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-});
-
-beforeEach(async () => {
-  await sandbox.reset();
-  await sandbox.config({ tick: 0.1 });
-});
 
 describe('rollout waits for the deployments it created', () => {
   it('exits 0 only once the deployment the update created is COMPLETED, with every task on the new revision', async () => {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { hashToken } from '../../src/webhook/config.js';
 import { sandboxControl } from '../sandbox/client.js';
 import {
@@ -16,9 +17,9 @@ import {
   serviceTaskDefinition,
 } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
-import { ServeProcess } from './serve-process.js';
+import { ServeProcess } from '../cli.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const TOKEN = randomBytes(32).toString('base64url');
 let ecs: ECSClient;

@@ -124,27 +124,40 @@ async function waitUntilUp(url: string, child: ChildProcess, stderr: () => strin
 
 export async function startRegistry(options: { tokenAuth?: boolean; users?: Record<string, string> } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'ecs-roll-registry-'));
-  const port = await freePort();
   const service = 'test-registry';
   const issuer = options.tokenAuth === true ? await startIssuer(dir, service, options.users ?? {}) : undefined;
-  const config = [
-    'version: 0.1',
-    'log: { level: error, accesslog: { disabled: true } }',
-    `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
-    `http: { addr: 127.0.0.1:${port} }`,
-    ...(issuer === undefined
-      ? []
-      : [`auth: { token: { realm: "${issuer.url}", service: ${service}, issuer: test-issuer, rootcertbundle: ${join(dir, 'cert.pem')} } }`]),
-  ].join('\n');
-  await writeFile(join(dir, 'config.yml'), `${config}\n`);
-  let stderr = '';
-  const child = spawn(BINARY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-8192)));
-  const spawnError = new Promise<never>((_, reject) =>
-    child.once('error', (error) => reject(new Error(`cannot run ${BINARY} (apt-get install docker-registry): ${error.message}`))),
-  );
+  // The registry takes its port from its config, so a free port is picked first; test files run side by side,
+  // and another process may take that port before the registry binds it: then the registry exits and a fresh
+  // port is tried.
+  const start = async (): Promise<{ child: ChildProcess; port: number }> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const port = await freePort();
+      const config = [
+        'version: 0.1',
+        'log: { level: error, accesslog: { disabled: true } }',
+        `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
+        `http: { addr: 127.0.0.1:${port} }`,
+        ...(issuer === undefined
+          ? []
+          : [`auth: { token: { realm: "${issuer.url}", service: ${service}, issuer: test-issuer, rootcertbundle: ${join(dir, 'cert.pem')} } }`]),
+      ].join('\n');
+      await writeFile(join(dir, 'config.yml'), `${config}\n`);
+      let stderr = '';
+      const child = spawn(BINARY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-8192)));
+      const spawnError = new Promise<never>((_, reject) =>
+        child.once('error', (error) => reject(new Error(`cannot run ${BINARY} (apt-get install docker-registry): ${error.message}`))),
+      );
+      try {
+        await Promise.race([waitUntilUp(`http://127.0.0.1:${port}`, child, () => stderr), spawnError]);
+        return { child, port };
+      } catch (error) {
+        if (attempt >= 3 || !/address already in use/i.test(stderr)) throw error;
+      }
+    }
+  };
+  const { child, port } = await start();
   const url = `http://127.0.0.1:${port}`;
-  await Promise.race([waitUntilUp(url, child, () => stderr), spawnError]);
 
   const authorize = (name: string): Record<string, string> =>
     issuer === undefined ? {} : { authorization: `Bearer ${issuer.token(`repository:${name}:push,pull`, ['push', 'pull'])}` };

@@ -6,11 +6,12 @@ import {
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeServicesCommand, ListTagsForResourceCommand, TagResourceCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { beforeEach, describe, expect, inject, it } from 'vitest';
-import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition } from '../integration/helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from './endpoint.js';
+import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition } from '../ecs.js';
 import { sandboxControl } from './client.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const ecs = ecsClient(endpoint);
 const autoscaling = new ApplicationAutoScalingClient({ endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });

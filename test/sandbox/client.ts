@@ -1,5 +1,5 @@
 // Talks to the sandbox's control routes (/_sandbox/...) over fetch, so a test
-// file that only has the endpoint (inject('sandboxEndpoint')) can reset it and
+// file that only has the endpoint (sandboxEndpoint(), ./endpoint.ts) can reset it and
 // read what the scheduler and the API saw.
 
 /** One ECS (or other) API call the sandbox served since the last reset. */

@@ -2,10 +2,11 @@
 // read them from ECS and CloudWatch Logs: stop codes, reasons, exit codes, health and log lines.
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateClusterCommand, CreateServiceCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand, type Task } from '@aws-sdk/client-ecs';
-import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from './endpoint.js';
 import { sandboxControl } from './client.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const control = sandboxControl(endpoint);
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const ecs = new ECSClient({ endpoint, region: 'us-east-1', credentials });

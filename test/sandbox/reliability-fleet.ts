@@ -1,22 +1,9 @@
 // The reliability scenarios, shared by the fast suite (test/integration/reliability.test.ts) and
-// the long sweeps (test/stress/): a fleet to seed, the CLI as a killable child, and a check of the
+// the long sweeps (test/stress/): a fleet to seed (the CLI runs as a killable child through spawnCli, test/cli.ts), and a check of the
 // fleet's final state that lists what is wrong instead of throwing, so sweeps can count.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { mapConcurrent } from '../../src/core/collections.js';
-import {
-  container,
-  createCluster,
-  createService,
-  describeTaskDefinition,
-  registerTaskDefinition,
-  serviceTaskDefinition,
-  TEST_ENV,
-  type CliRun,
-} from '../integration/helpers.js';
-
-const CLI = fileURLToPath(new URL('../../bin/ecs-roll', import.meta.url));
+import { container, createCluster, createService, describeTaskDefinition, registerTaskDefinition, serviceTaskDefinition } from '../ecs.js';
 export const TARGET_REPOSITORY = 'acme/web';
 
 export interface FleetSpec {
@@ -167,31 +154,6 @@ export async function fleetProblems(ecs: ECSClient, fleet: Fleet, tag: string): 
     }),
   );
   return problems;
-}
-
-export interface CliChild {
-  readonly child: ChildProcess;
-  readonly done: Promise<CliRun & { readonly signal: NodeJS.Signals | null; readonly ms: number }>;
-}
-
-/** The built CLI as a child process whose pid the caller has (to kill it or to interrupt it). */
-export function spawnCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliChild {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...TEST_ENV, ...options.env };
-  const started = Date.now();
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = new Promise<CliRun & { signal: NodeJS.Signals | null; ms: number }>((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-  return { child, done };
 }
 
 /** Sorted numbers' median. */

@@ -17,11 +17,12 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { sandboxEndpoint } from './endpoint.js';
 import { sandboxControl, type RecordEntry } from './client.js';
 import { addContainerInstance } from './ec2.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const control = sandboxControl(endpoint);
 const ecs = new ECSClient({
   endpoint,

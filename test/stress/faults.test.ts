@@ -3,13 +3,15 @@
 // 20 seeds. A run that exits non-zero is re-run once without faults, as a user would, and must then
 // converge, but it does not count as a success. Prints the figures for test/stress/RESULTS.md.
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { ALL_FAULT_KINDS, startFaultProxy, type FaultKind, type FaultProxy } from '../sandbox/fault-proxy.js';
-import { fleetProblems, LARGE_FLEET, median, seedFleet, spawnCli } from '../sandbox/reliability-fleet.js';
-import { ecsClient } from '../integration/helpers.js';
+import { fleetProblems, LARGE_FLEET, median, seedFleet } from '../sandbox/reliability-fleet.js';
+import { spawnCli } from '../cli.js';
+import { ecsClient } from '../ecs.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const SEEDS = Array.from({ length: 20 }, (_, index) => index + 1);
 const RATE = 0.2;

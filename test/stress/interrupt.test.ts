@@ -3,13 +3,15 @@
 // exit code, that the report names every service as interrupted or not changed, that each service
 // is on its old or its new revision as reported, and how long the CLI took to exit.
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, expect, inject, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { seededRandom, startFaultProxy } from '../sandbox/fault-proxy.js';
-import { KILL_FLEET, median, seedFleet, spawnCli } from '../sandbox/reliability-fleet.js';
-import { ecsClient, serviceTaskDefinition } from '../integration/helpers.js';
+import { KILL_FLEET, median, seedFleet } from '../sandbox/reliability-fleet.js';
+import { spawnCli } from '../cli.js';
+import { ecsClient, serviceTaskDefinition } from '../ecs.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 const TRIALS = 10;
 let ecs: ECSClient;

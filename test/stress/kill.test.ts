@@ -3,13 +3,15 @@
 // effect (its answer never arrives), run the same rollout again, and compare with the uninterrupted run:
 // same revision and images on every service, exactly one new revision per task definition.
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { startFaultProxy, type FaultProxy } from '../sandbox/fault-proxy.js';
-import { fleetProblems, fleetState, KILL_FLEET, median, seedFleet, spawnCli } from '../sandbox/reliability-fleet.js';
-import { ecsClient } from '../integration/helpers.js';
+import { fleetProblems, fleetState, KILL_FLEET, median, seedFleet } from '../sandbox/reliability-fleet.js';
+import { spawnCli } from '../cli.js';
+import { ecsClient } from '../ecs.js';
 
-const endpoint = inject('sandboxEndpoint');
+const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
 let ecs: ECSClient;
 let proxy: FaultProxy;

@@ -5,43 +5,14 @@
  * double whose `send(command)` records `command.constructor.name` and `command.input` and
  * answers from a table of handlers that page and refuse the way ECS documents.
  */
-import { ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
+import type { ECSClient, Service, Task } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { SdkEcs } from '../../src/aws/ecs.js';
 import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';
 import { toPlainJson, toServiceSnapshot } from '../../src/aws/ecs-snapshots.js';
 import { UsageError } from '../../src/core/errors.js';
 import { clusterArnOf, serviceArnOf, taskArnOf, taskDefinitionArnOf } from './builders.js';
-
-type Input = Record<string, unknown>;
-type Handler = (input: Input) => unknown;
-
-interface Sent {
-  readonly name: string;
-  readonly input: Input;
-}
-
-/** TEST DOUBLE for ECSClient: records every command and answers from `handlers` by command class name. */
-class FakeEcsClient {
-  readonly sent: Sent[] = [];
-  constructor(private readonly handlers: Record<string, Handler>) {}
-
-  async send(command: { readonly input: unknown }): Promise<unknown> {
-    const name = command.constructor.name;
-    const input = command.input as Input;
-    // A copy: a paginator sends the same input object again with the next token.
-    this.sent.push({ name, input: { ...input } });
-    const handler = this.handlers[name];
-    if (handler === undefined) throw new Error(`the fake client has no answer for ${name}`);
-    return handler(input);
-  }
-
-  named(name: string): Input[] {
-    return this.sent.filter((sent) => sent.name === name).map((sent) => sent.input);
-  }
-}
-// The SDK's paginators accept only an ECSClient, so the double answers `instanceof ECSClient` (its own send stays).
-Object.setPrototypeOf(FakeEcsClient.prototype, ECSClient.prototype);
+import { FakeEcsClient, type SdkHandler as Handler, type SdkInput as Input } from '../fakes.js';
 
 function sdkEcs(handlers: Record<string, Handler>): { ecs: SdkEcs; client: FakeEcsClient } {
   const client = new FakeEcsClient(handlers);

@@ -27,8 +27,8 @@ import {
   type FunctionSpec,
   type ObservedFunction,
   type ObservedInstall,
-  type RetryClock,
 } from '../../src/core/install-plan.js';
+import { FakeClock } from '../fakes.js';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';
@@ -493,19 +493,6 @@ describe('webhookUrl', () => {
 // -----------------------------------------------------------------------------------------------
 // moto never refuses CreateFunction for a new role, so the propagation retry is proved here only.
 
-function fakeClock(): RetryClock & { sleeps: number[] } {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-}
-
 function propagationError(): Error {
   const error = new Error('The role defined for the function cannot be assumed by Lambda.');
   error.name = 'InvalidParameterValueException';
@@ -521,7 +508,7 @@ describe('retryWhileRolePropagates', () => {
   });
 
   it('retries with backoff until Lambda accepts the role', async () => {
-    const clock = fakeClock();
+    const clock = new FakeClock();
     let calls = 0;
     const retries: number[] = [];
     const result = await retryWhileRolePropagates(
@@ -540,7 +527,7 @@ describe('retryWhileRolePropagates', () => {
   });
 
   it('gives up after about three minutes with the last refusal', async () => {
-    const clock = fakeClock();
+    const clock = new FakeClock();
     let calls = 0;
     await expect(
       retryWhileRolePropagates(async () => {
@@ -554,7 +541,7 @@ describe('retryWhileRolePropagates', () => {
   });
 
   it('does not retry any other error', async () => {
-    const clock = fakeClock();
+    const clock = new FakeClock();
     const denied = new Error('not authorized to perform: lambda:CreateFunction');
     denied.name = 'AccessDeniedException';
     await expect(retryWhileRolePropagates(async () => Promise.reject(denied), clock)).rejects.toBe(denied);

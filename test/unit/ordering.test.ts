@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { executeRollout, type RolloutResult } from '../../src/core/execute.js';
 import type { DeploymentSnapshot, ServiceSnapshot, TaskDefinitionSnapshot } from '../../src/core/model.js';
 import { planRollout, PUSHED_AT_TAG } from '../../src/core/plan.js';
-import type { Clock, EcsPort, UpdateServiceRequest } from '../../src/core/ports.js';
+import type { EcsPort, UpdateServiceRequest } from '../../src/core/ports.js';
 import { aContainer, aDeployment, anObservedState, aRequest, aService, aTaskDefinition, taskDefinitionArnOf } from './builders.js';
+import { FakeClock } from '../fakes.js';
 
 const SOURCE = taskDefinitionArnOf('web', 1);
 const OURS = taskDefinitionArnOf('web', 2);
@@ -77,7 +78,7 @@ class RaceFake implements EcsPort {
   async stopTask() {}
 }
 
-const clock: Clock = { now: (() => { let t = 0; return () => (t += 1); })(), sleep: async () => {} };
+const clock = new FakeClock({ advance: false, tick: 1 });
 
 async function race(fake: RaceFake): Promise<RolloutResult> {
   const source = aTaskDefinition({ family: 'web', revision: 1, containers: [aContainer({ name: 'web', image: 'acme/web:1.0' })] });

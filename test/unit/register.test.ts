@@ -3,9 +3,10 @@ import { RevisionConflictError, TransientAwsError } from '../../src/core/errors.
 import { executeRollout } from '../../src/core/execute.js';
 import type { ServiceSnapshot, TaskDefinitionSnapshot } from '../../src/core/model.js';
 import { planRollout } from '../../src/core/plan.js';
-import type { Clock, EcsPort, UpdateServiceRequest } from '../../src/core/ports.js';
+import type { EcsPort, UpdateServiceRequest } from '../../src/core/ports.js';
 import { registrationInput, sameRegistration, type RegisterTaskDefinitionInput } from '../../src/core/task-definition.js';
 import { aContainer, anObservedState, aRequest, aService, aTaskDefinition, taskDefinitionArnOf } from './builders.js';
+import { FakeClock } from '../fakes.js';
 
 /**
  * A test double for the registration half of ECS (a unit test of the executor's idempotent
@@ -68,15 +69,11 @@ class RegistrationFake implements EcsPort {
   async stopTask() {}
 }
 
-const sleeps: number[] = [];
+/** Time stands still: only the pauses asked for are recorded. */
+const clock = new FakeClock({ advance: false });
+const sleeps = clock.sleeps;
 /** What the executor's random source answers; near 1 the jittered pause is the whole backoff. */
 let randomness = 0.999_999;
-const clock: Clock = {
-  now: () => 0,
-  sleep: async (ms) => {
-    sleeps.push(ms);
-  },
-};
 
 function setUp() {
   const source = aTaskDefinition({ family: 'web', revision: 1, containers: [aContainer({ name: 'web', image: 'acme/web:1.0' })], tags: [{ key: 'team', value: 'a' }] });

@@ -6,15 +6,15 @@
  * family names its newest ACTIVE revision, a revision of any status is described when named, and a family
  * without an ACTIVE revision is a ClientException.
  */
-import { ECSClient } from '@aws-sdk/client-ecs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { SdkEcs } from '../../src/aws/ecs.js';
 import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';
 import { familyOfTaskDefinition } from '../../src/aws/task-definitions-in-use.js';
 import { executeRollout } from '../../src/core/execute.js';
 import { planRollout } from '../../src/core/plan.js';
-import type { Clock } from '../../src/core/ports.js';
 import { aRequest, clusterArnOf, serviceArnOf, taskDefinitionArnOf } from './builders.js';
+import { FakeClock, FakeEcsClient, type SentCommand } from '../fakes.js';
 
 type Input = Record<string, unknown>;
 type Status = 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
@@ -31,7 +31,9 @@ interface Revision {
 class FakeEcs {
   readonly revisions: Revision[] = [];
   readonly services = new Map<string, string>();
-  readonly calls: { name: string; input: Input }[] = [];
+  get calls(): SentCommand[] {
+    return this.client.sent;
+  }
 
   /** Adds the next revision of `family` running `image` in container `app`, and `sidecar` beside it when given. */
   revision(family: string, image: string, options: { status?: Status; sidecar?: string } = {}): string {
@@ -117,21 +119,11 @@ class FakeEcs {
     },
   };
 
-  // The SDK's paginators accept only an ECSClient, so the double answers `instanceof ECSClient` (its own send stays).
-  readonly client = Object.setPrototypeOf({
-    send: async (command: { readonly input: unknown }): Promise<unknown> => {
-      const name = command.constructor.name;
-      const input = command.input as Input;
-      // A copy: a paginator sends the same input object again with the next token.
-      this.calls.push({ name, input: { ...input } });
-      const handler = this.handlers[name];
-      if (handler === undefined) throw new Error(`the fake has no answer for ${name}`);
-      return handler(input);
-    },
-  }, ECSClient.prototype) as { send(command: { readonly input: unknown }): Promise<unknown> };
+  /** The recorder the SDK adapter sends through; `calls` reads what it saw. */
+  readonly client = new FakeEcsClient(this.handlers);
 }
 
-const clock: Clock = { now: () => 0, sleep: async () => {} };
+const clock = new FakeClock({ advance: false });
 
 /** One `ecs-roll rollout acme/web:1.1 --no-wait` over the fake, as the CLI runs it. */
 async function rollout(fake: FakeEcs, allFamilies = false) {
