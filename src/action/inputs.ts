@@ -34,6 +34,8 @@ export const ACTION_INPUTS: readonly ActionInput[] = [
   // One spec per line: a spec holds commas itself.
   { name: 'run-before', flags: ['--run-before'], kind: 'list', key: 'runBefore' },
   { name: 'run-timeout', flags: ['--run-timeout'], kind: 'string', key: 'runTimeout' },
+  // One target per line; URLs are secrets (pass them from `secrets`), never printed.
+  { name: 'notify', flags: ['--notify'], kind: 'list', key: 'notify' },
   { name: 'expect-services', flags: ['--expect-services'], kind: 'string', key: 'expectServices' },
   { name: 'require-match', flags: ['--require-match'], kind: 'boolean', key: 'requireMatch' },
   { name: 'region', flags: ['--region'], kind: 'string', key: 'region' },
