@@ -31,14 +31,10 @@ import { splitEnvironment } from '../core/install-environment.js';
 import { REPOSITORIES_DIGEST_ENV, repositoriesDigest, SETTINGS_FILE, SETTINGS_FILE_ENV, settingsFileText } from '../webhook/settings-file.js';
 import { notifyEnvironment, notifyStatements, sameTargets, shownTargets, showTargets, urlsOf, withNotifyStatements } from '../core/install-notify.js';
 import { applyNotifyParameter, installedNotifyTargets } from './install-notify.js';
+import { systemClock } from '../core/ports.js';
 
 export type { InstallProgress, InstallReport, InstallRequest } from './install-request.js';
 export { DRY_RUN_TOKEN_PLACEHOLDER, KEPT_TOKEN_PLACEHOLDER } from './install-request.js';
-
-const realClock: RetryClock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 export async function runInstall(request: InstallRequest): Promise<InstallReport> {
   return withClients(request.aws, (clients) => install(clients, request));
@@ -64,7 +60,7 @@ async function readInstall(clients: InstallClients, request: InstallRequest, war
 async function install(clients: InstallClients, request: InstallRequest): Promise<InstallReport> {
   const names = installNames(request.name);
   const region = await clients.lambda.config.region();
-  const clock = request.clock ?? realClock;
+  const clock: RetryClock = request.clock ?? systemClock;
   const warnings: string[] = [];
   const { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic, managedPolicies } = await readInstall(clients, request, warnings);
   const installedEnvironment = (worker ?? receiver)?.environment;
