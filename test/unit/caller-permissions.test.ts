@@ -13,14 +13,14 @@ function commandsImportedBy(source: string): string[] {
 
 /** Where install's and uninstall's SDK calls live: readers, appliers and the uninstaller. */
 const INSTALL_SOURCES = [
-  'src/aws/install.ts',
+  'src/app/install.ts',
   'src/aws/install-read.ts',
   'src/aws/install-apply/iam.ts',
   'src/aws/install-apply/lambda.ts',
   'src/aws/install-apply/apigateway.ts',
   'src/aws/install-apply/logs.ts',
   'src/aws/install-apply/sns.ts',
-  'src/aws/uninstall.ts',
+  'src/app/uninstall.ts',
   'src/aws/install-notify.ts',
   'src/aws/uninstall-read.ts',
 ];

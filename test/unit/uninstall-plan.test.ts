@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uninstallWith } from '../../src/aws/uninstall.js';
+import { uninstallWith } from '../../src/app/uninstall.js';
 import { installNames } from '../../src/core/install-names.js';
 import { planUninstall, type ObservedRemoval } from '../../src/core/uninstall-plan.js';
 import { awsError, stubClients } from './sdk-stub.js';

@@ -9,8 +9,8 @@ import { parsePolicy } from '../../core/update-policy.js';
 import { parseRunBeforeSpec } from '../../core/run-before.js';
 import { normaliseRepository, parseStrategy } from '../../webhook/config.js';
 import type { AwsConfig } from '../../aws/config.js';
-import type { InstallProgress, InstallReport, InstallRequest } from '../../aws/install.js';
-import type { RemovalReport } from '../../aws/uninstall.js';
+import type { InstallProgress, InstallReport, InstallRequest } from '../../app/install.js';
+import type { RemovalReport } from '../../app/uninstall.js';
 import type { SettingChange } from '../../aws/install-settings.js';
 import { awsConfigFrom, parsePositiveSeconds } from '../options.js';
 import { colorLevel, isSizedTerminal, type CliIo, type OutputStream } from '../render.js';
@@ -166,7 +166,7 @@ export async function runInstallCommand(raw: Record<string, unknown>, io: CliIo,
   const color = new Chalk({ level: options.json ? 0 : colorLevel(io, raw['color'] as boolean | undefined) });
   // With --json, stdout carries the document alone: waits and warnings go to stderr.
   const progress = await makeProgress(io, options.json ? io.stderr : io.stdout, color, options.json);
-  const { runInstall } = await import('../../aws/install.js');
+  const { runInstall } = await import('../../app/install.js');
   if (!options.json) {
     io.stdout.write(`${color.bold(options.dryRun ? 'Plan for' : 'Installing')} ${color.cyan(options.name)}: webhook for ${options.repositories.join(', ')}\n`);
   }
@@ -241,7 +241,7 @@ export async function runUninstallCommand(raw: Record<string, unknown>, io: CliI
   const json = raw['json'] === true;
   const dryRun = raw['dryRun'] === true;
   const color = new Chalk({ level: json ? 0 : colorLevel(io, raw['color'] as boolean | undefined) });
-  const { runUninstall } = await import('../../aws/uninstall.js');
+  const { runUninstall } = await import('../../app/uninstall.js');
   const resources = await runUninstall({ aws, name, signal, dryRun });
   const count = (status: RemovalReport['status']) => resources.filter((resource) => resource.status === status).length;
   if (json) {

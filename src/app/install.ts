@@ -18,23 +18,23 @@ import type { ObservedInstall } from '../core/install-types.js';
 import { formatPolicy } from '../core/update-policy.js';
 import { REGISTRY_ENV } from '../core/registry-options.js';
 import type { RunBeforeSpec } from '../core/run-before.js';
-import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from './lambda-package.js';
+import { HANDLERS, LAMBDA_RUNTIME, lambdaZip } from '../aws/lambda-package.js';
 import { ENV, hashToken, parseRunBeforeEnv, webhookConfigToEnv } from '../webhook/config.js';
-import { InstallApplier } from './install-apply/applier.js';
-import { withClients, type InstallClients } from './install-clients.js';
-import { discoverPassRoles } from './install-discover.js';
-import { observeApi, observeFunction, observeLogGroup, observeManagedPolicies, observeRole, observeTopic } from './install-read.js';
-import { DRY_RUN_TOKEN_PLACEHOLDER, KEPT_TOKEN_PLACEHOLDER, type InstallReport, type InstallRequest } from './install-request.js';
-import { installedSettings, mergeInstallSettings } from './install-settings.js';
-import { invokeUrl } from './invoke-url.js';
+import { InstallApplier } from '../aws/install-apply/applier.js';
+import { withClients, type InstallClients } from '../aws/install-clients.js';
+import { discoverPassRoles } from '../aws/install-discover.js';
+import { observeApi, observeFunction, observeLogGroup, observeManagedPolicies, observeRole, observeTopic } from '../aws/install-read.js';
+import { DRY_RUN_TOKEN_PLACEHOLDER, KEPT_TOKEN_PLACEHOLDER, type InstallReport, type InstallRequest } from '../aws/install-request.js';
+import { installedSettings, mergeInstallSettings } from '../aws/install-settings.js';
+import { invokeUrl } from '../aws/invoke-url.js';
 import { splitEnvironment } from '../core/install-environment.js';
 import { REPOSITORIES_DIGEST_ENV, repositoriesDigest, SETTINGS_FILE, SETTINGS_FILE_ENV, settingsFileText } from '../webhook/settings-file.js';
 import { notifyEnvironment, notifyStatements, sameTargets, shownTargets, showTargets, urlsOf, withNotifyStatements } from '../core/install-notify.js';
-import { applyNotifyParameter, installedNotifyTargets } from './install-notify.js';
+import { applyNotifyParameter, installedNotifyTargets } from '../aws/install-notify.js';
 import { systemClock } from '../core/ports.js';
 
-export type { InstallProgress, InstallReport, InstallRequest } from './install-request.js';
-export { DRY_RUN_TOKEN_PLACEHOLDER, KEPT_TOKEN_PLACEHOLDER } from './install-request.js';
+export type { InstallProgress, InstallReport, InstallRequest } from '../aws/install-request.js';
+export { DRY_RUN_TOKEN_PLACEHOLDER, KEPT_TOKEN_PLACEHOLDER } from '../aws/install-request.js';
 
 export async function runInstall(request: InstallRequest): Promise<InstallReport> {
   return withClients(request.aws, (clients) => install(clients, request));
@@ -197,7 +197,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     if (urlsOf(notify).length === 0) for (const line of await applyNotifyParameter(request.aws, names.install, notify, installedNotify)) report(line);
     // The queues once the account is known; the mappings once the worker and its policy exist.
     const queuesAt = { region, account: known.account ?? account };
-    const { applyQueues, applyMappings } = await import('./install-queues.js');
+    const { applyQueues, applyMappings } = await import('../aws/install-queues.js');
     for (const line of [
       ...(await applyQueues(request.aws, queuesAt, names.install, desired.functions.worker.timeout)),
       ...(await applyMappings(request.aws, queuesAt, names.install, names.functions.worker)),
@@ -206,7 +206,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
       request.progress.done(line);
     }
     // The ECR rule once the worker exists; a re-run without the ecr source takes an earlier rule away.
-    const { applyEcrTrigger, removeEcrTrigger } = await import('./install-ecr-trigger.js');
+    const { applyEcrTrigger, removeEcrTrigger } = await import('../aws/install-ecr-trigger.js');
     const ecrLines = sources.includes('ecr')
       ? (
           await applyEcrTrigger({
@@ -227,7 +227,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
   }
 
   // Scaling policies an older install kept in alarms' tags move to the services' tags (src/aws/install-scale-policies.ts).
-  const policyMoves = await (await import('./install-scale-policies.js')).moveScalingPolicies(request, [topic?.arn, worker?.arn]);
+  const policyMoves = await (await import('../aws/install-scale-policies.js')).moveScalingPolicies(request, [topic?.arn, worker?.arn]);
   const finalAccount = known.account ?? UNKNOWN_ACCOUNT;
   const apiId = known.apiId ?? UNKNOWN_API_ID;
   const finalAt = { region, account: finalAccount };

@@ -7,7 +7,7 @@ import { DeleteRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteRuleCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand } from '@aws-sdk/client-iam';
-import { deleteManagedPolicy } from './install-apply/iam.js';
+import { deleteManagedPolicy } from '../aws/install-apply/iam.js';
 import { DeleteEventSourceMappingCommand, DeleteFunctionCommand, RemovePermissionCommand } from '@aws-sdk/client-lambda';
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
@@ -16,10 +16,10 @@ import { OperationFailedError } from '../core/errors.js';
 import { installNames } from '../core/install-names.js';
 import { notifyParameterName } from '../core/install-notify.js';
 import { planUninstall, type RemovalKind, type RemovalStep } from '../core/uninstall-plan.js';
-import type { AwsConfig } from './config.js';
-import { isAwsError } from './errors.js';
-import { orMissing, withClients, type InstallClients } from './install-clients.js';
-import { observeRemoval } from './uninstall-read.js';
+import type { AwsConfig } from '../aws/config.js';
+import { isAwsError } from '../aws/errors.js';
+import { orMissing, withClients, type InstallClients } from '../aws/install-clients.js';
+import { observeRemoval } from '../aws/uninstall-read.js';
 
 export type RemovalStatus = 'deleted' | 'already gone' | 'not ours, left alone' | 'would delete';
 
@@ -48,7 +48,7 @@ export async function runUninstall(request: UninstallRequest): Promise<RemovalRe
   // The notification URLs' parameter (src/aws/install-notify.ts), once no function of the install is left to read it;
   // reported only when there is one, so an install without --notify reports what it always did.
   if (reports.some((report) => report.kind === 'lambda-function' && report.status === 'not ours, left alone')) return reports;
-  const { notifyParameterExists, removeNotifyParameter } = await import('./install-notify.js');
+  const { notifyParameterExists, removeNotifyParameter } = await import('../aws/install-notify.js');
   const name = notifyParameterName(request.name);
   const status: RemovalStatus | undefined =
     request.dryRun === true
