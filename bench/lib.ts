@@ -106,10 +106,7 @@ export function timedRun(
 }
 
 /** Runs every variant `rounds` times, interleaved (the order rotates each round), and returns all durations per variant. */
-export async function interleaved(
-  variants: readonly { name: string; run: () => Promise<Timed> }[],
-  rounds: number,
-): Promise<Map<string, number[]>> {
+export async function interleaved(variants: readonly { name: string; run: () => Promise<Timed> }[], rounds: number): Promise<Map<string, number[]>> {
   const times = new Map<string, number[]>(variants.map((variant) => [variant.name, []]));
   // One untimed warm-up each: the first run pays for the disk cache.
   for (const variant of variants) await variant.run();

@@ -14,7 +14,16 @@ import {
 
 const [endpoint, cluster, service, image] = process.argv.slice(2);
 const repository = image.slice(0, image.lastIndexOf(':'));
-const READ_ONLY = ['taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities', 'registeredAt', 'registeredBy', 'deregisteredAt'];
+const READ_ONLY = [
+  'taskDefinitionArn',
+  'revision',
+  'status',
+  'requiresAttributes',
+  'compatibilities',
+  'registeredAt',
+  'registeredBy',
+  'deregisteredAt',
+];
 
 const ecs = new ECSClient({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1' });
 const described = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));

@@ -41,7 +41,10 @@ export function summaryRows(results: Results): string[][] {
   const worst = calls.reduce((a, b) => (b.total / b.bound.total > a.total / a.bound.total ? b : a));
   const within = calls.filter((entry) => entry.total <= entry.bound.total * (1 + TARGETS.callsOverBound)).length;
   const big = calls.find((entry) => entry.workload.services === 1000 && entry.workload.clusters === 20);
-  const rss = wall.cliRssKiB.length > 0 ? `${(Math.max(...wall.cliRssKiB) / 1024).toFixed(0)} MiB peak RSS (max of ${wall.cliRssKiB.length} runs)` : 'not measured';
+  const rss =
+    wall.cliRssKiB.length > 0
+      ? `${(Math.max(...wall.cliRssKiB) / 1024).toFixed(0)} MiB peak RSS (max of ${wall.cliRssKiB.length} runs)`
+      : 'not measured';
   return [
     [
       '1',
@@ -173,8 +176,20 @@ export function generated(results: Results): string {
   );
   out.push('');
   const wallRows = (run: WallTime, label: string) => [
-    [`ecs-roll (CLI process)${label}`, run.cliMs.map((value) => value.toFixed(0)).join(', '), ms(median(run.cliMs)), run.cliCalls.join(', '), ratio(run.speedup)],
-    [`sequential baseline${label}`, run.baselineMs.map((value) => value.toFixed(0)).join(', '), ms(median(run.baselineMs)), String(run.baselineCalls), ''],
+    [
+      `ecs-roll (CLI process)${label}`,
+      run.cliMs.map((value) => value.toFixed(0)).join(', '),
+      ms(median(run.cliMs)),
+      run.cliCalls.join(', '),
+      ratio(run.speedup),
+    ],
+    [
+      `sequential baseline${label}`,
+      run.baselineMs.map((value) => value.toFixed(0)).join(', '),
+      ms(median(run.baselineMs)),
+      String(run.baselineCalls),
+      '',
+    ],
   ];
   out.push(
     table(
@@ -264,7 +279,15 @@ export function sideBySideSection(rows: readonly SideBySideRow[]): string[] {
       'they are taken within one run, on two cores shared with other work, against an emulator.',
     '',
     table(
-      ['services (clusters)', 'API calls: per-service / ecs-roll (bound)', 'wall time', 'peak RSS', 'calls ratio', 'wall-time ratio', 'peak-memory ratio'],
+      [
+        'services (clusters)',
+        'API calls: per-service / ecs-roll (bound)',
+        'wall time',
+        'peak RSS',
+        'calls ratio',
+        'wall-time ratio',
+        'peak-memory ratio',
+      ],
       rows.map((row) => [
         `${row.workload.services} (${row.workload.clusters})`,
         `${row.perService.calls} / ${row.ecsRoll.calls} (${row.bound})`,

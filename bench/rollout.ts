@@ -84,7 +84,6 @@ export function callBreakdown(entry: CallCase): string {
   return parts.length === 0 ? 'at the bound' : parts.join('; ');
 }
 
-
 function repositoryOf(image: string): string {
   const at = image.indexOf('@');
   const withoutDigest = at === -1 ? image : image.slice(0, at);

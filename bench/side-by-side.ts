@@ -38,11 +38,19 @@ async function seedOwnFamilies(ecs: ECSClient, sandbox: SandboxControl, services
   await sandbox.config({ paused: true });
   const clusters = Array.from({ length: Math.ceil(services / SERVICES_PER_CLUSTER) }, (_, c) => `side-${String(c).padStart(2, '0')}`);
   await mapConcurrent(clusters, 8, (name) => createCluster(ecs, name));
-  const estate = Array.from({ length: services }, (_, i) => ({ cluster: clusters[i % clusters.length] as string, service: `svc-${String(i).padStart(4, '0')}` }));
+  const estate = Array.from({ length: services }, (_, i) => ({
+    cluster: clusters[i % clusters.length] as string,
+    service: `svc-${String(i).padStart(4, '0')}`,
+  }));
   await mapConcurrent(estate, 8, async ({ cluster, service }) => {
-    const arn = await registerTaskDefinition(ecs, `side-${service}`, [container('web', `${IMAGE}:${FROM_TAG}`), container('envoy', 'envoyproxy/envoy:v1.30.1', { essential: false })], {
-      tags: [{ key: 'team', value: 'bench' }],
-    });
+    const arn = await registerTaskDefinition(
+      ecs,
+      `side-${service}`,
+      [container('web', `${IMAGE}:${FROM_TAG}`), container('envoy', 'envoyproxy/envoy:v1.30.1', { essential: false })],
+      {
+        tags: [{ key: 'team', value: 'bench' }],
+      },
+    );
     await createService(ecs, cluster, service, arn, { desiredCount: 0 });
   });
   await sandbox.clearCalls();
@@ -70,7 +78,10 @@ async function runPerService(endpoint: string, sandbox: SandboxControl, estate: 
   let ms = 0;
   let peakRssKiB = 0;
   for (const { cluster, service } of estate.services) {
-    const run = await timedRun(process.execPath, [PER_SERVICE_DEPLOY, endpoint, cluster, service, `${IMAGE}:${TO_TAG}`], { env: BENCH_ENV, rss: true });
+    const run = await timedRun(process.execPath, [PER_SERVICE_DEPLOY, endpoint, cluster, service, `${IMAGE}:${TO_TAG}`], {
+      env: BENCH_ENV,
+      rss: true,
+    });
     if (run.code !== 0) throw new Error(`per-service deploy of ${cluster}/${service} exited with ${run.code}:\n${run.stderr.slice(0, 2000)}`);
     ms += run.ms;
     peakRssKiB = Math.max(peakRssKiB, run.maxRssKiB ?? Number.NaN);
@@ -84,7 +95,12 @@ function ownFamiliesBound(services: number): number {
   return 1 + clusters + clusters * Math.ceil(SERVICES_PER_CLUSTER / 10) + 3 * services;
 }
 
-export async function measureSideBySide(endpoint: string, ecs: ECSClient, sandbox: SandboxControl, sizes: readonly number[]): Promise<SideBySideRow[]> {
+export async function measureSideBySide(
+  endpoint: string,
+  ecs: ECSClient,
+  sandbox: SandboxControl,
+  sizes: readonly number[],
+): Promise<SideBySideRow[]> {
   const rows: SideBySideRow[] = [];
   for (const services of sizes) {
     progress(`side by side: ${services} services, ecs-roll`);
@@ -95,7 +111,12 @@ export async function measureSideBySide(endpoint: string, ecs: ECSClient, sandbo
     const forPerService = await seedOwnFamilies(ecs, sandbox, services);
     const perService = await runPerService(endpoint, sandbox, forPerService);
     await checkAllMoved(ecs, forPerService, 'the per-service deploy');
-    rows.push({ workload: { services, clusters: Math.ceil(services / SERVICES_PER_CLUSTER) }, ecsRoll, perService, bound: ownFamiliesBound(services) });
+    rows.push({
+      workload: { services, clusters: Math.ceil(services / SERVICES_PER_CLUSTER) },
+      ecsRoll,
+      perService,
+      bound: ownFamiliesBound(services),
+    });
   }
   return rows;
 }

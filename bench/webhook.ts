@@ -167,8 +167,18 @@ export async function measureWebhook(endpoint: string, options: LoadOptions): Pr
   const { serve, port } = await Serve.start(endpoint);
   try {
     const scenarios: Scenario[] = [
-      { name: 'valid push (202, rollout queued)', path: `/hooks/dockerhub/${TOKEN}`, body: dockerHubPush('2.0.0', 1_767_225_600, UNUSED_REPOSITORY), expected: 202 },
-      { name: 'wrong token (404)', path: `/hooks/dockerhub/${WRONG_TOKEN}`, body: dockerHubPush('2.0.0', 1_767_225_600, UNUSED_REPOSITORY), expected: 404 },
+      {
+        name: 'valid push (202, rollout queued)',
+        path: `/hooks/dockerhub/${TOKEN}`,
+        body: dockerHubPush('2.0.0', 1_767_225_600, UNUSED_REPOSITORY),
+        expected: 202,
+      },
+      {
+        name: 'wrong token (404)',
+        path: `/hooks/dockerhub/${WRONG_TOKEN}`,
+        body: dockerHubPush('2.0.0', 1_767_225_600, UNUSED_REPOSITORY),
+        expected: 404,
+      },
       { name: 'bad body (400)', path: `/hooks/dockerhub/${TOKEN}`, body: '{"push_data":', expected: 400 },
     ];
     const results: LoadResult[] = [];

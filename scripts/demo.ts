@@ -75,7 +75,9 @@ async function show(endpoint: string, title: string): Promise<void> {
   for (const [cluster, services] of Object.entries(layout)) {
     const answer = await ecs.send(new DescribeServicesCommand({ cluster, services }));
     for (const service of answer.services ?? []) {
-      console.log(`  ${cluster}/${service.serviceName}: ${service.taskDefinition?.split('/').pop()}, ${service.runningCount}/${service.desiredCount} running`);
+      console.log(
+        `  ${cluster}/${service.serviceName}: ${service.taskDefinition?.split('/').pop()}, ${service.runningCount}/${service.desiredCount} running`,
+      );
     }
   }
 }
@@ -89,10 +91,18 @@ try {
   const ecs = ecsClient(sandbox.endpoint);
   for (const [cluster, services] of Object.entries(layout)) {
     await createCluster(ecs, cluster);
-    const logs = { logDriver: 'awslogs' as const, options: { 'awslogs-group': `/ecs/${cluster}-web`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } };
-    const web = await registerTaskDefinition(ecs, `${cluster}-web`, [container('web', 'acme/web:1.0', { logConfiguration: logs }), container('log-router', 'fluent/fluent-bit:3.0')], {
-      tags: [{ key: 'team', value: 'storefront' }],
-    });
+    const logs = {
+      logDriver: 'awslogs' as const,
+      options: { 'awslogs-group': `/ecs/${cluster}-web`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' },
+    };
+    const web = await registerTaskDefinition(
+      ecs,
+      `${cluster}-web`,
+      [container('web', 'acme/web:1.0', { logConfiguration: logs }), container('log-router', 'fluent/fluent-bit:3.0')],
+      {
+        tags: [{ key: 'team', value: 'storefront' }],
+      },
+    );
     const worker = await registerTaskDefinition(ecs, `${cluster}-worker`, [container('worker', 'acme/worker:2.3')]);
     for (const service of services) {
       await createService(ecs, cluster, service, service === 'worker' ? worker : web, {

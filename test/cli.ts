@@ -128,8 +128,25 @@ export class ServeProcess {
     const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'ecs-roll-serve-state-'));
     const child = spawn(
       process.execPath,
-      [CLI, 'serve', '--port', '0', '--endpoint-url', options.endpoint, '--poll-interval', '0.3', '--timeout', '30', '--state-dir', stateDir, ...(options.extraArgs ?? [])],
-      { env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: options.token, ECS_ROLL_REPOS: options.repos ?? 'acme/web', ...options.env }, stdio: 'pipe' },
+      [
+        CLI,
+        'serve',
+        '--port',
+        '0',
+        '--endpoint-url',
+        options.endpoint,
+        '--poll-interval',
+        '0.3',
+        '--timeout',
+        '30',
+        '--state-dir',
+        stateDir,
+        ...(options.extraArgs ?? []),
+      ],
+      {
+        env: { PATH: process.env.PATH, ...TEST_ENV, ECS_ROLL_TOKEN: options.token, ECS_ROLL_REPOS: options.repos ?? 'acme/web', ...options.env },
+        stdio: 'pipe',
+      },
     );
     const serve = new ServeProcess(child, stateDir);
     const listening = await serve.waitFor((line) => line.event === 'listening');

@@ -225,10 +225,7 @@ export class FakeEcs implements EcsPort {
         this.setDeployments(fake, [{ ...current, rolloutState: 'COMPLETED', runningCount: current.desiredCount }]);
         return;
       case 'fail':
-        this.setDeployments(fake, [
-          { ...current, rolloutState: 'FAILED', rolloutStateReason: CIRCUIT_BREAKER, failedTasks: 3 },
-          ...others,
-        ]);
+        this.setDeployments(fake, [{ ...current, rolloutState: 'FAILED', rolloutStateReason: CIRCUIT_BREAKER, failedTasks: 3 }, ...others]);
         return;
       case 'stuck':
         fake.snapshot = { ...fake.snapshot, events: [{ message: PLACEMENT_EVENT, createdAt: '2026-01-01T00:00:00.000Z' }] };
@@ -245,7 +242,9 @@ export class FakeEcs implements EcsPort {
 
   /** Starting tasks come up; missing ones are started on the primary revision; all-new-and-running completes. */
   private schedule(fake: FakeService, primary: DeploymentSnapshot): void {
-    const tasks = (fake.tasks ?? []).map((task) => (task.lastStatus === 'PENDING' ? { ...task, lastStatus: 'RUNNING', startedAt: new Date(this.clock.now()).toISOString() } : task));
+    const tasks = (fake.tasks ?? []).map((task) =>
+      task.lastStatus === 'PENDING' ? { ...task, lastStatus: 'RUNNING', startedAt: new Date(this.clock.now()).toISOString() } : task,
+    );
     while (tasks.length < fake.snapshot.desiredCount) {
       this.taskSequence += 1;
       const { startedAt: _notYet, ...pending } = aTask({
@@ -323,7 +322,12 @@ export function fakeTaskRunner(options: { earlier?: RunTaskState[]; polls?: numb
     async runTask(request) {
       started.push(request);
       if (options.failures) return { failures: [{ arn: 'arn:ci/1', reason: 'RESOURCE:MEMORY' }] };
-      const state: RunTaskState = { taskArn: `arn:task/prod/${started.length}`, lastStatus: 'PROVISIONING', containers: [{ name: 'app' }], tags: [...request.tags] };
+      const state: RunTaskState = {
+        taskArn: `arn:task/prod/${started.length}`,
+        lastStatus: 'PROVISIONING',
+        containers: [{ name: 'app' }],
+        tags: [...request.tags],
+      };
       const exit = Number(request.command.find((word) => word.startsWith('exit='))?.slice(5) ?? 0);
       tasks.set(state.taskArn, { state, polls: options.polls ?? 2, exit });
       return { task: state, failures: [] };
@@ -341,12 +345,15 @@ export function fakeTaskRunner(options: { earlier?: RunTaskState[]; polls?: numb
       return entry.state;
     },
     async findTasks(_cluster, _startedBy, tags) {
-      return [...tasks.values()].map((entry) => entry.state).filter((task) => tags.every((tag) => task.tags.some((own) => own.key === tag.key && own.value === tag.value)));
+      return [...tasks.values()]
+        .map((entry) => entry.state)
+        .filter((task) => tags.every((tag) => task.tags.some((own) => own.key === tag.key && own.value === tag.value)));
     },
     async stopTask(_cluster, taskArn) {
       stopped.push(taskArn);
       const entry = tasks.get(taskArn);
-      if (entry !== undefined) entry.state = { ...entry.state, lastStatus: 'STOPPED', stopCode: 'UserInitiated', containers: [{ name: 'app', exitCode: 143 }] };
+      if (entry !== undefined)
+        entry.state = { ...entry.state, lastStatus: 'STOPPED', stopCode: 'UserInitiated', containers: [{ name: 'app', exitCode: 143 }] };
     },
     async logTail() {
       return ['last line'];

@@ -39,7 +39,13 @@ export function outputEntry(name: string, value: string): string {
 export function writeOutputs(env: NodeJS.ProcessEnv, outputs: Readonly<Record<string, string>>): void {
   const file = env.GITHUB_OUTPUT;
   if (file === undefined || file === '') return;
-  appendFileSync(file, Object.entries(outputs).map(([name, value]) => outputEntry(name, value)).join(''), 'utf8');
+  appendFileSync(
+    file,
+    Object.entries(outputs)
+      .map(([name, value]) => outputEntry(name, value))
+      .join(''),
+    'utf8',
+  );
 }
 
 /**

@@ -85,12 +85,18 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionRequest {
     const value = readInput(env, input.name);
     if (value === undefined) continue;
     if (input.notInCli) {
-      throw new UsageError(`input "${input.name}" is not supported by this version of ecs-roll; remove it or use a version that has ${input.flags[0]}`);
+      throw new UsageError(
+        `input "${input.name}" is not supported by this version of ecs-roll; remove it or use a version that has ${input.flags[0]}`,
+      );
     }
     if (input.kind === 'image') image = value;
     else if (input.kind === 'boolean') options[input.key as string] = parseBoolean(input.name, value);
     // One per line or comma-separated, as a workflow author writes either; rollout splits the commas.
-    else if (input.kind === 'list') options[input.key as string] = value.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+    else if (input.kind === 'list')
+      options[input.key as string] = value
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
     else options[input.key as string] = value;
   }
   if (image === undefined) {

@@ -127,7 +127,11 @@ async function rollBackOne(ecs: FollowPorts['ecs'], service: FollowedService, pu
     return { ...service, state: 'rolled-back', reason: `${why}; ECS already put it back on ${revisionName(service.previous)}` };
   }
   if (now.taskDefinitionArn !== service.target) {
-    return { ...service, state: 'rollback-failed', reason: `${why}; not rolled back because it has since moved to ${revisionName(now.taskDefinitionArn)}` };
+    return {
+      ...service,
+      state: 'rollback-failed',
+      reason: `${why}; not rolled back because it has since moved to ${revisionName(now.taskDefinitionArn)}`,
+    };
   }
   const answer = await ecs.updateService({ cluster: service.clusterArn, service: service.service, taskDefinitionArn: service.previous });
   const deploymentId = primaryDeploymentId(answer);
@@ -154,7 +158,14 @@ async function diagnose(
     ...(service.reason === undefined ? {} : { reason: service.reason }),
   }));
   try {
-    const failedRun: RolloutResult = { version: 2, kind: 'rollout-result', target: { image: '', repository: '' }, ok: false, registrations: [], services: outcomes };
+    const failedRun: RolloutResult = {
+      version: 2,
+      kind: 'rollout-result',
+      target: { image: '', repository: '' },
+      ok: false,
+      registrations: [],
+      services: outcomes,
+    };
     const result = await diagnoseResult(failedRun, since, (service, diagnosis) =>
       log({ ...context, event: 'diagnosis', cluster: service.cluster, service: service.service, diagnosis }),
     );
@@ -166,7 +177,11 @@ async function diagnose(
     }));
   } catch (error) {
     log({ ...context, level: 'warn', event: 'diagnosis-failed', message: error instanceof Error ? error.message : String(error) });
-    return failed.map((service) => ({ cluster: service.cluster, service: service.service, ...(service.reason === undefined ? {} : { reason: service.reason }) }));
+    return failed.map((service) => ({
+      cluster: service.cluster,
+      service: service.service,
+      ...(service.reason === undefined ? {} : { reason: service.reason }),
+    }));
   }
 }
 

@@ -6,7 +6,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { accountOfArn, functionArn, partitionOf, roleArn, topicArn } from '../core/arn.js';
-import { DEFAULT_SOURCES, ecrRepositoryNames, ecrRuleArn, ecrRuleName, installedSources, SOURCES_ENV, withoutWebhookApi } from '../core/ecr-trigger.js';
+import {
+  DEFAULT_SOURCES,
+  ecrRepositoryNames,
+  ecrRuleArn,
+  ecrRuleName,
+  installedSources,
+  SOURCES_ENV,
+  withoutWebhookApi,
+} from '../core/ecr-trigger.js';
 import { UsageError } from '../core/errors.js';
 import { desiredInstall, managedPolicyPath, passRoleArns } from '../core/install-desired.js';
 import { checkInstallLimits } from '../core/install-limits.js';
@@ -62,7 +70,11 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
   const region = await clients.lambda.config.region();
   const clock: RetryClock = request.clock ?? systemClock;
   const warnings: string[] = [];
-  const { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic, managedPolicies } = await readInstall(clients, request, warnings);
+  const { role, receiverRole, receiver, worker, receiverLogs, workerLogs, api, topic, managedPolicies } = await readInstall(
+    clients,
+    request,
+    warnings,
+  );
   const installedEnvironment = (worker ?? receiver)?.environment;
 
   // Settings left out keep what the install runs with (the worker's environment holds them, the allow-list
@@ -174,7 +186,12 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     policyDocument: withNotifyStatements(desiredWithoutNotify.policyDocument, notifying),
     ...(desiredWithoutNotify.receiverRole === undefined
       ? {}
-      : { receiverRole: { ...desiredWithoutNotify.receiverRole, document: withNotifyStatements(desiredWithoutNotify.receiverRole.document, notifying) } }),
+      : {
+          receiverRole: {
+            ...desiredWithoutNotify.receiverRole,
+            document: withNotifyStatements(desiredWithoutNotify.receiverRole.document, notifying),
+          },
+        }),
   };
   // AWS's size limits, before anything changes (the allow-list and --cluster values are what grow).
   checkInstallLimits(desired.policyDocument, functionEnvironment, { variable: ENV.repositories, option: '--repo' });

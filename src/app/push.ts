@@ -118,16 +118,19 @@ function startBudgetMs(remainingMs: number | undefined, timeoutSeconds: number):
 function started(plan: DeploymentPlan, result: RolloutResult): FollowedService[] {
   return result.services.flatMap((service) => {
     const planned = plan.services.find((candidate) => candidate.cluster === service.cluster && candidate.service === service.service);
-    if (planned === undefined || service.outcome !== 'updated' || service.deploymentId === undefined || service.newTaskDefinitionArn === undefined) return [];
-    return [{
-      cluster: service.cluster,
-      clusterArn: planned.clusterArn,
-      service: service.service,
-      deploymentId: service.deploymentId,
-      target: service.newTaskDefinitionArn,
-      previous: service.oldTaskDefinitionArn,
-      state: 'pending' as const,
-    }];
+    if (planned === undefined || service.outcome !== 'updated' || service.deploymentId === undefined || service.newTaskDefinitionArn === undefined)
+      return [];
+    return [
+      {
+        cluster: service.cluster,
+        clusterArn: planned.clusterArn,
+        service: service.service,
+        deploymentId: service.deploymentId,
+        target: service.newTaskDefinitionArn,
+        previous: service.oldTaskDefinitionArn,
+        state: 'pending' as const,
+      },
+    ];
   });
 }
 
@@ -143,7 +146,13 @@ async function resumed(ecs: EcsReader, plan: DeploymentPlan): Promise<FollowedSe
     const [snapshot] = await ecs.describeServices(planned.clusterArn, [planned.service]);
     const primary = snapshot?.deployments.find((deployment) => deployment.status === 'PRIMARY');
     const before = snapshot?.deployments.find((deployment) => deployment.status === 'ACTIVE');
-    if (primary === undefined || before === undefined || primary.rolloutState !== 'IN_PROGRESS' || primary.taskDefinitionArn !== planned.taskDefinitionArn) continue;
+    if (
+      primary === undefined ||
+      before === undefined ||
+      primary.rolloutState !== 'IN_PROGRESS' ||
+      primary.taskDefinitionArn !== planned.taskDefinitionArn
+    )
+      continue;
     found.push({
       cluster: planned.cluster,
       clusterArn: planned.clusterArn,

@@ -51,7 +51,11 @@ export interface RolloutPorts {
   readonly clock: Clock;
   readonly emit: EmitEvent;
   /** The target as the run registers it: checked against its registry, with its digest when pinning. */
-  checkTarget(target: ImageReference, options: RegistryOptions | undefined, signal: AbortSignal | undefined): Promise<{ target: ImageReference; digest?: string }>;
+  checkTarget(
+    target: ImageReference,
+    options: RegistryOptions | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ target: ImageReference; digest?: string }>;
   /** Every read of the session stops when `signal` aborts; a change already sent finishes. */
   open(signal: AbortSignal): RolloutSession;
 }
@@ -87,10 +91,13 @@ export async function runRollout(run: RolloutRequest, ports: RolloutPorts): Prom
   /** (Re)arms the deadline at `budgetMs` after the start, plus the grace. */
   const arm = (budgetMs: number) => {
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      emit({ type: 'notice', message: `the run's time (${Math.round(budgetMs / 1000)} s) is up; stopping the calls in flight` });
-      deadline.abort(new Error('deadline'));
-    }, Math.max(0, startedRun + budgetMs + DEADLINE_GRACE_MS - clock.now()));
+    timer = setTimeout(
+      () => {
+        emit({ type: 'notice', message: `the run's time (${Math.round(budgetMs / 1000)} s) is up; stopping the calls in flight` });
+        deadline.abort(new Error('deadline'));
+      },
+      Math.max(0, startedRun + budgetMs + DEADLINE_GRACE_MS - clock.now()),
+    );
   };
   arm(run.timeoutMs);
   const stop = run.signal === undefined ? deadline.signal : AbortSignal.any([run.signal, deadline.signal]);

@@ -74,7 +74,9 @@ export async function runScale(request: ScaleRequest, ports: ScalePorts): Promis
   const { ecs, autoscaling, report } = ports;
   const service = await findService(ecs, request.service, request.cluster);
   if (service.schedulingStrategy === 'DAEMON') {
-    throw new UsageError(`${service.clusterName}/${service.serviceName} is a DAEMON service: it runs one task per instance and has no desired count to set`);
+    throw new UsageError(
+      `${service.clusterName}/${service.serviceName} is a DAEMON service: it runs one task per instance and has no desired count to set`,
+    );
   }
   const decision = applyAdjustment(service.desiredCount, request.adjustment, {
     ...(request.min === undefined ? {} : { min: request.min }),
@@ -85,7 +87,13 @@ export async function runScale(request: ScaleRequest, ports: ScalePorts): Promis
   let note: AutoScalingNote | undefined;
   if (target !== undefined && (decision.to < target.minCapacity || decision.to > target.maxCapacity)) {
     const bounds = { min: Math.min(target.minCapacity, decision.to), max: Math.max(target.maxCapacity, decision.to) };
-    note = { resourceId: target.resourceId, min: target.minCapacity, max: target.maxCapacity, outside: true, updatedTo: request.updateAutoscaling ? bounds : null };
+    note = {
+      resourceId: target.resourceId,
+      min: target.minCapacity,
+      max: target.maxCapacity,
+      outside: true,
+      updatedTo: request.updateAutoscaling ? bounds : null,
+    };
     report.autoscaling(label, note, decision.to);
     if (request.updateAutoscaling && !request.dryRun) await autoscaling.setBounds(target, bounds.min, bounds.max);
   } else if (target !== undefined) {

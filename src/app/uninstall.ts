@@ -52,8 +52,12 @@ export async function runUninstall(request: UninstallRequest): Promise<RemovalRe
   const name = notifyParameterName(request.name);
   const status: RemovalStatus | undefined =
     request.dryRun === true
-      ? (await notifyParameterExists(request.aws, request.name)) ? 'would delete' : undefined
-      : (await removeNotifyParameter(request.aws, request.name)) === 'deleted' ? 'deleted' : undefined;
+      ? (await notifyParameterExists(request.aws, request.name))
+        ? 'would delete'
+        : undefined
+      : (await removeNotifyParameter(request.aws, request.name)) === 'deleted'
+        ? 'deleted'
+        : undefined;
   if (status === undefined) return reports;
   const report: RemovalReport = { kind: 'ssm-parameter', name, status };
   request.onStep?.(report);
@@ -62,10 +66,13 @@ export async function runUninstall(request: UninstallRequest): Promise<RemovalRe
 
 export async function uninstallWith(clients: InstallClients, request: Omit<UninstallRequest, 'aws'>): Promise<RemovalReport[]> {
   const names = installNames(request.name);
-  const steps = planUninstall(names, await observeRemoval(clients, names, [
-    { name: names.role, policyName: names.policy },
-    { name: names.receiverRole, policyName: names.receiverPolicy },
-  ]));
+  const steps = planUninstall(
+    names,
+    await observeRemoval(clients, names, [
+      { name: names.role, policyName: names.policy },
+      { name: names.receiverRole, policyName: names.receiverPolicy },
+    ]),
+  );
   const reports: RemovalReport[] = [];
   for (const step of steps) {
     let status: RemovalStatus;
@@ -98,7 +105,10 @@ async function removeStep(clients: InstallClients, step: RemovalStep): Promise<b
     case 'rest-api':
       return gone(apigw.send(new DeleteRestApiCommand({ restApiId: step.id ?? '' })), 'NotFoundException');
     case 'lambda-permission':
-      return gone(lambda.send(new RemovePermissionCommand({ FunctionName: address, StatementId: EVENTS_PERMISSION_STATEMENT_ID })), 'ResourceNotFoundException');
+      return gone(
+        lambda.send(new RemovePermissionCommand({ FunctionName: address, StatementId: EVENTS_PERMISSION_STATEMENT_ID })),
+        'ResourceNotFoundException',
+      );
     case 'eventbridge-rule': {
       // EventBridge refuses to delete a rule that still has targets.
       const ids = Array.isArray(step.address) ? [...step.address] : [];
@@ -112,18 +122,25 @@ async function removeStep(clients: InstallClients, step: RemovalStep): Promise<b
     case 'event-source-mapping':
     case 'sqs-queue':
       try {
-        if (step.kind === 'event-source-mapping') return gone(lambda.send(new DeleteEventSourceMappingCommand({ UUID: address })), 'ResourceNotFoundException');
+        if (step.kind === 'event-source-mapping')
+          return gone(lambda.send(new DeleteEventSourceMappingCommand({ UUID: address })), 'ResourceNotFoundException');
         await sqs.send(new DeleteQueueCommand({ QueueUrl: address }));
         return true;
       } catch (error) {
-        throw new OperationFailedError(`removing the install's queues failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new OperationFailedError(`removing the install's queues failed: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
       }
     case 'lambda-function':
       return gone(lambda.send(new DeleteFunctionCommand({ FunctionName: step.name })), 'ResourceNotFoundException');
     case 'iam-managed-policy':
       // Detached first: IAM refuses to delete a policy still attached to a role.
-      if (address !== '') await orMissing(iam.send(new DetachRolePolicyCommand({ RoleName: address, PolicyArn: step.id ?? '' })), 'NoSuchEntityException');
-      return gone(deleteManagedPolicy(iam, step.id ?? '').then(() => true), 'NoSuchEntityException');
+      if (address !== '')
+        await orMissing(iam.send(new DetachRolePolicyCommand({ RoleName: address, PolicyArn: step.id ?? '' })), 'NoSuchEntityException');
+      return gone(
+        deleteManagedPolicy(iam, step.id ?? '').then(() => true),
+        'NoSuchEntityException',
+      );
     case 'iam-role-policy':
       return gone(iam.send(new DeleteRolePolicyCommand({ RoleName: address, PolicyName: step.name })), 'NoSuchEntityException');
     case 'iam-role':
@@ -131,9 +148,12 @@ async function removeStep(clients: InstallClients, step: RemovalStep): Promise<b
         return await gone(iam.send(new DeleteRoleCommand({ RoleName: step.name })), 'NoSuchEntityException');
       } catch (error) {
         if (!isAwsError(error, 'DeleteConflictException')) throw error;
-        throw new OperationFailedError(`IAM role ${step.name} still has policies that install did not put there; detach them and run uninstall again`, {
-          cause: error,
-        });
+        throw new OperationFailedError(
+          `IAM role ${step.name} still has policies that install did not put there; detach them and run uninstall again`,
+          {
+            cause: error,
+          },
+        );
       }
     case 'log-group':
       return gone(logs.send(new DeleteLogGroupCommand({ logGroupName: step.name })), 'ResourceNotFoundException');

@@ -15,7 +15,10 @@ export function pushRolloutRequest(
   job: Pick<RolloutJob, 'image' | 'pushedAt'>,
   config: WebhookConfig,
   env: NodeJS.ProcessEnv,
-): Pick<RolloutRequest, 'target' | 'clusters' | 'services' | 'allFamilies' | 'strategy' | 'force' | 'policy' | 'pushedAt' | 'registry' | 'respectPushOrder' | 'dryRun'> {
+): Pick<
+  RolloutRequest,
+  'target' | 'clusters' | 'services' | 'allFamilies' | 'strategy' | 'force' | 'policy' | 'pushedAt' | 'registry' | 'respectPushOrder' | 'dryRun'
+> {
   return {
     target: parseTargetImage(job.image),
     clusters: config.clusters,

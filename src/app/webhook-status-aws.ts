@@ -10,7 +10,11 @@ export function openWebhookStatusPorts(aws: AwsConfig): WebhookStatusPorts & { c
   const logs = new CloudWatchLogsClient(clientConfig(aws));
   return {
     clock: systemClock,
-    queueUrl: (name) => sqs.send(new GetQueueUrlCommand({ QueueName: name })).then((answer) => answer.QueueUrl, () => undefined),
+    queueUrl: (name) =>
+      sqs.send(new GetQueueUrlCommand({ QueueName: name })).then(
+        (answer) => answer.QueueUrl,
+        () => undefined,
+      ),
     async queueCounts(url) {
       const attributes =
         (
@@ -30,12 +34,19 @@ export function openWebhookStatusPorts(aws: AwsConfig): WebhookStatusPorts & { c
     async peek(url, max) {
       // VisibilityTimeout 0: looking does not hide the message from the next look (or from a redrive).
       const answer = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: max, VisibilityTimeout: 0, MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: max,
+          VisibilityTimeout: 0,
+          MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+        }),
       );
       return answer.Messages ?? [];
     },
     async finishedLines(group, since) {
-      const answer = await logs.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: '"job-finished"', startTime: since })).catch(() => undefined);
+      const answer = await logs
+        .send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: '"job-finished"', startTime: since }))
+        .catch(() => undefined);
       return answer?.events ?? [];
     },
     close() {

@@ -121,7 +121,12 @@ function deadLetter(queue: string, message: PeekedMessage): DeadLetter {
   try {
     const body = JSON.parse(message.Body ?? '') as { image?: unknown; pushedAt?: unknown; kind?: unknown };
     if (typeof body.image === 'string') {
-      return { ...base, image: body.image, ...(typeof body.pushedAt === 'number' ? { pushedAt: body.pushedAt } : {}), ...(typeof body.kind === 'string' ? { kind: body.kind } : {}) };
+      return {
+        ...base,
+        image: body.image,
+        ...(typeof body.pushedAt === 'number' ? { pushedAt: body.pushedAt } : {}),
+        ...(typeof body.kind === 'string' ? { kind: body.kind } : {}),
+      };
     }
   } catch {
     // Not JSON: shown as text below.

@@ -94,10 +94,23 @@ export const INSTALL_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>
 };
 
 /** Calls on the install's managed policies themselves (the attach and detach calls name the role as well). */
-const POLICY_ACTIONS = ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:TagPolicy'];
+const POLICY_ACTIONS = [
+  'iam:CreatePolicy',
+  'iam:CreatePolicyVersion',
+  'iam:DeletePolicy',
+  'iam:DeletePolicyVersion',
+  'iam:GetPolicyVersion',
+  'iam:ListPolicyVersions',
+  'iam:TagPolicy',
+];
 
 /** Event source mapping calls name a mapping (by UUID) or nothing, not the function's ARN. */
-const MAPPING_ACTIONS = ['lambda:CreateEventSourceMapping', 'lambda:DeleteEventSourceMapping', 'lambda:ListEventSourceMappings', 'lambda:UpdateEventSourceMapping'];
+const MAPPING_ACTIONS = [
+  'lambda:CreateEventSourceMapping',
+  'lambda:DeleteEventSourceMapping',
+  'lambda:ListEventSourceMappings',
+  'lambda:UpdateEventSourceMapping',
+];
 
 /**
  * src/aws/install-scale-policies.ts: moving scaling policies from alarms' tags to their services' tags
@@ -124,7 +137,8 @@ interface Statement {
 export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17'; Statement: Statement[] } {
   const names = installNames(name);
   const actions = new Set(Object.values(INSTALL_COMMAND_ACTIONS).flat());
-  const of = (prefix: string, except: readonly string[] = []) => [...actions].filter((action) => action.startsWith(prefix) && !except.includes(action)).sort();
+  const of = (prefix: string, except: readonly string[] = []) =>
+    [...actions].filter((action) => action.startsWith(prefix) && !except.includes(action)).sort();
   // The worker's role and the receiver's own.
   const role = [`arn:aws:iam::ACCOUNT:role/${names.role}`, `arn:aws:iam::ACCOUNT:role/${names.receiverRole}`];
   return {
@@ -143,8 +157,18 @@ export function installCallerPolicy(name = 'ecs-roll'): { Version: '2012-10-17';
       { Sid: 'Functions', Effect: 'Allow', Action: of('lambda:', MAPPING_ACTIONS), Resource: `arn:aws:lambda:REGION:ACCOUNT:function:${name}-*` },
       { Sid: 'Mappings', Effect: 'Allow', Action: [...MAPPING_ACTIONS], Resource: '*' },
       { Sid: 'Queues', Effect: 'Allow', Action: of('sqs:'), Resource: `arn:aws:sqs:REGION:ACCOUNT:${name}-*` },
-      { Sid: 'Api', Effect: 'Allow', Action: of('apigateway:'), Resource: ['arn:aws:apigateway:REGION::/restapis', 'arn:aws:apigateway:REGION::/restapis/*', 'arn:aws:apigateway:REGION::/tags/*'] },
-      { Sid: 'LogGroups', Effect: 'Allow', Action: of('logs:', ['logs:DescribeLogGroups']), Resource: `arn:aws:logs:REGION:ACCOUNT:log-group:/aws/lambda/${name}-*` },
+      {
+        Sid: 'Api',
+        Effect: 'Allow',
+        Action: of('apigateway:'),
+        Resource: ['arn:aws:apigateway:REGION::/restapis', 'arn:aws:apigateway:REGION::/restapis/*', 'arn:aws:apigateway:REGION::/tags/*'],
+      },
+      {
+        Sid: 'LogGroups',
+        Effect: 'Allow',
+        Action: of('logs:', ['logs:DescribeLogGroups']),
+        Resource: `arn:aws:logs:REGION:ACCOUNT:log-group:/aws/lambda/${name}-*`,
+      },
       { Sid: 'EcrPushRule', Effect: 'Allow', Action: of('events:'), Resource: `arn:aws:events:REGION:ACCOUNT:rule/${ecrRuleName(name)}` },
       { Sid: 'Topic', Effect: 'Allow', Action: of('sns:', ['sns:ListTopics']), Resource: `arn:aws:sns:REGION:ACCOUNT:${names.topic}` },
       { Sid: 'NotifyUrls', Effect: 'Allow', Action: of('ssm:'), Resource: `arn:aws:ssm:REGION:ACCOUNT:parameter/ecs-roll/${name}/*` },

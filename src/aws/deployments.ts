@@ -1,10 +1,4 @@
-import {
-  DescribeServiceDeploymentsCommand,
-  ListServiceDeploymentsCommand,
-  type ECSClient,
-  type Service,
-  type Task,
-} from '@aws-sdk/client-ecs';
+import { DescribeServiceDeploymentsCommand, ListServiceDeploymentsCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
 import type { ServiceDeploymentSnapshot, ServiceSnapshot, StagedWaits, TaskSnapshot } from '../core/model.js';
 
 /** The service's target groups (a classic load balancer, by name only, has none to ask). */
@@ -67,4 +61,3 @@ export async function latestServiceDeployment(client: ECSClient, cluster: string
     ...(deployment.rollback?.reason === undefined ? {} : { rollbackReason: deployment.rollback.reason }),
   };
 }
-

@@ -12,7 +12,10 @@ const epochMs = (date: Date | undefined): number | undefined => (date === undefi
 export class SdkDiagnosisPort implements DiagnosisPort {
   private readonly taskDefinitions = new Map<string, Promise<TaskDefinitionForDiagnosis>>();
   private elb?: Promise<{ send: (command: unknown) => Promise<unknown>; make: (arn: string) => unknown; destroy(): void }>;
-  private readonly logClients = new Map<string, Promise<{ client: { send(command: unknown): Promise<unknown>; destroy(): void }; make: (input: unknown) => unknown }>>();
+  private readonly logClients = new Map<
+    string,
+    Promise<{ client: { send(command: unknown): Promise<unknown>; destroy(): void }; make: (input: unknown) => unknown }>
+  >();
 
   constructor(
     private readonly ecs: ECSClient,
@@ -24,14 +27,19 @@ export class SdkDiagnosisPort implements DiagnosisPort {
     const found = answer.services?.[0];
     if (found === undefined) return undefined;
     return {
-      deployments: (found.deployments ?? []).map((deployment) => ({ id: deployment.id ?? '', ...optional('createdAt', epochMs(deployment.createdAt)) })),
+      deployments: (found.deployments ?? []).map((deployment) => ({
+        id: deployment.id ?? '',
+        ...optional('createdAt', epochMs(deployment.createdAt)),
+      })),
       events: (found.events ?? []).map((event) => ({ message: event.message ?? '', ...optional('createdAt', epochMs(event.createdAt)) })),
       targetGroupArns: (found.loadBalancers ?? []).flatMap((balancer) => (balancer.targetGroupArn === undefined ? [] : [balancer.targetGroupArn])),
     };
   }
 
   async listStoppedTasks(cluster: string, service: string) {
-    const answer = await this.ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED', maxResults: LIST_PAGE_MAX_RESULTS }));
+    const answer = await this.ecs.send(
+      new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED', maxResults: LIST_PAGE_MAX_RESULTS }),
+    );
     return answer.taskArns ?? [];
   }
 
@@ -66,7 +74,13 @@ export class SdkDiagnosisPort implements DiagnosisPort {
             return {
               name: container.name ?? '',
               ...(container.logConfiguration?.logDriver === 'awslogs' && group !== undefined
-                ? { awslogs: { group, ...optional('streamPrefix', options['awslogs-stream-prefix']), ...optional('region', options['awslogs-region']) } }
+                ? {
+                    awslogs: {
+                      group,
+                      ...optional('streamPrefix', options['awslogs-stream-prefix']),
+                      ...optional('region', options['awslogs-region']),
+                    },
+                  }
                 : {}),
             };
           }),
@@ -92,7 +106,10 @@ export class SdkDiagnosisPort implements DiagnosisPort {
     });
     const elb = await this.elb;
     const answer = (await elb.send(elb.make(targetGroupArn))) as {
-      TargetHealthDescriptions?: { Target?: { Id?: string; Port?: number }; TargetHealth?: { State?: string; Reason?: string; Description?: string } }[];
+      TargetHealthDescriptions?: {
+        Target?: { Id?: string; Port?: number };
+        TargetHealth?: { State?: string; Reason?: string; Description?: string };
+      }[];
     };
     const group = targetGroupArn.split(':').pop() ?? targetGroupArn;
     return (answer.TargetHealthDescriptions ?? []).map((description) => ({
@@ -174,7 +191,13 @@ export async function diagnoseResult(
       diagnoses.set(service, diagnosis);
       onDiagnosis(service, diagnosis);
     });
-    return { ...result, services: result.services.map((service) => { const diagnosis = diagnoses.get(service); return diagnosis === undefined ? service : { ...service, diagnosis }; }) };
+    return {
+      ...result,
+      services: result.services.map((service) => {
+        const diagnosis = diagnoses.get(service);
+        return diagnosis === undefined ? service : { ...service, diagnosis };
+      }),
+    };
   } finally {
     await port.destroy();
   }

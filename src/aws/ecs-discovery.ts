@@ -62,7 +62,11 @@ export async function discoverRolloutState(ecs: EcsReader, options: DiscoveryOpt
   const account = [...clustersInScope, ...services.map((service) => service.serviceArn)].find((arn) => arn.startsWith('arn:'))?.split(':')[4];
   const looked = { clusters: clusters.map(nameFromArn), ...(region === undefined ? {} : { region }), ...(account ? { account } : {}) };
 
-  const definitions = await describeTaskDefinitionsInUse(ecs, services.map((service) => service.taskDefinitionArn), options.concurrency);
+  const definitions = await describeTaskDefinitionsInUse(
+    ecs,
+    services.map((service) => service.taskDefinitionArn),
+    options.concurrency,
+  );
   const taskDefinitions = Object.fromEntries(definitions.map((definition) => [definition.arn, definition]));
 
   if (!options.allFamilies) return { services, taskDefinitions, looked };

@@ -27,7 +27,10 @@ export function toPlainJson(value: unknown): unknown {
 }
 
 /** A described or registered task definition as a plain snapshot; undefined when the answer lacks one. */
-export function toTaskDefinitionSnapshot(definition: TaskDefinition | undefined, tags: readonly SdkTag[] | undefined): TaskDefinitionSnapshot | undefined {
+export function toTaskDefinitionSnapshot(
+  definition: TaskDefinition | undefined,
+  tags: readonly SdkTag[] | undefined,
+): TaskDefinitionSnapshot | undefined {
   if (definition?.taskDefinitionArn === undefined || definition.family === undefined) return undefined;
   return {
     arn: definition.taskDefinitionArn,

@@ -18,8 +18,20 @@ import {
 } from '@aws-sdk/client-ecs';
 import { chunk } from '../core/collections.js';
 import { OperationFailedError, RevisionConflictError, TransientAwsError, UsageError } from '../core/errors.js';
-import { DESCRIBE_CONTAINER_INSTANCES_MAX_ARNS, DESCRIBE_SERVICES_MAX_NAMES, DESCRIBE_TASKS_MAX_ARNS, LIST_PAGE_MAX_RESULTS } from '../core/limits.js';
-import { nameFromArn, revisionName, type ServiceDeploymentSnapshot, type ServiceSnapshot, type TaskDefinitionSnapshot, type TaskSnapshot } from '../core/model.js';
+import {
+  DESCRIBE_CONTAINER_INSTANCES_MAX_ARNS,
+  DESCRIBE_SERVICES_MAX_NAMES,
+  DESCRIBE_TASKS_MAX_ARNS,
+  LIST_PAGE_MAX_RESULTS,
+} from '../core/limits.js';
+import {
+  nameFromArn,
+  revisionName,
+  type ServiceDeploymentSnapshot,
+  type ServiceSnapshot,
+  type TaskDefinitionSnapshot,
+  type TaskSnapshot,
+} from '../core/model.js';
 import type { EcsPort, EcsReader, UpdateServiceRequest } from '../core/ports.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
 import { clientConfig, type AwsConfig } from './config.js';
@@ -91,7 +103,9 @@ export class SdkEcs implements EcsPort, EcsReader {
         throw new RevisionConflictError(`RegisterTaskDefinition for ${input.family}: ${(error as Error).message}`, { cause: error });
       }
       if (isTransientAwsError(error)) {
-        throw new TransientAwsError(`RegisterTaskDefinition for ${input.family}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new TransientAwsError(`RegisterTaskDefinition for ${input.family}: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -169,10 +183,12 @@ export class SdkEcs implements EcsPort, EcsReader {
         }
       }
     }
-    return new Map(containerInstanceArns.flatMap((arn) => {
-      const id = this.instanceIds.get(arn);
-      return id === undefined ? [] : [[arn, id] as const];
-    }));
+    return new Map(
+      containerInstanceArns.flatMap((arn) => {
+        const id = this.instanceIds.get(arn);
+        return id === undefined ? [] : [[arn, id] as const];
+      }),
+    );
   }
 
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<void> {
@@ -250,6 +266,9 @@ export class SdkEcs implements EcsPort, EcsReader {
   }
 
   async listActiveFamilies(): Promise<string[]> {
-    return allItems(paginateListTaskDefinitionFamilies({ client: this.client, pageSize: LIST_PAGE_MAX_RESULTS }, { status: 'ACTIVE' }), (page) => page.families);
+    return allItems(
+      paginateListTaskDefinitionFamilies({ client: this.client, pageSize: LIST_PAGE_MAX_RESULTS }, { status: 'ACTIVE' }),
+      (page) => page.families,
+    );
   }
 }

@@ -40,7 +40,8 @@ async function orMissing<T>(call: Promise<T>): Promise<T | undefined> {
 async function permissionSourceArn(lambda: LambdaClient, functionName: string): Promise<string | null | undefined> {
   const policy = await orMissing(lambda.send(new GetPolicyCommand({ FunctionName: functionName })));
   if (policy?.Policy === undefined) return undefined;
-  const statements = (JSON.parse(policy.Policy) as { Statement?: { Sid?: string; Condition?: { ArnLike?: Record<string, string> } }[] }).Statement ?? [];
+  const statements =
+    (JSON.parse(policy.Policy) as { Statement?: { Sid?: string; Condition?: { ArnLike?: Record<string, string> } }[] }).Statement ?? [];
   const statement = statements.find((candidate) => candidate.Sid === EVENTS_PERMISSION_STATEMENT_ID);
   if (statement === undefined) return undefined;
   return statement.Condition?.ArnLike?.['AWS:SourceArn'] ?? null;
@@ -76,7 +77,12 @@ export async function applyEcrTrigger(request: EcrTriggerRequest): Promise<{ rul
   if (existing?.Arn !== undefined) await ensureOurs(events, request.install, existing.Arn);
   const pattern = JSON.stringify(ecrEventPattern(request.repositoryNames));
   let ruleArn = existing?.Arn;
-  if (existing === undefined || existing.EventPattern === undefined || JSON.stringify(JSON.parse(existing.EventPattern)) !== pattern || existing.State !== 'ENABLED') {
+  if (
+    existing === undefined ||
+    existing.EventPattern === undefined ||
+    JSON.stringify(JSON.parse(existing.EventPattern)) !== pattern ||
+    existing.State !== 'ENABLED'
+  ) {
     const answer = await events.send(
       new PutRuleCommand({
         Name: name,
@@ -95,7 +101,9 @@ export async function applyEcrTrigger(request: EcrTriggerRequest): Promise<{ rul
   if (!(targets.Targets ?? []).some((target) => target.Id === ECR_TARGET_ID && target.Arn === request.workerArn)) {
     const answer = await events.send(new PutTargetsCommand({ Rule: name, Targets: [{ Id: ECR_TARGET_ID, Arn: request.workerArn }] }));
     if ((answer.FailedEntryCount ?? 0) > 0) {
-      throw new OperationFailedError(`PutTargets ${name} failed: ${answer.FailedEntries?.map((entry) => entry.ErrorMessage).join('; ') ?? 'no reason given'}`);
+      throw new OperationFailedError(
+        `PutTargets ${name} failed: ${answer.FailedEntries?.map((entry) => entry.ErrorMessage).join('; ') ?? 'no reason given'}`,
+      );
     }
     lines.push(`target the worker ${request.workerName} from EventBridge rule ${name}`);
   }
@@ -132,11 +140,13 @@ export async function removeEcrTrigger(aws: AwsConfig, install: string, workerNa
   const lambda = new LambdaClient(config);
   const name = ecrRuleName(install);
   const removed: EcrTriggerRemoval[] = [];
-  const permission = (await permissionSourceArn(lambda, workerName)) === undefined
-    ? undefined
-    : await orMissing(lambda.send(new RemovePermissionCommand({ FunctionName: workerName, StatementId: EVENTS_PERMISSION_STATEMENT_ID })));
+  const permission =
+    (await permissionSourceArn(lambda, workerName)) === undefined
+      ? undefined
+      : await orMissing(lambda.send(new RemovePermissionCommand({ FunctionName: workerName, StatementId: EVENTS_PERMISSION_STATEMENT_ID })));
   // Reported only when there was one: an install without the ecr source never had it.
-  if (permission !== undefined) removed.push({ kind: 'lambda-permission', name: `${workerName} ${EVENTS_PERMISSION_STATEMENT_ID}`, status: 'deleted' });
+  if (permission !== undefined)
+    removed.push({ kind: 'lambda-permission', name: `${workerName} ${EVENTS_PERMISSION_STATEMENT_ID}`, status: 'deleted' });
   const rule = await orMissing(events.send(new DescribeRuleCommand({ Name: name })));
   if (rule?.Arn === undefined) {
     removed.push({ kind: 'eventbridge-rule', name, status: 'already gone' });

@@ -15,7 +15,10 @@ import { isAwsError } from './errors.js';
 /** The targets the installed worker notifies: the topics in its environment, the URLs in the parameter it names. */
 export async function installedNotifyTargets(aws: AwsConfig, environment: Readonly<Record<string, string>> | undefined): Promise<NotifyTarget[]> {
   const targets: NotifyTarget[] = [];
-  for (const arn of (environment?.[NOTIFY_ENV.topics] ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+  for (const arn of (environment?.[NOTIFY_ENV.topics] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')) {
     try {
       targets.push(parseNotifyTarget(arn));
     } catch {
@@ -44,7 +47,12 @@ export async function installedNotifyTargets(aws: AwsConfig, environment: Readon
 }
 
 /** Writes the URLs (or deletes the parameter when there are none); answers what it did, one line each, without a URL. */
-export async function applyNotifyParameter(aws: AwsConfig, install: string, targets: readonly NotifyTarget[], installed: readonly NotifyTarget[]): Promise<string[]> {
+export async function applyNotifyParameter(
+  aws: AwsConfig,
+  install: string,
+  targets: readonly NotifyTarget[],
+  installed: readonly NotifyTarget[],
+): Promise<string[]> {
   const urls = urlsOf(targets);
   const before = urlsOf(installed);
   const name = notifyParameterName(install);

@@ -56,12 +56,15 @@ export async function applyQueues(aws: AwsConfig, at: Location, install: string,
         done.push(`create SQS queue ${name}`);
         continue;
       }
-      const current: Record<string, string | undefined> = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
+      const current: Record<string, string | undefined> =
+        (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
       // FifoQueue cannot change; everything else can be set back.
       const { FifoQueue: _fifo, ...settable } = attributes;
       const differs = Object.entries(settable).filter(([key, value]) => !sameAttribute(key, current[key], value));
       if (differs.length > 0) {
-        await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: Object.fromEntries(differs) as Partial<Record<QueueAttributeName, string>> }));
+        await sqs.send(
+          new SetQueueAttributesCommand({ QueueUrl: url, Attributes: Object.fromEntries(differs) as Partial<Record<QueueAttributeName, string>> }),
+        );
         done.push(`set ${differs.map(([key]) => key).join(', ')} of SQS queue ${name}`);
       }
     }
@@ -158,7 +161,9 @@ export async function removeQueues(aws: AwsConfig, install: string, worker: stri
       removed.push({ kind: 'sqs-queue', name, status: 'deleted' });
     }
   } catch (error) {
-    throw new OperationFailedError(`removing the install's queues failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new OperationFailedError(`removing the install's queues failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   } finally {
     lambda.destroy();
     sqs.destroy();

@@ -4,13 +4,15 @@
  */
 import { GetResourcesCommand, GetRestApisCommand, GetStageCommand, type RestApi } from '@aws-sdk/client-api-gateway';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListPoliciesCommand, type Role } from '@aws-sdk/client-iam';
 import {
-  GetFunctionCommand,
-  GetFunctionConcurrencyCommand,
-  GetPolicyCommand,
-  type FunctionConfiguration,
-} from '@aws-sdk/client-lambda';
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListPoliciesCommand,
+  type Role,
+} from '@aws-sdk/client-iam';
+import { GetFunctionCommand, GetFunctionConcurrencyCommand, GetPolicyCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetTopicAttributesCommand,
   ListSubscriptionsByTopicCommand,
@@ -183,7 +185,12 @@ export async function observeTopic(clients: InstallClients, names: InstallNames)
   if (tags[INSTALL_TAG] !== names.install) throw notOurs('SNS topic', names.topic, names.install);
   const attributes = await clients.sns.send(new GetTopicAttributesCommand({ TopicArn: arn }));
   const policy = attributes.Attributes?.['Policy'];
-  return { arn, tags, subscriptions: await topicSubscriptions(clients, arn), ...(policy === undefined ? {} : { policy: JSON.parse(policy) as unknown }) };
+  return {
+    arn,
+    tags,
+    subscriptions: await topicSubscriptions(clients, arn),
+    ...(policy === undefined ? {} : { policy: JSON.parse(policy) as unknown }),
+  };
 }
 
 export async function topicSubscriptions(clients: InstallClients, arn: string): Promise<ObservedSubscription[]> {
@@ -211,19 +218,29 @@ export async function observeManagedPolicies(clients: InstallClients, path: stri
     const page = await clients.iam.send(new ListPoliciesCommand({ Scope: 'Local', PathPrefix: path, Marker: marker }));
     for (const policy of page.Policies ?? []) {
       if (policy.PolicyName === undefined || policy.Arn === undefined || policy.Path !== path) continue;
-      found.push({ name: policy.PolicyName, arn: policy.Arn, ...(policy.DefaultVersionId === undefined ? {} : { version: policy.DefaultVersionId }) });
+      found.push({
+        name: policy.PolicyName,
+        arn: policy.Arn,
+        ...(policy.DefaultVersionId === undefined ? {} : { version: policy.DefaultVersionId }),
+      });
     }
     marker = page.IsTruncated === true ? page.Marker : undefined;
   } while (marker !== undefined);
   if (found.length === 0) return [];
-  const attached = await orMissing(clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, MaxItems: 1000 })), 'NoSuchEntityException');
+  const attached = await orMissing(
+    clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, MaxItems: 1000 })),
+    'NoSuchEntityException',
+  );
   const attachedArns = new Set((attached?.AttachedPolicies ?? []).map((policy) => policy.PolicyArn));
   return Promise.all(
     found.map(async (policy) => {
       const version =
         policy.version === undefined
           ? undefined
-          : await orMissing(clients.iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.arn, VersionId: policy.version })), 'NoSuchEntityException');
+          : await orMissing(
+              clients.iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.arn, VersionId: policy.version })),
+              'NoSuchEntityException',
+            );
       const document = parsePolicyText(version?.PolicyVersion?.Document);
       return { name: policy.name, arn: policy.arn, attached: attachedArns.has(policy.arn), ...(document === undefined ? {} : { document }) };
     }),

@@ -63,13 +63,26 @@ export async function movePoliciesToServices(request: PolicyMoveRequest): Promis
       if (problem !== undefined) return notMoved(problem);
       const what = `${formatAdjustment(policy.adjustment)} within ${policy.min}..${policy.max}, cooldown ${policy.cooldownSeconds} s`;
       if (request.dryRun) {
-        return { alarm: name, service, status: 'would move', description: `move the scaling policy of alarm ${name} (${what}) from the alarm's tags to service ${service}'s tags` };
+        return {
+          alarm: name,
+          service,
+          status: 'would move',
+          description: `move the scaling policy of alarm ${name} (${what}) from the alarm's tags to service ${service}'s tags`,
+        };
       }
       // The service first, so that no moment passes with the policy in neither place.
       await tagService(ecs, found.serviceArn, [tag]);
       const legacyKeys: readonly string[] = LEGACY_ALARM_POLICY_KEYS;
-      await alarms.untagAlarm(arn, tags.map((candidate) => candidate.key).filter((key) => legacyKeys.includes(key)));
-      return { alarm: name, service, status: 'moved', description: `moved the scaling policy of alarm ${name} (${what}) from the alarm's tags to service ${service}'s tags` };
+      await alarms.untagAlarm(
+        arn,
+        tags.map((candidate) => candidate.key).filter((key) => legacyKeys.includes(key)),
+      );
+      return {
+        alarm: name,
+        service,
+        status: 'moved',
+        description: `moved the scaling policy of alarm ${name} (${what}) from the alarm's tags to service ${service}'s tags`,
+      };
     });
     return moves.filter((move): move is PolicyMove => move !== undefined).sort((a, b) => (a.alarm < b.alarm ? -1 : a.alarm > b.alarm ? 1 : 0));
   } finally {

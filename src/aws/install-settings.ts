@@ -33,7 +33,11 @@ export const DEFAULT_INSTALL_SETTINGS: Omit<InstallSettings, 'repositories'> = {
   timeoutSeconds: DEFAULT_FOLLOW_SECONDS,
 };
 
-const list = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
 /**
  * The settings an existing install runs with, read back from its function's environment (what
@@ -85,7 +89,9 @@ export function mergeInstallSettings(
 ): { settings: InstallSettings; changes: SettingChange[] } {
   const repositories = given.repositories ?? installed.repositories;
   if (repositories === undefined || repositories.length === 0) {
-    throw new UsageError('--repo must name at least one repository (namespace/name) whose pushes may roll out: there is no install to keep them from');
+    throw new UsageError(
+      '--repo must name at least one repository (namespace/name) whose pushes may roll out: there is no install to keep them from',
+    );
   }
   const settings: InstallSettings = {
     repositories,

@@ -11,12 +11,7 @@ import { isAwsError } from './errors.js';
  * ImageNotFound), a missing repository RepositoryNotFoundException.
  * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_BatchGetImage.html
  */
-export async function lookupEcrImage(
-  reference: ImageReference,
-  ecr: EcrRegistry,
-  aws: AwsConfig,
-  signal: AbortSignal,
-): Promise<RegistryAnswer> {
+export async function lookupEcrImage(reference: ImageReference, ecr: EcrRegistry, aws: AwsConfig, signal: AbortSignal): Promise<RegistryAnswer> {
   const { ECRClient, BatchGetImageCommand } = await import('@aws-sdk/client-ecr');
   // The registry's own region, whatever region the rollout's ECS calls go to.
   const client = new ECRClient({ ...clientConfig(aws), region: ecr.region, maxAttempts: 3 });

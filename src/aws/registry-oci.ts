@@ -47,7 +47,9 @@ async function fetchToken(url: URL, credentials: BasicCredentials | undefined, s
     signal,
   });
   if (answer.status === 401 || answer.status === 403) {
-    throw new RegistryRequestError(`the registry's token service at ${url.origin} refused ${credentials === undefined ? 'an anonymous pull token' : 'the credentials'} (HTTP ${answer.status})`);
+    throw new RegistryRequestError(
+      `the registry's token service at ${url.origin} refused ${credentials === undefined ? 'an anonymous pull token' : 'the credentials'} (HTTP ${answer.status})`,
+    );
   }
   if (!answer.ok) throw new RegistryRequestError(`the registry's token service at ${url.origin} answered HTTP ${answer.status}`);
   const body = (await answer.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };

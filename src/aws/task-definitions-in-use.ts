@@ -23,9 +23,7 @@ export async function describeTaskDefinitionsInUse(
   concurrency: number,
 ): Promise<TaskDefinitionSnapshot[]> {
   const families = [...groupBy([...new Set(taskDefinitionArns)], familyOfTaskDefinition)];
-  const newest = new Map(
-    await mapConcurrent(families, concurrency, async ([family]) => [family, await ecs.latestTaskDefinition(family)] as const),
-  );
+  const newest = new Map(await mapConcurrent(families, concurrency, async ([family]) => [family, await ecs.latestTaskDefinition(family)] as const));
   const inUse = families.flatMap(([, arns]) => arns);
   return mapConcurrent(inUse, concurrency, async (arn) => {
     const candidate = newest.get(familyOfTaskDefinition(arn));

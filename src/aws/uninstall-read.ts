@@ -17,7 +17,11 @@ import { managedPolicyPath } from '../core/install-desired.js';
 
 const NO_QUEUE = ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NonExistentQueue'];
 
-export async function observeRemoval(clients: InstallClients, names: InstallNames, roles: readonly { name: string; policyName: string }[]): Promise<ObservedRemoval> {
+export async function observeRemoval(
+  clients: InstallClients,
+  names: InstallNames,
+  roles: readonly { name: string; policyName: string }[],
+): Promise<ObservedRemoval> {
   const [apis, ecr, topic, mappings, queues, receiver, worker, roleStates, receiverLogs, workerLogs] = await Promise.all([
     findApis(clients, names),
     observeEcrRule(clients, names),
@@ -79,7 +83,10 @@ async function observeTopicForRemoval(clients: InstallClients, name: string): Pr
 }
 
 async function observeMappings(clients: InstallClients, names: InstallNames): Promise<ObservedRemoval['mappings']> {
-  const answer = await orMissing(clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: names.functions.worker })), 'ResourceNotFoundException');
+  const answer = await orMissing(
+    clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: names.functions.worker })),
+    'ResourceNotFoundException',
+  );
   const queues = queueNames(names.install);
   const mapped = new Set([queues.pushes, queues.follow]);
   return (answer?.EventSourceMappings ?? []).flatMap((mapping) => {
@@ -112,7 +119,10 @@ async function observeRoleForRemoval(clients: InstallClients, role: { name: stri
   const answer = await orMissing(clients.iam.send(new GetRoleCommand({ RoleName: role.name })), 'NoSuchEntityException');
   const arn = answer?.Role?.Arn;
   if (arn === undefined) return role;
-  const policy = await orMissing(clients.iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: role.policyName })), 'NoSuchEntityException');
+  const policy = await orMissing(
+    clients.iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: role.policyName })),
+    'NoSuchEntityException',
+  );
   return { ...role, found: { arn, tags: tagRecord(answer?.Role?.Tags), hasInlinePolicy: policy !== undefined } };
 }
 

@@ -11,7 +11,9 @@ const interrupt = (signal: NodeJS.Signals) => {
   if (interrupts > 1) process.exit(ExitCode.interrupted);
   // A process manager's SIGTERM is not a person at a keyboard: only a Ctrl-C is told about a second Ctrl-C.
   const again = signal === 'SIGINT' ? ' (Ctrl-C again to exit at once)' : ` (${signal} again to exit at once)`;
-  process.stderr.write(`\necs-roll: ${signal === 'SIGINT' ? 'interrupted' : `stopping on ${signal}`}; finishing the calls in flight and reporting${again}\n`);
+  process.stderr.write(
+    `\necs-roll: ${signal === 'SIGINT' ? 'interrupted' : `stopping on ${signal}`}; finishing the calls in flight and reporting${again}\n`,
+  );
   controller.abort();
 };
 process.on('SIGINT', interrupt);

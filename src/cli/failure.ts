@@ -42,7 +42,8 @@ export function classifyFailure(error: unknown): Failure {
     return setup('aws-unreachable', `cannot reach AWS (${error.message}); check --endpoint-url, AWS_ENDPOINT_URL and the network`);
   }
   if (errno === 'EADDRINUSE') return setup('port-in-use', `the port is already in use (${error.message}); pick another with --port`);
-  if (errno === 'EACCES' && /listen/i.test(error.message)) return setup('port-in-use', `cannot listen there (${error.message}); pick another --port or --host`);
+  if (errno === 'EACCES' && /listen/i.test(error.message))
+    return setup('port-in-use', `cannot listen there (${error.message}); pick another --port or --host`);
   return { exitCode: ExitCode.failed, code: 'failed', message: error.name === 'Error' ? error.message : `${error.name}: ${error.message}` };
 }
 

@@ -11,7 +11,10 @@ import type { RawAwsOptions } from './raw-options.js';
 
 /** `--cluster a b`, `--cluster a,b`: every name once given, in order, blanks dropped. */
 export function parseList(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '');
+  return (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
 }
 
 /** A positive number of seconds (fractions allowed: emulators poll faster than once a second). */

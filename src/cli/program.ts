@@ -77,7 +77,7 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--dry-run', 'print the plan and change nothing')
       .option('--no-wait', 'make the changes and return without waiting for the deployments')
       // No commander default: an absent --timeout is the default, which grows by a staged deployment's bake time.
-      .option('--timeout <seconds>', 'the whole run\'s budget, a rollback included (default: 1800, plus a BLUE_GREEN/LINEAR/CANARY bake time)')
+      .option('--timeout <seconds>', "the whole run's budget, a rollback included (default: 1800, plus a BLUE_GREEN/LINEAR/CANARY bake time)")
       .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
       // Help prints the default once, as "(default: true)".
       .option('--rollback', 'on failure, put every changed service back on its previous revision', true)
@@ -128,7 +128,11 @@ export function buildProgram(context: ProgramContext): Command {
       .requiredOption('--repo <namespace/name...>', 'repositories whose pushes may roll out (the allow-list)', collect)
       .option('--name <name>', 'name of the install: prefix of every resource it creates', 'ecs-roll')
       .option('--stage <stage>', 'API Gateway stage', 'live')
-      .option('--source <source...>', 'which pushes roll out: dockerhub (webhook via API Gateway) and/or ecr (EventBridge rule) (first install: dockerhub)', collect)
+      .option(
+        '--source <source...>',
+        'which pushes roll out: dockerhub (webhook via API Gateway) and/or ecr (EventBridge rule) (first install: dockerhub)',
+        collect,
+      )
       .option('--cluster <name...>', 'only these clusters (default: all in the region)', collect)
       // No defaults here: a setting left out keeps what the install has (defaults apply to a first install).
       .option('--policy <policy>', 'which tags roll out: any, semver, or match:<glob> (first install: any)')
@@ -139,7 +143,11 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--no-pin-digest', 'the worker writes tags as given')
       .option('--verify', "the worker asks the image's registry first (first install: unless ECS_ROLL_VERIFY=false)")
       .option('--no-verify', 'the worker does not ask the registry first')
-      .option('--run-before <spec>', 'a one-off task the worker runs before the services of every push move (repeatable; as rollout --run-before)', collect)
+      .option(
+        '--run-before <spec>',
+        'a one-off task the worker runs before the services of every push move (repeatable; as rollout --run-before)',
+        collect,
+      )
       .option(
         '--notify <target>',
         "send each push's and alarm's outcome to an SNS topic ARN or an https URL (repeatable; replaces the install's targets; URLs kept in an SSM SecureString parameter)",
@@ -177,7 +185,9 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--name <name>', 'name of the install', 'ecs-roll')
       .option('--json', 'one JSON document on stdout'),
   ).action(
-    lazy<RawWebhookStatusOptions>(context, async (options) => (await import('./commands/webhook-status.js')).runWebhookStatusCommand(options, context.io)),
+    lazy<RawWebhookStatusOptions>(context, async (options) =>
+      (await import('./commands/webhook-status.js')).runWebhookStatusCommand(options, context.io),
+    ),
   );
 
   program
@@ -192,7 +202,10 @@ export function buildProgram(context: ProgramContext): Command {
       .description('run the webhook receiver over HTTP and the rollouts in-process (self-hosting, local testing)')
       .option('--port <port>', 'port to listen on', '8080')
       .option('--host <host>', 'address to listen on', '127.0.0.1')
-      .option('--token-file <path>', 'file holding the URL token (default: ECS_ROLL_TOKEN). Never pass the token itself as an argument: the process list shows it. It is not handed to child processes')
+      .option(
+        '--token-file <path>',
+        'file holding the URL token (default: ECS_ROLL_TOKEN). Never pass the token itself as an argument: the process list shows it. It is not handed to child processes',
+      )
       .addOption(new Option('--token <token>').hideHelp())
       .option('--state-dir <dir>', 'where accepted jobs are kept until run (default: $XDG_STATE_HOME/ecs-roll or ~/.local/state/ecs-roll)')
       .option('--repo <namespace/name...>', 'allowed repositories (default: ECS_ROLL_REPOS)', collect)
@@ -201,7 +214,11 @@ export function buildProgram(context: ProgramContext): Command {
       .addOption(new Option('--strategy <strategy>', 'how old tasks are replaced').choices(['rolling', 'replace']))
       .option('--timeout <seconds>', 'how long each rollout waits (default: ECS_ROLL_TIMEOUT, or 3600)')
       .option('--poll-interval <seconds>', 'seconds between status polls (at least 10 against AWS)')
-      .option('--notify <target>', "send each push's outcome to an SNS topic ARN or an https URL, as install --notify (repeatable; ECS_ROLL_NOTIFY, space-separated, keeps URLs out of the process list)", collect),
+      .option(
+        '--notify <target>',
+        "send each push's outcome to an SNS topic ARN or an https URL, as install --notify (repeatable; ECS_ROLL_NOTIFY, space-separated, keeps URLs out of the process list)",
+        collect,
+      ),
   ).action(
     lazy<RawServeOptions>(context, async (options) => (await import('./commands/serve.js')).runServeCommand(options, context.io, context.signal)),
   );
@@ -245,13 +262,12 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--json', 'one JSON document on stdout'),
   ).action(
     // With the options `scale` parsed (--min, --max, --json, --region, --profile, --endpoint-url share its names).
-    lazy<RawScalePolicyOptions, [string]>(context, async (service, options) => (await import('./commands/scale-policy.js')).runPolicyPut(service, options, context.io)),
+    lazy<RawScalePolicyOptions, [string]>(context, async (service, options) =>
+      (await import('./commands/scale-policy.js')).runPolicyPut(service, options, context.io),
+    ),
   );
   addAwsOptions(
-    scalingPolicy
-      .command('list')
-      .description('every scaling policy, with its alarm state')
-      .option('--json', 'one JSON document on stdout'),
+    scalingPolicy.command('list').description('every scaling policy, with its alarm state').option('--json', 'one JSON document on stdout'),
   ).action(lazy<RawScalePolicyOptions>(context, async (options) => (await import('./commands/scale-policy.js')).runPolicyList(options, context.io)));
   addAwsOptions(
     scalingPolicy
@@ -262,7 +278,9 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--name <name>', 'the install whose topic the alarm notifies', 'ecs-roll')
       .option('--json', 'one JSON document on stdout'),
   ).action(
-    lazy<RawScalePolicyOptions, [string]>(context, async (service, options) => (await import('./commands/scale-policy.js')).runPolicyRemove(service, options, context.io)),
+    lazy<RawScalePolicyOptions, [string]>(context, async (service, options) =>
+      (await import('./commands/scale-policy.js')).runPolicyRemove(service, options, context.io),
+    ),
   );
 
   return program;

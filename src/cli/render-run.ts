@@ -65,6 +65,9 @@ function diagnosisLines(run: RunStepOutcome, color: ChalkInstance): string[] {
 export function runResultLines(result: RolloutResult, color: ChalkInstance): string[] {
   return (result.runsBefore ?? []).flatMap((run) => {
     if (run.outcome === 'succeeded' || run.outcome === 'already-succeeded' || run.outcome === 'skipped') return [];
-    return [`  ${color.red(`run-before ${run.outcome.toUpperCase()}`)} ${run.step}. ${run.cluster}/${run.service} ${run.container}: ${run.reason ?? ''}`, ...diagnosisLines(run, color)];
+    return [
+      `  ${color.red(`run-before ${run.outcome.toUpperCase()}`)} ${run.step}. ${run.cluster}/${run.service} ${run.container}: ${run.reason ?? ''}`,
+      ...diagnosisLines(run, color),
+    ];
   });
 }

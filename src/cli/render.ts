@@ -70,10 +70,7 @@ const OUTCOME_LABELS: Record<ServiceOutcomeKind, string> = {
   superseded: 'superseded',
 };
 
-export function createRenderer(
-  io: CliIo,
-  options: { json: boolean; color: boolean | undefined; spinner?: (text: string) => Ora },
-): Renderer {
+export function createRenderer(io: CliIo, options: { json: boolean; color: boolean | undefined; spinner?: (text: string) => Ora }): Renderer {
   return chooseReporter(options.json, {
     json: () => jsonRenderer(io),
     human: () => humanRenderer(io, new Chalk({ level: colorLevel(io, options.color) }), options.spinner),
@@ -130,8 +127,7 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
     io.stdout.write(`${text}\n`);
     if (spinner?.isSpinning) spinner.render();
   };
-  const spinnerText = () =>
-    `${waitingPhase}: ${[...waiting].map(([service, status]) => `${service} ${status}`).join(color.dim(' · '))}`;
+  const spinnerText = () => `${waitingPhase}: ${[...waiting].map(([service, status]) => `${service} ${status}`).join(color.dim(' · '))}`;
   const stopSpinner = () => {
     if (spinner?.isSpinning) spinner.stop();
     spinner = undefined;
@@ -148,22 +144,30 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           `, strategy ${plan.strategy}`,
       );
       for (const registration of plan.registrations) {
-        line(`  ${color.bold('register')} ${shortArn(registration.sourceTaskDefinitionArn)} → ${registration.family}:new${registration.idleFamily ? color.dim(' (no service runs it)') : ''}`);
+        line(
+          `  ${color.bold('register')} ${shortArn(registration.sourceTaskDefinitionArn)} → ${registration.family}:new${registration.idleFamily ? color.dim(' (no service runs it)') : ''}`,
+        );
         for (const change of registration.changes) line(`      ${change.container}: ${change.from} → ${color.green(change.to)}`);
         for (const warning of registration.warnings ?? []) line(`      ${color.yellow('!')} ${warning}`);
       }
       for (const text of planRunLines(plan, color)) line(text);
       for (const service of plan.services) {
         const name = `${service.cluster}/${service.service}`;
-        if (service.action === 'update') line(`  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → new ${revisionName(service.taskDefinitionArn).replace(/:\d+$/, '')} revision (${version})`);
-        else if (service.action === 'redeploy') line(`  ${color.bold('redeploy')} ${name}: ${shortArn(service.taskDefinitionArn)} (${service.reason})`);
+        if (service.action === 'update')
+          line(
+            `  ${color.bold('update')}   ${name}: ${shortArn(service.taskDefinitionArn)} → new ${revisionName(service.taskDefinitionArn).replace(/:\d+$/, '')} revision (${version})`,
+          );
+        else if (service.action === 'redeploy')
+          line(`  ${color.bold('redeploy')} ${name}: ${shortArn(service.taskDefinitionArn)} (${service.reason})`);
         else if (service.action === 'wait') line(`  ${color.bold('wait')}     ${name}: ${service.reason}`);
         else if (service.action === 'skip') line(`  ${color.yellow('skip')}     ${name}: ${service.reason}`);
         else line(`  ${color.dim('keep')}     ${name}: ${service.reason}`);
       }
       for (const service of plan.services) {
         if (service.deploymentStrategy === undefined || (service.action !== 'update' && service.action !== 'redeploy')) continue;
-        line(`  ${color.dim(`${service.cluster}/${service.service}: ECS ${service.deploymentStrategy} deployment; ECS waits ${service.stagedWaitSeconds ?? 0} s on purpose (bake, traffic steps) and rolls it back itself on failure`)}`);
+        line(
+          `  ${color.dim(`${service.cluster}/${service.service}: ECS ${service.deploymentStrategy} deployment; ECS waits ${service.stagedWaitSeconds ?? 0} s on purpose (bake, traffic steps) and rolls it back itself on failure`)}`,
+        );
       }
       if ((plan.stagedWaitSeconds ?? 0) > 0) {
         line(`  ${color.dim(`without --timeout, the timeout grows by that bake time: ${plan.stagedWaitSeconds} s`)}`);
@@ -202,11 +206,16 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
           const status = `${event.progress.running}/${event.progress.desired}${event.progress.failedTasks > 0 ? color.red(` ${event.progress.failedTasks} failed`) : ''}${event.progress.stage === undefined ? '' : ` ${event.progress.stage}`}`;
           waiting.set(name, status);
           if (spinner !== undefined) spinner.text = spinnerText();
-          else line(`  ${name}: ${event.progress.running}/${event.progress.desired} running${countChange ? '' : ` on the ${event.phase === 'rollback' ? 'previous' : 'new'} revision`}${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}${event.progress.stage === undefined ? '' : `, stage ${event.progress.stage}`}`);
+          else
+            line(
+              `  ${name}: ${event.progress.running}/${event.progress.desired} running${countChange ? '' : ` on the ${event.phase === 'rollback' ? 'previous' : 'new'} revision`}${event.progress.pending > 0 ? `, ${event.progress.pending} pending` : ''}${event.progress.failedTasks > 0 ? `, ${event.progress.failedTasks} failed` : ''}${event.progress.rolloutState === undefined ? '' : ` (${event.progress.rolloutState})`}${event.progress.stage === undefined ? '' : `, stage ${event.progress.stage}`}`,
+            );
           return;
         }
         case 'tasks-stopped':
-          line(`  ${event.cluster}/${event.service}: stopped ${event.taskArns.length} old task${event.taskArns.length === 1 ? '' : 's'}, ${event.remainingOld} to go`);
+          line(
+            `  ${event.cluster}/${event.service}: stopped ${event.taskArns.length} old task${event.taskArns.length === 1 ? '' : 's'}, ${event.remainingOld} to go`,
+          );
           return;
         case 'service-completed':
           waiting.delete(`${event.cluster}/${event.service}`);
@@ -241,7 +250,9 @@ function humanRenderer(io: CliIo, color: ChalkInstance, makeSpinner: ((text: str
       for (const service of result.services) counts.set(service.outcome, (counts.get(service.outcome) ?? 0) + 1);
       const notable = result.services.filter((service) => !['completed', 'updated', 'unchanged', 'skipped'].includes(service.outcome));
       for (const service of notable) {
-        line(`  ${color.red(OUTCOME_LABELS[service.outcome])} ${service.cluster}/${service.service}${service.reason === undefined ? '' : `: ${service.reason}`}`);
+        line(
+          `  ${color.red(OUTCOME_LABELS[service.outcome])} ${service.cluster}/${service.service}${service.reason === undefined ? '' : `: ${service.reason}`}`,
+        );
         if (service.diagnosis !== undefined) for (const text of diagnosisLines(service.diagnosis, color)) line(text);
       }
       for (const text of runResultLines(result, color)) line(text);

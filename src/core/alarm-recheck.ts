@@ -26,7 +26,13 @@ export interface AlarmRecheck {
 }
 
 export function alarmRecheck(alarmName: string, scaledAt: number, cooldownSeconds: number): AlarmRecheck {
-  return { kind: 'alarm-recheck', version: ALARM_RECHECK_VERSION, alarmName, scaledAt, notBefore: scaledAt + Math.max(cooldownSeconds, MIN_RECHECK_SECONDS) };
+  return {
+    kind: 'alarm-recheck',
+    version: ALARM_RECHECK_VERSION,
+    alarmName,
+    scaledAt,
+    notBefore: scaledAt + Math.max(cooldownSeconds, MIN_RECHECK_SECONDS),
+  };
 }
 
 /** Seconds until the note is due, within what SQS allows for one message's delay. */

@@ -121,7 +121,10 @@ export function policyFromTags(tags: readonly Tag[]): PolicyFromTags {
     const min = value(POLICY_TAGS.min);
     const max = value(POLICY_TAGS.max);
     if (adjust === undefined || min === undefined || max === undefined) {
-      return { kind: 'invalid', reason: `the alarm has ${POLICY_TAGS.service} but lacks ${POLICY_TAGS.adjust}, ${POLICY_TAGS.min} or ${POLICY_TAGS.max}` };
+      return {
+        kind: 'invalid',
+        reason: `the alarm has ${POLICY_TAGS.service} but lacks ${POLICY_TAGS.adjust}, ${POLICY_TAGS.min} or ${POLICY_TAGS.max}`,
+      };
     }
     const cooldown = value(POLICY_TAGS.cooldown);
     const policy = parsePolicyInput({
@@ -288,7 +291,9 @@ function fromLambdaAction(event: Record<string, unknown>): ParsedAlarmRecord {
 export function parseAlarmEvent(event: unknown): ParsedAlarmRecord[] {
   if (isCloudWatchLambdaEvent(event)) return [fromLambdaAction(event)];
   if (isSnsEvent(event)) {
-    return event.Records.map((record) => (isRecord(record) && isRecord(record.Sns) ? fromSnsMessage(record.Sns.Message) : { kind: 'malformed', reason: 'an SNS record without Sns' }));
+    return event.Records.map((record) =>
+      isRecord(record) && isRecord(record.Sns) ? fromSnsMessage(record.Sns.Message) : { kind: 'malformed', reason: 'an SNS record without Sns' },
+    );
   }
   return [{ kind: 'malformed', reason: 'the event is neither an SNS notification nor a CloudWatch alarm action' }];
 }

@@ -10,11 +10,7 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
  * Runs `work` over `items` with at most `limit` in flight, keeping the results in input order.
  * The first failure rejects the whole call once in-flight work settles; nothing new is started after it.
  */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
   const results = new Array<R>(items.length);
   let next = 0;

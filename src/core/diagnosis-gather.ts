@@ -163,7 +163,10 @@ export async function diagnoseService(port: DiagnosisPort, failed: FailedService
       ...(task.stopCode === undefined ? {} : { stopCode: task.stopCode }),
       ...(task.stoppedReason === undefined ? {} : { stoppedReason: redact(task.stoppedReason) }),
       ...(task.healthStatus === undefined ? {} : { healthStatus: task.healthStatus }),
-      containers: task.containers.map((container) => ({ ...container, ...(container.reason === undefined ? {} : { reason: redact(container.reason) }) })),
+      containers: task.containers.map((container) => ({
+        ...container,
+        ...(container.reason === undefined ? {} : { reason: redact(container.reason) }),
+      })),
     })),
     events: events.map(redact),
     targetHealth: targetHealth.map((entry) => ({ ...entry, ...(entry.description === undefined ? {} : { description: redact(entry.description) }) })),

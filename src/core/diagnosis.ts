@@ -88,7 +88,8 @@ export interface FailureEvidence {
   readonly logTails: readonly LogTail[];
 }
 
-const IMAGE_PULL = /CannotPullContainerError|pull image manifest|failed to resolve ref|manifest unknown|pull access denied|repository does not exist|image not found/i;
+const IMAGE_PULL =
+  /CannotPullContainerError|pull image manifest|failed to resolve ref|manifest unknown|pull access denied|repository does not exist|image not found/i;
 const SECRETS_OR_IAM =
   /ResourceInitializationError|unable to (?:pull|retrieve) secrets?|unable to retrieve secret|AccessDenied|not authorized to perform|AccessDeniedException|ParameterNotFound|ResourceNotFoundException: Secrets Manager/i;
 const OUT_OF_MEMORY = /OutOfMemoryError|killed due to memory usage/i;
@@ -99,11 +100,13 @@ const NO_CAPACITY =
 const ESSENTIAL_EXITED = /Essential container in task exited/i;
 
 const HINTS: Record<DiagnosisCause, string> = {
-  'image-pull': 'Check that the tag exists in the registry and that the execution role (or repositoryCredentials) may pull it; on Fargate the subnet needs a route to the registry.',
+  'image-pull':
+    'Check that the tag exists in the registry and that the execution role (or repositoryCredentials) may pull it; on Fargate the subnet needs a route to the registry.',
   'out-of-memory': "Raise the container's memory (or the task's) in the task definition, or find what grew; the log tail shows what it was doing.",
   'container-exit': 'The new version exits on start: read the log tail, then fix the build or its configuration.',
   'health-check': "Check the health check's command, path, port and grace period against what the new version serves.",
-  'secrets-or-iam': 'Check that every secret and parameter the task definition names exists, and that the execution role may read it (and its KMS key).',
+  'secrets-or-iam':
+    'Check that every secret and parameter the task definition names exists, and that the execution role may read it (and its KMS key).',
   'no-capacity': 'Add capacity (container instances or a capacity provider), lower the task size, or roll out with --strategy replace.',
   timeout: 'The deployment was still going at the deadline: see what it waited for, then raise --timeout or fix that.',
   unknown: 'No known failure pattern in what ECS reported; the evidence above is all there was.',
@@ -194,7 +197,11 @@ function fromStoppedTasks(tasks: readonly StoppedTask[]): Found | undefined {
   }
   const placement = findInTasks(tasks, NO_CAPACITY);
   if (placement !== undefined) {
-    return { cause: 'no-capacity', summary: 'ECS could not place the new tasks: the cluster has no room for them.', evidence: [stopEvidence(placement.task)] };
+    return {
+      cause: 'no-capacity',
+      summary: 'ECS could not place the new tasks: the cluster has no room for them.',
+      evidence: [stopEvidence(placement.task)],
+    };
   }
   return undefined;
 }
@@ -218,7 +225,11 @@ function fromHealthAndEvents(evidence: FailureEvidence): Found | undefined {
   }
   const placement = evidence.events.find((message) => NO_CAPACITY.test(message));
   if (placement !== undefined) {
-    return { cause: 'no-capacity', summary: 'ECS could not place the new tasks: the cluster has no room for them.', evidence: [{ source: 'service-event', text: placement }] };
+    return {
+      cause: 'no-capacity',
+      summary: 'ECS could not place the new tasks: the cluster has no room for them.',
+      evidence: [{ source: 'service-event', text: placement }],
+    };
   }
   // ECS repeats an event only every so often, so the one that explains a stuck deployment may predate it;
   // the executor quotes it in its reason.
@@ -246,18 +257,38 @@ export function classifyFailure(evidence: FailureEvidence): Diagnosis {
   const logTail = evidence.logTails.filter((tail) => tail.lines.length > 0);
   const withLogs = (diagnosis: Omit<Diagnosis, 'logTail'>): Diagnosis => (logTail.length === 0 ? diagnosis : { ...diagnosis, logTail });
   if (found !== undefined) {
-    return withLogs({ cause: found.cause, summary: found.summary, hint: HINTS[found.cause], evidence: [...found.evidence, ...deployment].slice(0, 4) });
+    return withLogs({
+      cause: found.cause,
+      summary: found.summary,
+      hint: HINTS[found.cause],
+      evidence: [...found.evidence, ...deployment].slice(0, 4),
+    });
   }
   if (SECRETS_OR_IAM.test(evidence.reason ?? '')) {
     // A step refused by IAM (UpdateService, RegisterTaskDefinition) leaves only its error.
-    return withLogs({ cause: 'secrets-or-iam', summary: 'A call ecs-roll made was refused: a permission is missing.', hint: HINTS['secrets-or-iam'], evidence: deployment });
+    return withLogs({
+      cause: 'secrets-or-iam',
+      summary: 'A call ecs-roll made was refused: a permission is missing.',
+      hint: HINTS['secrets-or-iam'],
+      evidence: deployment,
+    });
   }
   if (evidence.ending === 'timed-out') {
-    return withLogs({ cause: 'timeout', summary: 'The deployment was still in progress at the deadline.', hint: HINTS.timeout, evidence: deployment });
+    return withLogs({
+      cause: 'timeout',
+      summary: 'The deployment was still in progress at the deadline.',
+      hint: HINTS.timeout,
+      evidence: deployment,
+    });
   }
   const other: Evidence[] = [
     ...evidence.stoppedTasks.slice(0, 1).map(stopEvidence),
     ...evidence.events.slice(0, 1).map((text) => ({ source: 'service-event' as const, text })),
   ];
-  return withLogs({ cause: 'unknown', summary: 'The deployment failed for a reason ecs-roll does not recognise.', hint: HINTS.unknown, evidence: [...deployment, ...other] });
+  return withLogs({
+    cause: 'unknown',
+    summary: 'The deployment failed for a reason ecs-roll does not recognise.',
+    hint: HINTS.unknown,
+    evidence: [...deployment, ...other],
+  });
 }

@@ -6,9 +6,7 @@
  */
 import type { PlannedService, DeploymentPlan } from './plan.js';
 
-export type SameTagDecision =
-  | { readonly action: 'redeploy'; readonly reason: string }
-  | { readonly action: 'none'; readonly reason: string };
+export type SameTagDecision = { readonly action: 'redeploy'; readonly reason: string } | { readonly action: 'none'; readonly reason: string };
 
 export interface SameTagInput {
   /** The version label, e.g. `latest`. */

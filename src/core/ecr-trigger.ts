@@ -22,7 +22,10 @@ export const ECR_TARGET_ID = 'worker';
 
 /** `--source dockerhub,ecr`, `--source ecr --source dockerhub`: a set in a fixed order; anything else is a usage error. */
 export function parseSources(values: readonly string[]): InstallSource[] {
-  const given = values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '');
+  const given = values
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
   if (given.length === 0) throw new UsageError(`--source takes ${INSTALL_SOURCES.join(' and/or ')}`);
   for (const value of given) {
     if (!(INSTALL_SOURCES as readonly string[]).includes(value)) {
@@ -81,7 +84,14 @@ export function ecrEventPattern(repositoryNames: readonly string[]): Record<stri
 
 /** The actions that build or change the REST API and the receiver's permission for it: not wanted without Docker Hub. */
 export function withoutWebhookApi(actions: readonly InstallAction[], apiPermissionStatementId: string): InstallAction[] {
-  const apiKinds = new Set<InstallAction['kind']>(['create-rest-api', 'create-resource', 'put-method', 'put-integration', 'create-deployment', 'update-stage-throttling']);
+  const apiKinds = new Set<InstallAction['kind']>([
+    'create-rest-api',
+    'create-resource',
+    'put-method',
+    'put-integration',
+    'create-deployment',
+    'update-stage-throttling',
+  ]);
   return actions.filter((action) => {
     if (apiKinds.has(action.kind)) return false;
     if ((action.kind === 'add-permission' || action.kind === 'remove-permission') && action.statementId === apiPermissionStatementId) return false;

@@ -4,12 +4,7 @@ import { definesContainerHealthCheck, healthyTaskArns, type HealthContext } from
 import { nextReplacementBatch } from './replace.js';
 import { errorMessage, keyOf, type ExecutorDeps, type Tracked } from './execute-shared.js';
 
-export async function replaceOldTasks(
-  entry: Tracked,
-  snapshot: ServiceSnapshot,
-  deps: ExecutorDeps,
-  heldNoticeGiven: Set<string>,
-): Promise<void> {
+export async function replaceOldTasks(entry: Tracked, snapshot: ServiceSnapshot, deps: ExecutorDeps, heldNoticeGiven: Set<string>): Promise<void> {
   const { ecs, emit } = deps;
   try {
     const tasks = await ecs.listServiceTasks(entry.cluster, entry.service);
@@ -42,7 +37,12 @@ export async function replaceOldTasks(
       remainingOld: step.remainingOld - step.stop.length,
     });
   } catch (error) {
-    emit({ type: 'notice', cluster: snapshot.clusterName, service: entry.service, message: `replacing tasks failed, will retry: ${errorMessage(error)}` });
+    emit({
+      type: 'notice',
+      cluster: snapshot.clusterName,
+      service: entry.service,
+      message: `replacing tasks failed, will retry: ${errorMessage(error)}`,
+    });
   }
 }
 /** The reason StopTask records, within ECS's limit however long the family name. */
@@ -55,7 +55,12 @@ export function stopReason(targetTaskDefinitionArn: string): string {
  * What ECS looks at before it counts a task: each revision's container health checks, and the target health of
  * every target group of the service. A load-balanced service with no way to ask the load balancer stops nothing.
  */
-async function healthContext(entry: Tracked, snapshot: ServiceSnapshot, tasks: readonly TaskSnapshot[], { ecs, elb, clock }: ExecutorDeps): Promise<HealthContext> {
+async function healthContext(
+  entry: Tracked,
+  snapshot: ServiceSnapshot,
+  tasks: readonly TaskSnapshot[],
+  { ecs, elb, clock }: ExecutorDeps,
+): Promise<HealthContext> {
   const revisions = [...new Set(tasks.map((task) => task.taskDefinitionArn))];
   const checks = await Promise.all(
     revisions.map(async (arn) => [arn, definesContainerHealthCheck((await ecs.describeTaskDefinition(arn)).definition)] as const),
@@ -71,8 +76,18 @@ async function healthContext(entry: Tracked, snapshot: ServiceSnapshot, tasks: r
     })),
   );
   // Bridge and host tasks have no address of their own: an `instance` target group knows them by instance and port.
-  const onInstances = balancers.length === 0 ? [] : [...new Set(tasks.flatMap((task) => (task.privateIpv4Address === undefined && task.containerInstanceArn !== undefined ? [task.containerInstanceArn] : [])))];
-  const ec2InstanceIds = onInstances.length === 0 || ecs.ec2InstanceIds === undefined ? undefined : await ecs.ec2InstanceIds(entry.cluster, onInstances);
+  const onInstances =
+    balancers.length === 0
+      ? []
+      : [
+          ...new Set(
+            tasks.flatMap((task) =>
+              task.privateIpv4Address === undefined && task.containerInstanceArn !== undefined ? [task.containerInstanceArn] : [],
+            ),
+          ),
+        ];
+  const ec2InstanceIds =
+    onInstances.length === 0 || ecs.ec2InstanceIds === undefined ? undefined : await ecs.ec2InstanceIds(entry.cluster, onInstances);
   return {
     targetTaskDefinitionArn: entry.targetTaskDefinitionArn,
     hasContainerHealthCheck: new Map(checks),

@@ -45,9 +45,7 @@ export async function waitForDeployments(
     if (options.signal?.aborted) continue;
 
     const byCluster = groupBy([...pending.values()], (entry) => entry.cluster);
-    const batches = [...byCluster].flatMap(([cluster, entries]) =>
-      chunk(entries, DESCRIBE_SERVICES_MAX_NAMES).map((group) => ({ cluster, group })),
-    );
+    const batches = [...byCluster].flatMap(([cluster, entries]) => chunk(entries, DESCRIBE_SERVICES_MAX_NAMES).map((group) => ({ cluster, group })));
     await mapConcurrent(batches, options.concurrency, async ({ cluster, group }) => {
       let described: ServiceSnapshot[];
       try {
@@ -125,7 +123,10 @@ export async function describeNow(
   );
   await mapConcurrent(batches, concurrency, async ({ cluster, names }) => {
     try {
-      for (const snapshot of await ecs.describeServices(cluster, names.map((planned) => planned.service))) {
+      for (const snapshot of await ecs.describeServices(
+        cluster,
+        names.map((planned) => planned.service),
+      )) {
         found.set(keyOf({ cluster, service: snapshot.serviceName }), snapshot);
       }
     } catch {

@@ -72,7 +72,8 @@ export async function executeRollout(plan: DeploymentPlan, deps: ExecutorDeps, o
 
   for (const planned of plan.services) {
     if (planned.action === 'none') setOutcome(planned, 'unchanged', { reason: planned.reason ?? 'already on the target' });
-    else if (planned.action === 'skip') setOutcome(planned, planned.skipKind === 'older-push' ? 'older-push' : 'skipped', { reason: planned.reason ?? 'skipped' });
+    else if (planned.action === 'skip')
+      setOutcome(planned, planned.skipKind === 'older-push' ? 'older-push' : 'skipped', { reason: planned.reason ?? 'skipped' });
     else setOutcome(planned, 'not-started');
   }
 
@@ -115,11 +116,17 @@ export async function executeRollout(plan: DeploymentPlan, deps: ExecutorDeps, o
   // The one-off tasks run from the new revisions before any service moves; if one fails, none moves.
   if (plan.runsBefore !== undefined && plan.runsBefore.length > 0) {
     if (deps.tasks === undefined) throw new Error('the plan has run-before steps but the executor was given no task port');
-    const runs = await runStepsBefore(plan.runsBefore, plan.target.image, newArns, { tasks: deps.tasks, clock: deps.clock, emit }, {
-      timeoutMs: options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
-      pollIntervalMs: options.pollIntervalMs,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    const runs = await runStepsBefore(
+      plan.runsBefore,
+      plan.target.image,
+      newArns,
+      { tasks: deps.tasks, clock: deps.clock, emit },
+      {
+        timeoutMs: options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+        pollIntervalMs: options.pollIntervalMs,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+    );
     runsBefore = runs.outcomes;
     if (!runs.ok) {
       const failedRun = runs.outcomes.find((run) => !SUCCESSFUL_RUN_OUTCOMES.has(run.outcome));
@@ -131,9 +138,7 @@ export async function executeRollout(plan: DeploymentPlan, deps: ExecutorDeps, o
     }
   }
 
-  const movable = plan.services.filter(
-    (planned) => planned.action === 'update' || planned.action === 'redeploy' || planned.action === 'scale',
-  );
+  const movable = plan.services.filter((planned) => planned.action === 'update' || planned.action === 'redeploy' || planned.action === 'scale');
   const tracked: Tracked[] = [];
   const changed: PlannedService[] = [];
   await mapConcurrent(movable, options.concurrency, async (planned) => {
@@ -159,7 +164,12 @@ export async function executeRollout(plan: DeploymentPlan, deps: ExecutorDeps, o
           // Two rollouts raced and this older one landed last: give the service back to the newer one.
           await ecs.updateService({ cluster: planned.clusterArn, service: planned.service, taskDefinitionArn: newer });
           setOutcome(planned, 'superseded', { reason: `a later rollout had already moved it to ${revisionName(newer)}; left there` });
-          emit({ type: 'notice', cluster: planned.cluster, service: planned.service, message: `a later rollout owns this service (${revisionName(newer)}); left to it` });
+          emit({
+            type: 'notice',
+            cluster: planned.cluster,
+            service: planned.service,
+            message: `a later rollout owns this service (${revisionName(newer)}); left to it`,
+          });
           return;
         }
       }
@@ -225,8 +235,7 @@ export async function executeRollout(plan: DeploymentPlan, deps: ExecutorDeps, o
   }
 
   const failed =
-    rolledBackByEcs.size > 0 ||
-    [...outcomes.values()].some((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'timed-out');
+    rolledBackByEcs.size > 0 || [...outcomes.values()].some((outcome) => outcome.outcome === 'failed' || outcome.outcome === 'timed-out');
   if (failed && options.rollback && !options.signal?.aborted && changed.length > 0) {
     const toRevert = changed.filter((planned) => !rolledBackByEcs.has(keyOf({ cluster: planned.clusterArn, service: planned.service })));
     if (toRevert.length > 0) {

@@ -80,9 +80,7 @@ export function parseFollowJob(value: unknown): FollowJob | undefined {
 }
 
 /** How one look at a pending deployment ended. `waiting`: the look's own budget ran out first. */
-export type LookEnd =
-  | { readonly state: 'completed' | 'waiting' }
-  | { readonly state: 'failed' | 'superseded'; readonly reason: string };
+export type LookEnd = { readonly state: 'completed' | 'waiting' } | { readonly state: 'failed' | 'superseded'; readonly reason: string };
 
 export type FollowDecision =
   /** Look again later with this message. */
@@ -104,11 +102,16 @@ export function decideAfterLook(job: FollowJob, ends: ReadonlyMap<string, LookEn
     const end = ends.get(followKey(service));
     if (end === undefined || end.state === 'waiting') {
       if (!timedOut) return service;
-      return { ...service, state: 'failed', reason: `the deployment did not finish by the follow deadline (${new Date(job.deadline).toISOString()})` };
+      return {
+        ...service,
+        state: 'failed',
+        reason: `the deployment did not finish by the follow deadline (${new Date(job.deadline).toISOString()})`,
+      };
     }
     if (end.state === 'completed') return { ...service, state: job.phase === 'rollout' ? 'completed' : 'rolled-back' };
     const reason = 'reason' in end ? end.reason : 'failed';
-    if (job.phase === 'rollback') return { ...service, state: 'rollback-failed', reason: `${service.reason ?? ''}${service.reason ? '; ' : ''}the rollback failed: ${reason}` };
+    if (job.phase === 'rollback')
+      return { ...service, state: 'rollback-failed', reason: `${service.reason ?? ''}${service.reason ? '; ' : ''}the rollback failed: ${reason}` };
     return { ...service, state: end.state === 'superseded' ? 'superseded' : 'failed', reason };
   });
   const next: FollowJob = { ...job, attempt: job.attempt + 1, services };

@@ -61,7 +61,10 @@ export function notHealthyReason(task: TaskSnapshot, context: HealthContext): st
  */
 function isTargetOf(task: TaskSnapshot, group: TargetGroupHealth, candidate: { id: string; port?: number }, context: HealthContext): boolean {
   if (task.privateIpv4Address !== undefined) {
-    return candidate.id === task.privateIpv4Address && (group.containerPort === undefined || candidate.port === undefined || candidate.port === group.containerPort);
+    return (
+      candidate.id === task.privateIpv4Address &&
+      (group.containerPort === undefined || candidate.port === undefined || candidate.port === group.containerPort)
+    );
   }
   const instanceId = task.containerInstanceArn === undefined ? undefined : context.ec2InstanceIds?.get(task.containerInstanceArn);
   if (instanceId === undefined || candidate.id !== instanceId || candidate.port === undefined) return false;

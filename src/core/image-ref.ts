@@ -62,8 +62,7 @@ function isValidHost(reference: string, host: string): void {
 function splitRegistry(name: string): { registry: string; path: string } {
   const slash = name.indexOf('/');
   const first = slash === -1 ? '' : name.slice(0, slash);
-  const looksLikeHost =
-    slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+  const looksLikeHost = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
   if (!looksLikeHost) return { registry: DOCKER_HUB, path: name };
   return { registry: first, path: name.slice(slash + 1) };
 }
@@ -101,10 +100,7 @@ export function parseImageReference(input: string): ImageReference {
   if (split.path === '') fail(original, 'the repository path is missing');
   for (const component of split.path.split('/')) {
     if (!PATH_COMPONENT.test(component)) {
-      fail(
-        original,
-        `path component ${JSON.stringify(component)} must be lower-case letters and digits, separated by '.', '_', '__' or '-'`,
-      );
+      fail(original, `path component ${JSON.stringify(component)} must be lower-case letters and digits, separated by '.', '_', '__' or '-'`);
     }
   }
   const path = registry === DOCKER_HUB && !split.path.includes('/') ? `library/${split.path}` : split.path;

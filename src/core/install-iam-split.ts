@@ -25,7 +25,11 @@ function fitting(statement: PolicyStatement, max: number): PolicyStatement[] {
   const resources = typeof statement.Resource === 'string' ? [statement.Resource] : [...statement.Resource];
   if (resources.length < 2) return [statement]; // cannot be cut; the packing below reports it
   const half = Math.ceil(resources.length / 2);
-  const parts = [resources.slice(0, half), resources.slice(half)].map((part, index) => ({ ...statement, Sid: `${statement.Sid}Part${index + 1}`, Resource: part }));
+  const parts = [resources.slice(0, half), resources.slice(half)].map((part, index) => ({
+    ...statement,
+    Sid: `${statement.Sid}Part${index + 1}`,
+    Resource: part,
+  }));
   return parts.flatMap((part) => fitting(part, max)).map((part, index) => ({ ...part, Sid: `${statement.Sid}Part${index + 1}` }));
 }
 

@@ -49,9 +49,7 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
   const alarms = `arn:${partition}:cloudwatch:${input.region}:${input.account}:alarm:*`;
   const clusters = input.clusters.length === 0 ? ['*'] : [...new Set(input.clusters)].sort();
   const passRoles = [...new Set(input.passRoleArns)].sort();
-  const logs = FUNCTION_ROLES.map(
-    (role) => `arn:${partition}:logs:${input.region}:${input.account}:log-group:${input.names.logGroups[role]}:*`,
-  );
+  const logs = FUNCTION_ROLES.map((role) => `arn:${partition}:logs:${input.region}:${input.account}:log-group:${input.names.logGroups[role]}:*`);
   const statements: PolicyStatement[] = [
     {
       Sid: 'EcsRead',
@@ -150,8 +148,18 @@ export function receiverPolicyDocument(at: Location, names: InstallNames): Polic
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'HandOffPushes', Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'], Resource: queueArn(at, queueNames(names.install).pushes) },
-      { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn(at, names.logGroups.receiver)}:*` },
+      {
+        Sid: 'HandOffPushes',
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
+        Resource: queueArn(at, queueNames(names.install).pushes),
+      },
+      {
+        Sid: 'WriteLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${logGroupArn(at, names.logGroups.receiver)}:*`,
+      },
     ],
   };
 }

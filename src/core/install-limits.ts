@@ -25,7 +25,11 @@ export function environmentSize(environment: Readonly<Record<string, string>>): 
  * Checked before install changes anything: a policy or an environment over AWS's limits would be refused half-way,
  * leaving a half-made install. The error says what to change.
  */
-export function checkInstallLimits(policyDocument: unknown, environment: Readonly<Record<string, string>>, largest: { variable: string; option: string }): void {
+export function checkInstallLimits(
+  policyDocument: unknown,
+  environment: Readonly<Record<string, string>>,
+  largest: { variable: string; option: string },
+): void {
   const policy = policySize(policyDocument);
   if (policy > IAM_ROLE_INLINE_POLICY_MAX_CHARS) {
     throw new UsageError(

@@ -178,7 +178,11 @@ export function planInstall(desired: DesiredInstall, observed: ObservedInstall):
 }
 
 /** A role that Lambda assumes, created or corrected, and its inline policy put when it differs. */
-function planRole(desired: DesiredInstall, role: DesiredRole, observed: ObservedRole | undefined): { role: InstallAction[]; policy: InstallAction[] } {
+function planRole(
+  desired: DesiredInstall,
+  role: DesiredRole,
+  observed: ObservedRole | undefined,
+): { role: InstallAction[]; policy: InstallAction[] } {
   const roleActions: InstallAction[] = [];
   if (observed === undefined) {
     roleActions.push({ kind: 'create-role', role: role.name, trustPolicy: desired.trustPolicy, tags: desired.tags });
@@ -201,7 +205,14 @@ function planManagedPolicies(desired: DesiredInstall, observed: ObservedInstall)
   for (const policy of desired.managedPolicies) {
     const found = existing.get(policy.name);
     if (found === undefined) {
-      before.push({ kind: 'create-managed-policy', policyName: policy.name, path: policy.path, arn: policy.arn, document: policy.document, tags: desired.tags });
+      before.push({
+        kind: 'create-managed-policy',
+        policyName: policy.name,
+        path: policy.path,
+        arn: policy.arn,
+        document: policy.document,
+        tags: desired.tags,
+      });
     } else if (found.document === undefined || !samePolicy(found.document, policy.document)) {
       before.push({ kind: 'update-managed-policy', arn: found.arn, document: policy.document });
     }
@@ -307,4 +318,3 @@ export function resolveAction(action: InstallAction, known: { account?: string |
   if (known.apiId !== undefined) text = text.replaceAll(UNKNOWN_API_ID, known.apiId);
   return JSON.parse(text) as InstallAction;
 }
-

@@ -37,7 +37,6 @@ export function queueNames(install: string): Readonly<Record<QueueRole, string>>
   };
 }
 
-
 /** The attributes each queue is created with (and set back to on the next install). */
 export function queueAttributes(role: QueueRole, at: Location, install: string, workerTimeoutSeconds: number): Record<string, string> {
   const names = queueNames(install);

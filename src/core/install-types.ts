@@ -139,7 +139,12 @@ export type InstallAction =
   | { readonly kind: 'put-role-policy'; readonly role: string; readonly policyName: string; readonly document: PolicyDocument }
   | { readonly kind: 'create-log-group'; readonly logGroup: string; readonly retentionDays: number; readonly tags: Readonly<Record<string, string>> }
   | { readonly kind: 'put-retention'; readonly logGroup: string; readonly retentionDays: number }
-  | { readonly kind: 'create-function'; readonly function: FunctionSpec; readonly codeSha256: string; readonly tags: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'create-function';
+      readonly function: FunctionSpec;
+      readonly codeSha256: string;
+      readonly tags: Readonly<Record<string, string>>;
+    }
   | { readonly kind: 'update-function-code'; readonly functionName: string; readonly codeSha256: string }
   | { readonly kind: 'update-function-configuration'; readonly function: FunctionSpec; readonly changed: readonly string[] }
   | { readonly kind: 'put-concurrency'; readonly functionName: string; readonly reservedConcurrency: number }

@@ -24,7 +24,9 @@ export function parseNotifyTarget(value: string, option = '--notify'): NotifyTar
   const arn = TOPIC_ARN.exec(text);
   if (arn !== null) return { kind: 'sns', topicArn: text, region: arn[1] ?? '', fifo: arn[4] !== undefined };
   if (text.startsWith('arn:')) {
-    throw new UsageError(`${option} takes an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>) or an https URL; the ARN given is not an SNS topic's`);
+    throw new UsageError(
+      `${option} takes an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>) or an https URL; the ARN given is not an SNS topic's`,
+    );
   }
   let url: URL;
   try {

@@ -34,7 +34,10 @@ export function withPushTime(
   const revisionWide = { key: PUSHED_AT_TAG, value: String(pushedAt) };
   const perContainer = changes.map((change) => containerPushTag(change.container, repository, pushedAt));
   // Short of room for the per-container tags, the revision-wide one alone still orders pushes (for the whole revision).
-  return { tags: others.length + 1 + perContainer.length <= TASK_DEFINITION_MAX_TAGS ? [...others, revisionWide, ...perContainer] : [...others, revisionWide] };
+  return {
+    tags:
+      others.length + 1 + perContainer.length <= TASK_DEFINITION_MAX_TAGS ? [...others, revisionWide, ...perContainer] : [...others, revisionWide],
+  };
 }
 
 /**

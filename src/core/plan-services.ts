@@ -55,7 +55,8 @@ export function webhookSkip(
         recorded: recordedContainerPush(definition, change.container, request.target.repository)?.seconds,
         now: request.now ?? Number.POSITIVE_INFINITY,
       });
-      if (!verdict.apply) return { kind: 'older-push', reason: `${verdict.reason} (container ${change.container} of ${definition.family}:${definition.revision})` };
+      if (!verdict.apply)
+        return { kind: 'older-push', reason: `${verdict.reason} (container ${change.container} of ${definition.family}:${definition.revision})` };
     }
   }
   if (request.policy !== undefined && request.target.tag !== undefined) {

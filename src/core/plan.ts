@@ -5,7 +5,15 @@ import { replaceRefusal, stagedWaitSeconds } from './strategy.js';
 import { lossyCopyRefusal, withPushTime } from './plan-copies.js';
 import { scopeOf } from './plan-scope.js';
 import { imageChanges, isNoop, skipReason, unfinishedDeployment, webhookSkip } from './plan-services.js';
-import { PLAN_VERSION, type ContainerChange, type ObservedState, type PlannedRegistration, type PlannedService, type DeploymentPlan, type RolloutRequest } from './plan-types.js';
+import {
+  PLAN_VERSION,
+  type ContainerChange,
+  type ObservedState,
+  type PlannedRegistration,
+  type PlannedService,
+  type DeploymentPlan,
+  type RolloutRequest,
+} from './plan-types.js';
 import { recordedContainerPush } from './push-order.js';
 import { planRunsBefore } from './run-before.js';
 import { PUSHED_AT_TAG, registrationInput } from './task-definition.js';
@@ -31,7 +39,8 @@ export function recordedPushTime(definition: TaskDefinitionSnapshot): number | u
  */
 function newerPushOfSameTag(definition: TaskDefinitionSnapshot, changes: readonly ContainerChange[], request: RolloutRequest): string | undefined {
   // Webhook pushes only: the CLI records its start time too, but a person asks for --force by hand.
-  if (request.respectPushOrder !== true || request.pushedAt === undefined || request.target.tag === undefined || request.target.digest !== undefined) return undefined;
+  if (request.respectPushOrder !== true || request.pushedAt === undefined || request.target.tag === undefined || request.target.digest !== undefined)
+    return undefined;
   // The push time recorded for these containers and this repository (src/core/push-order.ts).
   const times = changes.flatMap((change) => recordedContainerPush(definition, change.container, request.target.repository)?.seconds ?? []);
   const recorded = times.length === 0 ? undefined : Math.max(...times);
@@ -98,7 +107,12 @@ export function planRollout(state: ObservedState, request: RolloutRequest): Depl
         // A newer push of the running tag wins over waiting for the deployment of the older one.
         services.push({ ...base, action: 'redeploy', reason: repushed });
       } else if (unfinished !== undefined) {
-        services.push({ ...base, action: 'wait', reason: `already on ${formatVersion(target)}, ${unfinished.why}: waiting`, deployment: unfinished.deployment });
+        services.push({
+          ...base,
+          action: 'wait',
+          reason: `already on ${formatVersion(target)}, ${unfinished.why}: waiting`,
+          deployment: unfinished.deployment,
+        });
       } else {
         const decision = decideSameTag({
           version: formatVersion(target),

@@ -38,9 +38,7 @@ export function containerPushTag(container: string, repository: string, pushedAt
   return { key: containerPushTagKey(container), value: `${pushedAt} ${repositoryLabel(repository)}` };
 }
 
-export type RecordedPush =
-  | { readonly source: 'container' | 'revision'; readonly seconds: number }
-  | undefined;
+export type RecordedPush = { readonly source: 'container' | 'revision'; readonly seconds: number } | undefined;
 
 /**
  * The push time recorded for this container and repository: its own tag when the revision has
@@ -73,9 +71,7 @@ export interface PushComparison {
   readonly now: number;
 }
 
-export type PushVerdict =
-  | { readonly apply: true; readonly note?: string }
-  | { readonly apply: false; readonly reason: string };
+export type PushVerdict = { readonly apply: true; readonly note?: string } | { readonly apply: false; readonly reason: string };
 
 /**
  * Is this push newer than the one recorded? Docker Hub gives whole seconds, so two pushes can carry
@@ -88,7 +84,10 @@ export function comparePush(input: PushComparison): PushVerdict {
   const { pushedAt, recorded, tag, runningTag, now } = input;
   if (recorded === undefined) return { apply: true };
   if (recorded > now + MAX_CLOCK_SKEW_SECONDS) {
-    return { apply: true, note: `ignored the recorded push time ${recorded}: it is ahead of this clock (${Math.floor(now)}) by more than ${MAX_CLOCK_SKEW_SECONDS} s` };
+    return {
+      apply: true,
+      note: `ignored the recorded push time ${recorded}: it is ahead of this clock (${Math.floor(now)}) by more than ${MAX_CLOCK_SKEW_SECONDS} s`,
+    };
   }
   if (pushedAt > recorded) return { apply: true };
   if (pushedAt < recorded) return { apply: false, reason: `push of ${pushedAt} is older than the push (${recorded}) that set the running image` };

@@ -42,10 +42,7 @@ export function parseBooleanSetting(name: string, value: string | undefined): bo
   throw new UsageError(`${name} must be true or false, got ${JSON.stringify(value)}`);
 }
 
-export function registryOptionsFrom(
-  raw: { verify?: boolean; registryAuth?: string; pinDigest?: boolean },
-  env: NodeJS.ProcessEnv,
-): RegistryOptions {
+export function registryOptionsFrom(raw: { verify?: boolean; registryAuth?: string; pinDigest?: boolean }, env: NodeJS.ProcessEnv): RegistryOptions {
   const timeoutText = env[REGISTRY_ENV.timeout];
   const timeoutSeconds = timeoutText === undefined || timeoutText === '' ? DEFAULT_TIMEOUT_SECONDS : Number(timeoutText);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {

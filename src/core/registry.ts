@@ -47,14 +47,15 @@ export function isLoopbackHost(hostname: string): boolean {
  */
 export function parseRegistryMirrors(value: string | undefined): ReadonlyMap<string, string> {
   const mirrors = new Map<string, string>();
-  for (const entry of (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')) {
     const equals = entry.indexOf('=');
     const registry = entry.slice(0, equals).trim().toLowerCase();
     const url = parseUrl(entry.slice(equals + 1).trim());
     if (equals <= 0 || url === undefined || !isAllowedRegistryUrl(url)) {
-      throw new UsageError(
-        `ECS_ROLL_REGISTRY_MIRROR entries are registry=https://host[:port] (http only on loopback), got ${JSON.stringify(entry)}`,
-      );
+      throw new UsageError(`ECS_ROLL_REGISTRY_MIRROR entries are registry=https://host[:port] (http only on loopback), got ${JSON.stringify(entry)}`);
     }
     mirrors.set(registry, url.origin);
   }
@@ -80,7 +81,9 @@ export function registryBaseUrl(reference: ImageReference, mirrors: ReadonlyMap<
   const mirror = mirrors.get(reference.registry);
   if (mirror !== undefined) return mirror;
   if (reference.registry === 'docker.io') return DOCKER_HUB_API;
-  const hostname = reference.registry.startsWith('[') ? reference.registry.slice(0, reference.registry.indexOf(']') + 1) : reference.registry.split(':')[0] ?? '';
+  const hostname = reference.registry.startsWith('[')
+    ? reference.registry.slice(0, reference.registry.indexOf(']') + 1)
+    : (reference.registry.split(':')[0] ?? '');
   return `${isLoopbackHost(hostname) ? 'http' : 'https'}://${reference.registry}`;
 }
 

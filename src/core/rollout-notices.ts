@@ -41,7 +41,12 @@ export function finishedNotices(
   result: RolloutResult,
   context: { readonly source: NotificationSource; readonly image: string; readonly pushedAt?: number },
 ): OutcomeNotice[] {
-  const base = { operation: 'rollout' as const, source: context.source, image: context.image, ...(context.pushedAt === undefined ? {} : { pushedAt: context.pushedAt }) };
+  const base = {
+    operation: 'rollout' as const,
+    source: context.source,
+    image: context.image,
+    ...(context.pushedAt === undefined ? {} : { pushedAt: context.pushedAt }),
+  };
   if (result.ok) {
     const changed = result.services.filter((service) => CHANGED_OUTCOMES.has(service.outcome)).map(notified);
     return [{ ...base, outcome: 'completed', services: changed }];
@@ -52,7 +57,11 @@ export function finishedNotices(
     {
       ...base,
       outcome: 'failed',
-      ...(failedRun === undefined ? {} : { reason: `the run-before task in ${failedRun.cluster}/${failedRun.service} ${failedRun.outcome}${failedRun.reason === undefined ? '' : `: ${failedRun.reason}`}` }),
+      ...(failedRun === undefined
+        ? {}
+        : {
+            reason: `the run-before task in ${failedRun.cluster}/${failedRun.service} ${failedRun.outcome}${failedRun.reason === undefined ? '' : `: ${failedRun.reason}`}`,
+          }),
       services: failed.map(notified),
     },
   ];
@@ -62,7 +71,10 @@ export function finishedNotices(
 }
 
 /** A run that ended in an error before any result (a refused expectation, a registry that has no such tag). */
-export function errorNotice(message: string, context: { readonly source: NotificationSource; readonly image: string; readonly pushedAt?: number }): OutcomeNotice {
+export function errorNotice(
+  message: string,
+  context: { readonly source: NotificationSource; readonly image: string; readonly pushedAt?: number },
+): OutcomeNotice {
   return {
     operation: 'rollout',
     outcome: 'failed',

@@ -12,7 +12,9 @@ export function runBeforeScope(definitions: readonly TaskDefinitionSnapshot[]): 
   const logGroups = new Set<string>();
   for (const definition of definitions) {
     const containers = definition.definition['containerDefinitions'];
-    for (const container of Array.isArray(containers) ? (containers as { logConfiguration?: { logDriver?: string; options?: Record<string, string> } }[]) : []) {
+    for (const container of Array.isArray(containers)
+      ? (containers as { logConfiguration?: { logDriver?: string; options?: Record<string, string> } }[])
+      : []) {
       const group = container.logConfiguration?.options?.['awslogs-group'];
       if (container.logConfiguration?.logDriver === 'awslogs' && typeof group === 'string') logGroups.add(group);
     }

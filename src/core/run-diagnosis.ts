@@ -59,7 +59,10 @@ export function exitCodes(task: RunTaskState): Record<string, number | null> {
 export function summarise(task: RunTaskState, essential: readonly string[]): string {
   const failed = failedEssentials(task, essential);
   const codes = failed
-    .map((container) => `${container.name} ${container.exitCode === undefined ? 'has no exit code' : `exited ${container.exitCode}`}${container.reason ? ` (${container.reason})` : ''}`)
+    .map(
+      (container) =>
+        `${container.name} ${container.exitCode === undefined ? 'has no exit code' : `exited ${container.exitCode}`}${container.reason ? ` (${container.reason})` : ''}`,
+    )
     .join(', ');
   const stop = [task.stopCode, task.stoppedReason].filter((part) => part !== undefined && part !== '').join(': ');
   return [stop, codes].filter((part) => part !== '').join('; ') || `the task is ${task.lastStatus}`;
@@ -88,7 +91,8 @@ export function diagnose(
   });
   return {
     cause: ending === 'timed-out' ? 'timeout' : classified.cause,
-    hint: ending === 'timed-out' ? 'The task was still running at --run-timeout: raise it, or see from the log tail where it waited.' : classified.hint,
+    hint:
+      ending === 'timed-out' ? 'The task was still running at --run-timeout: raise it, or see from the log tail where it waited.' : classified.hint,
     ...(task.stopCode === undefined ? {} : { stopCode: task.stopCode }),
     ...(task.stoppedReason === undefined ? {} : { stoppedReason: task.stoppedReason }),
     containers: task.containers,

@@ -89,7 +89,10 @@ export interface RunStepDeps {
  */
 export function rolloutId(image: string, newRevisionArns: Iterable<string>): string {
   const revisions = [...new Set(newRevisionArns)].sort();
-  return createHash('sha256').update([image, ...revisions].join('\n')).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update([image, ...revisions].join('\n'))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function stepId(run: PlannedRun): string {
@@ -111,7 +114,12 @@ export function logStreamOf(location: RunLogLocation, taskArn: string): string {
   return `${location.streamPrefix}/${location.container}/${taskArn.slice(taskArn.lastIndexOf('/') + 1)}`;
 }
 
-async function diagnosisOf(run: PlannedRun, task: RunTaskState, tasks: TaskRunPort, ending: 'failed' | 'timed-out' = 'failed'): Promise<RunDiagnosis> {
+async function diagnosisOf(
+  run: PlannedRun,
+  task: RunTaskState,
+  tasks: TaskRunPort,
+  ending: 'failed' | 'timed-out' = 'failed',
+): Promise<RunDiagnosis> {
   // The overridden container's output first: that is the command that was asked for.
   const location = run.logs.find((log) => log.container === run.container);
   if (location === undefined) return diagnose(task, run.essentialContainers, [], undefined, ending);
@@ -143,7 +151,11 @@ export async function runStepsBefore(
       continue;
     }
     if (failed || options.signal?.aborted) {
-      outcomes.push({ ...base, outcome: 'not-started', reason: failed ? 'an earlier run-before step did not succeed' : 'interrupted before it started' });
+      outcomes.push({
+        ...base,
+        outcome: 'not-started',
+        reason: failed ? 'an earlier run-before step did not succeed' : 'interrupted before it started',
+      });
       continue;
     }
     const taskDefinitionArn = newArns.get(run.registration);
@@ -179,7 +191,12 @@ async function runOne(
   const running = earlier.find((task) => task.lastStatus !== 'STOPPED');
   const done = earlier.find((task) => taskSucceeded(task, run.essentialContainers));
   if (running === undefined && done !== undefined) {
-    emit({ type: 'notice', cluster: run.cluster, service: run.service, message: `run-before step ${run.step} already exited 0 for this rollout (${done.taskArn}); not run again` });
+    emit({
+      type: 'notice',
+      cluster: run.cluster,
+      service: run.service,
+      message: `run-before step ${run.step} already exited 0 for this rollout (${done.taskArn}); not run again`,
+    });
     return { ...base, taskArn: done.taskArn, outcome: 'already-succeeded', exitCodes: exitCodes(done), ...durationOf(done) };
   }
 
@@ -201,7 +218,8 @@ async function runOne(
       return { ...base, outcome: 'failed-to-start', reason: `RunTask failed: ${errorMessage(error)}` };
     }
     if (answer.task === undefined) {
-      const why = answer.failures.map((failure) => [failure.reason, failure.detail].filter(Boolean).join(': ')).join('; ') || 'RunTask started no task';
+      const why =
+        answer.failures.map((failure) => [failure.reason, failure.detail].filter(Boolean).join(': ')).join('; ') || 'RunTask started no task';
       return { ...base, outcome: 'failed-to-start', reason: `ECS could not start the task: ${why}` };
     }
     task = answer.task;
@@ -245,7 +263,9 @@ async function waitForTask(
       return {
         ...withTask(last),
         outcome: interrupted ? 'interrupted' : 'timed-out',
-        reason: interrupted ? 'interrupted; the task was stopped' : `did not finish within ${Math.round(options.timeoutMs / 1000)} s; the task was stopped`,
+        reason: interrupted
+          ? 'interrupted; the task was stopped'
+          : `did not finish within ${Math.round(options.timeoutMs / 1000)} s; the task was stopped`,
         diagnosis: await diagnosisOf(run, last, tasks, interrupted ? 'failed' : 'timed-out'),
       };
     }

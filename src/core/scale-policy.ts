@@ -109,7 +109,8 @@ export function policyForAlarm(tags: readonly Tag[], alarmArn: string, service: 
  */
 export function tagLimitProblem(existing: readonly Tag[], adding: readonly Tag[]): string | undefined {
   for (const tag of adding) {
-    if ([...tag.key].length < 1 || [...tag.key].length > TAG_LIMITS.keyLength) return `tag key ${JSON.stringify(tag.key)} is not 1 to ${TAG_LIMITS.keyLength} characters`;
+    if ([...tag.key].length < 1 || [...tag.key].length > TAG_LIMITS.keyLength)
+      return `tag key ${JSON.stringify(tag.key)} is not 1 to ${TAG_LIMITS.keyLength} characters`;
     if ([...tag.value].length > TAG_LIMITS.valueLength) return `the value of tag ${tag.key} is over ${TAG_LIMITS.valueLength} characters`;
     if (!TAG_SAFE.test(tag.key) || !TAG_SAFE.test(tag.value)) return `tag ${tag.key} has a character ECS does not accept in tags`;
   }
@@ -134,7 +135,10 @@ export interface CapacityBounds {
  * (https://docs.aws.amazon.com/autoscaling/application/userguide/getting-started.html), so where the
  * two ranges do not meet, its range wins: a count outside it would only be undone.
  */
-export function effectiveBounds(policy: CapacityBounds, autoscaling: CapacityBounds | undefined): CapacityBounds & { readonly source: { readonly min: 'policy' | 'autoscaling'; readonly max: 'policy' | 'autoscaling' } } {
+export function effectiveBounds(
+  policy: CapacityBounds,
+  autoscaling: CapacityBounds | undefined,
+): CapacityBounds & { readonly source: { readonly min: 'policy' | 'autoscaling'; readonly max: 'policy' | 'autoscaling' } } {
   if (autoscaling === undefined) return { ...policy, source: { min: 'policy', max: 'policy' } };
   if (policy.min > autoscaling.max || policy.max < autoscaling.min) return { ...autoscaling, source: { min: 'autoscaling', max: 'autoscaling' } };
   const min = Math.max(policy.min, autoscaling.min);

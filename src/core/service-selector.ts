@@ -24,7 +24,10 @@ export function parseServiceSelector(text: string): ServiceSelector {
   const value = text.trim();
   if (value.startsWith('arn:')) {
     const match = SERVICE_ARN.exec(value);
-    if (match === null) throw new UsageError(`--service ${JSON.stringify(text)} is not an ECS service ARN (arn:aws:ecs:<region>:<account>:service/<cluster>/<service>)`);
+    if (match === null)
+      throw new UsageError(
+        `--service ${JSON.stringify(text)} is not an ECS service ARN (arn:aws:ecs:<region>:<account>:service/<cluster>/<service>)`,
+      );
     const [, region = '', account = '', cluster, service = ''] = match;
     return { text: value, service, region, account, ...(cluster === undefined ? {} : { cluster }) };
   }
@@ -47,7 +50,9 @@ export function checkSelectors(selectors: readonly ServiceSelector[], clusters: 
       throw new UsageError(`--service ${selector.text} names cluster ${selector.cluster}, which --cluster leaves out (${[...allowed].join(', ')})`);
     }
     if (selector.region !== undefined && region !== undefined && selector.region !== region) {
-      throw new UsageError(`--service ${selector.text} is in region ${selector.region}, but this run searches ${region}; pass --region ${selector.region}`);
+      throw new UsageError(
+        `--service ${selector.text} is in region ${selector.region}, but this run searches ${region}; pass --region ${selector.region}`,
+      );
     }
   }
 }

@@ -88,9 +88,7 @@ export function buildStatus(state: ObservedState, image: ImageReference): Status
     version: STATUS_VERSION,
     image: image.original,
     repository: image.repository,
-    groups: [...groups]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([version, services]) => ({ version, services: services.sort(byName) })),
+    groups: [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([version, services]) => ({ version, services: services.sort(byName) })),
     otherServices,
   };
 }
@@ -102,7 +100,9 @@ export function statusLines(document: StatusDocument): string[] {
   }
   const lines: string[] = [];
   const total = document.groups.reduce((sum, group) => sum + group.services.length, 0);
-  lines.push(`${document.repository}: ${total} service${total === 1 ? '' : 's'} on ${document.groups.length} version${document.groups.length === 1 ? '' : 's'}`);
+  lines.push(
+    `${document.repository}: ${total} service${total === 1 ? '' : 's'} on ${document.groups.length} version${document.groups.length === 1 ? '' : 's'}`,
+  );
   for (const group of document.groups) {
     lines.push('', `${group.version}`);
     const rows = group.services.map((service) => [
@@ -114,7 +114,13 @@ export function statusLines(document: StatusDocument): string[] {
     ]);
     const header = ['service', 'revision', 'running', 'deployment', 'pushed at'];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-    for (const row of [header, ...rows]) lines.push(`  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}`);
+    for (const row of [header, ...rows])
+      lines.push(
+        `  ${row
+          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+          .join('  ')
+          .trimEnd()}`,
+      );
   }
   return lines;
 }

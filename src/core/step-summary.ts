@@ -43,7 +43,8 @@ export function planSummaryMarkdown(plan: DeploymentPlan): string {
     '|---|---|---|',
     ...rows.map((service) => {
       const from = cell(revisionName(service.taskDefinitionArn));
-      const to = service.action === 'update' ? `a new ${cell(revisionName(service.taskDefinitionArn).replace(/:\d+$/, ''))} revision` : `${from} again`;
+      const to =
+        service.action === 'update' ? `a new ${cell(revisionName(service.taskDefinitionArn).replace(/:\d+$/, ''))} revision` : `${from} again`;
       return `| ${cell(`${service.cluster}/${service.service}`)} | ${from} → ${to} | ${service.action} |`;
     }),
   ];

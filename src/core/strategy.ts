@@ -40,7 +40,9 @@ export function stagedWaitSeconds(service: Pick<ServiceSnapshot, 'deploymentStra
  * `--strategy replace` stops tasks of the old revision; during a staged deployment those are the side still
  * serving production (blue), so the replace strategy is refused for these services before anything changes.
  */
-export function replaceRefusal(services: readonly { cluster: string; service: string; deploymentStrategy?: DeploymentStrategy }[]): UsageError | undefined {
+export function replaceRefusal(
+  services: readonly { cluster: string; service: string; deploymentStrategy?: DeploymentStrategy }[],
+): UsageError | undefined {
   const staged = services.filter((service) => isStaged(service.deploymentStrategy));
   if (staged.length === 0) return undefined;
   const names = staged.map((service) => `${serviceLabel(service)} (${service.deploymentStrategy})`).join(', ');
@@ -65,6 +67,9 @@ export function ecsRollbackReason(
   const byStatus = serviceDeployment?.status.startsWith('ROLLBACK') === true;
   if (!byStatus && service.taskDefinitionArn !== sourceTaskDefinitionArn) return undefined;
   const why = serviceDeployment?.rollbackReason ?? serviceDeployment?.statusReason ?? failure;
-  const outcome = serviceDeployment?.status === 'ROLLBACK_FAILED' ? 'tried to roll it back and failed' : `rolled it back to ${revisionName(sourceTaskDefinitionArn)}`;
+  const outcome =
+    serviceDeployment?.status === 'ROLLBACK_FAILED'
+      ? 'tried to roll it back and failed'
+      : `rolled it back to ${revisionName(sourceTaskDefinitionArn)}`;
   return `the deployment failed and ECS ${outcome}: ${why}`;
 }

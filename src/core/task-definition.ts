@@ -61,7 +61,13 @@ function canonical(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .map(([key, field]) => [key, canonical(field)] as const)
-      .filter(([, field]) => field !== undefined && field !== null && !(Array.isArray(field) && field.length === 0) && !(typeof field === 'object' && !Array.isArray(field) && Object.keys(field as object).length === 0))
+      .filter(
+        ([, field]) =>
+          field !== undefined &&
+          field !== null &&
+          !(Array.isArray(field) && field.length === 0) &&
+          !(typeof field === 'object' && !Array.isArray(field) && Object.keys(field as object).length === 0),
+      )
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return Object.fromEntries(entries);
   }
@@ -78,10 +84,11 @@ export const PUSHED_AT_TAG = 'ecs-roll:pushed-at';
 export function sameRegistration(existing: RegisterTaskDefinitionInput, input: RegisterTaskDefinitionInput): boolean {
   const sortTags = (tags: unknown) =>
     Array.isArray(tags)
-      ? (tags as Tag[]).filter((tag) => tag.key !== PUSHED_AT_TAG && !tag.key.startsWith(`${PUSHED_AT_TAG}:`)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      ? (tags as Tag[])
+          .filter((tag) => tag.key !== PUSHED_AT_TAG && !tag.key.startsWith(`${PUSHED_AT_TAG}:`))
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       : tags;
   return (
-    JSON.stringify(canonical({ ...existing, tags: sortTags(existing.tags) })) ===
-    JSON.stringify(canonical({ ...input, tags: sortTags(input.tags) }))
+    JSON.stringify(canonical({ ...existing, tags: sortTags(existing.tags) })) === JSON.stringify(canonical({ ...input, tags: sortTags(input.tags) }))
   );
 }

@@ -79,7 +79,13 @@ export function planUninstall(names: InstallNames, observed: ObservedRemoval): R
   // The ECR rule: nothing more comes from EventBridge. The permission is listed only when there is one:
   // an install without the ecr source never had it.
   const { ecr } = observed;
-  if (ecr.permission) steps.push({ kind: 'lambda-permission', name: `${names.functions.worker} ${EVENTS_PERMISSION_STATEMENT_ID}`, decision: 'delete', address: names.functions.worker });
+  if (ecr.permission)
+    steps.push({
+      kind: 'lambda-permission',
+      name: `${names.functions.worker} ${EVENTS_PERMISSION_STATEMENT_ID}`,
+      decision: 'delete',
+      address: names.functions.worker,
+    });
   if (ecr.rule === undefined) steps.push({ kind: 'eventbridge-rule', name: ecr.ruleName, decision: 'already gone' });
   else if (!ours(ecr.rule.tags)) steps.push({ kind: 'eventbridge-rule', name: ecr.ruleName, ...notOurs });
   else steps.push({ kind: 'eventbridge-rule', name: ecr.ruleName, decision: 'delete', address: ecr.rule.targetIds });
@@ -125,7 +131,13 @@ export function planUninstall(names: InstallNames, observed: ObservedRemoval): R
     const user = found === undefined ? undefined : rolesInUse.get(found.arn);
     // The managed policies (detached first) go with the worker's role, or alone when it is gone.
     const managed = (role.name === names.role ? (observed.managedPolicies ?? []) : []).map(
-      (policy): RemovalStep => ({ kind: 'iam-managed-policy', name: policy.name, id: policy.arn, decision: 'delete', address: policy.attached ? role.name : '' }),
+      (policy): RemovalStep => ({
+        kind: 'iam-managed-policy',
+        name: policy.name,
+        id: policy.arn,
+        decision: 'delete',
+        address: policy.attached ? role.name : '',
+      }),
     );
     if (found === undefined) {
       steps.push(...managed);

@@ -47,7 +47,13 @@ function noticeFromWorkerLog(fields: Readonly<Record<string, unknown>>): Outcome
         // Nothing moved because the policy kept every service where it is (a semver downgrade, say): ignored, with why.
         const skipped = services.find((service) => service.outcome === 'skipped' && service.reason !== undefined);
         if (changed.length === 0 && skipped !== undefined) {
-          return { ...rollout('ignored', services.filter((service) => service.outcome === 'skipped')), reason: `${skipped.cluster}/${skipped.service}: ${skipped.reason}` };
+          return {
+            ...rollout(
+              'ignored',
+              services.filter((service) => service.outcome === 'skipped'),
+            ),
+            reason: `${skipped.cluster}/${skipped.service}: ${skipped.reason}`,
+          };
         }
         return rollout('completed', changed);
       }
@@ -78,14 +84,29 @@ function servicesOf(value: unknown): NotifiedService[] {
     const outcome = text(record.outcome);
     const reason = text(record.reason);
     const cause = text(record.cause);
-    return [{ cluster, service, ...(outcome === undefined ? {} : { outcome }), ...(reason === undefined ? {} : { reason }), ...(cause === undefined ? {} : { cause }) }];
+    return [
+      {
+        cluster,
+        service,
+        ...(outcome === undefined ? {} : { outcome }),
+        ...(reason === undefined ? {} : { reason }),
+        ...(cause === undefined ? {} : { cause }),
+      },
+    ];
   });
 }
 
 /** acted/clamped: scaled; failed: failed; in cooldown or at a bound: ignored by the policy. Anything else says nothing about a service. */
 function alarmNotice(fields: Readonly<Record<string, unknown>>): OutcomeNotice | undefined {
   const decision = fields.decision;
-  const outcome = decision === 'acted' || decision === 'clamped' ? 'completed' : decision === 'failed' ? 'failed' : decision === 'in-cooldown' || decision === 'at-bound' ? 'ignored' : undefined;
+  const outcome =
+    decision === 'acted' || decision === 'clamped'
+      ? 'completed'
+      : decision === 'failed'
+        ? 'failed'
+        : decision === 'in-cooldown' || decision === 'at-bound'
+          ? 'ignored'
+          : undefined;
   const cluster = text(fields.cluster);
   const service = text(fields.service);
   if (outcome === undefined || cluster === undefined || service === undefined) return undefined;

@@ -64,10 +64,21 @@ function message(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-async function decide(transition: AlarmTransition, aws: AlarmWorkerPort, now: () => number, recheck?: RecheckSender, note?: AlarmRecheck): Promise<AlarmDecision> {
+async function decide(
+  transition: AlarmTransition,
+  aws: AlarmWorkerPort,
+  now: () => number,
+  recheck?: RecheckSender,
+  note?: AlarmRecheck,
+): Promise<AlarmDecision> {
   const base = { alarm: transition.alarmName, shape: transition.shape };
   if (transition.newState !== 'ALARM') {
-    return { decision: 'not-alarm', ...base, state: transition.newState, ...(transition.oldState === undefined ? {} : { previousState: transition.oldState }) };
+    return {
+      decision: 'not-alarm',
+      ...base,
+      state: transition.newState,
+      ...(transition.oldState === undefined ? {} : { previousState: transition.oldState }),
+    };
   }
   // The message is only a claim: act only on an alarm that CloudWatch says is in ALARM now.
   const alarm = await aws.describeAlarm(transition.alarmName);
@@ -92,11 +103,18 @@ async function decide(transition: AlarmTransition, aws: AlarmWorkerPort, now: ()
     return { decision: 'no-policy', ...base, reason: `the alarm's ${ALARM_SERVICE_TAG} tag is not <cluster>/<service>` };
   }
   const service = await aws.describeService(named.cluster, named.service);
-  if (service === undefined) return { decision: 'service-gone', ...base, cluster: named.cluster, service: named.service, reason: `no service ${pointer}` };
+  if (service === undefined)
+    return { decision: 'service-gone', ...base, cluster: named.cluster, service: named.service, reason: `no service ${pointer}` };
   const serviceTags = await aws.serviceTags(service.serviceArn);
   const read = policyForAlarm(serviceTags, alarm.arn, named);
   if (read.kind === 'none') {
-    return { decision: 'no-policy', ...base, cluster: named.cluster, service: named.service, reason: `the tags of service ${pointer} hold no policy for this alarm` };
+    return {
+      decision: 'no-policy',
+      ...base,
+      cluster: named.cluster,
+      service: named.service,
+      reason: `the tags of service ${pointer} hold no policy for this alarm`,
+    };
   }
   if (read.kind === 'invalid') return { decision: 'malformed', ...base, cluster: named.cluster, service: named.service, reason: read.reason };
   const { policy } = read;
@@ -109,13 +127,26 @@ async function decide(transition: AlarmTransition, aws: AlarmWorkerPort, now: ()
     return { decision: 'superseded', ...target, reason: 'the service has scaled since this re-check was left; that scale left its own' };
   }
   const at = now();
-  const verdict = decideScale({ policy, desiredCount: service.desiredCount, lastScaledAt, now: at, ...(autoscaling === undefined ? {} : { autoscaling }) });
+  const verdict = decideScale({
+    policy,
+    desiredCount: service.desiredCount,
+    lastScaledAt,
+    now: at,
+    ...(autoscaling === undefined ? {} : { autoscaling }),
+  });
   const bounds = autoscaling === undefined ? {} : { autoscaling: { resourceId: autoscaling.resourceId, min: autoscaling.min, max: autoscaling.max } };
   switch (verdict.kind) {
     case 'in-cooldown': {
       // A note that arrived early (a cooldown past SQS's 15-minute delay) is sent on again.
       const again = note === undefined || recheck === undefined ? undefined : await leaveNote(recheck, note, at);
-      return { decision: 'in-cooldown', ...target, scaledAt: verdict.scaledAt, cooldown: verdict.cooldownSeconds, remaining: verdict.remainingSeconds, ...again };
+      return {
+        decision: 'in-cooldown',
+        ...target,
+        scaledAt: verdict.scaledAt,
+        cooldown: verdict.cooldownSeconds,
+        remaining: verdict.remainingSeconds,
+        ...again,
+      };
     }
     case 'at-bound':
       return { decision: 'at-bound', ...target, count: verdict.count, bound: verdict.bound, min: policy.min, max: policy.max, ...bounds };
@@ -123,7 +154,13 @@ async function decide(transition: AlarmTransition, aws: AlarmWorkerPort, now: ()
     case 'clamped': {
       const changed = await aws.setDesiredCount(service, verdict.to);
       if (changed.outcome !== 'updated') {
-        return { decision: changed.outcome, ...target, from: verdict.from, to: verdict.to, reason: changed.reason ?? 'UpdateService did not update the service' };
+        return {
+          decision: changed.outcome,
+          ...target,
+          from: verdict.from,
+          to: verdict.to,
+          reason: changed.reason ?? 'UpdateService did not update the service',
+        };
       }
       const extra: Record<string, unknown> = verdict.kind === 'clamped' ? { bound: verdict.bound, ...bounds } : {};
       if (verdict.kind === 'clamped' && autoscaling !== undefined && verdict.bound.startsWith('autoscaling-')) {

@@ -20,7 +20,9 @@ export function receiverSqs(): Promise<SQSClient> {
 }
 
 export function receiverLambda(): Promise<LambdaClient> {
-  lambda ??= import('@aws-sdk/client-lambda').then(({ LambdaClient }) => new LambdaClient(clientConfig({}, { requestTimeoutMs: HAND_OFF_TIMEOUT_MS })));
+  lambda ??= import('@aws-sdk/client-lambda').then(
+    ({ LambdaClient }) => new LambdaClient(clientConfig({}, { requestTimeoutMs: HAND_OFF_TIMEOUT_MS })),
+  );
   return lambda;
 }
 

@@ -87,7 +87,14 @@ export async function receive(rawEvent: ApiGatewayProxyEvent | unknown): Promise
   const decision = receiveWebhook({ method: event.method, path: event.path, body, bodyTooLarge: tooLarge }, settings);
   // The path holds the token, so only the outcome is logged.
   if (!decision.authenticated) logUnauthenticated({ status: decision.status, method: event.method, source: event.sourceIp });
-  else log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image, source: event.sourceIp });
+  else
+    log({
+      level: decision.status >= 400 ? 'warn' : 'info',
+      event: 'webhook',
+      status: decision.status,
+      image: decision.job?.image,
+      source: event.sourceIp,
+    });
   if (decision.ignored !== undefined) await notifyIgnored(decision.ignored);
   if (decision.job === undefined) return answer(decision.status, decision.body);
 
@@ -113,7 +120,15 @@ export async function receive(rawEvent: ApiGatewayProxyEvent | unknown): Promise
  */
 async function notifyIgnored(ignored: NonNullable<ReturnType<typeof receiveWebhook>['ignored']>): Promise<void> {
   const notifier = await workerNotifier(process.env, baseLog);
-  notifier.notify({ operation: 'rollout', outcome: 'ignored', source: 'webhook', image: ignored.image, pushedAt: ignored.pushedAt, reason: ignored.reason, services: [] });
+  notifier.notify({
+    operation: 'rollout',
+    outcome: 'ignored',
+    source: 'webhook',
+    image: ignored.image,
+    pushedAt: ignored.pushedAt,
+    reason: ignored.reason,
+    services: [],
+  });
   await notifier.flush();
 }
 
@@ -139,7 +154,9 @@ async function handOffToQueue(queue: string, job: RolloutJob): Promise<void> {
 /** `ecs-roll package` users without the queues: the worker's async invocation, as before. */
 async function handOffByInvoke(worker: string, job: RolloutJob): Promise<void> {
   const { InvokeCommand } = await import('@aws-sdk/client-lambda');
-  await (await receiverLambda()).send(new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(job)) }));
+  await (await receiverLambda()).send(
+    new InvokeCommand({ FunctionName: worker, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(job)) }),
+  );
 }
 
 /**
@@ -179,7 +196,14 @@ export async function acceptPushJob(job: PushJob, remainingMs?: number): Promise
   const settings = config();
   const worker = openSdkWorker({});
   try {
-    await startPush(job, settings, { ...sdkRolloutPorts({}), clock: systemClock, ecs: worker.ecs }, log, followSender(settings, process.env), remainingMs);
+    await startPush(
+      job,
+      settings,
+      { ...sdkRolloutPorts({}), clock: systemClock, ecs: worker.ecs },
+      log,
+      followSender(settings, process.env),
+      remainingMs,
+    );
   } finally {
     worker.close();
   }
@@ -221,7 +245,14 @@ async function workOn(
           const settings = config();
           const worker = openSdkWorker({});
           try {
-            await followStep(job, settings, { ...worker, clock: systemClock }, log, followSender(settings, process.env), context?.getRemainingTimeInMillis?.());
+            await followStep(
+              job,
+              settings,
+              { ...worker, clock: systemClock },
+              log,
+              followSender(settings, process.env),
+              context?.getRemainingTimeInMillis?.(),
+            );
           } finally {
             worker.close();
           }
@@ -243,7 +274,9 @@ async function workOn(
       return { ok: true };
     }
     const [{ runJob }, { sdkRolloutPorts }] = await Promise.all([import('../app/webhook-job.js'), import('../app/rollout-aws.js')]);
-    const result = await runJob(job, settings, { ...sdkRolloutPorts({}), clock: systemClock }, log, { timeoutSeconds: waitBudgetSeconds(context, settings.timeoutSeconds) });
+    const result = await runJob(job, settings, { ...sdkRolloutPorts({}), clock: systemClock }, log, {
+      timeoutSeconds: waitBudgetSeconds(context, settings.timeoutSeconds),
+    });
     return { ok: result?.ok ?? true };
   } catch (error) {
     // Returning instead of throwing: Lambda would retry a thrown async event, repeating a rollout

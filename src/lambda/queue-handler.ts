@@ -68,7 +68,11 @@ export function followSender(config: WebhookConfig, env: NodeJS.ProcessEnv): (jo
     if (name === undefined || name === '') throw new Error(`${ENV.followQueue} is not set`);
     const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
     await (await sqsClient()).send(
-      new SendMessageCommand({ QueueUrl: await queueUrl(name), MessageBody: JSON.stringify(job), DelaySeconds: nextDelaySeconds(config.pollIntervalSeconds) }),
+      new SendMessageCommand({
+        QueueUrl: await queueUrl(name),
+        MessageBody: JSON.stringify(job),
+        DelaySeconds: nextDelaySeconds(config.pollIntervalSeconds),
+      }),
     );
   };
 }
@@ -86,7 +90,9 @@ export function alarmRecheckSender(env: NodeJS.ProcessEnv): ((note: AlarmRecheck
   if (name === undefined || name === '') return undefined;
   return async (note, delaySeconds) => {
     const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
-    await (await sqsClient()).send(new SendMessageCommand({ QueueUrl: await queueUrl(name), MessageBody: JSON.stringify(note), DelaySeconds: delaySeconds }));
+    await (await sqsClient()).send(
+      new SendMessageCommand({ QueueUrl: await queueUrl(name), MessageBody: JSON.stringify(note), DelaySeconds: delaySeconds }),
+    );
   };
 }
 
@@ -109,7 +115,13 @@ export async function handleSqsEvent(event: SqsEvent, handlers: QueueHandlers, l
       else throw new Error('the message is neither a push job, a follow message nor an alarm re-check');
     } catch (error) {
       const receives = Number(record.attributes?.ApproximateReceiveCount ?? '1');
-      log({ level: 'error', event: 'message-failed', messageId: record.messageId, receives, message: error instanceof Error ? error.message : String(error) });
+      log({
+        level: 'error',
+        event: 'message-failed',
+        messageId: record.messageId,
+        receives,
+        message: error instanceof Error ? error.message : String(error),
+      });
       failures.push({ itemIdentifier: record.messageId });
       await retrySoon(record, receives, log);
     }
@@ -124,7 +136,11 @@ async function retrySoon(record: SqsRecord, receives: number, log: LogLine): Pro
   try {
     const { ChangeMessageVisibilityCommand } = await import('@aws-sdk/client-sqs');
     await (await sqsClient()).send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: await queueUrl(name), ReceiptHandle: record.receiptHandle, VisibilityTimeout: Math.min(900, RETRY_BACKOFF_SECONDS * receives) }),
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: await queueUrl(name),
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: Math.min(900, RETRY_BACKOFF_SECONDS * receives),
+      }),
     );
   } catch (error) {
     log({ level: 'warn', event: 'retry-delay-failed', messageId: record.messageId, message: error instanceof Error ? error.message : String(error) });

@@ -55,7 +55,9 @@ export function createNotifier(targets: readonly NotifyTarget[], options: Notifi
   const now = options.now ?? (() => new Date());
   const deliver = options.deliver ?? defaultDeliver(options.aws ?? {}, timeoutMs);
   // A message from the network could echo the URL (a proxy's error page, say): masked before it is logged.
-  const mask = redactor(targets.flatMap((target) => (target.kind === 'url' ? [target.url, new URL(target.url).pathname, new URL(target.url).search] : [])));
+  const mask = redactor(
+    targets.flatMap((target) => (target.kind === 'url' ? [target.url, new URL(target.url).pathname, new URL(target.url).search] : [])),
+  );
   const chains = new Map<string, Promise<void>>();
   const unresponsive = new Set<string>();
   const giveUp = new AbortController();
@@ -64,7 +66,13 @@ export function createNotifier(targets: readonly NotifyTarget[], options: Notifi
     const shown = describeTarget(target);
     const key = targetKey(target);
     if (unresponsive.has(key) || giveUp.signal.aborted) {
-      options.log({ level: 'warn', event: 'notify-skipped', target: shown, outcome: document.outcome, message: giveUp.signal.aborted ? 'the run is over' : 'it did not answer earlier in this run' });
+      options.log({
+        level: 'warn',
+        event: 'notify-skipped',
+        target: shown,
+        outcome: document.outcome,
+        message: giveUp.signal.aborted ? 'the run is over' : 'it did not answer earlier in this run',
+      });
       return;
     }
     const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), giveUp.signal]);
@@ -74,7 +82,11 @@ export function createNotifier(targets: readonly NotifyTarget[], options: Notifi
     } catch (error) {
       const timedOut = signal.aborted && !giveUp.signal.aborted;
       if (timedOut) unresponsive.add(key);
-      const message = giveUp.signal.aborted ? 'the run is over; given up' : timedOut ? `no answer within ${timeoutMs / 1000} s` : describeError(error);
+      const message = giveUp.signal.aborted
+        ? 'the run is over; given up'
+        : timedOut
+          ? `no answer within ${timeoutMs / 1000} s`
+          : describeError(error);
       options.log({ level: 'warn', event: 'notify-failed', target: shown, outcome: document.outcome, message: mask(message) });
     }
   };
@@ -86,7 +98,10 @@ export function createNotifier(targets: readonly NotifyTarget[], options: Notifi
       for (const target of targets) {
         const key = targetKey(target);
         const previous = chains.get(key) ?? Promise.resolve();
-        chains.set(key, previous.then(() => send(target, document, body)));
+        chains.set(
+          key,
+          previous.then(() => send(target, document, body)),
+        );
       }
     },
     async flush() {

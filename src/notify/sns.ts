@@ -35,7 +35,11 @@ export async function publishToTopic(
       ...(target.fifo
         ? {
             MessageGroupId: 'ecs-roll',
-            MessageDeduplicationId: createHash('sha256').update(`${document.operation}\u0000${document.image ?? ''}\u0000${document.pushedAt ?? ''}\u0000${document.outcome}\u0000${document.time}`).digest('hex'),
+            MessageDeduplicationId: createHash('sha256')
+              .update(
+                `${document.operation}\u0000${document.image ?? ''}\u0000${document.pushedAt ?? ''}\u0000${document.outcome}\u0000${document.time}`,
+              )
+              .digest('hex'),
           }
         : {}),
     }),

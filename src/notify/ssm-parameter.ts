@@ -99,7 +99,8 @@ export async function getSecureParameter(name: string, { env, timeoutMs }: SsmCa
   }
   if (!response.ok) {
     const code = typeof answer.__type === 'string' ? (answer.__type.split('#').pop() ?? answer.__type) : `HTTP${response.status}`;
-    const message = typeof answer.message === 'string' ? answer.message : typeof answer.Message === 'string' ? answer.Message : `SSM answered ${response.status}`;
+    const message =
+      typeof answer.message === 'string' ? answer.message : typeof answer.Message === 'string' ? answer.Message : `SSM answered ${response.status}`;
     throw new SsmParameterError(code, message);
   }
   const value = answer.Parameter?.Value;

@@ -23,7 +23,10 @@ export function workerTargets(env: NodeJS.ProcessEnv, log: LogLine): Promise<Not
 
 async function readTargets(env: NodeJS.ProcessEnv, log: LogLine): Promise<NotifyTarget[]> {
   const targets: NotifyTarget[] = [];
-  for (const arn of (env[NOTIFY_ENV.topics] ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+  for (const arn of (env[NOTIFY_ENV.topics] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')) {
     try {
       targets.push(parseNotifyTarget(arn, NOTIFY_ENV.topics));
     } catch (error) {
@@ -47,7 +50,12 @@ async function readTargets(env: NodeJS.ProcessEnv, log: LogLine): Promise<Notify
   } catch (error) {
     // Read again at the next cold start; the rollouts go on without the URLs meanwhile.
     cached = undefined;
-    log({ level: 'warn', event: 'notify-misconfigured', parameter, message: `could not read the notification URLs: ${error instanceof Error ? error.name : String(error)}` });
+    log({
+      level: 'warn',
+      event: 'notify-misconfigured',
+      parameter,
+      message: `could not read the notification URLs: ${error instanceof Error ? error.name : String(error)}`,
+    });
   }
   return targets;
 }

@@ -68,7 +68,10 @@ export function hashToken(token: string): string {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /** `acme/web` → `docker.io/acme/web`; a reference with a tag is refused, since the list names repositories. */

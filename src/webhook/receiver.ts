@@ -121,11 +121,16 @@ export function receiveWebhook(request: WebhookRequest, config: WebhookConfig, n
   const reference = tryParseImageReference(`${repoName}:${tag}`);
   if (reference === undefined) return badRequest('repository.repo_name and push_data.tag do not form an image reference');
   if (!config.repositories.includes(reference.repository)) {
-    return { status: 403, authenticated: true, body: { error: 'repository is not in this install\'s allow-list' } };
+    return { status: 403, authenticated: true, body: { error: "repository is not in this install's allow-list" } };
   }
   const ignored = policyRejectsTag(config.policy, tag);
   if (ignored !== undefined) {
-    return { status: 200, authenticated: true, body: { status: 'ignored', reason: ignored }, ignored: { image: `${repoName}:${tag}`, pushedAt: Math.floor(pushedAt), reason: ignored } };
+    return {
+      status: 200,
+      authenticated: true,
+      body: { status: 'ignored', reason: ignored },
+      ignored: { image: `${repoName}:${tag}`, pushedAt: Math.floor(pushedAt), reason: ignored },
+    };
   }
 
   const job: RolloutJob = {

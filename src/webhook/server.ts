@@ -93,7 +93,8 @@ export function createWebhookServer(config: WebhookConfig, onJob: (job: RolloutJ
     // Only the outcome is logged: the path carries the token.
     else log({ level: decision.status >= 400 ? 'warn' : 'info', event: 'webhook', status: decision.status, image: decision.job?.image, source });
     // A push the policy ignores ends here: its own line, which `serve --notify` tells.
-    if (decision.ignored !== undefined) log({ event: 'job-ignored', job: decision.ignored.image, pushedAt: decision.ignored.pushedAt, reason: decision.ignored.reason });
+    if (decision.ignored !== undefined)
+      log({ event: 'job-ignored', job: decision.ignored.image, pushedAt: decision.ignored.pushedAt, reason: decision.ignored.reason });
   };
   const server = createServer(
     {
@@ -137,7 +138,11 @@ export function createWebhookServer(config: WebhookConfig, onJob: (job: RolloutJ
     socket.on('error', () => {});
     const target = request.url ?? '';
     const path = target.startsWith('/') ? new URL(target, 'http://localhost').pathname : target;
-    const decision = refuseBeforeBody('CONNECT', path, config) ?? { status: 405, authenticated: true, body: { error: 'method not allowed; use POST' } };
+    const decision = refuseBeforeBody('CONNECT', path, config) ?? {
+      status: 405,
+      authenticated: true,
+      body: { error: 'method not allowed; use POST' },
+    };
     logDecision(decision, 'CONNECT', request.socket.remoteAddress);
     const text = JSON.stringify(decision.body);
     socket.end(

@@ -9,7 +9,10 @@ export const UNAUTHENTICATED_WINDOW_MS = 60_000;
  * a flood is rate-limited to a few lines a minute plus one count of what was left out, so it cannot
  * fill the logs (or the CloudWatch bill). Never logs the path: a near miss may carry most of the token.
  */
-export function createUnauthenticatedLog(log: LogLine, now: () => number = Date.now): (fields: { status: number; source: string | undefined; method: string }) => void {
+export function createUnauthenticatedLog(
+  log: LogLine,
+  now: () => number = Date.now,
+): (fields: { status: number; source: string | undefined; method: string }) => void {
   let windowStart = Number.NEGATIVE_INFINITY;
   let written = 0;
   let suppressed = 0;

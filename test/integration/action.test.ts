@@ -13,15 +13,7 @@ import { it, sandboxFile } from './fixtures.js';
 import { ACTION_INPUTS, OPTIONS_WITHOUT_INPUT } from '../../src/action/inputs.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { actionRunner, BUNDLE, errorAnnotations, readActionYml, ROOT, type RunAction } from './action-runner.js';
-import {
-  container,
-  createCluster,
-  createService,
-  imagesOf,
-  registerTaskDefinition,
-  revisionCount,
-  serviceTaskDefinition,
-} from './helpers.js';
+import { container, createCluster, createService, imagesOf, registerTaskDefinition, revisionCount, serviceTaskDefinition } from './helpers.js';
 
 const { endpoint, sandbox, ecs } = sandboxFile();
 it.override({ sandboxConfig: { tick: 0.1 } });
@@ -65,7 +57,10 @@ describe('action.yml and the rollout command', () => {
   });
 
   it("covers every rollout option with an input or a stated reason, and names each input's option as commander does", () => {
-    const covered = new Set([...ACTION_INPUTS.filter((input) => input.notInCli !== true).flatMap((input) => input.flags), ...Object.keys(OPTIONS_WITHOUT_INPUT)]);
+    const covered = new Set([
+      ...ACTION_INPUTS.filter((input) => input.notInCli !== true).flatMap((input) => input.flags),
+      ...Object.keys(OPTIONS_WITHOUT_INPUT),
+    ]);
     expect([...cliOptions.keys()].sort()).toEqual([...covered].sort());
     for (const input of ACTION_INPUTS.filter((entry) => entry.notInCli !== true && entry.kind !== 'image')) {
       for (const flag of input.flags) expect(cliOptions.get(flag)?.attributeName(), `${input.name} → ${flag}`).toBe(input.key);
@@ -86,7 +81,8 @@ describe('action.yml and the rollout command', () => {
       const option = cliOptions.get(flag);
       expect(option, declared.name).toBeDefined();
       // A boolean flag without a default is false; a --no-x flag's default is true.
-      const cliDefault = input?.kind === 'boolean' ? String((option?.defaultValue as boolean | undefined) ?? option?.negate === true) : String(option?.defaultValue);
+      const cliDefault =
+        input?.kind === 'boolean' ? String((option?.defaultValue as boolean | undefined) ?? option?.negate === true) : String(option?.defaultValue);
       expect(declared.default, `${declared.name} (${flag})`).toBe(cliDefault);
     }
   });
@@ -115,7 +111,11 @@ describe('the action against the sandbox', () => {
     expect(run.outputs.outcome).toBe('deployed');
     expect(run.outputs['services-changed']).toBe('1');
     expect(JSON.parse(run.outputs['task-definition-arns'] ?? '')).toEqual([now]);
-    const result = JSON.parse(run.outputs.result ?? '') as { kind: string; ok: boolean; services: { service: string; outcome: string; newTaskDefinitionArn: string }[] };
+    const result = JSON.parse(run.outputs.result ?? '') as {
+      kind: string;
+      ok: boolean;
+      services: { service: string; outcome: string; newTaskDefinitionArn: string }[];
+    };
     expect(result).toMatchObject({ kind: 'rollout-result', ok: true });
     expect(result.services).toEqual([expect.objectContaining({ service: 'web', outcome: 'completed', newTaskDefinitionArn: now })]);
 
@@ -167,7 +167,9 @@ describe('the action against the sandbox', () => {
     await sandbox.clearCalls();
     const missing = await runAction({});
     expect(missing.code).toBe(2);
-    expect(errorAnnotations(missing.stdout)).toEqual(['ecs-roll: input "image" is required: the image to roll out, e.g. acme/web:1.4.2 (INPUT_IMAGE is not set)']);
+    expect(errorAnnotations(missing.stdout)).toEqual([
+      'ecs-roll: input "image" is required: the image to roll out, e.g. acme/web:1.4.2 (INPUT_IMAGE is not set)',
+    ]);
     expect(missing.outputs).toMatchObject({ outcome: 'failed', 'services-changed': '0', result: '' });
 
     // A blank value is not a value: the runner passes `image: ''` from an unset expression as an empty variable.
@@ -235,7 +237,10 @@ describe('the action against the sandbox', () => {
     expect(run.stderr).toContain('interrupted');
     expect(run.outputs.outcome).toBe('failed');
     expect(JSON.parse(run.outputs.result ?? '')).toMatchObject({ ok: false, services: [{ service: 'web', outcome: 'interrupted' }] });
-    expect(errorAnnotations(run.stdout)).toEqual([expect.stringMatching(/^prod\/web interrupted: /), 'ecs-roll: interrupted; the result lists what was changed']);
+    expect(errorAnnotations(run.stdout)).toEqual([
+      expect.stringMatching(/^prod\/web interrupted: /),
+      'ecs-roll: interrupted; the result lists what was changed',
+    ]);
   });
 
   it('exits 3, a set-up error, when the runner has no region (configure-aws-credentials did not run)', async () => {
@@ -257,7 +262,11 @@ describe('the action against the sandbox', () => {
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain('Dry run: nothing was changed.');
     expect(run.outputs).toMatchObject({ outcome: 'unchanged', 'services-changed': '0', 'task-definition-arns': '[]' });
-    expect(JSON.parse(run.outputs.result ?? '')).toMatchObject({ kind: 'rollout-plan', dryRun: true, services: [{ service: 'web', action: 'update' }] });
+    expect(JSON.parse(run.outputs.result ?? '')).toMatchObject({
+      kind: 'rollout-plan',
+      dryRun: true,
+      services: [{ service: 'web', action: 'update' }],
+    });
     expect(run.summary).toContain('### ecs-roll: plan for `acme/web:1.1` (dry run, nothing was changed)');
     expect(run.summary).toContain('| prod/web | web:1 → a new web revision | update |');
 

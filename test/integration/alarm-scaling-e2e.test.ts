@@ -13,11 +13,7 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  DescribeServicesCommand,
-  ListTagsForResourceCommand as EcsListTagsForResourceCommand,
-  type ECSClient,
-} from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ListTagsForResourceCommand as EcsListTagsForResourceCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -81,9 +77,19 @@ async function desired(service = 'web'): Promise<number | undefined> {
 async function createAlarm(name: string, actions: string[]): Promise<string> {
   await cloudwatch.send(
     new PutMetricAlarmCommand({
-      AlarmName: name, MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'Average', Period: 60,
-      EvaluationPeriods: 1, Threshold: 75, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: actions,
-      Dimensions: [{ Name: 'ClusterName', Value: 'prod' }, { Name: 'ServiceName', Value: 'web' }],
+      AlarmName: name,
+      MetricName: 'CPUUtilization',
+      Namespace: 'AWS/ECS',
+      Statistic: 'Average',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 75,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: actions,
+      Dimensions: [
+        { Name: 'ClusterName', Value: 'prod' },
+        { Name: 'ServiceName', Value: 'web' },
+      ],
     }),
   );
   return (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms?.[0]?.AlarmArn ?? '';
@@ -104,29 +110,55 @@ async function topicArn(): Promise<string> {
  */
 async function deliverFromTopic(message: string): Promise<void> {
   const topic = await topicArn();
-  await expect(sns.send(new PublishCommand({ TopicArn: topic, Message: message }))).rejects.toMatchObject({ name: expect.stringMatching(/^AuthorizationError/) });
+  await expect(sns.send(new PublishCommand({ TopicArn: topic, Message: message }))).rejects.toMatchObject({
+    name: expect.stringMatching(/^AuthorizationError/),
+  });
   const event = {
     Records: [
       {
         EventSource: 'aws:sns',
         EventVersion: '1.0',
         EventSubscriptionArn: `${topic}:test`,
-        Sns: { Type: 'Notification', MessageId: `test-${Date.now()}`, TopicArn: topic, Subject: `ALARM: "${ALARM}"`, Message: message, Timestamp: new Date().toISOString() },
+        Sns: {
+          Type: 'Notification',
+          MessageId: `test-${Date.now()}`,
+          TopicArn: topic,
+          Subject: `ALARM: "${ALARM}"`,
+          Message: message,
+          Timestamp: new Date().toISOString(),
+        },
       },
     ],
   };
   const lambda = new LambdaClient(config);
-  await lambda.send(new InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(event)) }));
+  await lambda.send(
+    new InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+  );
   lambda.destroy();
 }
 
 /** The notification CloudWatch publishes for an ALARM transition of `name`, dated `when`. */
 function alarmMessage(name: string, arn: string, when: Date): string {
   return JSON.stringify({
-    AlarmName: name, AlarmDescription: null, AWSAccountId: '123456789012', NewStateValue: 'ALARM',
+    AlarmName: name,
+    AlarmDescription: null,
+    AWSAccountId: '123456789012',
+    NewStateValue: 'ALARM',
     NewStateReason: 'Threshold Crossed: 1 datapoint [92.0] was greater than the threshold (75.0).',
-    StateChangeTime: when.toISOString().replace('Z', '+0000'), Region: 'US East (N. Virginia)', AlarmArn: arn, OldStateValue: 'OK',
-    Trigger: { MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', StatisticType: 'Statistic', Statistic: 'AVERAGE', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', Threshold: 75 },
+    StateChangeTime: when.toISOString().replace('Z', '+0000'),
+    Region: 'US East (N. Virginia)',
+    AlarmArn: arn,
+    OldStateValue: 'OK',
+    Trigger: {
+      MetricName: 'CPUUtilization',
+      Namespace: 'AWS/ECS',
+      StatisticType: 'Statistic',
+      Statistic: 'AVERAGE',
+      Period: 60,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 75,
+    },
   });
 }
 
@@ -151,15 +183,29 @@ beforeEach(async () => {
 });
 
 describe('alarm scaling through the sandbox', () => {
-  it('an alarm made by hand with the real one\'s tags and actions, pointed at another service, changes nothing', async () => {
+  it("an alarm made by hand with the real one's tags and actions, pointed at another service, changes nothing", async () => {
     const topic = await topicArn();
     // The forger can write alarms: a copy with the same actions and every tag of the real alarm,
     // an older install's policy tags too, naming the service to scale.
-    const realTags = (await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [ALARM] }))).MetricAlarms?.[0]?.AlarmArn ?? '' }))).Tags ?? [];
+    const realTags =
+      (
+        await cloudwatch.send(
+          new ListTagsForResourceCommand({
+            ResourceARN: (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [ALARM] }))).MetricAlarms?.[0]?.AlarmArn ?? '',
+          }),
+        )
+      ).Tags ?? [];
     expect(realTags).toContainEqual({ Key: 'ecs-roll:service', Value: 'prod/web' });
-    for (const [name, target] of [['api-busy', 'prod/api'], ['web-busy-copy', 'prod/web']] as const) {
+    for (const [name, target] of [
+      ['api-busy', 'prod/api'],
+      ['web-busy-copy', 'prod/web'],
+    ] as const) {
       const arn = await createAlarm(name, [topic]);
-      const forged = [{ Key: 'ecs-roll:adjust', Value: '=0' }, { Key: 'ecs-roll:min', Value: '0' }, { Key: 'ecs-roll:max', Value: '0' }];
+      const forged = [
+        { Key: 'ecs-roll:adjust', Value: '=0' },
+        { Key: 'ecs-roll:min', Value: '0' },
+        { Key: 'ecs-roll:max', Value: '0' },
+      ];
       await cloudwatch.send(new TagResourceCommand({ ResourceARN: arn, Tags: [...realTags, { Key: 'ecs-roll:service', Value: target }, ...forged] }));
       await setState(name, 'ALARM');
       expect(await decisionAbout(name)).toMatchObject({ decision: 'no-policy', reason: expect.stringContaining('hold no policy for this alarm') });
@@ -190,15 +236,25 @@ describe('alarm scaling through the sandbox', () => {
     // Past the 1 s cooldown, the same ALARM notification arrives again (a late retry of the first delivery).
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await deliverFromTopic(alarmMessage(ALARM, arn, firedAt));
-    const stale = await eventually('the stale event\'s decision', async () => (await decisions()).find((line) => line.alarm === ALARM && line.decision !== 'acted' && line.shape === 'sns' && line.state === 'OK' && typeof line.reason === 'string'));
+    const stale = await eventually("the stale event's decision", async () =>
+      (await decisions()).find(
+        (line) => line.alarm === ALARM && line.decision !== 'acted' && line.shape === 'sns' && line.state === 'OK' && typeof line.reason === 'string',
+      ),
+    );
     expect(stale).toMatchObject({ decision: 'not-alarm', reason: expect.stringContaining('stale or forged') });
     expect(await desired('web')).toBe(3);
     expect((await decisions()).filter((line) => line.decision === 'acted')).toHaveLength(1);
   });
 
-  it('holds the count within Application Auto Scaling\'s bounds, with a log line that says so', async () => {
+  it("holds the count within Application Auto Scaling's bounds, with a log line that says so", async () => {
     await new ApplicationAutoScalingClient(config).send(
-      new RegisterScalableTargetCommand({ ServiceNamespace: 'ecs', ResourceId: 'service/prod/web', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 1, MaxCapacity: 2 }),
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ResourceId: 'service/prod/web',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        MinCapacity: 1,
+        MaxCapacity: 2,
+      }),
     );
     await setState(ALARM, 'ALARM');
     expect(await decisionAbout(ALARM)).toMatchObject({
@@ -225,7 +281,11 @@ describe('alarm scaling through the sandbox', () => {
     const rolling = await eventually('the rollout in progress on the new revision', async () => {
       const found = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
       const primary = found?.deployments?.find((deployment) => deployment.status === 'PRIMARY');
-      return primary !== undefined && primary.taskDefinition !== found?.deployments?.find((deployment) => deployment.status === 'ACTIVE')?.taskDefinition && (found?.deployments?.length ?? 0) > 1 ? primary : undefined;
+      return primary !== undefined &&
+        primary.taskDefinition !== found?.deployments?.find((deployment) => deployment.status === 'ACTIVE')?.taskDefinition &&
+        (found?.deployments?.length ?? 0) > 1
+        ? primary
+        : undefined;
     });
     expect(rolling.rolloutState).toBe('IN_PROGRESS');
 
@@ -236,7 +296,7 @@ describe('alarm scaling through the sandbox', () => {
     expect(now?.deployments?.find((deployment) => deployment.status === 'PRIMARY')?.rolloutState).toBe('IN_PROGRESS');
   });
 
-  it('install moves a policy an older install kept in the alarm\'s tags to the service\'s, and --dry-run shows the move first', async () => {
+  it("install moves a policy an older install kept in the alarm's tags to the service's, and --dry-run shows the move first", async () => {
     const arn = await createAlarm('web-old', [await topicArn()]);
     const old = [
       { Key: 'ecs-roll:service', Value: 'prod/web' },
@@ -253,17 +313,24 @@ describe('alarm scaling through the sandbox', () => {
 
     const dry = await cli('install', '--repo', 'acme/web', '--cluster', 'prod', '--dry-run');
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain("move the scaling policy of alarm web-old (+2 within 1..10, cooldown 60 s) from the alarm's tags to service prod/web's tags");
+    expect(dry.stdout).toContain(
+      "move the scaling policy of alarm web-old (+2 within 1..10, cooldown 60 s) from the alarm's tags to service prod/web's tags",
+    );
     expect((await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toHaveLength(6);
 
     const run = await cli('install', '--repo', 'acme/web', '--cluster', 'prod', '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).policyMoves).toEqual([expect.objectContaining({ alarm: 'web-old', service: 'prod/web', status: 'moved' })]);
     expect((await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toEqual(
-      expect.arrayContaining([{ Key: 'ecs-roll:service', Value: 'prod/web' }, { Key: 'team', Value: 'web' }]),
+      expect.arrayContaining([
+        { Key: 'ecs-roll:service', Value: 'prod/web' },
+        { Key: 'team', Value: 'web' },
+      ]),
     );
     expect((await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toHaveLength(2);
-    const listed = JSON.parse((await cli('scale', 'policy', 'list', '--json')).stdout) as { policies: { alarm: string; location: { kind: string } }[] };
+    const listed = JSON.parse((await cli('scale', 'policy', 'list', '--json')).stdout) as {
+      policies: { alarm: string; location: { kind: string } }[];
+    };
     expect(listed.policies.filter((entry) => entry.alarm === 'web-old').map((entry) => entry.location.kind)).toEqual(['service-tags']);
 
     await setState('web-old', 'ALARM');

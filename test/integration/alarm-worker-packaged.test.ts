@@ -50,10 +50,15 @@ describe('the packaged worker on alarm events', () => {
 
   /** The packaged `work`, in a fresh node process with no node_modules beside it. */
   function work(event: unknown, env: Record<string, string> = {}) {
-    return callPackagedHandler<{ ok: boolean; decisions?: Record<string, unknown>[]; batchItemFailures?: unknown[] }>(packaged.folder, 'work', event, {
-      AWS_ENDPOINT_URL: endpoint,
-      ...env,
-    });
+    return callPackagedHandler<{ ok: boolean; decisions?: Record<string, unknown>[]; batchItemFailures?: unknown[] }>(
+      packaged.folder,
+      'work',
+      event,
+      {
+        AWS_ENDPOINT_URL: endpoint,
+        ...env,
+      },
+    );
   }
 
   async function serviceTagsOf(service: string): Promise<Record<string, string>> {
@@ -91,7 +96,15 @@ describe('the packaged worker on alarm events', () => {
         Region: 'US East (N. Virginia)',
         AlarmArn: await alarmArn(),
         OldStateValue: state === 'ALARM' ? 'OK' : 'ALARM',
-        Trigger: { MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'AVERAGE', Period: 60, EvaluationPeriods: 3, ComparisonOperator: 'GreaterThanThreshold', Threshold: 75 },
+        Trigger: {
+          MetricName: 'CPUUtilization',
+          Namespace: 'AWS/ECS',
+          Statistic: 'AVERAGE',
+          Period: 60,
+          EvaluationPeriods: 3,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 75,
+        },
       });
     return {
       Records: [
@@ -99,7 +112,14 @@ describe('the packaged worker on alarm events', () => {
           EventSource: 'aws:sns',
           EventVersion: '1.0',
           EventSubscriptionArn: `${topicArn}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
-          Sns: { Type: 'Notification', MessageId: 'e3c4d8c0-0000-0000-0000-000000000000', TopicArn: topicArn, Subject: `ALARM: "${ALARM}"`, Message: body, Timestamp: '2026-01-02T03:04:06.000Z' },
+          Sns: {
+            Type: 'Notification',
+            MessageId: 'e3c4d8c0-0000-0000-0000-000000000000',
+            TopicArn: topicArn,
+            Subject: `ALARM: "${ALARM}"`,
+            Message: body,
+            Timestamp: '2026-01-02T03:04:06.000Z',
+          },
         },
       ],
     };
@@ -132,7 +152,9 @@ describe('the packaged worker on alarm events', () => {
   ])('scales the service +2 on ALARM through %s and records when', async (_name, event) => {
     const worked = await work(await event());
     expect(worked.result).toMatchObject({ ok: true, decisions: [{ decision: 'acted', from: 4, to: 6 }] });
-    expect(worked.logs).toEqual([expect.objectContaining({ event: 'alarm', decision: 'acted', alarm: ALARM, cluster: 'prod', service: 'web', from: 4, to: 6 })]);
+    expect(worked.logs).toEqual([
+      expect.objectContaining({ event: 'alarm', decision: 'acted', alarm: ALARM, cluster: 'prod', service: 'web', from: 4, to: 6 }),
+    ]);
     expect(await desired()).toBe(6);
     const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
     const tags = await ecs.send(new EcsListTagsForResourceCommand({ resourceArn: service?.serviceArn ?? '' }));
@@ -181,7 +203,13 @@ describe('the packaged worker on alarm events', () => {
     // The note as SQS delivers it once the cooldown is over (its time moved back, as if 300 s had passed).
     const scaledAt = Number((await serviceTagsOf('web'))['ecs-roll:scaled-at']);
     const note = (at: number) => ({
-      Records: [{ eventSource: 'aws:sqs', messageId: `note-${at}`, body: JSON.stringify({ kind: 'alarm-recheck', version: 1, alarmName: ALARM, scaledAt: at, notBefore: at }) }],
+      Records: [
+        {
+          eventSource: 'aws:sqs',
+          messageId: `note-${at}`,
+          body: JSON.stringify({ kind: 'alarm-recheck', version: 1, alarmName: ALARM, scaledAt: at, notBefore: at }),
+        },
+      ],
     });
     await backdateScale(scaledAt - 300);
     const again = await work(note(scaledAt - 300), env);
@@ -207,32 +235,57 @@ describe('the packaged worker on alarm events', () => {
     expect(await desired()).toBe(6);
   });
 
-  it('holds the count at Application Auto Scaling\'s MaxCapacity and logs that it did', async () => {
+  it("holds the count at Application Auto Scaling's MaxCapacity and logs that it did", async () => {
     const autoscaling = new ApplicationAutoScalingClient({ endpoint, region: REGION, credentials });
     await autoscaling.send(
-      new RegisterScalableTargetCommand({ ServiceNamespace: 'ecs', ResourceId: 'service/prod/web', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 1, MaxCapacity: 5 }),
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ResourceId: 'service/prod/web',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        MinCapacity: 1,
+        MaxCapacity: 5,
+      }),
     );
     const worked = await work(await snsEvent('ALARM'));
-    expect(worked.result.decisions?.[0]).toMatchObject({ decision: 'clamped', from: 4, to: 5, bound: 'autoscaling-max', autoscaling: { resourceId: 'service/prod/web', min: 1, max: 5 } });
+    expect(worked.result.decisions?.[0]).toMatchObject({
+      decision: 'clamped',
+      from: 4,
+      to: 5,
+      bound: 'autoscaling-max',
+      autoscaling: { resourceId: 'service/prod/web', min: 1, max: 5 },
+    });
     expect(worked.logs[0]).toMatchObject({ message: expect.stringContaining('Application Auto Scaling keeps service/prod/web within 1..5') });
     expect(await desired()).toBe(5);
   });
 
-  it('does nothing for an alarm made by hand with the real one\'s tags and actions', async () => {
+  it("does nothing for an alarm made by hand with the real one's tags and actions", async () => {
     await createService(ecs, 'prod', 'api', await registerTaskDefinition(ecs, 'api', [container('api', 'acme/api:1.0')]), { desiredCount: 2 });
-    for (const [name, pointer] of [['copy-for-web', 'prod/web'], ['copy-for-api', 'prod/api']] as const) {
+    for (const [name, pointer] of [
+      ['copy-for-web', 'prod/web'],
+      ['copy-for-api', 'prod/api'],
+    ] as const) {
       await createAlarm(name, [topicArn]);
       const arn = (await alarm(name))?.AlarmArn ?? '';
       // Every tag of the real alarm, an older install's policy tags too, pointed at a service of the forger's choice.
       await cloudwatch.send(
         new TagResourceCommand({
           ResourceARN: arn,
-          Tags: [...Object.entries(await alarmTags()).map(([Key, Value]) => ({ Key, Value })), { Key: 'ecs-roll:service', Value: pointer }, { Key: 'ecs-roll:adjust', Value: '=0' }, { Key: 'ecs-roll:min', Value: '0' }, { Key: 'ecs-roll:max', Value: '0' }],
+          Tags: [
+            ...Object.entries(await alarmTags()).map(([Key, Value]) => ({ Key, Value })),
+            { Key: 'ecs-roll:service', Value: pointer },
+            { Key: 'ecs-roll:adjust', Value: '=0' },
+            { Key: 'ecs-roll:min', Value: '0' },
+            { Key: 'ecs-roll:max', Value: '0' },
+          ],
         }),
       );
       await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'test' }));
       const event = await lambdaEvent('OK');
-      const forged = { ...event, alarmArn: arn, alarmData: { ...event.alarmData, alarmName: name, state: { ...event.alarmData.state, value: 'ALARM' } } };
+      const forged = {
+        ...event,
+        alarmArn: arn,
+        alarmData: { ...event.alarmData, alarmName: name, state: { ...event.alarmData.state, value: 'ALARM' } },
+      };
       const worked = await work(forged);
       expect(worked.result.decisions?.[0]).toMatchObject({ decision: 'no-policy', alarm: name });
     }

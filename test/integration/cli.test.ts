@@ -23,5 +23,4 @@ describe('the built CLI answers --help and --version without loading commander (
       expect(run.stdout).toBe(`${version}\n`);
     }
   });
-
 });

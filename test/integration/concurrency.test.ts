@@ -1,4 +1,3 @@
-
 import { randomBytes } from 'node:crypto';
 import { DescribeServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
@@ -86,7 +85,12 @@ describe('webhooks through ecs-roll serve', () => {
   });
 
   it('two tags pushed at the same moment end with the later push on every service, whichever is sent first', async () => {
-    for (const order of [['1.2', '1.3'], ['1.3', '1.2'], ['1.2', '1.3'], ['1.3', '1.2']] as const) {
+    for (const order of [
+      ['1.2', '1.3'],
+      ['1.3', '1.2'],
+      ['1.2', '1.3'],
+      ['1.3', '1.2'],
+    ] as const) {
       await sandbox.reset();
       await sandbox.config({ tick: 0.05 });
       await seed();
@@ -95,12 +99,16 @@ describe('webhooks through ecs-roll serve', () => {
       const statuses = await Promise.all(order.map((tag) => post(tag, pushedAt[tag] ?? 0)));
       expect(statuses).toEqual([202, 202]);
       const finished = await serve.waitForCount(['job-finished'], 2, from);
-      expect(finished.map((line) => line.ok), `order ${order.join(' then ')}`).toEqual([true, true]);
+      expect(
+        finished.map((line) => line.ok),
+        `order ${order.join(' then ')}`,
+      ).toEqual([true, true]);
       expect(await tagsByService(), `order ${order.join(' then ')}`).toEqual(allOn('1.3'));
       // Whichever arrived first ran first (serve runs one job at a time, in arrival order):
       // 1.2 first means 1.2 then 1.3 registered; 1.3 first means the late 1.2 registered nothing.
       const ran = finished.map((line) => line.job);
-      for (const family of FAMILIES) expect((await revisions(family)).length, `${family} after ${ran.join(', ')}`).toBe(ran[0] === 'acme/web:1.2' ? 3 : 2);
+      for (const family of FAMILIES)
+        expect((await revisions(family)).length, `${family} after ${ran.join(', ')}`).toBe(ran[0] === 'acme/web:1.2' ? 3 : 2);
     }
   });
 
@@ -108,7 +116,13 @@ describe('webhooks through ecs-roll serve', () => {
     await seed();
     await sandbox.clearCalls();
     const from = serve.lines.length;
-    for (const [tag, pushedAt] of [['1.3', T + 10], ['1.2', T], ['1.3', T + 10], ['1.2', T]] as const) expect(await post(tag, pushedAt)).toBe(202);
+    for (const [tag, pushedAt] of [
+      ['1.3', T + 10],
+      ['1.2', T],
+      ['1.3', T + 10],
+      ['1.2', T],
+    ] as const)
+      expect(await post(tag, pushedAt)).toBe(202);
     // Four deliveries: each one ran as a job, was dropped as a duplicate of a waiting one, or was superseded by a waiting later push.
     const outcomes = await serve.waitForCount(['job-finished', 'duplicate-job', 'job-superseded'], 4, from);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -139,7 +153,9 @@ describe('a scale during a rollout', () => {
     // The scheduler stands still: the rollout updates the service and then waits.
     await sandbox.config({ paused: true });
     await sandbox.clearCalls();
-    const rollout = runCli(['rollout', 'acme/web:1.1', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '60', '--json'], { timeoutMs: 60_000 });
+    const rollout = runCli(['rollout', 'acme/web:1.1', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '60', '--json'], {
+      timeoutMs: 60_000,
+    });
     await waitUntil(async () => (await sandbox.calls()).some((call) => call.action === 'UpdateService'));
     await new Promise((resolve) => setTimeout(resolve, 500));
     const waiting = await service('prod', 'web');
@@ -163,7 +179,9 @@ describe('a scale during a rollout', () => {
     const end = await service('prod', 'web');
     expect(end?.taskDefinition).toMatch(/\/web:2$/);
     expect(end?.desiredCount).toBe(5);
-    expect(end?.deployments?.map((d) => [d.status, d.taskDefinition?.split('/').pop(), d.desiredCount, d.runningCount])).toEqual([['PRIMARY', 'web:2', 5, 5]]);
+    expect(end?.deployments?.map((d) => [d.status, d.taskDefinition?.split('/').pop(), d.desiredCount, d.runningCount])).toEqual([
+      ['PRIMARY', 'web:2', 5, 5],
+    ]);
     const calls = (await sandbox.calls()).filter((call) => call.action === 'UpdateService');
     expect(calls.length, 'one UpdateService from the rollout, one from the scale, none undoing either').toBe(2);
   });
@@ -173,18 +191,22 @@ describe('two CLI rollouts started at the same moment', () => {
   // Each run records when it started on the revisions it registers (ecs-roll:pushed-at). An older run
   // that overwrites a later one's service gives it back; a later run that finds an older one's revision
   // puts its own back. So the later start wins everywhere, whatever the interleaving.
-  it.each([1, 2, 3, 4])('round %i: every service ends on the later run\'s tag, never a mix', async (round) => {
+  it.each([1, 2, 3, 4])("round %i: every service ends on the later run's tag, never a mix", async (round) => {
     await sandbox.config({ tick: 0.05 });
     await seed();
     const order = round % 2 === 0 ? ['1.2', '1.3'] : ['1.3', '1.2'];
     const runs = await Promise.all(
-      order.map((tag) => runCli(['rollout', `acme/web:${tag}`, '--json', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '30'], { timeoutMs: 60_000 })),
+      order.map((tag) =>
+        runCli(['rollout', `acme/web:${tag}`, '--json', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '30'], {
+          timeoutMs: 60_000,
+        }),
+      ),
     );
     const tags = await tagsByService();
     const ended = [...new Set(Object.values(tags))];
-    expect(ended, JSON.stringify(tags) + runs.map((run) => run?.stdout + run?.stderr).join("\n----\n")).toHaveLength(1);
+    expect(ended, JSON.stringify(tags) + runs.map((run) => run?.stdout + run?.stderr).join('\n----\n')).toHaveLength(1);
     const winner = ended[0] ?? '';
-    expect(["1.2", "1.3"], runs.map((run) => run?.stdout + run?.stderr).join("\n----\n")).toContain(winner);
+    expect(['1.2', '1.3'], runs.map((run) => run?.stdout + run?.stderr).join('\n----\n')).toContain(winner);
 
     // The winner is the run that started later: its revisions carry the larger start time.
     const startOf = async (tag: string) => {
@@ -206,7 +228,10 @@ describe('two CLI rollouts started at the same moment', () => {
     expect([0, 1]).toContain(lost?.code);
     if (lost?.code === 1) {
       const outcomes = (JSON.parse(lost.stdout) as { services: { outcome: string }[] }).services.map((service) => service.outcome);
-      expect(outcomes.every((outcome) => outcome === 'superseded' || outcome === 'completed'), outcomes.join()).toBe(true);
+      expect(
+        outcomes.every((outcome) => outcome === 'superseded' || outcome === 'completed'),
+        outcomes.join(),
+      ).toBe(true);
     }
   });
 });

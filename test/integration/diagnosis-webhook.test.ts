@@ -32,7 +32,10 @@ describe('the webhook worker logs the diagnosis', () => {
     const taskDefinition = await registerTaskDefinition(ecs, 'web', [
       container('web', 'acme/web:1.0', {
         secrets: [{ name: 'API_KEY', valueFrom: SECRET_ARN }],
-        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } },
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' },
+        },
       }),
     ]);
     await createService(ecs, 'prod', 'web', taskDefinition, {

@@ -31,7 +31,10 @@ function webContainer(image: string, extra: Partial<ContainerDefinition> = {}): 
   return container('web', image, {
     environment: [{ name: 'DATABASE_URL', value: ENV_VALUE }],
     secrets: [{ name: 'DB_PASSWORD', valueFrom: SECRET_ARN }],
-    logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } },
+    logConfiguration: {
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' },
+    },
     healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:8080/health || exit 1'], interval: 5, retries: 2 },
     ...extra,
   });
@@ -53,7 +56,11 @@ async function fargateService(extra: Partial<CreateServiceCommandInput> = {}): P
 async function diagnose(image: string, extraArgs: string[] = []): Promise<{ diagnosis: Diagnosis; text: string; json: string }> {
   const json = await rollout([image, '--json', '--timeout', '20', ...extraArgs]);
   expect(json.code, json.stderr).toBe(1);
-  const document = JSON.parse(json.stdout) as { version: number; kind: string; services: { service: string; outcome: string; diagnosis?: Diagnosis }[] };
+  const document = JSON.parse(json.stdout) as {
+    version: number;
+    kind: string;
+    services: { service: string; outcome: string; diagnosis?: Diagnosis }[];
+  };
   expect(document).toMatchObject({ kind: 'rollout-result', version: 2 });
   const web = document.services.find((service) => service.service === 'web');
   expect(web?.diagnosis, json.stdout).toBeDefined();
@@ -118,7 +125,9 @@ describe('a failed rollout says why', () => {
     await fargateService();
     const { diagnosis, text } = await diagnose('acme/web:fail-secret-1');
     expect(diagnosis.cause).toBe('secrets-or-iam');
-    expect(diagnosis.evidence[0]?.text).toMatch(/ResourceInitializationError: unable to pull secrets or registry auth.*failed to fetch secret \[redacted\]/);
+    expect(diagnosis.evidence[0]?.text).toMatch(
+      /ResourceInitializationError: unable to pull secrets or registry auth.*failed to fetch secret \[redacted\]/,
+    );
     expect(text).toMatch(/cause: secrets-or-iam/);
   });
 
@@ -198,9 +207,19 @@ async function loadBalancedService(healthCheckGracePeriodSeconds?: number): Prom
   const subnetId = /<subnetId>(subnet-[0-9a-f]+)<\/subnetId>/.exec(await ec2('CreateSubnet', { VpcId: vpcId, CidrBlock: '10.0.1.0/24' }))?.[1] ?? '';
   expect(subnetId).toMatch(/^subnet-/);
   // moto insists on a security group in awsvpcConfiguration (AWS would use the VPC's default).
-  const securityGroupId = /<groupId>(sg-[0-9a-f]+)<\/groupId>/.exec(await ec2('CreateSecurityGroup', { GroupName: 'web', GroupDescription: 'web', VpcId: vpcId }))?.[1] ?? '';
+  const securityGroupId =
+    /<groupId>(sg-[0-9a-f]+)<\/groupId>/.exec(await ec2('CreateSecurityGroup', { GroupName: 'web', GroupDescription: 'web', VpcId: vpcId }))?.[1] ??
+    '';
   const group = await elb.send(
-    new CreateTargetGroupCommand({ Name: 'web', Protocol: 'HTTP', Port: 8080, VpcId: vpcId, TargetType: 'ip', HealthCheckIntervalSeconds: 5, HealthyThresholdCount: 5 }),
+    new CreateTargetGroupCommand({
+      Name: 'web',
+      Protocol: 'HTTP',
+      Port: 8080,
+      VpcId: vpcId,
+      TargetType: 'ip',
+      HealthCheckIntervalSeconds: 5,
+      HealthyThresholdCount: 5,
+    }),
   );
   const targetGroupArn = group.TargetGroups?.[0]?.TargetGroupArn ?? '';
   const taskDefinition = await registerTaskDefinition(ecs, 'web', [webContainer('acme/web:1.0', { portMappings: [{ containerPort: 8080 }] })], {
@@ -263,9 +282,13 @@ describe('a load-balanced service whose new version fails its ELB health check (
     const { diagnosis, text } = await diagnose('acme/web:fail-health-1');
     expect(diagnosis.cause).toBe('health-check');
     expect(diagnosis.evidence[0]).toMatchObject({ source: 'stopped-task' });
-    expect(diagnosis.evidence[0]?.text).toMatch(/ServiceSchedulerInitiated: Task failed ELB health checks in \(target-group arn:aws:elasticloadbalancing:/);
+    expect(diagnosis.evidence[0]?.text).toMatch(
+      /ServiceSchedulerInitiated: Task failed ELB health checks in \(target-group arn:aws:elasticloadbalancing:/,
+    );
     const event = diagnosis.evidence.find((item) => item.source === 'service-event');
-    expect(event?.text).toMatch(/\(port 8080\) is unhealthy in \(target-group arn:aws:elasticloadbalancing:.*\) due to \(reason Health checks failed with these codes: \[500\]\)/);
+    expect(event?.text).toMatch(
+      /\(port 8080\) is unhealthy in \(target-group arn:aws:elasticloadbalancing:.*\) due to \(reason Health checks failed with these codes: \[500\]\)/,
+    );
     expect(text).toMatch(/cause: health-check: Tasks failed their load balancer health checks/);
     expect(text).toMatch(/Health checks failed with these codes: \[500\]/);
   });
@@ -280,11 +303,14 @@ describe('a failure no rule knows', () => {
     expect(diagnosis.hint).toBe('No known failure pattern in what ECS reported; the evidence above is all there was.');
     const texts = diagnosis.evidence.map((item) => `${item.source}: ${item.text}`);
     expect(texts).toContainEqual(expect.stringMatching(/^deployment: .*circuit breaker/));
-    expect(texts).toContainEqual(expect.stringMatching(/^stopped-task: task [0-9a-f-]+: TaskFailedToStart: CannotStartContainerError: .*permission denied/));
+    expect(texts).toContainEqual(
+      expect.stringMatching(/^stopped-task: task [0-9a-f-]+: TaskFailedToStart: CannotStartContainerError: .*permission denied/),
+    );
     expect(diagnosis.logTail).toBeUndefined();
     expect(text).toMatch(/cause: unknown: The deployment failed for a reason ecs-roll does not recognise\./);
     expect(text).toMatch(/CannotStartContainerError: Error response from daemon/);
     // No cause that would send someone the wrong way.
-    for (const guess of ['image-pull', 'secrets-or-iam', 'container-exit', 'no-capacity', 'out-of-memory']) expect(text).not.toContain(`cause: ${guess}`);
+    for (const guess of ['image-pull', 'secrets-or-iam', 'container-exit', 'no-capacity', 'out-of-memory'])
+      expect(text).not.toContain(`cause: ${guess}`);
   });
 });

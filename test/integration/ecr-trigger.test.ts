@@ -104,7 +104,10 @@ describe('ECR pushes roll out through EventBridge and the worker', () => {
       'detail-type': ['ECR Image Action'],
       detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': ['acme/app'] },
     });
-    expect((await events.send(new ListTagsForResourceCommand({ ResourceARN: rule.Arn }))).Tags).toContainEqual({ Key: 'ecs-roll:install', Value: 'ecs-roll' });
+    expect((await events.send(new ListTagsForResourceCommand({ ResourceARN: rule.Arn }))).Tags).toContainEqual({
+      Key: 'ecs-roll:install',
+      Value: 'ecs-roll',
+    });
     expect((await events.send(new ListTargetsByRuleCommand({ Rule: 'ecs-roll-ecr-push' }))).Targets?.map((target) => target.Arn)).toEqual([
       `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-roll-worker`,
     ]);
@@ -133,7 +136,12 @@ describe('ECR pushes roll out through EventBridge and the worker', () => {
       const images = await imagesOf(ecs, answer.services?.[0]?.taskDefinition ?? '');
       return images.app === wanted ? true : undefined;
     });
-    expect(await imagesOf(ecs, (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['other'] }))).services?.[0]?.taskDefinition ?? '')).toEqual({
+    expect(
+      await imagesOf(
+        ecs,
+        (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['other'] }))).services?.[0]?.taskDefinition ?? '',
+      ),
+    ).toEqual({
       other: `${HOST}/acme/other:1.0`,
     });
     expect(await revisionCount(ecs, 'other')).toBe(1);

@@ -44,10 +44,7 @@ describe('RegisterTaskDefinition conflicts', () => {
     await createService(ecs, 'prod', 'web-canary', source, { desiredCount: 1 });
     await sandbox.config({ registrationConflictSeconds: 2 });
 
-    const [first, second] = await Promise.all([
-      rollout('acme/web:1.1', '--service', 'web'),
-      rollout('acme/web:1.1', '--service', 'web-canary'),
-    ]);
+    const [first, second] = await Promise.all([rollout('acme/web:1.1', '--service', 'web'), rollout('acme/web:1.1', '--service', 'web-canary')]);
     expect(first.code, first.stderr).toBe(0);
     expect(second.code, second.stderr).toBe(0);
     expect(await revisionCount(ecs, 'web')).toBe(2);

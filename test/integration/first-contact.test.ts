@@ -7,7 +7,16 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
 
-import { container, createCluster, createService, registerTaskDefinition, runCli, ServeProcess, serviceTaskDefinition, type CliRun } from './helpers.js';
+import {
+  container,
+  createCluster,
+  createService,
+  registerTaskDefinition,
+  runCli,
+  ServeProcess,
+  serviceTaskDefinition,
+  type CliRun,
+} from './helpers.js';
 
 // serve refuses tokens of low variety, so these tests use a real random one.
 const SERVE_TOKEN = randomBytes(32).toString('base64url');
@@ -54,7 +63,10 @@ describe('--service means exactly what it names', () => {
   it.each([
     { args: ['--service', 'nope/web'], message: 'cluster nope does not exist in region us-east-1' },
     { args: ['--service', 'prod/nope'], message: 'no such service in us-east-1: prod/nope' },
-    { args: ['--cluster', 'prod', '--service', 'staging/web'], message: '--service staging/web names cluster staging, which --cluster leaves out (prod)' },
+    {
+      args: ['--cluster', 'prod', '--service', 'staging/web'],
+      message: '--service staging/web names cluster staging, which --cluster leaves out (prod)',
+    },
     { args: ['--cluster', 'nope'], message: 'cluster nope does not exist in region us-east-1' },
     { args: ['--service', 'arn:aws:ecs:eu-west-1:123456789012:service/prod/web'], message: 'pass --region eu-west-1' },
   ])('$args is refused with exit 2 and changes nothing', async ({ args, message }) => {
@@ -136,7 +148,9 @@ describe('the header, --expect-services and the region', () => {
     const source = await twoClusters();
     const wrong = await rollout(['acme/web:1.1', '--expect-services', '3', '--no-wait']);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain(`expected 3 services running docker.io/acme/web, found 2 (prod/web, staging/web) among 2 services in 2 clusters of account ${ACCOUNT} in us-east-1; nothing was changed`);
+    expect(wrong.stderr).toContain(
+      `expected 3 services running docker.io/acme/web, found 2 (prod/web, staging/web) among 2 services in 2 clusters of account ${ACCOUNT} in us-east-1; nothing was changed`,
+    );
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
 
     const mistyped = await rollout(['acme/wbe:1.1', '--require-match', '--no-wait', '--json']);
@@ -209,7 +223,6 @@ describe('exit codes and --json errors', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('cluster nope does not exist in region us-east-1');
   });
-
 });
 
 describe('scale says what it does in its own words', () => {

@@ -1,10 +1,6 @@
 // Health-gated replace: a replacement counts toward minimumHealthyPercent only when ECS would count it, healthy
 // in its target group (test/sandbox/elb_health.py models ELB target health and container health checks).
-import {
-  CreateTargetGroupCommand,
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { beforeAll, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
@@ -38,7 +34,9 @@ async function network(): Promise<{ vpcId: string; subnetId: string; securityGro
   const vpcId = /<vpcId>(vpc-[0-9a-f]+)<\/vpcId>/.exec(await ec2('CreateVpc', { CidrBlock: '10.0.0.0/16' }))?.[1] ?? '';
   const subnetId = /<subnetId>(subnet-[0-9a-f]+)<\/subnetId>/.exec(await ec2('CreateSubnet', { VpcId: vpcId, CidrBlock: '10.0.1.0/24' }))?.[1] ?? '';
   expect(subnetId).toMatch(/^subnet-/);
-  const securityGroupId = /<groupId>(sg-[0-9a-f]+)<\/groupId>/.exec(await ec2('CreateSecurityGroup', { GroupName: 'web', GroupDescription: 'web', VpcId: vpcId }))?.[1] ?? '';
+  const securityGroupId =
+    /<groupId>(sg-[0-9a-f]+)<\/groupId>/.exec(await ec2('CreateSecurityGroup', { GroupName: 'web', GroupDescription: 'web', VpcId: vpcId }))?.[1] ??
+    '';
   return { vpcId, subnetId, securityGroupId };
 }
 
@@ -128,11 +126,16 @@ describe('--strategy replace on a bridge-mode service behind an `instance` targe
       }),
     );
     const targetGroupArn = group.TargetGroups?.[0]?.TargetGroupArn ?? '';
-    const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0', { portMappings: [{ containerPort: 8080, hostPort: 0 }] })], {
-      networkMode: 'bridge',
-      cpu: '1024',
-      memory: '1870',
-    });
+    const source = await registerTaskDefinition(
+      ecs,
+      'web',
+      [container('web', 'acme/web:1.0', { portMappings: [{ containerPort: 8080, hostPort: 0 }] })],
+      {
+        networkMode: 'bridge',
+        cpu: '1024',
+        memory: '1870',
+      },
+    );
     await createService(ecs, 'prod', 'web', source, {
       desiredCount: 4,
       launchType: 'EC2',

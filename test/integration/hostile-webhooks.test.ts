@@ -1,5 +1,4 @@
-
-import { spawn, } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -15,7 +14,16 @@ import { hashToken } from '../../src/webhook/config.js';
 import { receiveWebhook, tokenMatches } from '../../src/webhook/receiver.js';
 import { UNAUTHENTICATED_LINES_PER_WINDOW, UNAUTHENTICATED_WINDOW_MS } from '../../src/webhook/unauthenticated-log.js';
 import { sandboxControl, type SandboxCall } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, registerTaskDefinition, ServeProcess, serviceTaskDefinition, TEST_ENV } from './helpers.js';
+import {
+  container,
+  createCluster,
+  createService,
+  ecsClient,
+  registerTaskDefinition,
+  ServeProcess,
+  serviceTaskDefinition,
+  TEST_ENV,
+} from './helpers.js';
 import { unpackPackagedHandler } from './packaged-handler.js';
 
 // A spy around the real timingSafeEqual: the receiver must call it, on two digests of equal length.
@@ -72,9 +80,9 @@ const bySize = (body: Buffer, otherwise: number) => (body.length > MAX ? 413 : o
 const route = (token: string) => `/hooks/dockerhub/${token}`;
 
 const hostile = (kind: string, body: Buffer, expected: number, extra: Partial<Hostile> = {}) =>
-  fc.record({ base64: fc.boolean(), chunked: fc.boolean() }).map(
-    ({ base64, chunked }): Hostile => ({ kind, method: 'POST', path: route(TOKEN), body, expected, base64, chunked, ...extra }),
-  );
+  fc
+    .record({ base64: fc.boolean(), chunked: fc.boolean() })
+    .map(({ base64, chunked }): Hostile => ({ kind, method: 'POST', path: route(TOKEN), body, expected, base64, chunked, ...extra }));
 
 const jsonOfType = (type: 'object' | 'string' | 'number' | 'other') =>
   fc.jsonValue({ maxDepth: 3 }).filter((value) => {
@@ -108,8 +116,51 @@ const LOOKALIKES: Record<string, string[]> = {
   '/': ['\u2215', '\uff0f', '\u2044'],
 };
 const INVISIBLE = ['\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u202e', '\u2066', '\ufeff', '\u00ad'];
-const METACHARACTERS = [';', '|', '&&', '$(id)', '`id`', '>', '<', '\n', '\r\n', '\u0000', ' ', '\t', '/', '../', '..\\', '\\', '*', '?', '~', "'", '"', '%00', '%2e%2e%2f', '{', '}', '!', '#', '@', ':', '$IFS', '\u2028'];
-const TRAVERSALS = ['../../../../etc/passwd', '..%2f..%2fetc%2fpasswd', '....//....//etc', '/etc/passwd', 'C:\\Windows\\win.ini', '1.2/../../..', '..', '.', '-rf', '--help'];
+const METACHARACTERS = [
+  ';',
+  '|',
+  '&&',
+  '$(id)',
+  '`id`',
+  '>',
+  '<',
+  '\n',
+  '\r\n',
+  '\u0000',
+  ' ',
+  '\t',
+  '/',
+  '../',
+  '..\\',
+  '\\',
+  '*',
+  '?',
+  '~',
+  "'",
+  '"',
+  '%00',
+  '%2e%2e%2f',
+  '{',
+  '}',
+  '!',
+  '#',
+  '@',
+  ':',
+  '$IFS',
+  '\u2028',
+];
+const TRAVERSALS = [
+  '../../../../etc/passwd',
+  '..%2f..%2fetc%2fpasswd',
+  '....//....//etc',
+  '/etc/passwd',
+  'C:\\Windows\\win.ini',
+  '1.2/../../..',
+  '..',
+  '.',
+  '-rf',
+  '--help',
+];
 
 /** Swaps one character of `text` for another from `alphabet`. */
 const oneCharOff = (text: string, alphabet: string) =>
@@ -126,7 +177,9 @@ function corpusArbitrary(): fc.Arbitrary<Hostile> {
   const randomText = fc.string({ unit: 'binary', maxLength: 2048 }).chain((text) => hostile('random text', Buffer.from(text, 'utf8'), 400));
   const truncated = fc.nat({ max: valid.length - 1 }).chain((cut) => hostile('truncated JSON', valid.subarray(0, cut), 400));
   const truncatedUnicode = fc.nat({ max: 200 }).chain((cut) => {
-    const body = json(push('1.2.3', 'acme/web', PUSHED_AT)).toString().replace('"ci"', '"\u00e9\u4e2d\ud83d\ude00\u00e9\u4e2d\ud83d\ude00"');
+    const body = json(push('1.2.3', 'acme/web', PUSHED_AT))
+      .toString()
+      .replace('"ci"', '"\u00e9\u4e2d\ud83d\ude00\u00e9\u4e2d\ud83d\ude00"');
     return hostile('truncated UTF-8', Buffer.from(body, 'utf8').subarray(0, Math.min(cut, Buffer.byteLength(body) - 1)), 400);
   });
   const nested = fc
@@ -135,29 +188,45 @@ function corpusArbitrary(): fc.Arbitrary<Hostile> {
       let text: string;
       if (shape === '[]') text = `${'['.repeat(depth)}${']'.repeat(depth)}`;
       else if (shape === '{"a":}') text = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-      else if (shape === 'field') text = `{"repository":{"repo_name":${'['.repeat(depth)}${']'.repeat(depth)}},"push_data":{"tag":"1","pushed_at":${PUSHED_AT}}}`;
+      else if (shape === 'field')
+        text = `{"repository":{"repo_name":${'['.repeat(depth)}${']'.repeat(depth)}},"push_data":{"tag":"1","pushed_at":${PUSHED_AT}}}`;
       else text = shape.repeat(depth);
       const body = Buffer.from(text);
       return hostile(`nested ${shape}`, body, bySize(body, 400));
     });
-  const wrongType = fc.oneof(
-    jsonOfType('object').map((value) => pushWith('', value)),
-    jsonOfType('object').map((value) => pushWith('repository', value)),
-    jsonOfType('object').map((value) => pushWith('push_data', value)),
-    jsonOfType('string').map((value) => pushWith('repository.repo_name', value)),
-    jsonOfType('string').map((value) => pushWith('push_data.tag', value)),
-    jsonOfType('number').map((value) => pushWith('push_data.pushed_at', value)),
-    fc.oneof(fc.integer({ max: 1_262_303_999 }), fc.maxSafeInteger().map((n) => 4_102_444_801 + Math.abs(n)), fc.double({ min: 4_102_444_801, noNaN: true }), fc.constant(-0))
-      .map((value) => pushWith('push_data.pushed_at', value)),
-    fc.constantFrom('repository', 'push_data', 'repository.repo_name', 'push_data.tag', 'push_data.pushed_at').map((path) => pushWith(path, undefined)),
-  ).chain((value) => {
-    const body = json(value);
-    return hostile('wrong type', body, 400);
-  });
-  const infinity = fc.constantFrom('1e400', '-1e400', '1e999999', 'NaN', 'Infinity', '0x5f5e1000', '1_767_225_600', '"1767225600"')
+  const wrongType = fc
+    .oneof(
+      jsonOfType('object').map((value) => pushWith('', value)),
+      jsonOfType('object').map((value) => pushWith('repository', value)),
+      jsonOfType('object').map((value) => pushWith('push_data', value)),
+      jsonOfType('string').map((value) => pushWith('repository.repo_name', value)),
+      jsonOfType('string').map((value) => pushWith('push_data.tag', value)),
+      jsonOfType('number').map((value) => pushWith('push_data.pushed_at', value)),
+      fc
+        .oneof(
+          fc.integer({ max: 1_262_303_999 }),
+          fc.maxSafeInteger().map((n) => 4_102_444_801 + Math.abs(n)),
+          fc.double({ min: 4_102_444_801, noNaN: true }),
+          fc.constant(-0),
+        )
+        .map((value) => pushWith('push_data.pushed_at', value)),
+      fc
+        .constantFrom('repository', 'push_data', 'repository.repo_name', 'push_data.tag', 'push_data.pushed_at')
+        .map((path) => pushWith(path, undefined)),
+    )
+    .chain((value) => {
+      const body = json(value);
+      return hostile('wrong type', body, 400);
+    });
+  const infinity = fc
+    .constantFrom('1e400', '-1e400', '1e999999', 'NaN', 'Infinity', '0x5f5e1000', '1_767_225_600', '"1767225600"')
     .chain((literal) => hostile('pushed_at literal', Buffer.from(validText.replace(String(PUSHED_AT), literal)), 400));
   const huge = fc
-    .record({ field: fc.constantFrom('repo', 'tag', 'pusher'), length: fc.integer({ min: 251, max: 80_000 }), char: fc.constantFrom('a', '1', '\u00e9', '\ud83d\ude00') })
+    .record({
+      field: fc.constantFrom('repo', 'tag', 'pusher'),
+      length: fc.integer({ min: 251, max: 80_000 }),
+      char: fc.constantFrom('a', '1', '\u00e9', '\ud83d\ude00'),
+    })
     .chain(({ field, length, char }) => {
       const text = char.repeat(length);
       const body = json(field === 'repo' ? push('1.2.3', `acme/${text}`) : field === 'tag' ? push(text) : { ...push('bad tag'), pusher: text });
@@ -168,14 +237,40 @@ function corpusArbitrary(): fc.Arbitrary<Hostile> {
     return hostile('near 64 KiB', body, bySize(body, 403));
   });
   const tagLimit = fc
-    .record({ length: fc.integer({ min: 120, max: 140 }), first: fc.constantFrom(...TAG_FIRST), rest: fc.string({ unit: fc.constantFrom(...TAG_REST), minLength: 140, maxLength: 140 }) })
-    .chain(({ length, first, rest }) => hostile(`tag of ${length}`, json(push(`${first}${rest}`.slice(0, length), 'acme/other')), length <= 128 ? 403 : 400));
-  const repoLimit = fc.record({ namespace: fc.integer({ min: 1, max: 250 }), total: fc.integer({ min: 250, max: 262 }) }).chain(({ namespace, total }) => {
-    const name = Math.max(1, total - namespace - 1);
-    const repo = `${'a'.repeat(namespace)}/${'b'.repeat(name)}`;
-    return hostile(`repository of ${repo.length}`, json(push('1.2.3', repo)), repo.length <= 255 ? 403 : 400);
-  });
-  const badGrammar = fc.constantFrom('acme', 'acme/', '/web', 'acme//web', 'acme/web/extra', 'Acme/web', 'acme/Web', 'acme/-web', 'acme/web-', 'acme/we..b', 'acme/web_', 'docker.io/acme/web', 'acme/web:1.2', 'acme/web@sha256:00', ' acme/web', 'acme/web ')
+    .record({
+      length: fc.integer({ min: 120, max: 140 }),
+      first: fc.constantFrom(...TAG_FIRST),
+      rest: fc.string({ unit: fc.constantFrom(...TAG_REST), minLength: 140, maxLength: 140 }),
+    })
+    .chain(({ length, first, rest }) =>
+      hostile(`tag of ${length}`, json(push(`${first}${rest}`.slice(0, length), 'acme/other')), length <= 128 ? 403 : 400),
+    );
+  const repoLimit = fc
+    .record({ namespace: fc.integer({ min: 1, max: 250 }), total: fc.integer({ min: 250, max: 262 }) })
+    .chain(({ namespace, total }) => {
+      const name = Math.max(1, total - namespace - 1);
+      const repo = `${'a'.repeat(namespace)}/${'b'.repeat(name)}`;
+      return hostile(`repository of ${repo.length}`, json(push('1.2.3', repo)), repo.length <= 255 ? 403 : 400);
+    });
+  const badGrammar = fc
+    .constantFrom(
+      'acme',
+      'acme/',
+      '/web',
+      'acme//web',
+      'acme/web/extra',
+      'Acme/web',
+      'acme/Web',
+      'acme/-web',
+      'acme/web-',
+      'acme/we..b',
+      'acme/web_',
+      'docker.io/acme/web',
+      'acme/web:1.2',
+      'acme/web@sha256:00',
+      ' acme/web',
+      'acme/web ',
+    )
     .chain((repo) => hostile('repository grammar', json(push('1.2.3', repo)), 400));
   const lookalike = fc
     .record({ field: fc.constantFrom('repo', 'tag'), at: fc.nat(), pick: fc.nat(), mode: fc.constantFrom('replace', 'insert') })
@@ -185,11 +280,17 @@ function corpusArbitrary(): fc.Arbitrary<Hostile> {
       const char = original[index] ?? 'a';
       const choices = mode === 'replace' ? (LOOKALIKES[char] ?? INVISIBLE) : INVISIBLE;
       const replacement = choices[pick % choices.length] ?? '\u200b';
-      const changed = mode === 'replace' ? `${original.slice(0, index)}${replacement}${original.slice(index + 1)}` : `${original.slice(0, index)}${replacement}${original.slice(index)}`;
+      const changed =
+        mode === 'replace'
+          ? `${original.slice(0, index)}${replacement}${original.slice(index + 1)}`
+          : `${original.slice(0, index)}${replacement}${original.slice(index)}`;
       return hostile(`look-alike ${field}`, json(field === 'repo' ? push('1.2.3', changed) : push(changed)), 400);
     });
   const metacharacter = fc
-    .record({ at: fc.nat({ max: 5 }), meta: fc.constantFrom(...METACHARACTERS, ...TRAVERSALS.filter((t) => !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(t))) })
+    .record({
+      at: fc.nat({ max: 5 }),
+      meta: fc.constantFrom(...METACHARACTERS, ...TRAVERSALS.filter((t) => !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(t))),
+    })
     .chain(({ at, meta }) => {
       const tag = `${'1.2.3'.slice(0, at)}${meta}${'1.2.3'.slice(at)}`;
       // Some insertions ("1...2.3", "1-rf.2.3") are valid Docker tags: those go to a repository outside the allow-list.
@@ -227,8 +328,12 @@ function corpusArbitrary(): fc.Arbitrary<Hostile> {
       fc.constant(`/a/b/c/d/e/hooks/dockerhub/${TOKEN}`),
       fc.constant(`/live/${TOKEN}/hooks/dockerhub/`),
       fc.constantFrom('%00', '%2F', '%2f', ';', '%20', ' ', '\u200b', '\ufeff', '.', '..').map((suffix) => route(`${TOKEN}${suffix}`)),
-      fc.record({ at: fc.nat({ max: TOKEN.length - 1 }), lookalike: fc.constantFrom('\u0430', '\u0435', '\u043e', '\uff41', '\u200d', '\u202e') }).map(({ at, lookalike }) => route(`${TOKEN.slice(0, at)}${lookalike}${TOKEN.slice(at + 1)}`)),
-      fc.nat({ max: TOKEN.length - 1 }).map((at) => route(`${TOKEN.slice(0, at)}%${(TOKEN.charCodeAt(at)).toString(16).toUpperCase()}${TOKEN.slice(at + 1)}`)),
+      fc
+        .record({ at: fc.nat({ max: TOKEN.length - 1 }), lookalike: fc.constantFrom('\u0430', '\u0435', '\u043e', '\uff41', '\u200d', '\u202e') })
+        .map(({ at, lookalike }) => route(`${TOKEN.slice(0, at)}${lookalike}${TOKEN.slice(at + 1)}`)),
+      fc
+        .nat({ max: TOKEN.length - 1 })
+        .map((at) => route(`${TOKEN.slice(0, at)}%${TOKEN.charCodeAt(at).toString(16).toUpperCase()}${TOKEN.slice(at + 1)}`)),
     )
     .chain((path) =>
       fc.record({ method: fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH') }).chain(({ method }) =>
@@ -237,11 +342,26 @@ function corpusArbitrary(): fc.Arbitrary<Hostile> {
       ),
     );
   const wrongPath = fc
-    .constantFrom('/', '/hooks', '/hooks/', '/favicon.ico', '/hooks/dockerhub/../../etc/passwd', '/.env', '/hooks/dockerhub/%2e%2e/%2e%2e/etc/passwd', '/admin', '/hooks/dockerhub/<token>', '/hooks/dockerhub/undefined', '/hooks/dockerhub/null', `/hooks/dockerhub/${hashToken(TOKEN)}`)
+    .constantFrom(
+      '/',
+      '/hooks',
+      '/hooks/',
+      '/favicon.ico',
+      '/hooks/dockerhub/../../etc/passwd',
+      '/.env',
+      '/hooks/dockerhub/%2e%2e/%2e%2e/etc/passwd',
+      '/admin',
+      '/hooks/dockerhub/<token>',
+      '/hooks/dockerhub/undefined',
+      '/hooks/dockerhub/null',
+      `/hooks/dockerhub/${hashToken(TOKEN)}`,
+    )
     .chain((path) => hostile('wrong path', valid, 404, { path }));
-  const wrongMethod = fc.constantFrom('GET', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE').chain((method) =>
-    hostile('wrong method', method === 'GET' || method === 'HEAD' || method === 'TRACE' ? Buffer.alloc(0) : valid, 405, { method }),
-  );
+  const wrongMethod = fc
+    .constantFrom('GET', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE')
+    .chain((method) =>
+      hostile('wrong method', method === 'GET' || method === 'HEAD' || method === 'TRACE' ? Buffer.alloc(0) : valid, 405, { method }),
+    );
   const oversized = fc
     .record({ size: fc.integer({ min: MAX + 1, max: 400_000 }), content: fc.constantFrom('valid', 'filler', 'nested') })
     .chain(({ size, content }) => {
@@ -291,14 +411,38 @@ function fixedCases(): Hostile[] {
     { ...base, kind: 'repository of 256', body: json(push('1.2.3', `${'a'.repeat(128)}/${'b'.repeat(127)}`)), expected: 400 },
     { ...base, kind: 'BOM before JSON', body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json(push('1;id'))]), expected: 400 },
     { ...base, kind: 'UTF-16 JSON', body: Buffer.from(JSON.stringify(push()), 'utf16le'), expected: 400 },
-    { ...base, kind: 'overlong UTF-8 slash', body: Buffer.from(JSON.stringify(push()).replace('acme/web', 'acme\u0000web').replace('\\u0000', '\u00c0\u00af'), 'latin1'), expected: 400 },
+    {
+      ...base,
+      kind: 'overlong UTF-8 slash',
+      body: Buffer.from(JSON.stringify(push()).replace('acme/web', 'acme\u0000web').replace('\\u0000', '\u00c0\u00af'), 'latin1'),
+      expected: 400,
+    },
     { ...base, kind: 'lone surrogate', body: Buffer.from(JSON.stringify(push()).replace('1.2.3', '1.2.3\\ud800')), expected: 400 },
-    { ...base, kind: 'proto pollution', body: Buffer.from(`{"__proto__":{"repository":{"repo_name":"acme/web"}},"constructor":{"prototype":{"tag":"1"}},"push_data":{"tag":"1.2.3","pushed_at":${PUSHED_AT}}}`), expected: 400 },
-    { ...base, kind: 'duplicate keys, last wins invalid', body: Buffer.from(`{"repository":{"repo_name":"acme/web","repo_name":"acme/web;id"},"push_data":{"tag":"1.2.3","pushed_at":${PUSHED_AT}}}`), expected: 400 },
+    {
+      ...base,
+      kind: 'proto pollution',
+      body: Buffer.from(
+        `{"__proto__":{"repository":{"repo_name":"acme/web"}},"constructor":{"prototype":{"tag":"1"}},"push_data":{"tag":"1.2.3","pushed_at":${PUSHED_AT}}}`,
+      ),
+      expected: 400,
+    },
+    {
+      ...base,
+      kind: 'duplicate keys, last wins invalid',
+      body: Buffer.from(`{"repository":{"repo_name":"acme/web","repo_name":"acme/web;id"},"push_data":{"tag":"1.2.3","pushed_at":${PUSHED_AT}}}`),
+      expected: 400,
+    },
   ];
   for (const method of ['GET', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH']) {
     cases.push({ ...base, kind: `method ${method}`, method, body: Buffer.alloc(0), expected: 405 });
-    cases.push({ ...base, kind: `method ${method}, wrong token`, method, path: route(`${TOKEN.slice(0, -1)}${TOKEN.endsWith('A') ? 'B' : 'A'}`), body: Buffer.alloc(0), expected: 404 });
+    cases.push({
+      ...base,
+      kind: `method ${method}, wrong token`,
+      method,
+      path: route(`${TOKEN.slice(0, -1)}${TOKEN.endsWith('A') ? 'B' : 'A'}`),
+      body: Buffer.alloc(0),
+      expected: 404,
+    });
   }
   return cases;
 }
@@ -308,7 +452,8 @@ const corpus: Hostile[] = [...fixedCases(), ...fc.sample(corpusArbitrary(), { se
 /** What the token-bearing logs must never contain: the token, or a long piece of it (a near-miss token from the path). */
 function expectNoToken(text: string): void {
   expect(text.includes(TOKEN), 'the token is in a log line').toBe(false);
-  for (const piece of [TOKEN.slice(0, 16), TOKEN.slice(14, 30), TOKEN.slice(-16)]) expect(text.includes(piece), `a piece of the token (${piece}) is in a log line`).toBe(false);
+  for (const piece of [TOKEN.slice(0, 16), TOKEN.slice(14, 30), TOKEN.slice(-16)])
+    expect(text.includes(piece), `a piece of the token (${piece}) is in a log line`).toBe(false);
 }
 
 function summarise(results: { item: Hostile; status: number | string }[]): string {
@@ -355,7 +500,15 @@ describe('token comparison', () => {
 
     const spy = vi.mocked(crypto.timingSafeEqual);
     const expected = hashToken(TOKEN);
-    const candidates = ['', 'x', TOKEN.slice(0, -1), `${TOKEN.slice(0, -1)}${TOKEN.endsWith('A') ? 'B' : 'A'}`, TOKEN.repeat(40), '\u0430'.repeat(43), TOKEN];
+    const candidates = [
+      '',
+      'x',
+      TOKEN.slice(0, -1),
+      `${TOKEN.slice(0, -1)}${TOKEN.endsWith('A') ? 'B' : 'A'}`,
+      TOKEN.repeat(40),
+      '\u0430'.repeat(43),
+      TOKEN,
+    ];
     for (const candidate of candidates) {
       spy.mockClear();
       expect(tokenMatches(candidate, expected)).toBe(candidate === TOKEN);
@@ -366,7 +519,15 @@ describe('token comparison', () => {
     }
     // Through the receiver too: every path with a token segment goes through the constant-time check.
     spy.mockClear();
-    const config = { tokenSha256: expected, repositories: ['docker.io/acme/web'], policy: { kind: 'any' }, clusters: [], strategy: 'rolling', timeoutSeconds: 30, pollIntervalSeconds: 1 } as const;
+    const config = {
+      tokenSha256: expected,
+      repositories: ['docker.io/acme/web'],
+      policy: { kind: 'any' },
+      clusters: [],
+      strategy: 'rolling',
+      timeoutSeconds: 30,
+      pollIntervalSeconds: 1,
+    } as const;
     for (const candidate of candidates) receiveWebhook({ method: 'POST', path: route(candidate || 'x'), body: Buffer.from('{}') }, config as never);
     expect(spy).toHaveBeenCalledTimes(candidates.length);
   });
@@ -469,7 +630,9 @@ describe('the packaged Lambda handler', () => {
     expect(code, stderr.slice(0, 2000)).toBe(0);
     expect(stderr).toBe('');
 
-    const results = (await readFile(resultsFile, 'utf8')).split('\n').map((line) => JSON.parse(line) as { statusCode: number | string; headers?: Record<string, string>; body?: string });
+    const results = (await readFile(resultsFile, 'utf8'))
+      .split('\n')
+      .map((line) => JSON.parse(line) as { statusCode: number | string; headers?: Record<string, string>; body?: string });
     expect(results).toHaveLength(all.length);
     const expected = [...corpus.map((item) => item.expected), ...odd.map((item) => item.expected)];
     const labels = [...corpus.map((item) => item.kind), ...odd.map((_, index) => `odd event ${index}`)];
@@ -482,17 +645,26 @@ describe('the packaged Lambda handler', () => {
       expect(result.headers?.['content-type']).toBe('application/json');
       expect(() => JSON.parse(result.body ?? '')).not.toThrow();
     }
-    console.log(`Lambda handler: ${all.length} events in ${Date.now() - started} ms: ${summarise(results.map((r, i) => ({ item: corpus[i] as Hostile, status: r.statusCode })))}`);
+    console.log(
+      `Lambda handler: ${all.length} events in ${Date.now() - started} ms: ${summarise(results.map((r, i) => ({ item: corpus[i] as Hostile, status: r.statusCode })))}`,
+    );
 
     expect(recorder.calls).toEqual([]);
     // One line per request with the token; those without it (404) are logged with their source, rate-limited.
-    const lines = stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event?: string; source?: string });
+    const lines = stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { event?: string; source?: string });
     const notFound = results.filter((result) => result.statusCode === 404).length;
     expect(lines.filter((line) => line.event === 'webhook')).toHaveLength(all.length - notFound);
     const unauthenticated = lines.filter((line) => line.event === 'webhook-unauthenticated');
     expect(unauthenticated.length).toBeGreaterThan(0);
-    expect(unauthenticated.length).toBeLessThanOrEqual(Math.min(notFound, UNAUTHENTICATED_LINES_PER_WINDOW * (Math.ceil((Date.now() - started) / UNAUTHENTICATED_WINDOW_MS) + 1)));
-    expect(lines.filter((line) => !['webhook', 'webhook-unauthenticated', 'webhook-unauthenticated-suppressed'].includes(line.event ?? ''))).toEqual([]);
+    expect(unauthenticated.length).toBeLessThanOrEqual(
+      Math.min(notFound, UNAUTHENTICATED_LINES_PER_WINDOW * (Math.ceil((Date.now() - started) / UNAUTHENTICATED_WINDOW_MS) + 1)),
+    );
+    expect(lines.filter((line) => !['webhook', 'webhook-unauthenticated', 'webhook-unauthenticated-suppressed'].includes(line.event ?? ''))).toEqual(
+      [],
+    );
     expectNoToken(stdout + stderr);
     await expectNoMutatingCall();
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
@@ -534,7 +706,11 @@ describe('ecs-roll serve', () => {
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: response.statusCode ?? 'none', contentType: response.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
+          resolve({
+            status: response.statusCode ?? 'none',
+            contentType: response.headers['content-type'],
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
         });
       });
       request.on('error', (error) => {
@@ -562,7 +738,9 @@ describe('ecs-roll serve', () => {
     agent.destroy();
     console.log(`serve: ${corpus.length} requests in ${Date.now() - started} ms: ${summarise(results)}`);
 
-    const wrong = results.map((result, index) => ({ index, kind: result.item.kind, method: result.item.method, status: result.status, expected: result.item.expected })).filter(({ status, expected }) => status !== expected);
+    const wrong = results
+      .map((result, index) => ({ index, kind: result.item.kind, method: result.item.method, status: result.status, expected: result.item.expected }))
+      .filter(({ status, expected }) => status !== expected);
     expect(wrong, `seed ${SEED}`).toEqual([]);
     for (const result of results) {
       expect(result.contentType).toBe('application/json');
@@ -573,14 +751,33 @@ describe('ecs-roll serve', () => {
 
     // Give any stray job a moment to show itself before checking that nothing ran.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const lines = serve.raw.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event?: string; status?: number; source?: string });
-    expect(lines.filter((line) => !['journal', 'listening', 'webhook', 'webhook-unauthenticated', 'webhook-unauthenticated-suppressed'].includes(line.event ?? ''))).toEqual([]);
+    const lines = serve.raw
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { event?: string; status?: number; source?: string });
+    expect(
+      lines.filter(
+        (line) => !['journal', 'listening', 'webhook', 'webhook-unauthenticated', 'webhook-unauthenticated-suppressed'].includes(line.event ?? ''),
+      ),
+    ).toEqual([]);
     // Requests with the token are logged one line each; those without it (404) with their source, rate-limited.
-    expect(lines.filter((line) => line.event === 'webhook').map((line) => line.status).sort()).toEqual(results.map((result) => result.status).filter((status) => status !== 404).sort());
+    expect(
+      lines
+        .filter((line) => line.event === 'webhook')
+        .map((line) => line.status)
+        .sort(),
+    ).toEqual(
+      results
+        .map((result) => result.status)
+        .filter((status) => status !== 404)
+        .sort(),
+    );
     const unauthenticated = lines.filter((line) => line.event === 'webhook-unauthenticated');
     const windows = Math.ceil((Date.now() - started) / UNAUTHENTICATED_WINDOW_MS) + 1;
     expect(unauthenticated.length).toBeGreaterThan(0);
-    expect(unauthenticated.length).toBeLessThanOrEqual(Math.min(results.filter((result) => result.status === 404).length, UNAUTHENTICATED_LINES_PER_WINDOW * windows));
+    expect(unauthenticated.length).toBeLessThanOrEqual(
+      Math.min(results.filter((result) => result.status === 404).length, UNAUTHENTICATED_LINES_PER_WINDOW * windows),
+    );
     for (const line of unauthenticated) expect(line.source).toMatch(/127\.0\.0\.1$/);
     expectNoToken(serve.raw);
     await expectNoMutatingCall();

@@ -3,7 +3,14 @@
 // a function's environment 4 KB. Past them install moves the worker's extra permissions into managed policies
 // and the allow-list into the settings file in the functions' zip.
 import { CreateClusterCommand, DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { CreatePolicyCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListPoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreatePolicyCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListPoliciesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -60,8 +67,12 @@ describe('install within IAM and Lambda limits', () => {
     expect(attached.map((policy) => policy.PolicyArn).sort()).toEqual([...report.managedPolicies].sort());
     // What the sandbox enforces, as IAM does: the whole document does not fit inline, nor in one managed policy.
     const whole = JSON.stringify(report.policy.document);
-    await expect(iam.send(new PutRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'whole', PolicyDocument: whole }))).rejects.toMatchObject({ name: 'LimitExceededException' });
-    await expect(iam.send(new CreatePolicyCommand({ PolicyName: 'whole', PolicyDocument: whole }))).rejects.toMatchObject({ name: 'LimitExceededException' });
+    await expect(iam.send(new PutRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'whole', PolicyDocument: whole }))).rejects.toMatchObject({
+      name: 'LimitExceededException',
+    });
+    await expect(iam.send(new CreatePolicyCommand({ PolicyName: 'whole', PolicyDocument: whole }))).rejects.toMatchObject({
+      name: 'LimitExceededException',
+    });
 
     // Again with the same settings: nothing to change. With one cluster: the managed policies go.
     const again = await cli('install', '--repo', 'acme/web', ...clusters.flatMap((cluster) => ['--cluster', cluster]), '--dry-run');
@@ -98,12 +109,20 @@ describe('install within IAM and Lambda limits', () => {
     expect(variables.ECS_ROLL_REPOS).toBeUndefined();
     // What the sandbox enforces, as Lambda does: the list in the environment would pass 4 KB.
     await expect(
-      lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ecs-roll-worker', Environment: { Variables: { ...variables, ECS_ROLL_REPOS: repositories.join(',') } } })),
+      lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: 'ecs-roll-worker',
+          Environment: { Variables: { ...variables, ECS_ROLL_REPOS: repositories.join(',') } },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
 
     // A push of the last repository of the list rolls out (the receiver and the worker read the list from the file).
     const url = URL_PATTERN.exec(run.stdout)?.[0] ?? '';
-    const body = { push_data: { tag: '1.1', pushed_at: Math.floor(Date.now() / 1000) }, repository: { repo_name: 'acme/web', namespace: 'acme', name: 'web' } };
+    const body = {
+      push_data: { tag: '1.1', pushed_at: Math.floor(Date.now() / 1000) },
+      repository: { repo_name: 'acme/web', namespace: 'acme', name: 'web' },
+    };
     const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(answer.status).toBeLessThan(300);
     await eventually('the rollout of acme/web:1.1', async () => {
@@ -111,8 +130,17 @@ describe('install within IAM and Lambda limits', () => {
       return service?.taskDefinition?.endsWith(':2') === true ? true : undefined;
     });
     // A job for a repository not on the list, handed to the worker directly, is refused by the worker itself.
-    const job = { version: 1, kind: 'dockerhub-push', image: 'acme/intruder:1.0', repository: 'docker.io/acme/intruder', tag: '1.0', pushedAt: Date.now() };
-    await lambda.send(new InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(job)) }));
+    const job = {
+      version: 1,
+      kind: 'dockerhub-push',
+      image: 'acme/intruder:1.0',
+      repository: 'docker.io/acme/intruder',
+      tag: '1.0',
+      pushedAt: Date.now(),
+    };
+    await lambda.send(
+      new InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(job)) }),
+    );
     const refused = await eventually('the worker refusing the job', async () => {
       const events = await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/ecs-roll-worker' }));
       return (events.events ?? []).map((event) => event.message ?? '').find((line) => line.includes('job-refused'));

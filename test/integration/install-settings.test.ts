@@ -37,7 +37,19 @@ beforeEach(async () => {
 
 describe('install run again', () => {
   it('keeps the settings it is not given, and shows each change old → new', async () => {
-    const first = await install('--repo', 'acme/web', '--policy', 'semver', '--strategy', 'replace', '--timeout', '600', '--cluster', 'prod', '--json');
+    const first = await install(
+      '--repo',
+      'acme/web',
+      '--policy',
+      'semver',
+      '--strategy',
+      'replace',
+      '--timeout',
+      '600',
+      '--cluster',
+      'prod',
+      '--json',
+    );
     expect(first.code).toBe(0);
     const created = JSON.parse(first.stdout) as Report;
     expect(created).toMatchObject({ kind: 'install', version: 1 });
@@ -60,7 +72,14 @@ describe('install run again', () => {
     expect(again.code).toBe(0);
     const report = JSON.parse(again.stdout) as Report;
     expect(report.settingChanges).toEqual([{ setting: 'repositories', from: 'docker.io/acme/web', to: 'docker.io/acme/web,docker.io/acme/api' }]);
-    expect(report.settings).toEqual({ repositories: ['docker.io/acme/web', 'docker.io/acme/api'], clusters: ['prod'], policy: 'semver', strategy: 'replace', timeoutSeconds: 600, notify: [] });
+    expect(report.settings).toEqual({
+      repositories: ['docker.io/acme/web', 'docker.io/acme/api'],
+      clusters: ['prod'],
+      policy: 'semver',
+      strategy: 'replace',
+      timeoutSeconds: 600,
+      notify: [],
+    });
     for (const name of ['ecs-roll-worker', 'ecs-roll-receiver']) {
       expect(await env(name)).toMatchObject({
         ECS_ROLL_REPOS: 'docker.io/acme/web,docker.io/acme/api',

@@ -10,7 +10,14 @@ import {
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionCommand, GetFunctionConcurrencyCommand, GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  GetFunctionConcurrencyCommand,
+  GetPolicyCommand,
+  LambdaClient,
+} from '@aws-sdk/client-lambda';
 import { zipSync } from 'fflate';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, ListTagsForResourceCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -140,7 +147,9 @@ describe('install against the sandbox', () => {
     expect(decodeURIComponent(role.Role?.AssumeRolePolicyDocument ?? '')).toContain('lambda.amazonaws.com');
     expect(role.Role?.Tags).toContainEqual({ Key: 'ecs-roll:install', Value: 'ecs-roll' });
     const policy = await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }));
-    const document = JSON.parse(decodeURIComponent(policy.PolicyDocument ?? '')) as { Statement: { Sid: string; Action: unknown; Resource: unknown; Condition?: unknown }[] };
+    const document = JSON.parse(decodeURIComponent(policy.PolicyDocument ?? '')) as {
+      Statement: { Sid: string; Action: unknown; Resource: unknown; Condition?: unknown }[];
+    };
     const passRole = document.Statement.find((statement) => statement.Sid === 'PassTaskRoles');
     expect(passRole?.Resource).toEqual(['arn:aws:iam::123456789012:role/web-exec', 'arn:aws:iam::123456789012:role/web-task']);
     expect(passRole?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
@@ -153,8 +162,22 @@ describe('install against the sandbox', () => {
     const receiver = await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-receiver' }));
     const worker = await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }));
     // The receiver answers the internet and runs as its own role (test/integration/webhook-least-privilege.test.ts).
-    expect(receiver.Configuration).toMatchObject({ Handler: 'handler.receive', Runtime: 'nodejs22.x', Timeout: 10, MemorySize: 256, State: 'Active', Role: 'arn:aws:iam::123456789012:role/ecs-roll-receiver' });
-    expect(worker.Configuration).toMatchObject({ Handler: 'handler.work', Runtime: 'nodejs22.x', Timeout: 900, MemorySize: 512, State: 'Active', Role: role.Role?.Arn });
+    expect(receiver.Configuration).toMatchObject({
+      Handler: 'handler.receive',
+      Runtime: 'nodejs22.x',
+      Timeout: 10,
+      MemorySize: 256,
+      State: 'Active',
+      Role: 'arn:aws:iam::123456789012:role/ecs-roll-receiver',
+    });
+    expect(worker.Configuration).toMatchObject({
+      Handler: 'handler.work',
+      Runtime: 'nodejs22.x',
+      Timeout: 900,
+      MemorySize: 512,
+      State: 'Active',
+      Role: role.Role?.Arn,
+    });
     expect(receiver.Configuration?.CodeSha256).toBe(worker.Configuration?.CodeSha256);
     expect(receiver.Tags).toEqual({ 'ecs-roll:install': 'ecs-roll' });
     const receiverEnv = await env('ecs-roll-receiver');
@@ -185,9 +208,7 @@ describe('install against the sandbox', () => {
     expect(method.authorizationType).toBe('NONE');
     const integration = await apigw.send(new GetIntegrationCommand({ restApiId: apiId, resourceId: route?.id, httpMethod: 'POST' }));
     expect(integration.type).toBe('AWS_PROXY');
-    expect(integration.uri).toBe(
-      `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${receiver.Configuration?.FunctionArn}/invocations`,
-    );
+    expect(integration.uri).toBe(`arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${receiver.Configuration?.FunctionArn}/invocations`);
     const stage = await apigw.send(new GetStageCommand({ restApiId: apiId, stageName: 'live' }));
     expect(stage.methodSettings?.['*/*']).toMatchObject({ throttlingRateLimit: 5, throttlingBurstLimit: 10 });
 
@@ -255,7 +276,10 @@ describe('install against the sandbox', () => {
     const report = JSON.parse(changed.stdout) as { actions: { kind: string }[]; tokenIssued: boolean };
     expect(report.actions.map((action) => action.kind)).toEqual(['update-function-configuration', 'update-function-configuration']);
     expect(report.tokenIssued).toBe(false);
-    expect(await env('ecs-roll-worker')).toMatchObject({ ECS_ROLL_REPOS: 'docker.io/acme/web,docker.io/acme/api', ECS_ROLL_TOKEN_SHA256: sha256(token) });
+    expect(await env('ecs-roll-worker')).toMatchObject({
+      ECS_ROLL_REPOS: 'docker.io/acme/web,docker.io/acme/api',
+      ECS_ROLL_TOKEN_SHA256: sha256(token),
+    });
 
     const rotated = await install('--repo', 'acme/web', '--repo', 'acme/api', '--rotate-token');
     expect(rotated.code).toBe(0);
@@ -283,13 +307,13 @@ describe('install against the sandbox', () => {
     expect(run.stdout).toContain('arn:aws:iam::123456789012:role/web-task');
     expect(run.stdout).not.toContain('billing-task');
     expect(run.stdout).toContain('create SNS topic ecs-roll-alarms');
-    expect(run.stdout).toContain(
-      'allow sns.amazonaws.com to invoke ecs-roll-worker from arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms',
-    );
+    expect(run.stdout).toContain('allow sns.amazonaws.com to invoke ecs-roll-worker from arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms');
     expect(run.stdout).toContain(
       'subscribe arn:aws:lambda:us-east-1:123456789012:function:ecs-roll-worker to SNS topic arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms (protocol lambda)',
     );
-    expect(run.stdout).toContain('allow lambda.alarms.cloudwatch.amazonaws.com to invoke ecs-roll-worker from arn:aws:cloudwatch:us-east-1:123456789012:alarm:* (account 123456789012)');
+    expect(run.stdout).toContain(
+      'allow lambda.alarms.cloudwatch.amazonaws.com to invoke ecs-roll-worker from arn:aws:cloudwatch:us-east-1:123456789012:alarm:* (account 123456789012)',
+    );
     expect(run.stdout).toContain('"cloudwatch:DescribeAlarms"');
     expect(run.stdout).toContain('Dry run: nothing was changed.');
     expect(await apisNamed('ecs-roll')).toEqual([]);
@@ -336,11 +360,30 @@ describe('install against the sandbox', () => {
     await sandbox.clearCalls();
     const dry = await uninstall('--dry-run', '--json');
     expect(dry.code, dry.stderr).toBe(0);
-    const planned = JSON.parse(dry.stdout) as { dryRun: boolean; wouldDelete: number; deleted: number; resources: { kind: string; status: string }[] };
+    const planned = JSON.parse(dry.stdout) as {
+      dryRun: boolean;
+      wouldDelete: number;
+      deleted: number;
+      resources: { kind: string; status: string }[];
+    };
     expect(planned).toMatchObject({ dryRun: true, deleted: 0 });
     expect(planned.resources.filter((resource) => resource.status === 'would delete').map((resource) => resource.kind)).toEqual([
-      'rest-api', 'sns-topic', 'event-source-mapping', 'event-source-mapping', 'sqs-queue', 'sqs-queue', 'sqs-queue', 'sqs-queue',
-      'lambda-function', 'lambda-function', 'iam-role-policy', 'iam-role', 'iam-role-policy', 'iam-role', 'log-group', 'log-group',
+      'rest-api',
+      'sns-topic',
+      'event-source-mapping',
+      'event-source-mapping',
+      'sqs-queue',
+      'sqs-queue',
+      'sqs-queue',
+      'sqs-queue',
+      'lambda-function',
+      'lambda-function',
+      'iam-role-policy',
+      'iam-role',
+      'iam-role-policy',
+      'iam-role',
+      'log-group',
+      'log-group',
     ]);
     expect(planned.wouldDelete).toBe(16);
     expect(mutating(await sandbox.calls())).toEqual([]);
@@ -377,8 +420,12 @@ describe('install against the sandbox', () => {
       'log-group:deleted',
     ]);
 
-    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-receiver' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-receiver' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
     await expect(iam.send(new GetRoleCommand({ RoleName: 'ecs-roll' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
     expect(await apisNamed('ecs-roll')).toEqual([]);
     const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/ecs-roll-' }));
@@ -388,7 +435,10 @@ describe('install against the sandbox', () => {
       subscriptions: 1,
     });
     expect(await topicArns('ecs-roll-alarms')).toEqual([]);
-    expect((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms' })).catch(() => undefined))?.Subscriptions ?? []).toEqual([]);
+    expect(
+      (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms' })).catch(() => undefined))
+        ?.Subscriptions ?? [],
+    ).toEqual([]);
 
     const again = await uninstall();
     expect(again.code).toBe(0);
@@ -401,7 +451,10 @@ describe('install against the sandbox', () => {
     await iam.send(
       new CreateRoleCommand({
         RoleName: 'ecs-roll',
-        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
       }),
     );
     await sandbox.clearCalls();
@@ -435,7 +488,9 @@ describe('install against the sandbox', () => {
     const removal = await uninstall('--json');
     expect(removal.code, removal.stderr).toBe(0);
     const report = JSON.parse(removal.stdout) as { resources: { kind: string; name: string; status: string; reason?: string }[] };
-    expect(report.resources.find((resource) => resource.kind === 'lambda-function' && resource.name === 'ecs-roll-worker')?.status).toBe('not ours, left alone');
+    expect(report.resources.find((resource) => resource.kind === 'lambda-function' && resource.name === 'ecs-roll-worker')?.status).toBe(
+      'not ours, left alone',
+    );
     const role = report.resources.find((resource) => resource.kind === 'iam-role');
     expect(role).toMatchObject({ status: 'not ours, left alone' });
     expect(role?.reason).toContain('ecs-roll-worker');

@@ -70,7 +70,13 @@ describe('the packaged receiver and the event shapes', () => {
     ['a REST API event through a custom domain with a base path', restV1(`/deploy/hooks/dockerhub/${TOKEN}`)],
     ['an HTTP API (payload 2.0) event on the $default stage', httpV2(`/hooks/dockerhub/${TOKEN}`)],
     ['an HTTP API event on a named stage', httpV2(`/live/hooks/dockerhub/${TOKEN}`)],
-    ['a Lambda function URL event', { ...httpV2(`/hooks/dockerhub/${TOKEN}`, '$default'), requestContext: { accountId: 'anonymous', http: { method: 'POST', sourceIp: '192.0.2.30' } } }],
+    [
+      'a Lambda function URL event',
+      {
+        ...httpV2(`/hooks/dockerhub/${TOKEN}`, '$default'),
+        requestContext: { accountId: 'anonymous', http: { method: 'POST', sourceIp: '192.0.2.30' } },
+      },
+    ],
   ])('answers 202 to a push in %s and hands the job over', async (_, event) => {
     const before = handoffs.length;
     const received = await receive(event);
@@ -94,12 +100,19 @@ describe('the packaged receiver and the event shapes', () => {
       }
     `;
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: packaged.folder, env: { PATH: process.env.PATH, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: packaged.folder,
+      env: { PATH: process.env.PATH, ...env() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.length).toBe(UNAUTHENTICATED_LINES_PER_WINDOW);
     for (const line of lines) expect(line).toMatchObject({ event: 'webhook-unauthenticated', status: 404, source: '203.0.113.99' });
     expect(stdout).not.toContain('guess');

@@ -27,9 +27,21 @@ import { container, createCluster, createService, imagesOf, REGION, registerTask
 const SANDBOX = fileURLToPath(new URL('../sandbox/sandbox.py', import.meta.url));
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const ACCOUNT = '123456789012'; // moto's default account
-interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }
-interface Policy { Version: string; Statement: Statement[] }
-interface Keys { accessKeyId: string; secretAccessKey: string }
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: unknown;
+}
+interface Policy {
+  Version: string;
+  Statement: Statement[];
+}
+interface Keys {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
 
 let child: ChildProcessWithoutNullStreams;
 let endpoint = '';
@@ -154,7 +166,7 @@ describe('IAM enforcement in this sandbox', () => {
 });
 
 describe('ecs-roll rollout under the README policy', () => {
-  it("is refused UpdateService with the Deploy statement's service ARNs: moto authorises ECS against the resource \"*\" (a moto limitation, not AWS's behaviour)", async () => {
+  it('is refused UpdateService with the Deploy statement\'s service ARNs: moto authorises ECS against the resource "*" (a moto limitation, not AWS\'s behaviour)', async () => {
     const keys = await createUser(admin, 'deployer-readme', readmePolicy);
     const run = await rolloutAs(keys, '1.1');
     const output = `${run.stdout}${run.stderr}`;

@@ -80,7 +80,10 @@ describe('the webhook worker notifies a failed push', () => {
       },
     );
     expect(worked.result).toEqual({ ok: false });
-    expect(worked.logs.find((line) => line.event === 'job-finished')).toMatchObject({ ok: false, services: [{ service: 'web', outcome: 'rolled-back' }] });
+    expect(worked.logs.find((line) => line.event === 'job-finished')).toMatchObject({
+      ok: false,
+      services: [{ service: 'web', outcome: 'rolled-back' }],
+    });
 
     // Both targets got both documents before the invocation ended (the worker waits for them, bounded).
     for (const target of [hook, failing]) expect(target.documents.map((document) => document.outcome)).toEqual(['failed', 'rolled-back']);

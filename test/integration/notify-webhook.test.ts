@@ -34,7 +34,14 @@ function dockerHubPush(tag: string) {
   return {
     callback_url: 'http://127.0.0.1:9/must-never-be-called',
     push_data: { pushed_at: Math.floor(Date.now() / 1000), pusher: 'ci', tag },
-    repository: { repo_name: 'acme/web', namespace: 'acme', name: 'web', is_private: true, status: 'Active', repo_url: 'https://hub.docker.com/r/acme/web' },
+    repository: {
+      repo_name: 'acme/web',
+      namespace: 'acme',
+      name: 'web',
+      is_private: true,
+      status: 'Active',
+      repo_url: 'https://hub.docker.com/r/acme/web',
+    },
   };
 }
 
@@ -106,7 +113,20 @@ describe('install --notify', () => {
     const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
     await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }));
 
-    const dry = await cli('install', '--repo', 'acme/web', '--cluster', 'prod', '--policy', 'semver', '--notify', hook.url, '--notify', topicArn, '--dry-run');
+    const dry = await cli(
+      'install',
+      '--repo',
+      'acme/web',
+      '--cluster',
+      'prod',
+      '--policy',
+      'semver',
+      '--notify',
+      hook.url,
+      '--notify',
+      topicArn,
+      '--dry-run',
+    );
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(`Outcomes would be sent to: http://${new URL(hook.url).host}/[redacted], ${topicArn}`);
     expectNoSecret(dry.stdout, dry.stderr);
@@ -131,24 +151,35 @@ describe('install --notify', () => {
     expect(JSON.parse(parameter?.Value ?? '[]')).toEqual([hook.url]);
     // The role may publish to exactly the given topic and read exactly this parameter.
     const iam = new IAMClient(config);
-    const policy = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }))).PolicyDocument ?? '')) as {
+    const policy = JSON.parse(
+      decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }))).PolicyDocument ?? ''),
+    ) as {
       Statement: { Sid: string; Action: unknown; Resource: unknown }[];
     };
     expect(policy.Statement.filter((statement) => statement.Sid === 'PublishNotifications' || statement.Sid === 'ReadNotificationUrls')).toEqual([
       expect.objectContaining({ Sid: 'PublishNotifications', Action: 'sns:Publish', Resource: [topicArn] }),
-      expect.objectContaining({ Sid: 'ReadNotificationUrls', Action: 'ssm:GetParameter', Resource: expect.stringMatching(/^arn:aws:ssm:us-east-1:\d{12}:parameter\/ecs-roll\/ecs-roll\/notify-urls$/) }),
+      expect.objectContaining({
+        Sid: 'ReadNotificationUrls',
+        Action: 'ssm:GetParameter',
+        Resource: expect.stringMatching(/^arn:aws:ssm:us-east-1:\d{12}:parameter\/ecs-roll\/ecs-roll\/notify-urls$/),
+      }),
     ]);
 
     // A push the policy rolls out: started, then completed, to both targets.
     const push = dockerHubPush('1.1.0');
-    expect((await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push) })).status).toBe(202);
+    expect((await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push) })).status).toBe(
+      202,
+    );
     await eventually('web on acme/web:1.1.0, COMPLETED', async () => {
       const now = await image();
       return now.image === 'acme/web:1.1.0' && now.rollout === 'COMPLETED' ? true : undefined;
     });
     await eventually('the completed document', async () => (hook.documents.some((document) => document.outcome === 'completed') ? true : undefined));
     // A push the semver policy ignores: the receiver answers it, and says so to the same targets.
-    expect((await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(dockerHubPush('nightly')) })).status).toBe(200);
+    expect(
+      (await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(dockerHubPush('nightly')) }))
+        .status,
+    ).toBe(200);
     await eventually('the ignored document', async () => (hook.documents.some((document) => document.outcome === 'ignored') ? true : undefined));
 
     expect(hook.documents.map((document) => [document.outcome, document.image])).toEqual([
@@ -156,8 +187,12 @@ describe('install --notify', () => {
       ['completed', 'acme/web:1.1.0'],
       ['ignored', 'acme/web:nightly'],
     ]);
-    for (const document of hook.documents) expect(document).toMatchObject({ kind: 'ecs-roll-notification', version: 1, operation: 'rollout', source: 'webhook' });
-    expect(hook.documents[1]).toMatchObject({ pushedAt: push.push_data.pushed_at, services: [{ cluster: 'prod', service: 'web', outcome: 'completed' }] });
+    for (const document of hook.documents)
+      expect(document).toMatchObject({ kind: 'ecs-roll-notification', version: 1, operation: 'rollout', source: 'webhook' });
+    expect(hook.documents[1]).toMatchObject({
+      pushedAt: push.push_data.pushed_at,
+      services: [{ cluster: 'prod', service: 'web', outcome: 'completed' }],
+    });
     expect(String(hook.documents[2]?.reason)).toMatch(/semver/);
 
     // The topic got the same documents (raw delivery: the message body is the document).
@@ -186,7 +221,9 @@ describe('install --notify', () => {
     await expect(new SSMClient(config).send(new GetParameterCommand({ Name: PARAMETER }))).rejects.toThrow(/ParameterNotFound|not found/i);
     const environment = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'ecs-roll-worker' }))).Environment?.Variables ?? {};
     expect(Object.keys(environment).filter((key) => key.startsWith('ECS_ROLL_NOTIFY'))).toEqual([]);
-    const after = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }))).PolicyDocument ?? '')) as { Statement: { Sid: string }[] };
+    const after = JSON.parse(
+      decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }))).PolicyDocument ?? ''),
+    ) as { Statement: { Sid: string }[] };
     expect(after.Statement.map((statement) => statement.Sid)).not.toContain('PublishNotifications');
     expect(after.Statement.map((statement) => statement.Sid)).not.toContain('ReadNotificationUrls');
 
@@ -208,9 +245,18 @@ describe('install --notify', () => {
     const cloudwatch = new CloudWatchClient(config);
     await cloudwatch.send(
       new PutMetricAlarmCommand({
-        AlarmName: 'web-busy', MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'Average', Period: 60,
-        EvaluationPeriods: 1, Threshold: 75, ComparisonOperator: 'GreaterThanThreshold',
-        Dimensions: [{ Name: 'ClusterName', Value: 'prod' }, { Name: 'ServiceName', Value: 'web' }],
+        AlarmName: 'web-busy',
+        MetricName: 'CPUUtilization',
+        Namespace: 'AWS/ECS',
+        Statistic: 'Average',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 75,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Dimensions: [
+          { Name: 'ClusterName', Value: 'prod' },
+          { Name: 'ServiceName', Value: 'web' },
+        ],
       }),
     );
     const put = await cli('scale', 'policy', 'put', 'prod/web', '--alarm', 'web-busy', '--adjust', '+1', '--min', '1', '--max', '10');
@@ -230,7 +276,9 @@ describe('install --notify', () => {
       services: [{ cluster: 'prod', service: 'web', desiredCount: { from: 1, to: 2 } }],
       text: ':white_check_mark: ecs-roll: scaled prod/web from 1 to 2 tasks (alarm web-busy)',
     });
-    expect((await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0]?.desiredCount).toBeGreaterThanOrEqual(2);
+    expect((await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0]?.desiredCount).toBeGreaterThanOrEqual(
+      2,
+    );
   });
 
   it('refuses a plain-http URL to another host before any AWS call (exit 2)', async () => {

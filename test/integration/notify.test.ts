@@ -129,7 +129,10 @@ describe('rollout --notify', () => {
   it('sends "failed" with the reason and "rolled-back" for a broken image, and nothing for a dry run', async () => {
     await createCluster(ecs, 'prod');
     const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]);
-    await steadyService('prod', 'api', source, { desiredCount: 2, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } } });
+    await steadyService('prod', 'api', source, {
+      desiredCount: 2,
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+    });
     const hook = await receiver();
 
     const dry = await rollout(['acme/web:broken-1.2', '--notify', hook.url, '--dry-run']);
@@ -142,7 +145,11 @@ describe('rollout --notify', () => {
     expect((await describeService('prod', 'api')).taskDefinition).toBe(source);
 
     expect(hook.documents.map((document) => document.outcome)).toEqual(['started', 'failed', 'rolled-back']);
-    const [, failed, back] = hook.documents as [unknown, { services: { service: string; reason: string; outcome: string }[]; text: string }, { services: { service: string }[] }];
+    const [, failed, back] = hook.documents as [
+      unknown,
+      { services: { service: string; reason: string; outcome: string }[]; text: string },
+      { services: { service: string }[] },
+    ];
     expect(failed.services).toEqual([expect.objectContaining({ cluster: 'prod', service: 'api', outcome: 'rolled-back' })]);
     expect(failed.services[0]?.reason).toMatch(/circuit breaker: tasks failed to start|deployment ecs-svc\/\d+ is gone/);
     expect(failed.text).toMatch(/^:x: ecs-roll: rollout of acme\/web:broken-1\.2 failed: prod\/api: /);
@@ -171,8 +178,14 @@ describe('rollout --notify', () => {
     const host = (url: string) => new URL(url).host;
     expect(run.stderr).toContain(`notification "started" to http://${host(failing.url)}/[redacted] not delivered: HTTP 500`);
     expect(run.stderr).toContain(`notification "started" to http://${host(hanging.url)}/[redacted] not delivered: no answer within 5 s`);
-    expect(run.stderr).toContain(`notification "completed" to http://${host(hanging.url)}/[redacted] not sent: it did not answer earlier in this run`);
-    expect(run.stderr).toMatch(new RegExp(`notification "started" to http://${host(gone.url).replace('.', '\\.')}/\\[redacted\\] not delivered: fetch failed \\(ECONNREFUSED\\)`));
+    expect(run.stderr).toContain(
+      `notification "completed" to http://${host(hanging.url)}/[redacted] not sent: it did not answer earlier in this run`,
+    );
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `notification "started" to http://${host(gone.url).replace('.', '\\.')}/\\[redacted\\] not delivered: fetch failed \\(ECONNREFUSED\\)`,
+      ),
+    );
     expectNoSecret(run.stdout, run.stderr);
   });
 

@@ -63,7 +63,9 @@ beforeAll(async () => {
   // The production dependencies, as the lock file lists them at the top of node_modules.
   const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as LockFile;
   const production = Object.entries(lock.packages)
-    .filter(([path, entry]) => path.startsWith('node_modules/') && !path.slice('node_modules/'.length).includes('/node_modules/') && entry.dev !== true)
+    .filter(
+      ([path, entry]) => path.startsWith('node_modules/') && !path.slice('node_modules/'.length).includes('/node_modules/') && entry.dev !== true,
+    )
     .map(([path]) => path);
   for (const path of production) await mkdir(dirname(join(prefix, path)), { recursive: true });
   await run('cp', ['-al', '--parents', '-t', prefix, ...production], { cwd: ROOT });
@@ -81,7 +83,9 @@ describe('the packed package', () => {
   });
 
   it('holds the launcher, the compiled CLI, its help text, the Lambda bundle and the licence, and no sources or tests', () => {
-    expect(packed).toEqual(expect.arrayContaining(['bin/ecs-roll', 'dist/cli/bin.js', 'dist/cli/main.js', 'dist/cli/help.txt', 'LICENSE', 'README.md', 'package.json']));
+    expect(packed).toEqual(
+      expect.arrayContaining(['bin/ecs-roll', 'dist/cli/bin.js', 'dist/cli/main.js', 'dist/cli/help.txt', 'LICENSE', 'README.md', 'package.json']),
+    );
     expect(packed.some((path) => path.startsWith('dist/lambda/'))).toBe(true);
     expect(packed.filter((path) => path.startsWith('src/') || path.startsWith('test/'))).toEqual([]);
   });

@@ -50,7 +50,12 @@ describe('serve', () => {
 
   const post = (body: unknown) => fetch(`${base}/hooks/dockerhub/${TOKEN}`, { method: 'POST', body: JSON.stringify(body) });
   const finished = (image: string, nth = 1) =>
-    serve.waitFor((line) => line.event === 'job-finished' && serve.lines.filter((other) => other.event === 'job-finished' && other.job === image).length >= nth && line.job === image);
+    serve.waitFor(
+      (line) =>
+        line.event === 'job-finished' &&
+        serve.lines.filter((other) => other.event === 'job-finished' && other.job === image).length >= nth &&
+        line.job === image,
+    );
 
   it('refuses a push from the future with 400, and a service frozen by one before moves on the next real push', async () => {
     await seed([{ key: 'ecs-roll:pushed-at', value: String(FROZEN) }]);
@@ -77,7 +82,9 @@ describe('serve', () => {
     // An older push of the same repository is still skipped, visibly.
     expect((await post(dockerHubPush('1.9', NOW - 30))).status).toBe(202);
     const stale = await finished('acme/web:1.9');
-    expect(stale.services).toEqual([{ cluster: 'prod', service: 'web', outcome: 'older-push', reason: expect.stringContaining('older than the push') }]);
+    expect(stale.services).toEqual([
+      { cluster: 'prod', service: 'web', outcome: 'older-push', reason: expect.stringContaining('older than the push') },
+    ]);
     expect(await images()).toEqual({ web: 'acme/web:2.0', proxy: 'acme/proxy:1.1' });
   });
 
@@ -121,7 +128,12 @@ describe('the packaged Lambda handler', () => {
     const received = await callPackagedHandler<{ statusCode: number; body: string }>(
       packaged.folder,
       'receive',
-      { httpMethod: 'POST', path: `/hooks/dockerhub/${TOKEN}`, body: JSON.stringify(dockerHubPush('9.9', NOW + 3600)), requestContext: { identity: { sourceIp: '203.0.113.5' } } },
+      {
+        httpMethod: 'POST',
+        path: `/hooks/dockerhub/${TOKEN}`,
+        body: JSON.stringify(dockerHubPush('9.9', NOW + 3600)),
+        requestContext: { identity: { sourceIp: '203.0.113.5' } },
+      },
       env(),
     );
     expect(received.result.statusCode).toBe(400);
@@ -148,7 +160,11 @@ describe('the packaged Lambda handler', () => {
     await seed([], { web: 'acme/web:latest' });
     const run = await work(job('acme/web', '1.5.0', NOW - 10), 'semver');
     const plan = run.logs.find((line) => line.event === 'plan') as { services: { action: string; skipKind: string; reason: string }[] };
-    expect(plan.services[0]).toMatchObject({ action: 'skip', skipKind: 'policy', reason: expect.stringContaining('latest is not a semantic version') });
+    expect(plan.services[0]).toMatchObject({
+      action: 'skip',
+      skipKind: 'policy',
+      reason: expect.stringContaining('latest is not a semantic version'),
+    });
     expect(run.logs.find((line) => line.event === 'job-finished')?.services).toEqual([
       { cluster: 'prod', service: 'web', outcome: 'skipped', reason: expect.stringContaining('put the service on a version once') },
     ]);
@@ -166,7 +182,18 @@ describe('the CLI', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(await images()).toEqual({ web: 'acme/web:1.1', proxy: 'acme/proxy:1.0' });
 
-    const forced = await runCli(['rollout', 'acme/web:1.1', '--force', '--json', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '60']);
+    const forced = await runCli([
+      'rollout',
+      'acme/web:1.1',
+      '--force',
+      '--json',
+      '--endpoint-url',
+      endpoint,
+      '--poll-interval',
+      '0.2',
+      '--timeout',
+      '60',
+    ]);
     expect(forced.code, forced.stderr).toBe(0);
     const result = JSON.parse(forced.stdout) as { kind: string; services: { action: string; outcome: string }[] };
     expect(result.kind).toBe('rollout-result');

@@ -38,7 +38,9 @@ async function runningDigests(service = 'web'): Promise<string[]> {
   const arns = (await ecs.send(new ListTasksCommand({ cluster: 'prod', serviceName: service }))).taskArns ?? [];
   if (arns.length === 0) return [];
   const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: 'prod', tasks: arns }))).tasks ?? [];
-  return [...new Set(tasks.filter((task) => task.lastStatus === 'RUNNING').flatMap((task) => (task.containers ?? []).map((c) => c.imageDigest ?? '')))].sort();
+  return [
+    ...new Set(tasks.filter((task) => task.lastStatus === 'RUNNING').flatMap((task) => (task.containers ?? []).map((c) => c.imageDigest ?? ''))),
+  ].sort();
 }
 
 async function untilRunning(service = 'web', count = 2): Promise<void> {
@@ -85,7 +87,14 @@ describe('a tag checked against its registry before anything changes', () => {
     await seedService('acme/web:1.0');
     const packaged = await unpackPackagedHandler();
     try {
-      const job = { version: 1, kind: 'dockerhub-push', image: 'acme/web:9.9.9', repository: 'docker.io/acme/web', tag: '9.9.9', pushedAt: 1_900_000_000 };
+      const job = {
+        version: 1,
+        kind: 'dockerhub-push',
+        image: 'acme/web:9.9.9',
+        repository: 'docker.io/acme/web',
+        tag: '9.9.9',
+        pushedAt: 1_900_000_000,
+      };
       const env = {
         ...verifyEnv(),
         AWS_ENDPOINT_URL: endpoint,

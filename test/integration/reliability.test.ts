@@ -81,7 +81,14 @@ describe('faults from AWS: one call in five throttled, failed, reset or delayed'
   });
 
   it('a registration whose answer is lost, beside another registration of the same family, is not registered twice', async () => {
-    const fleet = await seedFleet(ecs, { ...LARGE_FLEET, webServices: 4, webFamilies: 1, twoRevisionFamilies: 1, otherServices: 0, otherFamilies: 0 });
+    const fleet = await seedFleet(ecs, {
+      ...LARGE_FLEET,
+      webServices: 4,
+      webFamilies: 1,
+      twoRevisionFamilies: 1,
+      otherServices: 0,
+      otherFamilies: 0,
+    });
     // Both revisions of web-0 are copied at once; the first copy's answer is lost after ECS took it.
     let registrations = 0;
     await withProxy(
@@ -152,7 +159,13 @@ describe('Ctrl-C', () => {
 
   async function revisions(fleet: Fleet): Promise<Map<string, { source: string; now: string }>> {
     const entries = await Promise.all(
-      fleet.services.map(async (service) => [`${service.cluster}/${service.service}`, { source: service.source, now: await serviceTaskDefinition(ecs, service.cluster, service.service) }] as const),
+      fleet.services.map(
+        async (service) =>
+          [
+            `${service.cluster}/${service.service}`,
+            { source: service.source, now: await serviceTaskDefinition(ecs, service.cluster, service.service) },
+          ] as const,
+      ),
     );
     return new Map(entries);
   }
@@ -167,15 +180,18 @@ describe('Ctrl-C', () => {
       if (armed) {
         armed = false;
         for (let index = 0; index < signals; index += 1) {
-          setTimeout(() => {
-            sentAt.push(Date.now());
-            // The CLI may have exited after the first signal already.
-            if (pid !== undefined) {
-              try {
-                process.kill(pid, 'SIGINT');
-              } catch {}
-            }
-          }, 150 + 300 * index);
+          setTimeout(
+            () => {
+              sentAt.push(Date.now());
+              // The CLI may have exited after the first signal already.
+              if (pid !== undefined) {
+                try {
+                  process.kill(pid, 'SIGINT');
+                } catch {}
+              }
+            },
+            150 + 300 * index,
+          );
         }
       }
       return 'delay' as const;

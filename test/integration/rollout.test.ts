@@ -100,7 +100,12 @@ describe('rollout against the sandbox', () => {
 
   it('treats nginx, library/nginx and docker.io/library/nginx as one repository', async () => {
     await createCluster(ecs, 'edge');
-    const spellings = { short: 'nginx:1.25', library: 'library/nginx:1.25', full: 'docker.io/library/nginx:1.25', index: 'index.docker.io/library/nginx:1.25' };
+    const spellings = {
+      short: 'nginx:1.25',
+      library: 'library/nginx:1.25',
+      full: 'docker.io/library/nginx:1.25',
+      index: 'index.docker.io/library/nginx:1.25',
+    };
     for (const [name, image] of Object.entries(spellings)) {
       await createService(ecs, 'edge', name, await registerTaskDefinition(ecs, name, [container('proxy', image)]));
     }

@@ -1,4 +1,3 @@
-
 import { DescribeTasksCommand, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
@@ -21,7 +20,10 @@ const { endpoint, sandbox, ecs } = sandboxFile();
 const FAST = ['--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '60'];
 const rollout = (...args: string[]) => runCli(['rollout', ...args, ...FAST]);
 const awslogs = (family: string) => ({
-  logConfiguration: { logDriver: 'awslogs' as const, options: { 'awslogs-group': `/ecs/${family}`, 'awslogs-stream-prefix': family, 'awslogs-region': 'us-east-1' } },
+  logConfiguration: {
+    logDriver: 'awslogs' as const,
+    options: { 'awslogs-group': `/ecs/${family}`, 'awslogs-stream-prefix': family, 'awslogs-region': 'us-east-1' },
+  },
 });
 
 /** An EC2 query call to the sandbox; moto routes it by the credential scope and does not check the signature. */
@@ -56,7 +58,12 @@ async function twoServices(desiredCount = 1): Promise<{ web: string; api: string
   await createCluster(ecs, 'prod');
   ({ subnet, securityGroup } = await createNetwork());
   const fargate = { networkMode: 'awsvpc' as const, requiresCompatibilities: ['FARGATE' as const], cpu: '256', memory: '512' };
-  const web = await registerTaskDefinition(ecs, 'web', [container('app', 'acme/web:1.0', awslogs('web')), container('proxy', 'nginx:1.25', { essential: false })], fargate);
+  const web = await registerTaskDefinition(
+    ecs,
+    'web',
+    [container('app', 'acme/web:1.0', awslogs('web')), container('proxy', 'nginx:1.25', { essential: false })],
+    fargate,
+  );
   const api = await registerTaskDefinition(ecs, 'api', [container('api', 'acme/web:1.0', awslogs('api'))], fargate);
   const launch = {
     desiredCount,
@@ -107,7 +114,15 @@ describe('rollout --run-before', () => {
     const result = JSON.parse(run.stdout) as {
       ok: boolean;
       version: number;
-      runsBefore: { step: number; service: string; outcome: string; taskArn: string; taskDefinitionArn: string; exitCodes: Record<string, number>; durationSeconds: number }[];
+      runsBefore: {
+        step: number;
+        service: string;
+        outcome: string;
+        taskArn: string;
+        taskDefinitionArn: string;
+        exitCodes: Record<string, number>;
+        durationSeconds: number;
+      }[];
       services: { service: string; outcome: string; newTaskDefinitionArn: string }[];
     };
     expect(result.ok).toBe(true);
@@ -126,7 +141,9 @@ describe('rollout --run-before', () => {
 
     const [first, second] = await runTasks();
     expect(first?.taskArn).toBe(result.runsBefore[0]?.taskArn);
-    expect(first?.overrides?.containerOverrides).toEqual([{ name: 'app', command: ['bin/migrate', '--safe', 'sandbox-log=migrated 3 tables', 'sandbox-seconds=0.3'] }]);
+    expect(first?.overrides?.containerOverrides).toEqual([
+      { name: 'app', command: ['bin/migrate', '--safe', 'sandbox-log=migrated 3 tables', 'sandbox-seconds=0.3'] },
+    ]);
     expect(first?.startedBy).toBe('ecs-roll');
     // Launched as the service launches its tasks: Fargate, its platform version, in its subnet.
     expect(first?.launchType).toBe('FARGATE');
@@ -186,7 +203,13 @@ describe('rollout --run-before', () => {
 
   it('stops the task on Ctrl-C and exits 130, moving no service', async () => {
     const source = await twoServices();
-    const { child, done } = spawnCli(['rollout', 'acme/web:1.1', '--run-before', 'service=web,container=app,command=migrate sandbox-seconds=600', ...FAST]);
+    const { child, done } = spawnCli([
+      'rollout',
+      'acme/web:1.1',
+      '--run-before',
+      'service=web,container=app,command=migrate sandbox-seconds=600',
+      ...FAST,
+    ]);
     await runningTask();
     child.kill('SIGINT');
     const run = await done;
@@ -293,7 +316,9 @@ describe('run-before in webhook mode (the packaged worker)', () => {
   it('runs the configured steps for every push, and moves nothing when one fails', async () => {
     const source = await twoServices();
     const specs = ['service=other,container=app,command=never-run', 'service=web,container=app,command=migrate sandbox-exit=0'];
-    await registerTaskDefinition(ecs, 'other', [container('app', 'acme/other:1.0')]).then((arn) => createService(ecs, 'prod', 'other', arn, { desiredCount: 0 }));
+    await registerTaskDefinition(ecs, 'other', [container('app', 'acme/other:1.0')]).then((arn) =>
+      createService(ecs, 'prod', 'other', arn, { desiredCount: 0 }),
+    );
 
     const ok = await work('acme/web:1.1', specs);
     expect(ok.result.ok).toBe(true);
@@ -313,7 +338,9 @@ describe('install --run-before', () => {
   const policyOf = async (...args: string[]) => {
     const run = await runCli(['install', '--repo', 'acme/web', '--dry-run', '--json', ...args, '--endpoint-url', endpoint]);
     expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as { policy: { document: { Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[] } } };
+    const report = JSON.parse(run.stdout) as {
+      policy: { document: { Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[] } };
+    };
     return report.policy.document.Statement;
   };
 

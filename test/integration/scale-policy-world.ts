@@ -1,12 +1,7 @@
 // What the scale policy tests share: the sandbox's clients, a service prod/web with 4 tasks, install's
 // alarm topic (made directly: install is not under test here), another topic the alarm already notifies,
 // and the alarm itself; with helpers that read the outcome back through the AWS API.
-import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  ListTagsForResourceCommand,
-  PutMetricAlarmCommand,
-} from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, ListTagsForResourceCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, ListTagsForResourceCommand as EcsListTagsForResourceCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach } from 'vitest';

@@ -22,7 +22,7 @@ import {
 useScalePolicyWorld();
 
 describe('ecs-roll scale policy', () => {
-  it('put records the policy in the service\'s tags, adds the topic beside the alarm\'s other action and keeps the alarm as it was', async () => {
+  it("put records the policy in the service's tags, adds the topic beside the alarm's other action and keeps the alarm as it was", async () => {
     const before = await alarm();
     const run = await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10');
     expect(run.stderr).toBe('');
@@ -65,7 +65,7 @@ describe('ecs-roll scale policy', () => {
     expect(await policyTagValues()).toEqual([`adjust=+50pct min=2 max=20 cooldown=60 alarm=${ALARM}`]);
   });
 
-  it('put for another service moves the alarm\'s policy there; a service without room for the tag is refused', async () => {
+  it("put for another service moves the alarm's policy there; a service without room for the tag is refused", async () => {
     await createService(ecs, 'prod', 'api', await registerTaskDefinition(ecs, 'api', [container('api', 'acme/api:1.0')]), { desiredCount: 2 });
     expect((await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10')).code).toBe(0);
     const moved = await policy('put', 'prod/api', '--alarm', ALARM, '--adjust', '+1', '--min', '1', '--max', '4');
@@ -77,7 +77,9 @@ describe('ecs-roll scale policy', () => {
 
     // ECS allows 50 tags a resource (API_Tag); a service with 50 already cannot take the policy.
     const full = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0]?.serviceArn ?? '';
-    await ecs.send(new EcsTagResourceCommand({ resourceArn: full, tags: Array.from({ length: 50 }, (_, index) => ({ key: `k${index}`, value: 'v' })) }));
+    await ecs.send(
+      new EcsTagResourceCommand({ resourceArn: full, tags: Array.from({ length: 50 }, (_, index) => ({ key: `k${index}`, value: 'v' })) }),
+    );
     const refused = await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('ECS allows 50');
@@ -128,7 +130,7 @@ describe('ecs-roll scale policy', () => {
     });
   });
 
-  it('list shows a policy an older install left in the alarm\'s tags, and says the worker does not read it there', async () => {
+  it("list shows a policy an older install left in the alarm's tags, and says the worker does not read it there", async () => {
     const arn = (await alarm())?.AlarmArn ?? '';
     await cloudwatch.send(
       new TagResourceCommand({

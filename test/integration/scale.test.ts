@@ -116,13 +116,20 @@ describe('ecs-roll scale', () => {
 
   it('warns when Application Auto Scaling would undo the count, and moves its bounds with --update-autoscaling', async () => {
     await autoscaling.send(
-      new RegisterScalableTargetCommand({ ServiceNamespace: 'ecs', ResourceId: 'service/prod/web', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 2, MaxCapacity: 6 }),
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ResourceId: 'service/prod/web',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        MinCapacity: 2,
+        MaxCapacity: 6,
+      }),
     );
     const warned = await scale('prod/web', '--count', '8');
     expect(warned.code).toBe(0);
     expect(warned.stdout).toMatch(/Application Auto Scaling keeps prod\/web between 2 and 6/);
     const bounds = async () =>
-      (await autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/prod/web'] }))).ScalableTargets?.[0];
+      (await autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/prod/web'] })))
+        .ScalableTargets?.[0];
     expect((await bounds())?.MaxCapacity).toBe(6);
 
     const moved = await scale('prod/web', '--count', '9', '--update-autoscaling');

@@ -1,4 +1,3 @@
-
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -8,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
 import { startFaultProxy, type FaultProxy } from '../sandbox/fault-proxy.js';
-import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition, } from './helpers.js';
+import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
 import { ServeProcess, spawnCli } from '../cli.js';
 
 const { endpoint, ecs } = sandboxFile();
@@ -71,7 +70,10 @@ describe('serve: the token before the body, and timeouts at their stated values'
     expect(answer).toMatch(/^HTTP\/1\.1 404 /);
     socket.destroy();
     await serve.waitFor((line) => line.event === 'webhook-unauthenticated');
-    expect(serve.lines.find((line) => line.event === 'webhook-unauthenticated')).toMatchObject({ status: 404, source: expect.stringMatching(/127\.0\.0\.1$/) });
+    expect(serve.lines.find((line) => line.event === 'webhook-unauthenticated')).toMatchObject({
+      status: 404,
+      source: expect.stringMatching(/127\.0\.0\.1$/),
+    });
   });
 
   // Node checks these timeouts every 30 s unless told otherwise; serve checks every second, so a client
@@ -116,7 +118,12 @@ describe('serve: the journal', () => {
   it('on SIGTERM ends the running job (its hung AWS call bounded by --timeout) and keeps the waiting ones', async () => {
     await seed();
     const proxy = await hangingProxy();
-    const { serve, base } = await ServeProcess.start({ endpoint: proxy.url, token: TOKEN, repos: 'acme/web,acme/api', extraArgs: ['--timeout', '3'] });
+    const { serve, base } = await ServeProcess.start({
+      endpoint: proxy.url,
+      token: TOKEN,
+      repos: 'acme/web,acme/api',
+      extraArgs: ['--timeout', '3'],
+    });
     cleanup.push(() => serve.stop('SIGKILL'));
     const post = (body: unknown) => fetch(`${base}/hooks/dockerhub/${TOKEN}`, { method: 'POST', body: JSON.stringify(body) });
     expect((await post(push('1.1', NOW - 40))).status).toBe(202);
@@ -125,7 +132,10 @@ describe('serve: the journal', () => {
 
     expect(await serve.stop('SIGTERM')).toBe(0);
     expect(serve.lines.find((line) => line.event === 'stopping')).toMatchObject({ running: 'acme/web:1.1', kept: 1 });
-    expect(serve.lines.find((line) => line.event === 'job-failed')).toMatchObject({ job: 'acme/web:1.1', message: expect.stringContaining('--timeout') });
+    expect(serve.lines.find((line) => line.event === 'job-failed')).toMatchObject({
+      job: 'acme/web:1.1',
+      message: expect.stringContaining('--timeout'),
+    });
     expect(serve.lines.filter((line) => line.event === 'job-started')).toHaveLength(1);
     expect(serve.lines.find((line) => line.event === 'stopped')).toMatchObject({ kept: 1 });
     expect(readdirSync(join(serve.stateDir, 'serve-queue'))).toHaveLength(1);
@@ -166,7 +176,9 @@ describe('serve: the token', () => {
     const answer = await fetch(`${base}/hooks/dockerhub/${TOKEN}`, { method: 'POST', body: JSON.stringify(push('1.1', NOW - 5, 'acme/other')) });
     expect(answer.status).toBe(403); // authenticated: the repository is simply not allowed
     const help = await runCli(['serve', '--help']);
-    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--token-file <path> .*Never pass the token itself as an argument.*not handed to child processes/);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(
+      /--token-file <path> .*Never pass the token itself as an argument.*not handed to child processes/,
+    );
     expect(help.stdout).not.toMatch(/--token <token>/);
   });
 });

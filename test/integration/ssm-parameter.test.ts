@@ -11,7 +11,9 @@ const env = { AWS_REGION: REGION, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID:
 
 beforeAll(async () => {
   const ssm = new SSMClient({ endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  await ssm.send(new PutParameterCommand({ Name: '/ecs-roll/probe/notify-urls', Type: 'SecureString', Value: '["https://hooks.example/x"]', Overwrite: true }));
+  await ssm.send(
+    new PutParameterCommand({ Name: '/ecs-roll/probe/notify-urls', Type: 'SecureString', Value: '["https://hooks.example/x"]', Overwrite: true }),
+  );
   ssm.destroy();
 });
 

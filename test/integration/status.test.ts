@@ -13,7 +13,10 @@ interface StatusDocument {
   version: number;
   repository: string;
   otherServices: number;
-  groups: { version: string; services: { cluster: string; service: string; revision: string; running: number; desired: number; deployment: string; pushedAt?: string }[] }[];
+  groups: {
+    version: string;
+    services: { cluster: string; service: string; revision: string; running: number; desired: number; deployment: string; pushedAt?: string }[];
+  }[];
 }
 
 const status = async (args: string[]) => runCli(['status', ...args, '--endpoint-url', endpoint]);
@@ -68,14 +71,16 @@ describe('ecs-roll status', () => {
     await sandbox.config({ paused: false });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const after = await statusJson();
-    expect(after.groups.find((group) => group.version === '1.2')?.services.map((service) => [service.revision, service.deployment, service.running])).toEqual([
+    expect(
+      after.groups.find((group) => group.version === '1.2')?.services.map((service) => [service.revision, service.deployment, service.running]),
+    ).toEqual([
       ['web-a:2', 'COMPLETED', 1],
       ['web-b:2', 'COMPLETED', 1],
     ]);
   });
 
   it('only the given clusters, and exit 0 when nothing runs the image', async () => {
-    expect(where((JSON.parse((await status(['acme/web', '--cluster', 'west', '--json'])).stdout) as StatusDocument))).toEqual({
+    expect(where(JSON.parse((await status(['acme/web', '--cluster', 'west', '--json'])).stdout) as StatusDocument)).toEqual({
       '1.0': ['west/web-c'],
       '2.0-rc': ['west/web-d'],
     });
@@ -100,9 +105,11 @@ describe('ecs-roll status', () => {
     });
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    const documents = stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as StatusDocument);
+    const documents = stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as StatusDocument);
     expect(documents.length).toBeGreaterThanOrEqual(3);
     for (const document of documents) expect(where(document)['1.0']).toEqual(['east/web-a', 'west/web-c']);
   });
-
 });

@@ -5,16 +5,7 @@ import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@
 import { DescribeServicesCommand, ListServiceDeploymentsCommand, type DeploymentConfiguration } from '@aws-sdk/client-ecs';
 import { describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
-import {
-  container,
-  createCluster,
-  createService,
-  REGION,
-  registerTaskDefinition,
-  revisionCount,
-  runCli,
-  serviceTaskDefinition,
-} from './helpers.js';
+import { container, createCluster, createService, REGION, registerTaskDefinition, revisionCount, runCli, serviceTaskDefinition } from './helpers.js';
 
 const { endpoint, sandbox, ecs } = sandboxFile();
 // An ECS minute lasts 0.6 s here.

@@ -20,9 +20,24 @@ interface PtyRun {
 }
 
 /** The CLI on a pseudo-terminal of cols × rows; killed after deadlineSeconds if it has not ended. */
-function onTerminal(cols: number, rows: number, args: string[], options: { deadlineSeconds?: number; interruptAfter?: string } = {}): Promise<PtyRun> {
+function onTerminal(
+  cols: number,
+  rows: number,
+  args: string[],
+  options: { deadlineSeconds?: number; interruptAfter?: string } = {},
+): Promise<PtyRun> {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', ...TEST_ENV };
-  const argv = [PTY_RUN, String(cols), String(rows), String(options.deadlineSeconds ?? 60), options.interruptAfter ?? '', '--', process.execPath, CLI, ...args];
+  const argv = [
+    PTY_RUN,
+    String(cols),
+    String(rows),
+    String(options.deadlineSeconds ?? 60),
+    options.interruptAfter ?? '',
+    '--',
+    process.execPath,
+    CLI,
+    ...args,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('python3', argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -62,7 +77,17 @@ describe('on a pseudo-terminal without a size', () => {
 
   it('rollout honours --timeout: exit 1 when the deployment cannot finish', async () => {
     await sandbox.config({ paused: true });
-    const run = await onTerminal(0, 0, ['rollout', 'acme/web:1.1', '--poll-interval', '0.3', '--timeout', '2', '--no-rollback', '--endpoint-url', endpoint]);
+    const run = await onTerminal(0, 0, [
+      'rollout',
+      'acme/web:1.1',
+      '--poll-interval',
+      '0.3',
+      '--timeout',
+      '2',
+      '--no-rollback',
+      '--endpoint-url',
+      endpoint,
+    ]);
     expect(run.killed).toBe(false);
     expect(run.code).toBe(1);
     expect(run.output).toContain('TIMED OUT');
@@ -81,7 +106,18 @@ describe('on a pseudo-terminal without a size', () => {
   });
 
   it('scale ends, exits 0 and prints plain lines', async () => {
-    const run = await onTerminal(0, 0, ['scale', 'prod/web', '--count', '3', '--poll-interval', '0.3', '--timeout', '60', '--endpoint-url', endpoint]);
+    const run = await onTerminal(0, 0, [
+      'scale',
+      'prod/web',
+      '--count',
+      '3',
+      '--poll-interval',
+      '0.3',
+      '--timeout',
+      '60',
+      '--endpoint-url',
+      endpoint,
+    ]);
     expect(run.killed).toBe(false);
     expect(run.code).toBe(0);
     expect(run.output).toContain('prod/web: 3/3 running');

@@ -15,16 +15,7 @@ import { describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
 import type { RecordEntry, SandboxCall } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
-import {
-  container,
-  createCluster,
-  createService,
-  imagesOf,
-  registerTaskDefinition,
-  revisionCount,
-  runCli,
-  type CliRun,
-} from './helpers.js';
+import { container, createCluster, createService, imagesOf, registerTaskDefinition, revisionCount, runCli, type CliRun } from './helpers.js';
 
 const { endpoint, sandbox, ecs } = sandboxFile();
 it.override({ sandboxConfig: { tick: 0.1 } });
@@ -99,9 +90,7 @@ function steady(cluster: string, service: string): Promise<Service> {
   return waitFor(`${cluster}/${service} to be steady`, async () => {
     const described = await describeService(cluster, service);
     const deployments = described.deployments ?? [];
-    return deployments.length === 1 &&
-      deployments[0]?.rolloutState === 'COMPLETED' &&
-      described.runningCount === described.desiredCount
+    return deployments.length === 1 && deployments[0]?.rolloutState === 'COMPLETED' && described.runningCount === described.desiredCount
       ? described
       : undefined;
   });
@@ -225,7 +214,10 @@ describe('rollout waits for the deployments it created', () => {
       expect(service.taskDefinition, name).toBe(source);
       expect(service.deployments, name).toEqual([expect.objectContaining({ taskDefinition: source, rolloutState: 'COMPLETED' })]);
       const tasks = await liveTasks('prod', name);
-      expect(tasks.map((task) => task.taskDefinitionArn), name).toEqual([source, source]);
+      expect(
+        tasks.map((task) => task.taskDefinitionArn),
+        name,
+      ).toEqual([source, source]);
     }
     // ecs-roll's own rollback of worker is an UpdateService back to web:1 after the two of the rollout.
     const updates = (await sandbox.calls()).filter((call) => call.action === 'UpdateService');
@@ -275,7 +267,10 @@ describe('rollout waits for the deployments it created', () => {
       expect(rollback.id, name).not.toBe(entry.deploymentId);
       expect(rollback.id, name).not.toBe(original[name]);
       expect(service.deployments, name).toEqual([expect.objectContaining({ id: rollback.id, taskDefinition: source, rolloutState: 'COMPLETED' })]);
-      expect((await liveTasks('prod', name)).map((task) => task.taskDefinitionArn), name).toEqual([source, source]);
+      expect(
+        (await liveTasks('prod', name)).map((task) => task.taskDefinitionArn),
+        name,
+      ).toEqual([source, source]);
     }
     const updates = (await sandbox.calls()).filter((call) => call.action === 'UpdateService');
     expect(updates).toHaveLength(4);
@@ -333,7 +328,7 @@ describe('--strategy replace on an EC2 cluster with no room for one more task', 
     return source;
   }
 
-  it('is stuck with the rolling strategy until --timeout, naming ECS\'s placement event; replace finishes without dropping below the healthy floor', async () => {
+  it("is stuck with the rolling strategy until --timeout, naming ECS's placement event; replace finishes without dropping below the healthy floor", async () => {
     const source = await setUp();
     const started = Date.now();
     const stuck = await rollout(['acme/web:1.1', '--json', '--timeout', '3', '--no-rollback']);
@@ -529,7 +524,12 @@ describe('polling', () => {
     const record = await sandbox.record();
     const completedAt = new Map<string, number>();
     for (const row of record) {
-      if (row.cluster === CLUSTER && row.primaryTaskDefinition === target && row.primaryRolloutState === 'COMPLETED' && !completedAt.has(row.service)) {
+      if (
+        row.cluster === CLUSTER &&
+        row.primaryTaskDefinition === target &&
+        row.primaryRolloutState === 'COMPLETED' &&
+        !completedAt.has(row.service)
+      ) {
         completedAt.set(row.service, row.t);
       }
     }

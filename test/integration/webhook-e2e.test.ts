@@ -121,7 +121,7 @@ describe('webhook mode through the sandbox', () => {
     });
     expect(done.desired).toBe(2);
     expect(await service('other')).toMatchObject({ image: 'acme/other:1.0' });
-    const lines = await eventually('the worker\'s job-finished line', async () => {
+    const lines = await eventually("the worker's job-finished line", async () => {
       const found = await workerLog();
       return found.some((line) => line.includes('"job-finished"')) ? found : undefined;
     });
@@ -135,9 +135,18 @@ describe('webhook mode through the sandbox', () => {
     const cloudwatch = new CloudWatchClient(config);
     await cloudwatch.send(
       new PutMetricAlarmCommand({
-        AlarmName: 'web-busy', MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'Average', Period: 60,
-        EvaluationPeriods: 1, Threshold: 75, ComparisonOperator: 'GreaterThanThreshold',
-        Dimensions: [{ Name: 'ClusterName', Value: 'prod' }, { Name: 'ServiceName', Value: 'web' }],
+        AlarmName: 'web-busy',
+        MetricName: 'CPUUtilization',
+        Namespace: 'AWS/ECS',
+        Statistic: 'Average',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 75,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Dimensions: [
+          { Name: 'ClusterName', Value: 'prod' },
+          { Name: 'ServiceName', Value: 'web' },
+        ],
       }),
     );
     const put = await cli('scale', 'policy', 'put', 'prod/web', '--alarm', 'web-busy', '--adjust', '+1', '--min', '1', '--max', '10');
@@ -147,7 +156,9 @@ describe('webhook mode through the sandbox', () => {
       cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'web-busy', StateValue: state, StateReason: `test: ${state}` }));
     await fire('ALARM');
     await eventually('desired count 3', async () => ((await service()).desired === 3 ? true : undefined));
-    await eventually('the acted decision in the worker log', async () => ((await workerLog()).some((line) => line.includes('"decision":"acted"')) ? true : undefined));
+    await eventually('the acted decision in the worker log', async () =>
+      (await workerLog()).some((line) => line.includes('"decision":"acted"')) ? true : undefined,
+    );
 
     await fire('OK');
     await fire('ALARM');

@@ -100,7 +100,12 @@ describe('least privilege of the webhook install', () => {
     expect(await roleOf('ecs-roll-worker')).toBe(`arn:aws:iam::${ACCOUNT}:role/ecs-roll`);
     const policy = await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll-receiver', PolicyName: 'ecs-roll-receiver-policy' }));
     const document = JSON.parse(decodeURIComponent(policy.PolicyDocument ?? '{}')) as { Statement: { Action: string[] }[] };
-    expect(document.Statement.flatMap((statement) => statement.Action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    expect(document.Statement.flatMap((statement) => statement.Action).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
 
     expect(await callsAllowedTo(receiverRole.Role?.Arn ?? '')).toEqual({
       'ecs:UpdateService': 'denied',
@@ -139,7 +144,9 @@ describe('least privilege of the webhook install', () => {
   it('admits only CloudWatch alarms of this account to the topic, and scopes the direct alarm action by SourceArn and SourceAccount', async () => {
     await install();
     const attributes = await sns.send(new GetTopicAttributesCommand({ TopicArn: TOPIC }));
-    const topicPolicy = JSON.parse(attributes.Attributes?.Policy ?? '{}') as { Statement: { Effect: string; Principal: unknown; Condition: unknown }[] };
+    const topicPolicy = JSON.parse(attributes.Attributes?.Policy ?? '{}') as {
+      Statement: { Effect: string; Principal: unknown; Condition: unknown }[];
+    };
     expect(topicPolicy.Statement[0]).toMatchObject({
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -151,10 +158,19 @@ describe('least privilege of the webhook install', () => {
     });
     // An alarm's own notification goes through to the worker.
     const cloudwatch = new CloudWatchClient(config);
-    await cloudwatch.send(new PutMetricAlarmCommand({
-      AlarmName: 'busy', MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'Average', Period: 60,
-      EvaluationPeriods: 1, Threshold: 75, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [TOPIC],
-    }));
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'busy',
+        MetricName: 'CPUUtilization',
+        Namespace: 'AWS/ECS',
+        Statistic: 'Average',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 75,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [TOPIC],
+      }),
+    );
     await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'busy', StateValue: 'ALARM', StateReason: 'test' }));
     const deadline = Date.now() + 60_000;
     let seen = false;
@@ -165,7 +181,9 @@ describe('least privilege of the webhook install', () => {
     }
     expect(seen, 'the worker logged the alarm delivered through the topic').toBe(true);
 
-    const policy = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: 'ecs-roll-worker' }))).Policy ?? '{}') as { Statement: { Sid: string; Condition: unknown }[] };
+    const policy = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: 'ecs-roll-worker' }))).Policy ?? '{}') as {
+      Statement: { Sid: string; Condition: unknown }[];
+    };
     expect(policy.Statement.find((statement) => statement.Sid === 'ecs-roll-cloudwatch-alarm-invoke')?.Condition).toEqual({
       ArnLike: { 'AWS:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` },
       StringEquals: { 'AWS:SourceAccount': ACCOUNT },

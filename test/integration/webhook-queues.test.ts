@@ -6,7 +6,14 @@ import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwa
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { CreateEventSourceMappingCommand, GetFunctionConcurrencyCommand, InvokeCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateEventSourceMappingCommand,
+  GetFunctionConcurrencyCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
@@ -39,13 +46,21 @@ async function post(url: string, body: unknown): Promise<number> {
 
 async function install(image = 'acme/web:1.0', serviceOptions: Parameters<typeof createService>[4] = {}): Promise<string> {
   await createCluster(ecs, 'prod');
-  await createService(ecs, 'prod', 'web', await registerTaskDefinition(ecs, 'web', [container('web', image)]), { desiredCount: 2, ...serviceOptions });
+  await createService(ecs, 'prod', 'web', await registerTaskDefinition(ecs, 'web', [container('web', image)]), {
+    desiredCount: 2,
+    ...serviceOptions,
+  });
   const run = await cli('install', '--repo', 'acme/web', '--cluster', 'prod');
   expect(run.code, run.stderr).toBe(0);
   const url = URL_PATTERN.exec(run.stdout)?.[0];
   expect(url, run.stdout).toBeDefined();
   // One-second looks, as the demo's worker does, so the test does not wait ten seconds per look.
-  const current = await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ecs-roll-worker', Environment: { Variables: await workerEnv({ ECS_ROLL_POLL_INTERVAL: '1' }) } }));
+  const current = await lambda.send(
+    new UpdateFunctionConfigurationCommand({
+      FunctionName: 'ecs-roll-worker',
+      Environment: { Variables: await workerEnv({ ECS_ROLL_POLL_INTERVAL: '1' }) },
+    }),
+  );
   expect(current.Environment?.Variables?.ECS_ROLL_POLL_INTERVAL).toBe('1');
   return url as string;
 }
@@ -86,7 +101,8 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; worker log:\n${(await workerLines()).map((line) => JSON.stringify(line)).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`gave up waiting for ${what}; worker log:\n${(await workerLines()).map((line) => JSON.stringify(line)).join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
@@ -116,20 +132,24 @@ describe('webhook mode on queues', () => {
     // Lambda refuses a mapping from a queue whose visibility timeout is shorter than the function's Timeout;
     // install's queues have six times the worker's.
     const sqs = new SQSClient(config);
-    const attributes = await sqs.send(new GetQueueAttributesCommand({
-      QueueUrl: (await sqs.send(new GetQueueUrlCommand({ QueueName: 'ecs-roll-pushes.fifo' }))).QueueUrl,
-      AttributeNames: ['VisibilityTimeout', 'RedrivePolicy', 'FifoQueue'],
-    }));
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: (await sqs.send(new GetQueueUrlCommand({ QueueName: 'ecs-roll-pushes.fifo' }))).QueueUrl,
+        AttributeNames: ['VisibilityTimeout', 'RedrivePolicy', 'FifoQueue'],
+      }),
+    );
     expect(attributes.Attributes).toMatchObject({ VisibilityTimeout: '5400', FifoQueue: 'true' });
     expect(JSON.parse(attributes.Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ maxReceiveCount: 5 });
     const short = await sqs.send(new CreateQueueCommand({ QueueName: 'short', Attributes: { VisibilityTimeout: '30' } }));
     const shortArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: short.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
-    await expect(lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'ecs-roll-worker', EventSourceArn: shortArn }))).rejects.toMatchObject({
+    await expect(
+      lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'ecs-roll-worker', EventSourceArn: shortArn })),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterValueException',
     });
   });
 
-  it('follows a deployment longer than the worker\'s Timeout across invocations to COMPLETED, with no rollback', async () => {
+  it("follows a deployment longer than the worker's Timeout across invocations to COMPLETED, with no rollback", async () => {
     const url = await install();
     await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ecs-roll-worker', Timeout: 4 }));
     await sandbox.config({ paused: true }); // the deployment stays IN_PROGRESS while paused
@@ -208,13 +228,22 @@ describe('webhook mode on queues', () => {
     // The same push again, later than SQS's 5-minute deduplication: sent straight to the queue with another id.
     const sqs = new SQSClient(config);
     const queue = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'ecs-roll-pushes.fifo' }))).QueueUrl;
-    await sqs.send(new SendMessageCommand({
-      QueueUrl: queue,
-      MessageGroupId: 'docker.io/acme/web',
-      MessageDeduplicationId: 'a-later-retry',
-      MessageBody: JSON.stringify({ version: 1, kind: 'dockerhub-push', image: 'acme/web:fail-exit1-1', repository: 'docker.io/acme/web', tag: 'fail-exit1-1', pushedAt: t }),
-    }));
-    const again = await eventually('the retry\'s answer', async () => (await finishedLines())[1]);
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queue,
+        MessageGroupId: 'docker.io/acme/web',
+        MessageDeduplicationId: 'a-later-retry',
+        MessageBody: JSON.stringify({
+          version: 1,
+          kind: 'dockerhub-push',
+          image: 'acme/web:fail-exit1-1',
+          repository: 'docker.io/acme/web',
+          tag: 'fail-exit1-1',
+          pushedAt: t,
+        }),
+      }),
+    );
+    const again = await eventually("the retry's answer", async () => (await finishedLines())[1]);
     expect(again).toMatchObject({ ok: false, outcome: 'ignored' });
     expect(again.reason).toMatch(/rolled back/);
     expect((await workerLines()).filter((line) => line.event === 'service-updated' && String(line.to).includes('web:2'))).toHaveLength(1);
@@ -224,10 +253,18 @@ describe('webhook mode on queues', () => {
   it('a forged ALARM message published to the topic while the alarm is not in ALARM changes nothing', async () => {
     await install();
     const cloudwatch = new CloudWatchClient(config);
-    await cloudwatch.send(new PutMetricAlarmCommand({
-      AlarmName: 'web-busy', MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', Statistic: 'Average', Period: 60,
-      EvaluationPeriods: 1, Threshold: 75, ComparisonOperator: 'GreaterThanThreshold',
-    }));
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'web-busy',
+        MetricName: 'CPUUtilization',
+        Namespace: 'AWS/ECS',
+        Statistic: 'Average',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 75,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
     const put = await cli('scale', 'policy', 'put', 'prod/web', '--alarm', 'web-busy', '--adjust', '+1', '--min', '1', '--max', '10');
     expect(put.code, put.stderr).toBe(0);
     const sns = new SNSClient(config);
@@ -235,10 +272,30 @@ describe('webhook mode on queues', () => {
     // What CloudWatch would publish on ALARM. The topic's policy admits CloudWatch alone, so a publish from
     // anyone else is refused; the worker must still refuse the message delivered another way (by someone
     // who may invoke it), as SNS would deliver it.
-    const forged = JSON.stringify({ AlarmName: 'web-busy', NewStateValue: 'ALARM', OldStateValue: 'OK', NewStateReason: 'forged', StateChangeTime: new Date().toISOString(), AWSAccountId: '123456789012' });
-    await expect(sns.send(new PublishCommand({ TopicArn: topic, Message: forged }))).rejects.toMatchObject({ name: expect.stringMatching(/^AuthorizationError/) });
-    const snsEvent = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${topic}:forged`, Sns: { Type: 'Notification', MessageId: 'forged', TopicArn: topic, Message: forged, Timestamp: new Date().toISOString() } }] };
-    await lambda.send(new InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(snsEvent)) }));
+    const forged = JSON.stringify({
+      AlarmName: 'web-busy',
+      NewStateValue: 'ALARM',
+      OldStateValue: 'OK',
+      NewStateReason: 'forged',
+      StateChangeTime: new Date().toISOString(),
+      AWSAccountId: '123456789012',
+    });
+    await expect(sns.send(new PublishCommand({ TopicArn: topic, Message: forged }))).rejects.toMatchObject({
+      name: expect.stringMatching(/^AuthorizationError/),
+    });
+    const snsEvent = {
+      Records: [
+        {
+          EventSource: 'aws:sns',
+          EventVersion: '1.0',
+          EventSubscriptionArn: `${topic}:forged`,
+          Sns: { Type: 'Notification', MessageId: 'forged', TopicArn: topic, Message: forged, Timestamp: new Date().toISOString() },
+        },
+      ],
+    };
+    await lambda.send(
+      new InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(snsEvent)) }),
+    );
     const decision = await eventually('the alarm decision', async () => (await workerLines()).find((line) => line.event === 'alarm'));
     expect(decision).toMatchObject({ decision: 'not-alarm' });
     expect(decision.state).not.toBe('ALARM');

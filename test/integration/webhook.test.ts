@@ -105,7 +105,9 @@ describe('ecs-roll serve', () => {
     }
     expect(await sandbox.calls()).toEqual([]);
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
-    expect(serve.lines.filter((line) => line.event === 'webhook').map((line) => line.status)).toEqual(cases.map(([, , status]) => status).filter((status) => status !== 404));
+    expect(serve.lines.filter((line) => line.event === 'webhook').map((line) => line.status)).toEqual(
+      cases.map(([, , status]) => status).filter((status) => status !== 404),
+    );
     // Requests without the token are logged apart, with where they came from.
     expect(serve.lines.filter((line) => line.event === 'webhook-unauthenticated').map((line) => [line.status, line.source])).toEqual([
       [404, expect.stringMatching(/127\.0\.0\.1$/)],
@@ -122,10 +124,14 @@ describe('ecs-roll serve', () => {
 
     expect((await post(dockerHubPush('1.2', 1_767_200_000))).status).toBe(202);
     const stale = await serve.waitFor((line) => line.event === 'job-finished' && line.job === 'acme/web:1.2');
-    expect(stale.services).toEqual([{ cluster: 'prod', service: 'web', outcome: 'older-push', reason: expect.stringMatching(/older than the push \(1767300000\)/) }]);
+    expect(stale.services).toEqual([
+      { cluster: 'prod', service: 'web', outcome: 'older-push', reason: expect.stringMatching(/older than the push \(1767300000\)/) },
+    ]);
 
     expect((await post(dockerHubPush('1.3', 1_767_300_000))).status).toBe(202);
-    await serve.waitFor((line) => line.event === 'job-finished' && line.job === 'acme/web:1.3' && serve.lines.filter((l) => l.event === 'job-finished').length === 3);
+    await serve.waitFor(
+      (line) => line.event === 'job-finished' && line.job === 'acme/web:1.3' && serve.lines.filter((l) => l.event === 'job-finished').length === 3,
+    );
 
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(afterNewer);
     expect(await revisionCount(ecs, 'web')).toBe(2);
@@ -133,12 +139,20 @@ describe('ecs-roll serve', () => {
 });
 
 /** A stand-in for Lambda's Invoke API, which moto cannot run here (it needs Docker): it records what the receiver hands over. */
-async function startInvokeRecorder(): Promise<{ server: Server; url: string; calls: { path: string; invocationType: string | undefined; body: string }[] }> {
+async function startInvokeRecorder(): Promise<{
+  server: Server;
+  url: string;
+  calls: { path: string; invocationType: string | undefined; body: string }[];
+}> {
   const calls: { path: string; invocationType: string | undefined; body: string }[] = [];
   const server = createServer(async (request: IncomingMessage, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    calls.push({ path: request.url ?? '', invocationType: request.headers['x-amz-invocation-type'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
+    calls.push({
+      path: request.url ?? '',
+      invocationType: request.headers['x-amz-invocation-type'] as string | undefined,
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
     response.writeHead(202, { 'content-type': 'application/json' });
     response.end('');
   });
@@ -186,7 +200,12 @@ describe('the packaged Lambda handler', () => {
       queryStringParameters: null,
       pathParameters: { token: path.split('/').pop() ?? '' },
       stageVariables: null,
-      requestContext: { resourcePath: '/hooks/dockerhub/{token}', httpMethod: method, stage: 'live', requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef' },
+      requestContext: {
+        resourcePath: '/hooks/dockerhub/{token}',
+        httpMethod: method,
+        stage: 'live',
+        requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      },
       body,
       isBase64Encoded: false,
     };
@@ -216,7 +235,9 @@ describe('the packaged Lambda handler', () => {
 
     const worked = await invoke('work', job);
     expect(worked.result).toEqual({ ok: true });
-    expect(worked.logs.map((line) => line.event)).toEqual(expect.arrayContaining(['job-started', 'plan', 'registered', 'service-updated', 'service-completed', 'job-finished']));
+    expect(worked.logs.map((line) => line.event)).toEqual(
+      expect.arrayContaining(['job-started', 'plan', 'registered', 'service-updated', 'service-completed', 'job-finished']),
+    );
     const now = await serviceTaskDefinition(ecs, 'prod', 'web');
     expect(now).not.toBe(source);
     expect(await imagesOf(ecs, now)).toEqual({ web: 'acme/web:1.1' });

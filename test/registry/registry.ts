@@ -63,9 +63,13 @@ interface Issuer {
 async function startIssuer(dir: string, service: string, users: Record<string, string>): Promise<Issuer> {
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=test-issuer'], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=test-issuer'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const key = await readFile(keyFile, 'utf8');
   const certificate = new X509Certificate(await readFile(certFile));
   const requests: TokenRequest[] = [];
@@ -74,7 +78,16 @@ async function startIssuer(dir: string, service: string, users: Record<string, s
     const now = Math.floor(Date.now() / 1000);
     const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [certificate.raw.toString('base64')] }));
     const claims = base64url(
-      JSON.stringify({ iss: 'test-issuer', sub: 'tester', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access: [{ type, name, actions }] }),
+      JSON.stringify({
+        iss: 'test-issuer',
+        sub: 'tester',
+        aud: service,
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now,
+        jti: randomBytes(8).toString('hex'),
+        access: [{ type, name, actions }],
+      }),
     );
     const signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(key);
     return `${header}.${claims}.${base64url(signature)}`;
@@ -91,8 +104,15 @@ async function startIssuer(dir: string, service: string, users: Record<string, s
       }
       user = name;
     }
-    requests.push({ scope: url.searchParams.get('scope'), service: url.searchParams.get('service'), ...(user === undefined ? {} : { user }), ...(authorization === undefined ? {} : { rawAuthorization: authorization }) });
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: token(url.searchParams.get('scope') ?? '', ['pull']) }));
+    requests.push({
+      scope: url.searchParams.get('scope'),
+      service: url.searchParams.get('service'),
+      ...(user === undefined ? {} : { user }),
+      ...(authorization === undefined ? {} : { rawAuthorization: authorization }),
+    });
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token: token(url.searchParams.get('scope') ?? '', ['pull']) }));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

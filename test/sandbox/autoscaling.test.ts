@@ -19,7 +19,15 @@ let serviceArn = '';
 
 const service = async () => (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
 const register = (min: number, max: number) =>
-  autoscaling.send(new RegisterScalableTargetCommand({ ServiceNamespace: 'ecs', ResourceId: 'service/prod/web', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: min, MaxCapacity: max }));
+  autoscaling.send(
+    new RegisterScalableTargetCommand({
+      ServiceNamespace: 'ecs',
+      ResourceId: 'service/prod/web',
+      ScalableDimension: 'ecs:service:DesiredCount',
+      MinCapacity: min,
+      MaxCapacity: max,
+    }),
+  );
 
 beforeEach(async () => {
   await sandbox.reset();
@@ -41,9 +49,15 @@ describe('Application Auto Scaling', () => {
     await sandbox.tick();
     expect((await service())?.runningCount).toBeLessThanOrEqual(2);
     const targets = await autoscaling.send(
-      new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/prod/web'], ScalableDimension: 'ecs:service:DesiredCount' }),
+      new DescribeScalableTargetsCommand({
+        ServiceNamespace: 'ecs',
+        ResourceIds: ['service/prod/web'],
+        ScalableDimension: 'ecs:service:DesiredCount',
+      }),
     );
-    expect(targets.ScalableTargets?.map((target) => [target.ResourceId, target.MinCapacity, target.MaxCapacity])).toEqual([['service/prod/web', 2, 3]]);
+    expect(targets.ScalableTargets?.map((target) => [target.ResourceId, target.MinCapacity, target.MaxCapacity])).toEqual([
+      ['service/prod/web', 2, 3],
+    ]);
   });
 
   it('leaves a count already in range alone', async () => {
@@ -56,7 +70,7 @@ describe('ECS tag limits (API_Tag)', () => {
   const tags = (count: number, prefix = 'k') => Array.from({ length: count }, (_, index) => ({ key: `${prefix}${index}`, value: 'v' }));
   const tagService = (added: { key: string; value: string }[]) => ecs.send(new TagResourceCommand({ resourceArn: serviceArn, tags: added }));
 
-  it('counts a resource\'s tags after TagResource merges: 50 at most, a replaced key not counted twice', async () => {
+  it("counts a resource's tags after TagResource merges: 50 at most, a replaced key not counted twice", async () => {
     await tagService(tags(30));
     await tagService(tags(20, 'j'));
     await expect(tagService([{ key: 'one-more', value: 'v' }])).rejects.toThrow(/at most 50 tags, it would have 51/);

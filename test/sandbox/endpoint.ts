@@ -12,7 +12,9 @@ export function sandboxEndpoint(): string {
   const endpoint = endpoints[slot - 1];
   if (!Number.isInteger(slot) || endpoint === undefined) {
     // A slot beyond the sandboxes started would share one with a file running alongside: refuse instead.
-    throw new Error(`worker slot ${process.env['VITEST_POOL_ID']} has no sandbox (${endpoints.length} started); give the project maxWorkers ≥ its slots`);
+    throw new Error(
+      `worker slot ${process.env['VITEST_POOL_ID']} has no sandbox (${endpoints.length} started); give the project maxWorkers ≥ its slots`,
+    );
   }
   return endpoint;
 }

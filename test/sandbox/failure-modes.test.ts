@@ -1,7 +1,15 @@
 // The sandbox's failure modes (failure_modes.py), read back with the real SDK clients as a user would
 // read them from ECS and CloudWatch Logs: stop codes, reasons, exit codes, health and log lines.
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateClusterCommand, CreateServiceCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand, type Task } from '@aws-sdk/client-ecs';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from './endpoint.js';
 import { sandboxControl } from './client.js';
@@ -26,13 +34,24 @@ async function firstStoppedTask(image: string): Promise<Task> {
           essential: true,
           memory: 256,
           secrets: [{ name: 'DB', valueFrom: SECRET }],
-          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/app', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'svc' } },
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': '/ecs/app', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'svc' },
+          },
         },
         { name: 'sidecar', image: 'envoy:1.30', essential: false, memory: 64 },
       ],
     }),
   );
-  await ecs.send(new CreateServiceCommand({ cluster: 'modes', serviceName: 'app', taskDefinition: registered.taskDefinition?.taskDefinitionArn, desiredCount: 1, launchType: 'FARGATE' }));
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster: 'modes',
+      serviceName: 'app',
+      taskDefinition: registered.taskDefinition?.taskDefinitionArn,
+      desiredCount: 1,
+      launchType: 'FARGATE',
+    }),
+  );
   const deadline = Date.now() + 8_000;
   for (;;) {
     const listed = await ecs.send(new ListTasksCommand({ cluster: 'modes', serviceName: 'app', desiredStatus: 'STOPPED' }));
@@ -66,7 +85,9 @@ describe('failure modes, selected by the image tag', () => {
   it('fail-secret: TaskFailedToStart, ResourceInitializationError naming the secret', async () => {
     const task = await firstStoppedTask('acme/app:fail-secret');
     expect(task.stopCode).toBe('TaskFailedToStart');
-    expect(task.stoppedReason).toMatch(/^ResourceInitializationError: unable to pull secrets or registry auth: .*failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets manager/);
+    expect(task.stoppedReason).toMatch(
+      /^ResourceInitializationError: unable to pull secrets or registry auth: .*failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets manager/,
+    );
   });
 
   it('fail-start: TaskFailedToStart, a CannotStartContainerError on the task and its container, no exit code', async () => {
@@ -94,7 +115,11 @@ describe('failure modes, selected by the image tag', () => {
 
   it('fail-health: the container turns UNHEALTHY and the scheduler replaces the task', async () => {
     const task = await firstStoppedTask('acme/app:fail-health');
-    expect(task).toMatchObject({ stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks', healthStatus: 'UNHEALTHY' });
+    expect(task).toMatchObject({
+      stopCode: 'ServiceSchedulerInitiated',
+      stoppedReason: 'Task failed container health checks',
+      healthStatus: 'UNHEALTHY',
+    });
     expect(container(task, 'app')?.healthStatus).toBe('UNHEALTHY');
   });
 });

@@ -148,12 +148,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const forward = (request: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const headers = { ...request.headers, host: target.host };
-      const upstream = httpRequest(
-        { host: target.hostname, port: target.port, method: request.method, path: request.url, headers },
-        (answer) => {
-          readBody(answer).then((data) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: data }), reject);
-        },
-      );
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method: request.method, path: request.url, headers }, (answer) => {
+        readBody(answer).then((data) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: data }), reject);
+      });
       upstream.on('error', reject);
       upstream.end(body);
     });
@@ -178,8 +175,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const targetHeader = Array.isArray(header) ? header[0] : header;
       const action = targetHeader === undefined ? '?' : targetHeader.slice(targetHeader.lastIndexOf('.') + 1);
       const mutating = isMutating(action);
-      const record = (outcome: FaultOutcome, forwarded: boolean) =>
-        calls.push({ t: Date.now() - started, action, mutating, outcome, forwarded });
+      const record = (outcome: FaultOutcome, forwarded: boolean) => calls.push({ t: Date.now() - started, action, mutating, outcome, forwarded });
 
       if (cutDone) {
         // The client is dead (or dying): nothing it still had in flight reaches the sandbox.

@@ -29,7 +29,14 @@ function errorResult(errorType, error) {
   return { ok: false, errorType, errorMessage: message, trace: stack };
 }
 
-for (const [method, level] of [['log', 'INFO'], ['info', 'INFO'], ['warn', 'WARN'], ['error', 'ERROR'], ['debug', 'DEBUG'], ['trace', 'TRACE']]) {
+for (const [method, level] of [
+  ['log', 'INFO'],
+  ['info', 'INFO'],
+  ['warn', 'WARN'],
+  ['error', 'ERROR'],
+  ['debug', 'DEBUG'],
+  ['trace', 'TRACE'],
+]) {
   console[method] = (...args) => {
     process.stdout.write(`${new Date().toISOString()}\t${requestId}\t${level}\t${format(...args)}\n`);
   };
@@ -109,7 +116,12 @@ async function main() {
   try {
     loaded = await loadModule(parts.module);
   } catch (error) {
-    return report(errorResult('Runtime.ImportModuleError', new Error(`Error: Cannot find module '${parts.module}'\n${error instanceof Error ? error.message : error}`)));
+    return report(
+      errorResult(
+        'Runtime.ImportModuleError',
+        new Error(`Error: Cannot find module '${parts.module}'\n${error instanceof Error ? error.message : error}`),
+      ),
+    );
   }
   let handler = loaded;
   for (const key of parts.path) handler = handler?.[key];

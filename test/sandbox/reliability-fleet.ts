@@ -38,7 +38,14 @@ export interface Fleet {
   readonly webSources: ReadonlyMap<string, number>;
 }
 
-const OTHER_IMAGES = ['acme/worker:1.0', 'acme/webhook:1.0', 'nginx:1.25', 'redis:7', 'acme2/web:1.0', '123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/web:1.0'];
+const OTHER_IMAGES = [
+  'acme/worker:1.0',
+  'acme/webhook:1.0',
+  'nginx:1.25',
+  'redis:7',
+  'acme2/web:1.0',
+  '123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/web:1.0',
+];
 
 /** Registers the task definitions in a fixed order (so revision numbers repeat) and creates the services. */
 export async function seedFleet(ecs: ECSClient, spec: FleetSpec): Promise<Fleet> {
@@ -138,8 +145,15 @@ export async function fleetProblems(ecs: ECSClient, fleet: Fleet, tag: string): 
       continue;
     }
     const family = source.split(':')[0] ?? '';
-    const expected: Record<string, string> = { web: `${TARGET_REPOSITORY}:${tag}`, ...(now.images['proxy'] === undefined ? {} : { proxy: 'nginx:1.25' }) };
-    if (JSON.stringify(now.images) !== JSON.stringify(expected) || now.revision.split(':')[0] !== family || (Number(family.split('-')[1]) % 2 === 1) !== ('proxy' in now.images)) {
+    const expected: Record<string, string> = {
+      web: `${TARGET_REPOSITORY}:${tag}`,
+      ...(now.images['proxy'] === undefined ? {} : { proxy: 'nginx:1.25' }),
+    };
+    if (
+      JSON.stringify(now.images) !== JSON.stringify(expected) ||
+      now.revision.split(':')[0] !== family ||
+      (Number(family.split('-')[1]) % 2 === 1) !== 'proxy' in now.images
+    ) {
       problems.push(`${name}: on ${now.revision} with ${JSON.stringify(now.images)}`);
     }
     const shared = newBySource.get(source);

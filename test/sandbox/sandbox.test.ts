@@ -81,10 +81,7 @@ function steady(name: string, timeoutMs?: number): Promise<Service> {
     async () => {
       const service = await describe1(name);
       const deployments = service.deployments ?? [];
-      const done =
-        deployments.length === 1 &&
-        deployments[0]!.rolloutState === 'COMPLETED' &&
-        service.runningCount === service.desiredCount;
+      const done = deployments.length === 1 && deployments[0]!.rolloutState === 'COMPLETED' && service.runningCount === service.desiredCount;
       return done ? service : undefined;
     },
     timeoutMs,
@@ -258,9 +255,7 @@ describe('service scheduler', () => {
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
     });
     const original = primary(await steady('api'));
-    const failing = primary(
-      (await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'api', taskDefinition: broken }))).service!,
-    );
+    const failing = primary((await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'api', taskDefinition: broken }))).service!);
 
     const failed = await waitFor('the FAILED deployment', async () => {
       const service = await describe1('api');
@@ -275,9 +270,7 @@ describe('service scheduler', () => {
     expect(rollback.id).not.toBe(failing.id);
     expect(rollback).toMatchObject({ taskDefinition: good, rolloutState: 'COMPLETED' });
     expect(back.deployments?.map((d) => d.id)).toEqual([rollback.id]);
-    expect(back.events?.map((e) => e.message)).toContain(
-      `(service api) (deployment ${failing.id}) deployment failed: tasks failed to start.`,
-    );
+    expect(back.events?.map((e) => e.message)).toContain(`(service api) (deployment ${failing.id}) deployment failed: tasks failed to start.`);
     const stopped = await serviceTasks('api', 'STOPPED');
     expect(stopped.some((t) => t.taskDefinitionArn === broken && t.stoppedReason === 'Essential container in task exited')).toBe(true);
     // the broken tasks never let the healthy ones go below 100 %
@@ -290,9 +283,7 @@ describe('service scheduler', () => {
     const broken = await taskDefinition('api', 'repo/api:broken');
     await createService({ serviceName: 'api', taskDefinition: good, desiredCount: 2 });
     await steady('api');
-    const failing = primary(
-      (await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'api', taskDefinition: broken }))).service!,
-    );
+    const failing = primary((await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'api', taskDefinition: broken }))).service!);
     const first = await waitFor('6 failed tasks', async () => {
       const d = primary(await describe1('api'));
       return (d.failedTasks ?? 0) >= 6 ? d : undefined;

@@ -63,8 +63,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     const timer = setTimeout(() => fail(`no ready line within ${timeoutMs} ms`), timeoutMs);
     child.once('error', (error) => fail(`could not run it: ${error.message}`));
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      fail(`it exited (code ${code}, signal ${signal})`);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`it exited (code ${code}, signal ${signal})`);
     child.once('exit', onExit);
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {

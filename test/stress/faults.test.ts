@@ -41,7 +41,16 @@ async function sweep(label: string, seeds: readonly number[], faultKinds: readon
   expect(await fleetProblems(ecs, cleanFleet, '1.1')).toEqual([]);
   const cleanCalls = proxy.stats().total;
 
-  const rows: { seed: number; code: number | null; calls: number; faulted: number; ms: number; outcomes: Record<string, number>; problems: string[]; rerun?: number | null }[] = [];
+  const rows: {
+    seed: number;
+    code: number | null;
+    calls: number;
+    faulted: number;
+    ms: number;
+    outcomes: Record<string, number>;
+    problems: string[];
+    rerun?: number | null;
+  }[] = [];
   for (const seed of seeds) {
     await sandbox.reset();
     const fleet = await seedFleet(ecs, LARGE_FLEET);
@@ -56,7 +65,16 @@ async function sweep(label: string, seeds: readonly number[], faultKinds: readon
       rerun = (await rollout()).code;
     }
     const problems = await fleetProblems(ecs, fleet, '1.1');
-    rows.push({ seed, code: run.code, calls: stats.total, faulted: stats.faulted, ms: run.ms, outcomes: stats.byOutcome, problems, ...(rerun === undefined ? {} : { rerun }) });
+    rows.push({
+      seed,
+      code: run.code,
+      calls: stats.total,
+      faulted: stats.faulted,
+      ms: run.ms,
+      outcomes: stats.byOutcome,
+      problems,
+      ...(rerun === undefined ? {} : { rerun }),
+    });
     console.log(JSON.stringify(rows.at(-1)));
   }
 
@@ -64,7 +82,8 @@ async function sweep(label: string, seeds: readonly number[], faultKinds: readon
   const calls = rows.map((row) => row.calls);
   const times = rows.map((row) => row.ms);
   const faults: Record<string, number> = {};
-  for (const row of rows) for (const [outcome, count] of Object.entries(row.outcomes)) if (outcome !== 'ok') faults[outcome] = (faults[outcome] ?? 0) + count;
+  for (const row of rows)
+    for (const [outcome, count] of Object.entries(row.outcomes)) if (outcome !== 'ok') faults[outcome] = (faults[outcome] ?? 0) + count;
   console.log(
     [
       `FAULTS ${label}, ${RATE * 100}%: ${successes}/${rows.length} succeeded first time; re-runs: ${rows.filter((row) => row.rerun !== undefined).length}`,
@@ -82,4 +101,8 @@ it(`rolls out through ${RATE * 100}% faulted calls over ${SEEDS.length} seeds`, 
 
 // The same without throttling, to tell the SDK's adaptive back-off apart from the other faults' cost.
 it('rolls out through 20% faulted calls without throttling over 5 seeds', () =>
-  sweep('no throttling', SEEDS.slice(0, 5), ALL_FAULT_KINDS.filter((kind) => kind !== 'throttle')));
+  sweep(
+    'no throttling',
+    SEEDS.slice(0, 5),
+    ALL_FAULT_KINDS.filter((kind) => kind !== 'throttle'),
+  ));

@@ -47,10 +47,13 @@ async function trial(mode: Mode, random: () => number) {
       if (armed) {
         armed = false;
         for (let index = 0; index < signals; index += 1) {
-          setTimeout(() => {
-            sentAt.push(Date.now());
-            if (pid !== undefined) process.kill(pid, 'SIGINT');
-          }, offset + gap * index);
+          setTimeout(
+            () => {
+              sentAt.push(Date.now());
+              if (pid !== undefined) process.kill(pid, 'SIGINT');
+            },
+            offset + gap * index,
+          );
         }
       }
       return 'delay';

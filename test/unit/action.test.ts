@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { errorCommand, escapeCommandData, outputEntry } from '../../src/action/github.js';
 import { inActionTerms, inputVariable, readActionInputs } from '../../src/action/inputs.js';
-import { actionOutcome, failedServices, failureMessage, servicesChanged, taskDefinitionArns, type RolloutDocument, type ServiceView } from '../../src/action/outcome.js';
+import {
+  actionOutcome,
+  failedServices,
+  failureMessage,
+  servicesChanged,
+  taskDefinitionArns,
+  type RolloutDocument,
+  type ServiceView,
+} from '../../src/action/outcome.js';
 import { UsageError } from '../../src/core/errors.js';
 import { planRollout } from '../../src/core/plan.js';
 import { planSummaryMarkdown } from '../../src/core/step-summary.js';
@@ -10,11 +18,24 @@ import { aContainer, anObservedState, aRequest, aService, aTaskDefinition, taskD
 const ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition';
 
 function service(outcome: ServiceView['outcome'], extra: Partial<ServiceView> = {}): ServiceView {
-  return { cluster: 'prod', service: `svc-${outcome}`, outcome, oldTaskDefinitionArn: `${ARN}/web:1`, newTaskDefinitionArn: `${ARN}/web:2`, ...extra };
+  return {
+    cluster: 'prod',
+    service: `svc-${outcome}`,
+    outcome,
+    oldTaskDefinitionArn: `${ARN}/web:1`,
+    newTaskDefinitionArn: `${ARN}/web:2`,
+    ...extra,
+  };
 }
 
 function result(ok: boolean, services: ServiceView[]): RolloutDocument {
-  return { kind: 'rollout-result', ok, target: { image: 'acme/web:2' }, registrations: [{ family: 'web', from: `${ARN}/web:1`, to: `${ARN}/web:2` }], services };
+  return {
+    kind: 'rollout-result',
+    ok,
+    target: { image: 'acme/web:2' },
+    registrations: [{ family: 'web', from: `${ARN}/web:1`, to: `${ARN}/web:2` }],
+    services,
+  };
 }
 
 describe('workflow commands', () => {
@@ -68,7 +89,16 @@ describe('reading the inputs as the runner passes them', () => {
     });
     expect(request).toEqual({
       image: 'acme/web:2',
-      options: { cluster: ['prod', 'staging, canary'], dryRun: true, wait: false, rollback: false, timeout: '600', pollInterval: '20', region: 'eu-west-1', requireMatch: true },
+      options: {
+        cluster: ['prod', 'staging, canary'],
+        dryRun: true,
+        wait: false,
+        rollback: false,
+        timeout: '600',
+        pollInterval: '20',
+        region: 'eu-west-1',
+        requireMatch: true,
+      },
     });
   });
 
@@ -87,7 +117,10 @@ describe('reading the inputs as the runner passes them', () => {
 
   it.each([
     ['--timeout must be a positive number of seconds, got "x"', 'input "timeout" must be a positive number of seconds, got "x"'],
-    ['--poll-interval below 10 s is only allowed against an emulator (--endpoint-url)', 'input "poll-interval" below 10 s is only allowed against an emulator (--endpoint-url)'],
+    [
+      '--poll-interval below 10 s is only allowed against an emulator (--endpoint-url)',
+      'input "poll-interval" below 10 s is only allowed against an emulator (--endpoint-url)',
+    ],
     ['--no-rollback and --rollback', 'input "rollback" and input "rollback"'],
     ['--cluster-name stays', '--cluster-name stays'],
   ])('words %j in terms of inputs', (message, worded) => {
@@ -106,14 +139,23 @@ describe('outputs from the rollout document', () => {
     ['failed without rollback', result(false, [service('failed'), service('completed')]), 'failed', 1],
     ['timed out', result(false, [service('timed-out')]), 'failed', 0],
     ['superseded', result(false, [service('superseded')]), 'failed', 0],
-    ['dry run', { kind: 'rollout-plan', dryRun: true, target: { image: 'acme/web:2' }, services: [service('planned', { action: 'update' })] }, 'unchanged', 0],
+    [
+      'dry run',
+      { kind: 'rollout-plan', dryRun: true, target: { image: 'acme/web:2' }, services: [service('planned', { action: 'update' })] },
+      'unchanged',
+      0,
+    ],
   ])('%s: outcome %s', (_name, document, outcome, changed) => {
     expect(actionOutcome(document)).toBe(outcome);
     expect(servicesChanged(document)).toBe(changed);
   });
 
   it('lists the registered revisions and the services to annotate', () => {
-    const document = result(false, [service('completed'), service('rolled-back', { reason: 'timed out; rolled back to web:1' }), service('not-started')]);
+    const document = result(false, [
+      service('completed'),
+      service('rolled-back', { reason: 'timed out; rolled back to web:1' }),
+      service('not-started'),
+    ]);
     expect(taskDefinitionArns(document)).toEqual([`${ARN}/web:2`]);
     expect(failedServices(document).map((entry) => entry.outcome)).toEqual(['rolled-back']);
   });
@@ -123,7 +165,9 @@ describe('outputs from the rollout document', () => {
       reason: 'deployment failed',
       diagnosis: { cause: 'image-pull', summary: 'CannotPullContainerError: acme/web:9 not found', hint: 'check the tag was pushed' },
     });
-    expect(failureMessage(diagnosed)).toBe('prod/svc-rolled-back rolled-back: image-pull: CannotPullContainerError: acme/web:9 not found (check the tag was pushed)');
+    expect(failureMessage(diagnosed)).toBe(
+      'prod/svc-rolled-back rolled-back: image-pull: CannotPullContainerError: acme/web:9 not found (check the tag was pushed)',
+    );
     expect(failureMessage(service('failed', { reason: 'circuit breaker' }))).toBe('prod/svc-failed failed: circuit breaker');
     expect(failureMessage(service('timed-out'))).toBe('prod/svc-timed-out timed-out: no reason given');
   });

@@ -20,7 +20,18 @@ export function snsMessage(state: string, old = 'OK', name = 'cpu-high'): string
     OKActions: [],
     AlarmActions: [TOPIC_ARN],
     InsufficientDataActions: [],
-    Trigger: { MetricName: 'CPUUtilization', Namespace: 'AWS/ECS', StatisticType: 'Statistic', Statistic: 'AVERAGE', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', Threshold: 80, TreatMissingData: 'missing', Dimensions: [] },
+    Trigger: {
+      MetricName: 'CPUUtilization',
+      Namespace: 'AWS/ECS',
+      StatisticType: 'Statistic',
+      Statistic: 'AVERAGE',
+      Period: 60,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 80,
+      TreatMissingData: 'missing',
+      Dimensions: [],
+    },
   });
 }
 
@@ -31,7 +42,15 @@ export function snsEvent(message: string) {
         EventSource: 'aws:sns',
         EventVersion: '1.0',
         EventSubscriptionArn: `${TOPIC_ARN}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
-        Sns: { Type: 'Notification', MessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e', TopicArn: TOPIC_ARN, Subject: 'ALARM: "cpu-high"', Message: message, Timestamp: '2026-01-02T03:04:06.000Z', MessageAttributes: {} },
+        Sns: {
+          Type: 'Notification',
+          MessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+          TopicArn: TOPIC_ARN,
+          Subject: 'ALARM: "cpu-high"',
+          Message: message,
+          Timestamp: '2026-01-02T03:04:06.000Z',
+          MessageAttributes: {},
+        },
       },
     ],
   };
@@ -63,4 +82,3 @@ export const policy = (overrides: Partial<AlarmPolicy> = {}): AlarmPolicy => ({
   cooldownSeconds: 300,
   ...overrides,
 });
-

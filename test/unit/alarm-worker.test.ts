@@ -123,7 +123,10 @@ describe('handleAlarmEvent', () => {
     const copy = new FakeAws();
     copy.alarm = { arn: `${ALARM_ARN}-copy`, state: 'ALARM', tags: [{ key: 'ecs-roll:service', value: 'prod/web' }] };
     const event = { ...lambdaEvent('ALARM'), alarmArn: `${ALARM_ARN}-copy` };
-    expect((await run(event, copy)).decisions[0]).toMatchObject({ decision: 'no-policy', reason: expect.stringContaining('hold no policy for this alarm') });
+    expect((await run(event, copy)).decisions[0]).toMatchObject({
+      decision: 'no-policy',
+      reason: expect.stringContaining('hold no policy for this alarm'),
+    });
 
     const retargeted = new FakeAws();
     retargeted.alarm = { arn: ALARM_ARN, state: 'ALARM', tags: [{ key: 'ecs-roll:service', value: 'prod/api' }] };
@@ -138,7 +141,10 @@ describe('handleAlarmEvent', () => {
     // A message naming this alarm but another account's ARN is not about this region's alarm.
     const elsewhere = new FakeAws();
     const foreign = snsMessage('ALARM').replace(ALARM_ARN, 'arn:aws:cloudwatch:us-east-1:210987654321:alarm:cpu-high');
-    expect((await run(snsEvent(foreign), elsewhere)).decisions[0]).toMatchObject({ decision: 'no-policy', reason: expect.stringContaining('210987654321') });
+    expect((await run(snsEvent(foreign), elsewhere)).decisions[0]).toMatchObject({
+      decision: 'no-policy',
+      reason: expect.stringContaining('210987654321'),
+    });
 
     const gone = new FakeAws();
     gone.alarm = undefined;
@@ -146,13 +152,22 @@ describe('handleAlarmEvent', () => {
     for (const aws of [copy, retargeted, unpointed, elsewhere, gone]) expect(aws.updates).toEqual([]);
   });
 
-  it('holds the count within Application Auto Scaling\'s bounds and says so', async () => {
+  it("holds the count within Application Auto Scaling's bounds and says so", async () => {
     const aws = new FakeAws();
     aws.service = aService({ desiredCount: 7 });
     aws.target = { resourceId: 'service/prod/web', min: 2, max: 8 };
     const { decisions, lines } = await run(snsEvent(snsMessage('ALARM')), aws);
-    expect(decisions[0]).toMatchObject({ decision: 'clamped', from: 7, to: 8, bound: 'autoscaling-max', autoscaling: { resourceId: 'service/prod/web', min: 2, max: 8 } });
-    expect(lines[0]).toMatchObject({ level: 'info', message: expect.stringContaining('Application Auto Scaling keeps service/prod/web within 2..8') });
+    expect(decisions[0]).toMatchObject({
+      decision: 'clamped',
+      from: 7,
+      to: 8,
+      bound: 'autoscaling-max',
+      autoscaling: { resourceId: 'service/prod/web', min: 2, max: 8 },
+    });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      message: expect.stringContaining('Application Auto Scaling keeps service/prod/web within 2..8'),
+    });
     expect(aws.updates).toEqual([8]);
 
     const atTarget = new FakeAws();
@@ -191,9 +206,25 @@ describe('an alarm still in ALARM after its cooldown', () => {
 
   it.each([
     ['acts again when the alarm is still in ALARM', 'ALARM', NOW, NOW + 300, { decision: 'acted', from: 4, to: 6, recheckAt: NOW + 600 }, [6], 1],
-    ['stops once the alarm is OK', 'OK', NOW, NOW + 300, { decision: 'not-alarm', state: 'OK', reason: expect.stringContaining('no more re-checks') }, [], 0],
+    [
+      'stops once the alarm is OK',
+      'OK',
+      NOW,
+      NOW + 300,
+      { decision: 'not-alarm', state: 'OK', reason: expect.stringContaining('no more re-checks') },
+      [],
+      0,
+    ],
     ['drops a note another scale has superseded', 'ALARM', NOW - 60, NOW + 300, { decision: 'superseded' }, [], 0],
-    ['sends an early note on again (a cooldown beyond SQS\'s 900 s delay)', 'ALARM', NOW, NOW + 100, { decision: 'in-cooldown', recheckAt: NOW + 300 }, [], 1],
+    [
+      "sends an early note on again (a cooldown beyond SQS's 900 s delay)",
+      'ALARM',
+      NOW,
+      NOW + 100,
+      { decision: 'in-cooldown', recheckAt: NOW + 300 },
+      [],
+      1,
+    ],
   ] as const)('%s', async (_name, state, noteScaledAt, at, expected, updates, notes) => {
     sent.length = 0;
     const aws = new FakeAws();

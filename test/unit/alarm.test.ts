@@ -142,7 +142,7 @@ describe('alarm re-put', () => {
     expect(described.AlarmActions).toEqual(['arn:aws:sns:us-east-1:123456789012:pager']);
   });
 
-  it('keeps a metric-math alarm\'s Metrics', () => {
+  it("keeps a metric-math alarm's Metrics", () => {
     const math = { AlarmName: 'm', Metrics: [{ Id: 'e1', Expression: 'm1+m2' }], ThresholdMetricId: 'e1' };
     expect(alarmPutInput(math, [])).toMatchObject({ Metrics: [{ Id: 'e1', Expression: 'm1+m2' }], ThresholdMetricId: 'e1', AlarmActions: [] });
   });
@@ -164,7 +164,10 @@ describe('alarm events', () => {
     expect(isAlarmEventShape(event)).toBe(true);
     const parsed = parseAlarmEvent(event);
     expect(parsed).toHaveLength(1);
-    expect(parsed[0]).toMatchObject({ kind: 'transition', transition: { alarmName: 'cpu-high', alarmArn: ALARM_ARN, time: '2026-01-02T03:04:05.678+0000', ...expected } });
+    expect(parsed[0]).toMatchObject({
+      kind: 'transition',
+      transition: { alarmName: 'cpu-high', alarmArn: ALARM_ARN, time: '2026-01-02T03:04:05.678+0000', ...expected },
+    });
   });
 
   it.each([
@@ -194,7 +197,13 @@ describe('decideScale', () => {
     ['=5 from 2', policy({ adjustment: { kind: 'exact', count: 5 } }), 2, undefined, { kind: 'acted', from: 2, to: 5 }],
     ['+10% from 4 (one task)', policy({ adjustment: { kind: 'percent', percent: 10 } }), 4, undefined, { kind: 'acted', from: 4, to: 5 }],
     ['+2 from 9 clamped at max 10', policy(), 9, undefined, { kind: 'clamped', from: 9, to: 10, bound: 'max' }],
-    ['-3 from 3 clamped at min 1', policy({ adjustment: { kind: 'change', tasks: -3 } }), 3, undefined, { kind: 'clamped', from: 3, to: 1, bound: 'min' }],
+    [
+      '-3 from 3 clamped at min 1',
+      policy({ adjustment: { kind: 'change', tasks: -3 } }),
+      3,
+      undefined,
+      { kind: 'clamped', from: 3, to: 1, bound: 'min' },
+    ],
     ['+2 at max', policy(), 10, undefined, { kind: 'at-bound', count: 10, bound: 'max' }],
     ['-1 at min', policy({ adjustment: { kind: 'change', tasks: -1 } }), 1, undefined, { kind: 'at-bound', count: 1, bound: 'min' }],
     ['+2 above max comes down to max', policy(), 12, undefined, { kind: 'clamped', from: 12, to: 10, bound: 'max' }],

@@ -12,7 +12,10 @@ function planFor(tags: { key: string; value: string }[], fields: Record<string, 
     ...aTaskDefinition({ containers: [aContainer({ name: 'web', image: 'acme/web:1.0' })], tags, fields }),
     ...(unmodelledFields === undefined ? {} : { unmodelledFields }),
   };
-  return planRollout(anObservedState([aService({ taskDefinitionArn: source.arn })], [source]), { ...aRequest('acme/web:1.1'), pushedAt: 1_767_225_600 });
+  return planRollout(anObservedState([aService({ taskDefinitionArn: source.arn })], [source]), {
+    ...aRequest('acme/web:1.1'),
+    pushedAt: 1_767_225_600,
+  });
 }
 
 describe('tags on the copy', () => {
@@ -70,7 +73,12 @@ describe('fieldsTheSdkDropped', () => {
       { containerDefinitions: [{ name: 'web' }, { name: 'log' }] },
       ['containerDefinitions[1].restartPolicy'],
     ],
-    ['a nested field', { runtimePlatform: { cpuArchitecture: 'ARM64', future: 1 } }, { runtimePlatform: { cpuArchitecture: 'ARM64' } }, ['runtimePlatform.future']],
+    [
+      'a nested field',
+      { runtimePlatform: { cpuArchitecture: 'ARM64', future: 1 } },
+      { runtimePlatform: { cpuArchitecture: 'ARM64' } },
+      ['runtimePlatform.future'],
+    ],
     ['nulls are no setting', { a: null }, {}, []],
     ['a timestamp parsed to a Date', { registeredAt: 1_700_000_000 }, { registeredAt: new Date(0) }, []],
     ['map keys kept', { dockerLabels: { 'x.y': 'z' } }, { dockerLabels: { 'x.y': 'z' } }, []],

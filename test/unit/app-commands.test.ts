@@ -48,7 +48,9 @@ class MemoryEcs implements EcsPort, EcsReader {
   }
   async describeServices(cluster: string, names: readonly string[]) {
     return this.services.filter(
-      (service) => (service.clusterArn === cluster || service.clusterName === nameFromArn(cluster)) && names.some((name) => name === service.serviceName || name === service.serviceArn),
+      (service) =>
+        (service.clusterArn === cluster || service.clusterName === nameFromArn(cluster)) &&
+        names.some((name) => name === service.serviceName || name === service.serviceArn),
     );
   }
   async latestTaskDefinition(family: string) {
@@ -56,7 +58,9 @@ class MemoryEcs implements EcsPort, EcsReader {
     return revisions.sort((a, b) => b.revision - a.revision)[0];
   }
   async describeTaskDefinition(taskDefinition: string) {
-    const found = [...this.definitions.values()].find((definition) => definition.arn === taskDefinition || `${definition.family}:${definition.revision}` === taskDefinition);
+    const found = [...this.definitions.values()].find(
+      (definition) => definition.arn === taskDefinition || `${definition.family}:${definition.revision}` === taskDefinition,
+    );
     if (found === undefined) throw new Error(`no task definition ${taskDefinition}`);
     return found;
   }
@@ -178,7 +182,13 @@ describe('webhook jobs against a fake ECS', () => {
     const { service, definition } = webAt('1');
     const ecs = new MemoryEcs([service], [definition]);
     const lines: Record<string, unknown>[] = [];
-    const result = await runJob({ image: 'acme/web:2', pushedAt: 1 }, config, { ...rolloutPorts(ecs, []), clock: instantClock }, (line) => lines.push(line), { env: {} });
+    const result = await runJob(
+      { image: 'acme/web:2', pushedAt: 1 },
+      config,
+      { ...rolloutPorts(ecs, []), clock: instantClock },
+      (line) => lines.push(line),
+      { env: {} },
+    );
     expect(result?.ok).toBe(true);
     expect(lines.at(-1)).toMatchObject({ event: 'job-finished', ok: true, services: [{ cluster: 'prod', service: 'web', outcome: 'completed' }] });
   });
@@ -186,7 +196,13 @@ describe('webhook jobs against a fake ECS', () => {
   it('startPush refuses a repository outside the allow-list before any call', async () => {
     const ecs = new MemoryEcs([], []);
     const lines: Record<string, unknown>[] = [];
-    const outcome = await startPush({ image: 'acme/api:2', pushedAt: 1 }, config, { ...rolloutPorts(ecs, []), ecs }, (line) => lines.push(line), async () => {});
+    const outcome = await startPush(
+      { image: 'acme/api:2', pushedAt: 1 },
+      config,
+      { ...rolloutPorts(ecs, []), ecs },
+      (line) => lines.push(line),
+      async () => {},
+    );
     expect(outcome).toBe('refused');
     expect(ecs.calls).toEqual([]);
   });
@@ -195,9 +211,15 @@ describe('webhook jobs against a fake ECS', () => {
     const { service, definition } = webAt('1');
     const ecs = new MemoryEcs([service], [definition]);
     const sent: unknown[] = [];
-    const outcome = await startPush({ image: 'acme/web:2', pushedAt: 1 }, config, { ...rolloutPorts(ecs, []), ecs }, () => {}, async (job) => {
-      sent.push(job);
-    });
+    const outcome = await startPush(
+      { image: 'acme/web:2', pushedAt: 1 },
+      config,
+      { ...rolloutPorts(ecs, []), ecs },
+      () => {},
+      async (job) => {
+        sent.push(job);
+      },
+    );
     expect(outcome).toBe('following');
     expect(sent).toMatchObject([{ kind: 'follow', phase: 'rollout', services: [{ cluster: 'prod', service: 'web', state: 'pending' }] }]);
   });
@@ -212,20 +234,38 @@ describe('scale against a fake ECS', () => {
       finished: (document) => ends.push(document),
     };
   }
-  const scaleRequest = { service: 'web', adjustment: { kind: 'exact' as const, count: 5 }, updateAutoscaling: false, dryRun: false, wait: true, timeoutMs: 60_000, pollIntervalMs: 1 };
+  const scaleRequest = {
+    service: 'web',
+    adjustment: { kind: 'exact' as const, count: 5 },
+    updateAutoscaling: false,
+    dryRun: false,
+    wait: true,
+    timeoutMs: 60_000,
+    pollIntervalMs: 1,
+  };
 
   it('finds the service, changes only its count and reports the versioned document', async () => {
     const { service, definition } = webAt('1');
     const ecs = new MemoryEcs([service], [definition]);
     const lines: string[] = [];
     const ends: unknown[] = [];
-    const autoscaling = { scalableTarget: async () => ({ resourceId: 'service/prod/web', minCapacity: 1, maxCapacity: 3 }), setBounds: async () => {} };
+    const autoscaling = {
+      scalableTarget: async () => ({ resourceId: 'service/prod/web', minCapacity: 1, maxCapacity: 3 }),
+      setBounds: async () => {},
+    };
     const result = await runScale(scaleRequest, { ecs, autoscaling, clock: instantClock, report: reporter(lines, ends) });
     expect(result?.ok).toBe(true);
     expect(ecs.services[0]?.desiredCount).toBe(5);
     expect(lines).toEqual(['autoscaling prod/web 1..3 outside=true', 'decision prod/web 2->5']);
     expect(ends).toEqual([
-      expect.objectContaining({ kind: 'scale-result', version: 1, from: 2, to: 5, outcome: 'completed', autoscaling: expect.objectContaining({ outside: true, updatedTo: null }) }),
+      expect.objectContaining({
+        kind: 'scale-result',
+        version: 1,
+        from: 2,
+        to: 5,
+        outcome: 'completed',
+        autoscaling: expect.objectContaining({ outside: true, updatedTo: null }),
+      }),
     ]);
   });
 
@@ -250,7 +290,10 @@ describe('status against a fake ECS', () => {
     );
     expect(code).toBe(0);
     expect(shown).toHaveLength(1);
-    expect(shown[0]?.groups.map((group) => [group.version, group.services.map((service) => service.service)])).toEqual([['1', ['web']], ['2', ['api']]]);
+    expect(shown[0]?.groups.map((group) => [group.version, group.services.map((service) => service.service)])).toEqual([
+      ['1', ['web']],
+      ['2', ['api']],
+    ]);
   });
 });
 
@@ -262,11 +305,17 @@ describe('webhook status against fake queues and log', () => {
       clock: instantClock,
       queueUrl: async (name) => urls[name],
       queueCounts: async (url) => (url === 'q/pushes' ? { waiting: 2, inFlight: 1, delayed: 0 } : { waiting: 1, inFlight: 0, delayed: 0 }),
-      peek: async (url) => (url === 'q/dead' ? [{ MessageId: 'm1', Body: JSON.stringify({ image: 'acme/web:2', pushedAt: 5 }), Attributes: { SentTimestamp: '0' } }] : []),
-      finishedLines: async () => [{ message: JSON.stringify({ event: 'job-finished', time: 't', job: 'acme/web:2', ok: true, services: [] }) }, { message: 'not ours' }],
+      peek: async (url) =>
+        url === 'q/dead' ? [{ MessageId: 'm1', Body: JSON.stringify({ image: 'acme/web:2', pushedAt: 5 }), Attributes: { SentTimestamp: '0' } }] : [],
+      finishedLines: async () => [
+        { message: JSON.stringify({ event: 'job-finished', time: 't', job: 'acme/web:2', ok: true, services: [] }) },
+        { message: 'not ours' },
+      ],
     });
     expect(status).toMatchObject({ kind: 'webhook-status', version: 1, name: 'ecs-roll' });
-    expect(status.deadLetters).toEqual([{ queue: 'ecs-roll-pushes-dead.fifo', messageId: 'm1', sentAt: new Date(0).toISOString(), image: 'acme/web:2', pushedAt: 5 }]);
+    expect(status.deadLetters).toEqual([
+      { queue: 'ecs-roll-pushes-dead.fifo', messageId: 'm1', sentAt: new Date(0).toISOString(), image: 'acme/web:2', pushedAt: 5 },
+    ]);
     expect(status.recent).toEqual([{ time: 't', image: 'acme/web:2', ok: true, services: [] }]);
   });
 });

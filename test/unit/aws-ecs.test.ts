@@ -276,7 +276,9 @@ describe('discoverRolloutState', () => {
     );
     return sdkEcs({
       ListClustersCommand: paged('clusterArns', () => clusters.map(clusterArnOf), 100),
-      ListServicesCommand: paged('serviceArns', (input) => (table[String(input.cluster).split('/').pop() ?? ''] ?? []).map((service) => service.serviceArn ?? '')),
+      ListServicesCommand: paged('serviceArns', (input) =>
+        (table[String(input.cluster).split('/').pop() ?? ''] ?? []).map((service) => service.serviceArn ?? ''),
+      ),
       DescribeServicesCommand: describeServicesFrom(table),
       DescribeTaskDefinitionCommand: describeTaskDefinitionFrom(['web', 'batch', 'cron']),
       ListTaskDefinitionFamiliesCommand: paged('families', () => ['batch', 'cron', 'web']),
@@ -413,7 +415,11 @@ describe('toServiceSnapshot', () => {
       sdkService('prod', 'web', {
         deploymentController: { type: 'CODE_DEPLOY' },
         schedulingStrategy: 'DAEMON',
-        events: Array.from({ length: 8 }, (_, index) => ({ id: `e${index}`, message: `event ${index}`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 8 - index)) })),
+        events: Array.from({ length: 8 }, (_, index) => ({
+          id: `e${index}`,
+          message: `event ${index}`,
+          createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 8 - index)),
+        })),
       }),
     );
     expect(snapshot).toMatchObject({
@@ -442,6 +448,11 @@ describe('toServiceSnapshot', () => {
   });
 
   it('defaults controller to ECS and strategy to REPLICA', () => {
-    expect(toServiceSnapshot({ serviceName: 'web' })).toMatchObject({ deploymentController: 'ECS', schedulingStrategy: 'REPLICA', deployments: [], events: [] });
+    expect(toServiceSnapshot({ serviceName: 'web' })).toMatchObject({
+      deploymentController: 'ECS',
+      schedulingStrategy: 'REPLICA',
+      deployments: [],
+      events: [],
+    });
   });
 });

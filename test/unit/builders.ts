@@ -12,8 +12,7 @@ const ARN_PREFIX = `arn:aws:ecs:${REGION}:${ACCOUNT}`;
 
 export const clusterArnOf = (cluster: string): string => `${ARN_PREFIX}:cluster/${cluster}`;
 export const serviceArnOf = (cluster: string, service: string): string => `${ARN_PREFIX}:service/${cluster}/${service}`;
-export const taskDefinitionArnOf = (family: string, revision: number): string =>
-  `${ARN_PREFIX}:task-definition/${family}:${revision}`;
+export const taskDefinitionArnOf = (family: string, revision: number): string => `${ARN_PREFIX}:task-definition/${family}:${revision}`;
 export const taskArnOf = (cluster: string, id: string): string => `${ARN_PREFIX}:task/${cluster}/${id}`;
 
 export type ContainerDefinition = Record<string, unknown> & { name: string; image: string };

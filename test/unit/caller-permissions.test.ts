@@ -60,7 +60,9 @@ describe('the IAM policy for running install', () => {
       expect(source, call).toContain(call);
       expect(granted.has(action), action).toBe(true);
     }
-    expect(source.match(/\b(?:alarms|ecs)\.[a-z]\w*\(/g)?.filter((call) => !(call in calls) && !['ecs.client(', 'alarms.destroy('].includes(call)) ?? []).toEqual([]);
+    expect(
+      source.match(/\b(?:alarms|ecs)\.[a-z]\w*\(/g)?.filter((call) => !(call in calls) && !['ecs.client(', 'alarms.destroy('].includes(call)) ?? [],
+    ).toEqual([]);
   });
 
   it('is the one the README prints', async () => {

@@ -59,7 +59,12 @@ describe('serve: the token', () => {
   const TOKEN = randomBytes(32).toString('base64url');
   it.each([
     ['on the command line', ['--token', TOKEN], {}, /process list.*--token-file/],
-    ['with characters a URL path cannot carry', [], { ECS_ROLL_TOKEN: `${TOKEN.slice(0, 40)}/+=` }, /URL-safe.*randomBytes\(32\)\.toString\('base64url'\)/],
+    [
+      'with characters a URL path cannot carry',
+      [],
+      { ECS_ROLL_TOKEN: `${TOKEN.slice(0, 40)}/+=` },
+      /URL-safe.*randomBytes\(32\)\.toString\('base64url'\)/,
+    ],
     ['of one repeated character', [], { ECS_ROLL_TOKEN: 'a'.repeat(43) }, /different characters/],
   ])('refuses a token %s with exit 2', async (_, args, env, message) => {
     const run = await runCli(['serve', '--port', '0', '--endpoint-url', NOWHERE, ...args], { env: { ECS_ROLL_REPOS: 'acme/web', ...env } });

@@ -26,7 +26,13 @@ describe('ECR Image Action events for the worker', () => {
   it('turns a successful push of an allowed repository into a job, timed by the event', () => {
     expect(decideEcrEvent(push(), config)).toEqual({
       kind: 'job',
-      push: { image: `${HOST}/acme/web:1.4.2`, repository: `${HOST}/acme/web`, tag: '1.4.2', digest: DIGEST, pushedAt: Date.parse('2019-11-16T01:54:34Z') / 1000 },
+      push: {
+        image: `${HOST}/acme/web:1.4.2`,
+        repository: `${HOST}/acme/web`,
+        tag: '1.4.2',
+        digest: DIGEST,
+        pushedAt: Date.parse('2019-11-16T01:54:34Z') / 1000,
+      },
     });
   });
 

@@ -17,7 +17,10 @@ describe('parseSources', () => {
   it.each([
     [['dockerhub'], ['dockerhub']],
     [['ecr'], ['ecr']],
-    [['ecr', 'dockerhub'], ['dockerhub', 'ecr']],
+    [
+      ['ecr', 'dockerhub'],
+      ['dockerhub', 'ecr'],
+    ],
     [['ecr,dockerhub'], ['dockerhub', 'ecr']],
     [['ecr', 'ecr'], ['ecr']],
   ])('%j → %j', (given, wanted) => {
@@ -46,7 +49,10 @@ describe('the ECR rule', () => {
 
   it.each([
     [[`${HOST}/acme/app`], ['acme/app']],
-    [[`${HOST}/acme/web`, `${HOST}/acme/app`, `${HOST}/acme/app`], ['acme/app', 'acme/web']],
+    [
+      [`${HOST}/acme/web`, `${HOST}/acme/app`, `${HOST}/acme/app`],
+      ['acme/app', 'acme/web'],
+    ],
     [['docker.io/acme/app'], []],
     [['123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/app'], []],
     [['ghcr.io/acme/app', `${HOST}/app`], ['app']],

@@ -6,16 +6,7 @@ import { planRollout, type Strategy } from '../../src/core/plan.js';
 import type { UpdateServiceRequest } from '../../src/core/ports.js';
 import { minimumHealthyTasks } from '../../src/core/replace.js';
 import type { RegisterTaskDefinitionInput } from '../../src/core/task-definition.js';
-import {
-  aContainer,
-  aRequest,
-  aService,
-  aTaskDefinition,
-  anObservedState,
-  clusterArnOf,
-  taskArnOf,
-  taskDefinitionArnOf,
-} from './builders.js';
+import { aContainer, aRequest, aService, aTaskDefinition, anObservedState, clusterArnOf, taskArnOf, taskDefinitionArnOf } from './builders.js';
 import { CIRCUIT_BREAKER, FakeClock, FakeEcs, type Script } from '../fakes.js';
 
 // The executor runs against FakeEcs (test/fakes.ts): ECS scripted per test at the EcsPort seam.
@@ -194,7 +185,14 @@ describe('executeRollout: waiting', () => {
   it.each([
     { cluster: 'one cluster, 25 services', layout: [['prod', 25]] as const, perPoll: 3 },
     { cluster: 'one cluster, 10 services', layout: [['prod', 10]] as const, perPoll: 1 },
-    { cluster: 'two clusters, 12 + 3 services', layout: [['prod', 12], ['staging', 3]] as const, perPoll: 3 },
+    {
+      cluster: 'two clusters, 12 + 3 services',
+      layout: [
+        ['prod', 12],
+        ['staging', 3],
+      ] as const,
+      perPoll: 3,
+    },
   ])('calls DescribeServices once per ≤10 services per cluster per poll ($cluster)', async ({ layout, perPoll }) => {
     const specs = layout.flatMap(([cluster, count]) =>
       Array.from({ length: count }, (_, index) => ({ name: `svc-${String(index).padStart(2, '0')}`, cluster, family: 'shared', pollsToSettle: 2 })),
@@ -256,7 +254,10 @@ describe('executeRollout: waiting', () => {
   });
 
   it('an aborted signal stops waiting: interrupted, and nothing is rolled back', async () => {
-    const { ecs, clock, run } = scenario([{ name: 'web', pollsToSettle: 10 }, { name: 'api', pollsToSettle: 10 }]);
+    const { ecs, clock, run } = scenario([
+      { name: 'web', pollsToSettle: 10 },
+      { name: 'api', pollsToSettle: 10 },
+    ]);
     const controller = new AbortController();
     clock.onSleep = (count) => {
       if (count === 2) controller.abort();
@@ -281,11 +282,7 @@ describe('executeRollout: waiting', () => {
 });
 
 describe('executeRollout: rollback', () => {
-  const failing = (): ServiceSpec[] => [
-    { name: 'api' },
-    { name: 'web', scripts: ['fail'] },
-    { name: 'worker', pollsToSettle: 2 },
-  ];
+  const failing = (): ServiceSpec[] => [{ name: 'api' }, { name: 'web', scripts: ['fail'] }, { name: 'worker', pollsToSettle: 2 }];
 
   it('a FAILED deployment fails the run and every changed service is put back on its old revision', async () => {
     const { ecs, events, run } = scenario(failing());
@@ -382,9 +379,7 @@ describe('executeRollout: replace strategy', () => {
       expect(stopped.map((event) => event.taskArns.length)).toEqual(batches);
       expect(stopped.at(-1)?.remainingOld).toBe(0);
       const stops = ecs.callsTo('stopTask');
-      expect(stops.map((call) => call.args[1])).toEqual(
-        Array.from({ length: desired }, (_, index) => taskArnOf('prod', `web-old-${index}`)),
-      );
+      expect(stops.map((call) => call.args[1])).toEqual(Array.from({ length: desired }, (_, index) => taskArnOf('prod', `web-old-${index}`)));
       expect(stops.every((call) => String(call.args[2]) === 'ecs-roll: replacing with web:2')).toBe(true);
       expect(ecs.lowestRunningAfterStop.get('web')).toBeGreaterThanOrEqual(minimumHealthyTasks(desired, minimumHealthyPercent));
     },
@@ -469,7 +464,10 @@ describe('executeRollout: BLUE_GREEN, LINEAR and CANARY services', () => {
     const { ecs, run } = scenario([{ name: 'api' }, { name: 'web', strategy: 'BLUE_GREEN', scripts: ['vanish'], pollsToSettle: 2 }]);
     const result = await run();
     expect(result.ok).toBe(false);
-    expect(outcomeOf(result, 'web')).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/ECS rolled it back to web:1: alarm web-5xx/) });
+    expect(outcomeOf(result, 'web')).toMatchObject({
+      outcome: 'rolled-back',
+      reason: expect.stringMatching(/ECS rolled it back to web:1: alarm web-5xx/),
+    });
     expect(outcomeOf(result, 'api').outcome).toBe('rolled-back');
     const updates = updateRequests(ecs);
     expect(updates.filter((request) => request.service === 'web')).toHaveLength(1);
@@ -487,6 +485,8 @@ describe('executeRollout: BLUE_GREEN, LINEAR and CANARY services', () => {
   });
 
   it('refuses the replace strategy for them before anything is called', () => {
-    expect(() => scenario([{ name: 'web', strategy: 'CANARY' }], { strategy: 'replace' })).toThrow(/--strategy replace cannot move prod\/web \(CANARY\)/);
+    expect(() => scenario([{ name: 'web', strategy: 'CANARY' }], { strategy: 'replace' })).toThrow(
+      /--strategy replace cannot move prod\/web \(CANARY\)/,
+    );
   });
 });

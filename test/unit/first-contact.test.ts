@@ -19,7 +19,10 @@ describe('parseServiceSelector', () => {
   it.each([
     { text: 'web', expected: { service: 'web' } },
     { text: 'prod/web', expected: { cluster: 'prod', service: 'web' } },
-    { text: 'arn:aws:ecs:eu-west-1:123456789012:service/prod/web', expected: { cluster: 'prod', service: 'web', region: 'eu-west-1', account: '123456789012' } },
+    {
+      text: 'arn:aws:ecs:eu-west-1:123456789012:service/prod/web',
+      expected: { cluster: 'prod', service: 'web', region: 'eu-west-1', account: '123456789012' },
+    },
     { text: 'arn:aws:ecs:eu-west-1:123456789012:service/web', expected: { service: 'web', region: 'eu-west-1', account: '123456789012' } },
   ])('$text means exactly $expected', ({ text, expected }) => {
     expect(parseServiceSelector(text)).toEqual({ text, ...expected });
@@ -64,8 +67,16 @@ describe('planRollout on a re-run (already on the tag)', () => {
     planRollout(anObservedState([aService({ taskDefinitionArn: onTag.arn, deployments })], [onTag]), aRequest('nginx:2')).services[0];
 
   it.each([
-    { case: 'its PRIMARY deployment is IN_PROGRESS', deployments: [aDeployment({ taskDefinitionArn: onTag.arn, rolloutState: 'IN_PROGRESS', runningCount: 1 })], reason: 'already on 2, deployment still in progress: waiting' },
-    { case: 'its PRIMARY deployment FAILED', deployments: [aDeployment({ taskDefinitionArn: onTag.arn, rolloutState: 'FAILED' })], reason: 'already on 2, deployment failed: waiting' },
+    {
+      case: 'its PRIMARY deployment is IN_PROGRESS',
+      deployments: [aDeployment({ taskDefinitionArn: onTag.arn, rolloutState: 'IN_PROGRESS', runningCount: 1 })],
+      reason: 'already on 2, deployment still in progress: waiting',
+    },
+    {
+      case: 'its PRIMARY deployment FAILED',
+      deployments: [aDeployment({ taskDefinitionArn: onTag.arn, rolloutState: 'FAILED' })],
+      reason: 'already on 2, deployment failed: waiting',
+    },
     {
       case: 'its PRIMARY runs another revision than its task definition',
       deployments: [aDeployment({ taskDefinitionArn: older, rolloutState: 'COMPLETED' })],
@@ -80,7 +91,10 @@ describe('planRollout on a re-run (already on the tag)', () => {
 
   it.each([
     { case: 'its PRIMARY deployment is COMPLETED', deployments: [aDeployment({ taskDefinitionArn: onTag.arn })] },
-    { case: 'it has no rollout state but one deployment with every task running', deployments: [withoutRolloutState(aDeployment({ taskDefinitionArn: onTag.arn }))] },
+    {
+      case: 'it has no rollout state but one deployment with every task running',
+      deployments: [withoutRolloutState(aDeployment({ taskDefinitionArn: onTag.arn }))],
+    },
   ])('is none when $case', ({ deployments }) => {
     expect(plan(deployments)?.action).toBe('none');
   });
@@ -96,7 +110,10 @@ describe('planRollout on a re-run (already on the tag)', () => {
 
 describe('plan scope and --expect-services', () => {
   const web1 = aTaskDefinition({ family: 'web', revision: 1, containers: [aContainer({ image: 'nginx:1' })] });
-  const state = { ...anObservedState([aService({ taskDefinitionArn: web1.arn })], [web1]), looked: { clusters: ['prod', 'dev'], region: 'us-east-1' } };
+  const state = {
+    ...anObservedState([aService({ taskDefinitionArn: web1.arn })], [web1]),
+    looked: { clusters: ['prod', 'dev'], region: 'us-east-1' },
+  };
 
   it('names the account (from the ARNs), the region and what was looked at', () => {
     const plan = planRollout(state, aRequest('nginx:2'));
@@ -151,7 +168,11 @@ describe('classifyFailure', () => {
   const errno = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
   it.each([
     { error: new Error('Region is missing'), exitCode: ExitCode.setup, code: 'no-region' },
-    { error: Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' }), exitCode: ExitCode.setup, code: 'no-credentials' },
+    {
+      error: Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' }),
+      exitCode: ExitCode.setup,
+      code: 'no-credentials',
+    },
     { error: errno('ECONNREFUSED'), exitCode: ExitCode.setup, code: 'aws-unreachable' },
     { error: errno('EADDRINUSE'), exitCode: ExitCode.setup, code: 'port-in-use' },
     { error: new SetupError('x'), exitCode: 3, code: 'setup' },
@@ -175,13 +196,22 @@ describe('install settings on a re-run', () => {
   });
 
   it('reads the installed settings back from the environment', () => {
-    expect(installed).toEqual({ repositories: ['docker.io/acme/web'], clusters: [], policy: { kind: 'semver' }, strategy: 'replace', timeoutSeconds: 600 });
+    expect(installed).toEqual({
+      repositories: ['docker.io/acme/web'],
+      clusters: [],
+      policy: { kind: 'semver' },
+      strategy: 'replace',
+      timeoutSeconds: 600,
+    });
   });
 
   it.each([
     { given: { repositories: ['docker.io/acme/web'] }, changes: [] },
     { given: { repositories: ['docker.io/acme/api'] }, changes: [{ setting: 'repositories', from: 'docker.io/acme/web', to: 'docker.io/acme/api' }] },
-    { given: { repositories: ['docker.io/acme/web'], policy: { kind: 'any' } as const }, changes: [{ setting: 'policy', from: 'semver', to: 'any' }] },
+    {
+      given: { repositories: ['docker.io/acme/web'], policy: { kind: 'any' } as const },
+      changes: [{ setting: 'policy', from: 'semver', to: 'any' }],
+    },
     { given: { repositories: ['docker.io/acme/web'], clusters: ['prod'] }, changes: [{ setting: 'clusters', from: '(all)', to: 'prod' }] },
   ])('given $given, changes $changes and keeps the rest', ({ given, changes }) => {
     const merged = mergeInstallSettings(given, installed);
@@ -192,7 +222,13 @@ describe('install settings on a re-run', () => {
 
   it('a first install takes the defaults, each shown as new', () => {
     const merged = mergeInstallSettings({ repositories: ['docker.io/acme/web'] }, installedSettings(undefined));
-    expect(merged.settings).toEqual({ repositories: ['docker.io/acme/web'], clusters: [], policy: { kind: 'any' }, strategy: 'rolling', timeoutSeconds: 3600 });
+    expect(merged.settings).toEqual({
+      repositories: ['docker.io/acme/web'],
+      clusters: [],
+      policy: { kind: 'any' },
+      strategy: 'rolling',
+      timeoutSeconds: 3600,
+    });
     expect(merged.changes.every((change) => change.from === undefined)).toBe(true);
   });
 });

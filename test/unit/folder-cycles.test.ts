@@ -65,7 +65,14 @@ describe('folder dependencies', () => {
       ['d', new Set(['a'])],
     ]);
     expect(folderCycles(graph)).toEqual([['a', 'b', 'c', 'a']]);
-    expect(folderCycles(new Map([['a', new Set(['b'])], ['b', new Set<string>()]]))).toEqual([]);
+    expect(
+      folderCycles(
+        new Map([
+          ['a', new Set(['b'])],
+          ['b', new Set<string>()],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('src/ has no import cycle between folders', () => {

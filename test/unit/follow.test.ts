@@ -90,7 +90,7 @@ describe('follow budgets', () => {
     expect(lookBudgetMs(900_000, 1_500, 1_000)).toBe(500);
   });
 
-  it('clamps the follow time to a day and the delay to SQS\'s 900 s', () => {
+  it("clamps the follow time to a day and the delay to SQS's 900 s", () => {
     expect(followDeadline(0, 10 * MAX_FOLLOW_SECONDS)).toBe(MAX_FOLLOW_SECONDS * 1000);
     expect(nextDelaySeconds(5000)).toBe(900);
     expect(nextDelaySeconds(0.3)).toBe(0);

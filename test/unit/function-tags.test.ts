@@ -8,7 +8,12 @@ const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:ecs-roll-worker';
 
 function client(answer: () => Promise<unknown>): { lambda: LambdaClient; calls: string[] } {
   const calls: string[] = [];
-  const lambda = { send: async (command: { constructor: { name: string } }) => { calls.push(command.constructor.name); return answer(); } } as unknown as LambdaClient;
+  const lambda = {
+    send: async (command: { constructor: { name: string } }) => {
+      calls.push(command.constructor.name);
+      return answer();
+    },
+  } as unknown as LambdaClient;
   return { lambda, calls };
 }
 
@@ -30,8 +35,12 @@ describe('functionTags', () => {
   });
 
   it('stops naming lambda:ListTags when ListTags is refused too', async () => {
-    const { lambda } = client(async () => { throw Object.assign(new Error('not authorized to perform: lambda:ListTags'), { name: 'AccessDeniedException' }); });
-    await expect(functionTags(lambda, got({ TagsError: { ErrorCode: 'AccessDeniedException', Message: 'x' } }))).rejects.toThrow(/allow lambda:ListTags/);
+    const { lambda } = client(async () => {
+      throw Object.assign(new Error('not authorized to perform: lambda:ListTags'), { name: 'AccessDeniedException' });
+    });
+    await expect(functionTags(lambda, got({ TagsError: { ErrorCode: 'AccessDeniedException', Message: 'x' } }))).rejects.toThrow(
+      /allow lambda:ListTags/,
+    );
   });
 
   it('a function without tags has none', async () => {

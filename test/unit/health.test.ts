@@ -27,7 +27,12 @@ describe('when ECS counts a task toward minimumHealthyPercent', () => {
       { hasContainerHealthCheck: new Map([[NEW, true]]) },
       false,
     ],
-    ['a replacement whose container health check is HEALTHY at once', { startedAt: secondsAgo(1), healthStatus: 'HEALTHY' }, { hasContainerHealthCheck: new Map([[NEW, true]]) }, true],
+    [
+      'a replacement whose container health check is HEALTHY at once',
+      { startedAt: secondsAgo(1), healthStatus: 'HEALTHY' },
+      { hasContainerHealthCheck: new Map([[NEW, true]]) },
+      true,
+    ],
     [
       'a load-balanced replacement RUNNING 5 minutes whose target is still initial',
       { startedAt: secondsAgo(300), privateIpv4Address: '10.0.1.5' },
@@ -129,7 +134,11 @@ describe('when ECS counts a task toward minimumHealthyPercent', () => {
 
   it.each([
     ['an essential container with a health check', [aContainer({ healthCheck: { command: ['CMD', 'true'] } })], true],
-    ['only a non-essential container has one', [aContainer({ name: 'app' }), aContainer({ name: 'side', essential: false, healthCheck: { command: ['CMD', 'true'] } })], false],
+    [
+      'only a non-essential container has one',
+      [aContainer({ name: 'app' }), aContainer({ name: 'side', essential: false, healthCheck: { command: ['CMD', 'true'] } })],
+      false,
+    ],
     ['none', [aContainer()], false],
   ])('definesContainerHealthCheck: %s → %s', (_, containers, expected) => {
     expect(definesContainerHealthCheck(aTaskDefinition({ containers }).definition)).toBe(expected);
@@ -144,7 +153,10 @@ describe('replace batches count only healthy tasks', () => {
   const input = { targetTaskDefinitionArn: NEW, desiredCount: 2, minimumHealthyPercent: 50 };
 
   it('holds while replacements run but their targets are not healthy yet (RUNNING alone would stop two)', () => {
-    const targets = [{ id: '10.0.0.1', state: 'initial' }, { id: '10.0.0.2', state: 'initial' }];
+    const targets = [
+      { id: '10.0.0.1', state: 'initial' },
+      { id: '10.0.0.2', state: 'initial' },
+    ];
     const healthy = healthyTaskArns(tasks, context({ targetGroups: [{ targetGroupArn: TG, targets }] }));
     expect(nextReplacementBatch({ ...input, tasks }).stop).toHaveLength(2);
     expect(nextReplacementBatch({ ...input, tasks, healthyTaskArns: healthy })).toMatchObject({ stop: [], holdReason: 'replacements-starting' });
@@ -159,7 +171,9 @@ describe('replace batches count only healthy tasks', () => {
     const all = [...oldTargets, ...tasks.slice(2)];
     const healthy = healthyTaskArns(
       all,
-      context({ targetGroups: [{ targetGroupArn: TG, targets: [...targets, { id: '10.0.9.0', state: 'healthy' }, { id: '10.0.9.1', state: 'healthy' }] }] }),
+      context({
+        targetGroups: [{ targetGroupArn: TG, targets: [...targets, { id: '10.0.9.0', state: 'healthy' }, { id: '10.0.9.1', state: 'healthy' }] }],
+      }),
     );
     const step = nextReplacementBatch({ ...input, tasks: all, healthyTaskArns: healthy });
     // Oldest first: old-2 started before old-1.

@@ -43,9 +43,7 @@ describe('parseImageReference: normalisation as Docker does', () => {
   });
 
   it('tells apart repositories that merely share a prefix or a path', () => {
-    const repositories = ['acme/web', 'acme/webhook', `${ECR}/acme/web`, 'acme/web/api'].map(
-      (input) => parseImageReference(input).repository,
-    );
+    const repositories = ['acme/web', 'acme/webhook', `${ECR}/acme/web`, 'acme/web/api'].map((input) => parseImageReference(input).repository);
     expect(new Set(repositories).size).toBe(repositories.length);
   });
 

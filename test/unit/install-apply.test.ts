@@ -36,7 +36,13 @@ function setup(respond?: Respond, options: { api?: ObservedApi; signal?: AbortSi
     clients: stub.clients as InstallClients,
     install: 'hooks',
     zip: new Uint8Array([1, 2, 3]),
-    clock: { now: () => now, sleep: async (ms) => { sleeps.push(ms); now += ms; } },
+    clock: {
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    },
     signal: options.signal ?? new AbortController().signal,
     progress: report,
     warnings: [],
@@ -64,7 +70,11 @@ describe('the IAM handler', () => {
       {
         client: 'iam',
         command: 'CreateRole',
-        input: expect.objectContaining({ RoleName: 'hooks', AssumeRolePolicyDocument: '{"Version":"2012-10-17"}', Tags: [{ Key: 'ecs-roll:install', Value: 'hooks' }] }),
+        input: expect.objectContaining({
+          RoleName: 'hooks',
+          AssumeRolePolicyDocument: '{"Version":"2012-10-17"}',
+          Tags: [{ Key: 'ecs-roll:install', Value: 'hooks' }],
+        }),
       },
     ]);
   });
@@ -110,7 +120,11 @@ describe('the SNS handler', () => {
   it('subscribes the worker, asking for the subscription ARN', async () => {
     const { applier, sent } = setup();
     await applier.apply({ kind: 'subscribe', topicArn, protocol: 'lambda', endpoint: 'arn:worker' });
-    expect(sent[0]).toEqual({ client: 'sns', command: 'Subscribe', input: { TopicArn: topicArn, Protocol: 'lambda', Endpoint: 'arn:worker', ReturnSubscriptionArn: true } });
+    expect(sent[0]).toEqual({
+      client: 'sns',
+      command: 'Subscribe',
+      input: { TopicArn: topicArn, Protocol: 'lambda', Endpoint: 'arn:worker', ReturnSubscriptionArn: true },
+    });
   });
 });
 
@@ -137,7 +151,9 @@ describe('the API Gateway handler', () => {
     const { applier, sent } = setup(() => ({}), { api });
     await applier.apply({ kind: 'put-integration', path: '/hooks', httpMethod: 'POST', type: 'AWS_PROXY', uri: 'arn:uri' });
     expect(sent[0]?.input).toEqual(expect.objectContaining({ restApiId: 'old', resourceId: 'h', integrationHttpMethod: 'POST', uri: 'arn:uri' }));
-    await expect(applier.apply({ kind: 'put-method', path: '/nope', httpMethod: 'POST', authorizationType: 'NONE' })).rejects.toThrow(/not known yet/);
+    await expect(applier.apply({ kind: 'put-method', path: '/nope', httpMethod: 'POST', authorizationType: 'NONE' })).rejects.toThrow(
+      /not known yet/,
+    );
   });
 
   it('throttles the stage with patch operations', async () => {
@@ -164,8 +180,21 @@ describe('the Lambda handler', () => {
       return { State: polls === 1 ? 'Pending' : 'Active' };
     });
     await applier.apply({ kind: 'create-function', function: worker, codeSha256: 'x', tags: TAGS });
-    expect(sent.map((entry) => entry.command)).toEqual(['CreateFunction', 'CreateFunction', 'CreateFunction', 'GetFunctionConfiguration', 'GetFunctionConfiguration']);
-    expect(sent[0]?.input).toEqual(expect.objectContaining({ FunctionName: 'hooks-worker', Role: worker.roleArn, Architectures: ['arm64'], Environment: { Variables: { A: '1' } } }));
+    expect(sent.map((entry) => entry.command)).toEqual([
+      'CreateFunction',
+      'CreateFunction',
+      'CreateFunction',
+      'GetFunctionConfiguration',
+      'GetFunctionConfiguration',
+    ]);
+    expect(sent[0]?.input).toEqual(
+      expect.objectContaining({
+        FunctionName: 'hooks-worker',
+        Role: worker.roleArn,
+        Architectures: ['arm64'],
+        Environment: { Variables: { A: '1' } },
+      }),
+    );
     expect(sleeps).toEqual([1000, 2000, 1000]);
     expect(report.waits[0]).toMatch(/assume role hooks/);
   });
@@ -214,7 +243,9 @@ describe('InstallApplier.applyAll', () => {
   ];
 
   it('fills in the account once CreateRole made it known, and reports each action', async () => {
-    const { applier, sent, report } = setup(({ command }) => (command === 'CreateRole' ? { Role: { Arn: `arn:aws:iam::${ACCOUNT}:role/hooks` } } : {}));
+    const { applier, sent, report } = setup(({ command }) =>
+      command === 'CreateRole' ? { Role: { Arn: `arn:aws:iam::${ACCOUNT}:role/hooks` } } : {},
+    );
     const known: { account?: string; apiId?: string } = {};
     await applier.applyAll(plan, known);
     expect(known.account).toBe(ACCOUNT);
@@ -224,10 +255,13 @@ describe('InstallApplier.applyAll', () => {
 
   it('stops between two actions once interrupted', async () => {
     const controller = new AbortController();
-    const { applier, sent } = setup(({ command }) => {
-      controller.abort();
-      return command === 'CreateRole' ? { Role: { Arn: `arn:aws:iam::${ACCOUNT}:role/hooks` } } : {};
-    }, { signal: controller.signal });
+    const { applier, sent } = setup(
+      ({ command }) => {
+        controller.abort();
+        return command === 'CreateRole' ? { Role: { Arn: `arn:aws:iam::${ACCOUNT}:role/hooks` } } : {};
+      },
+      { signal: controller.signal },
+    );
     await expect(applier.applyAll(plan, {})).rejects.toThrow(/interrupted/);
     expect(sent.map((entry) => entry.command)).toEqual(['CreateRole']);
   });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { splitEnvironment } from '../../src/core/install-environment.js';
 import { IAM_MANAGED_POLICIES_PER_ROLE, IAM_MANAGED_POLICY_MAX_CHARS, splitPolicy } from '../../src/core/install-iam-split.js';
-import { installNames, installPolicyDocument, planInstall, type DesiredInstall, type ObservedInstall, type PolicyDocument } from '../../src/core/install-plan.js';
+import {
+  installNames,
+  installPolicyDocument,
+  planInstall,
+  type DesiredInstall,
+  type ObservedInstall,
+  type PolicyDocument,
+} from '../../src/core/install-plan.js';
 import { desiredInstall } from '../../src/core/install-desired.js';
 import { UsageError } from '../../src/core/errors.js';
 import { policySize } from '../../src/core/install-limits.js';
@@ -11,7 +18,12 @@ const names = installNames('hooks');
 const at = { region: 'eu-west-1', account: '111122223333' };
 const clusters = (count: number) => Array.from({ length: count }, (_, index) => `cluster-with-a-rather-long-name-${index}`);
 const policyFor = (count: number) => installPolicyDocument({ ...at, names, clusters: clusters(count), passRoleArns: [] });
-const statements = (document: PolicyDocument) => document.Statement.flatMap((statement) => (typeof statement.Resource === 'string' ? [statement.Resource] : [...statement.Resource]).map((resource) => `${[statement.Action].flat().join(',')} ${resource}`));
+const statements = (document: PolicyDocument) =>
+  document.Statement.flatMap((statement) =>
+    (typeof statement.Resource === 'string' ? [statement.Resource] : [...statement.Resource]).map(
+      (resource) => `${[statement.Action].flat().join(',')} ${resource}`,
+    ),
+  );
 
 describe('splitPolicy', () => {
   it('keeps a document that fits inline as it is', () => {
@@ -54,7 +66,11 @@ describe('managed policies in the plan', () => {
 
   it('creates and attaches them before the inline policy is put, under the install path', () => {
     const desired = desiredInstall({ ...input, clusters: clusters(60) });
-    expect(desired.managedPolicies?.[0]).toMatchObject({ name: 'hooks-policy-1', path: '/ecs-roll/hooks/', arn: 'arn:aws:iam::111122223333:policy/ecs-roll/hooks/hooks-policy-1' });
+    expect(desired.managedPolicies?.[0]).toMatchObject({
+      name: 'hooks-policy-1',
+      path: '/ecs-roll/hooks/',
+      arn: 'arn:aws:iam::111122223333:policy/ecs-roll/hooks/hooks-policy-1',
+    });
     const planned = kinds(desired, { functions: {}, logGroups: {} });
     expect(planned.indexOf('attach-role-policy')).toBeGreaterThan(planned.indexOf('create-role'));
     expect(planned.indexOf('attach-role-policy')).toBeLessThan(planned.indexOf('put-role-policy'));
@@ -65,10 +81,16 @@ describe('managed policies in the plan', () => {
     const observed: ObservedInstall = {
       functions: {},
       logGroups: {},
-      managedPolicies: [{ name: 'hooks-policy-1', arn: 'arn:aws:iam::111122223333:policy/ecs-roll/hooks/hooks-policy-1', attached: true, document: {} }],
+      managedPolicies: [
+        { name: 'hooks-policy-1', arn: 'arn:aws:iam::111122223333:policy/ecs-roll/hooks/hooks-policy-1', attached: true, document: {} },
+      ],
     };
     const planned = kinds(desired, observed);
-    expect(planned.slice(planned.indexOf('put-role-policy'), planned.indexOf('put-role-policy') + 3)).toEqual(['put-role-policy', 'detach-role-policy', 'delete-managed-policy']);
+    expect(planned.slice(planned.indexOf('put-role-policy'), planned.indexOf('put-role-policy') + 3)).toEqual([
+      'put-role-policy',
+      'detach-role-policy',
+      'delete-managed-policy',
+    ]);
   });
 });
 

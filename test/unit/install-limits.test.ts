@@ -32,7 +32,12 @@ describe('install limits', () => {
   it.each([
     ['a few clusters and repositories', 3, 10, undefined],
     ['so many clusters the policy passes 10,240 characters', 60, 10, /IAM policy would be \d+ characters, over IAM's 10240.*--cluster/],
-    ['so many repositories the environment passes 4 KB', 3, 200, /environment would be \d+ bytes, over Lambda's 4096; ECS_ROLL_REPOS holds the --repo allow-list/],
+    [
+      'so many repositories the environment passes 4 KB',
+      3,
+      200,
+      /environment would be \d+ bytes, over Lambda's 4096; ECS_ROLL_REPOS holds the --repo allow-list/,
+    ],
   ])('%s', (_, clusters, repositories, expected) => {
     const check = () => checkInstallLimits(policyFor(clusters), repos(repositories), largest);
     if (expected === undefined) expect(check).not.toThrow();

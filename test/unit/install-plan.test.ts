@@ -104,7 +104,12 @@ describe('installPolicyDocument', () => {
           Resource: ['arn:aws:iam::111122223333:role/web-exec', 'arn:aws:iam::111122223333:role/web-task'],
           Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
         },
-        { Sid: 'InvokeWorker', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'arn:aws:lambda:eu-west-1:111122223333:function:hooks-worker' },
+        {
+          Sid: 'InvokeWorker',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: 'arn:aws:lambda:eu-west-1:111122223333:function:hooks-worker',
+        },
         {
           Sid: 'WriteLogs',
           Effect: 'Allow',
@@ -139,7 +144,9 @@ describe('installPolicyDocument', () => {
         // DescribeTargetHealth and DescribeScalableTargets, like ECS's reads, take no resource-level permission.
         expect(
           actions.every((action) =>
-            /^ecs:(List|Describe)|^ecs:RegisterTaskDefinition$|^elasticloadbalancing:DescribeTargetHealth$|^application-autoscaling:DescribeScalableTargets$/.test(action),
+            /^ecs:(List|Describe)|^ecs:RegisterTaskDefinition$|^elasticloadbalancing:DescribeTargetHealth$|^application-autoscaling:DescribeScalableTargets$/.test(
+              action,
+            ),
           ),
         ).toBe(true);
       }
@@ -255,7 +262,10 @@ function installed(apiId = 'abc123'): ObservedInstall {
       arn: roleArn(at, names.role),
       tags: { [INSTALL_TAG]: 'hooks' },
       // IAM answers with its own key order and one-item lists unwrapped; that is no change.
-      trustPolicy: { Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' }, Effect: 'Allow' }], Version: '2012-10-17' },
+      trustPolicy: {
+        Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' }, Effect: 'Allow' }],
+        Version: '2012-10-17',
+      },
       policyDocument: JSON.parse(JSON.stringify(desired.policyDocument)) as unknown,
     },
     functions: { receiver: observedFunction('receiver', apiId), worker: observedFunction('worker', apiId) },
@@ -267,7 +277,11 @@ function installed(apiId = 'abc123'): ObservedInstall {
         { id: 'root', path: '/' },
         { id: 'r1', path: '/hooks' },
         { id: 'r2', path: '/hooks/dockerhub' },
-        { id: 'r3', path: ROUTE_PATH, post: { authorizationType: 'NONE', integrationType: 'AWS_PROXY', integrationUri: integrationUri(REGION, receiverArn) } },
+        {
+          id: 'r3',
+          path: ROUTE_PATH,
+          post: { authorizationType: 'NONE', integrationType: 'AWS_PROXY', integrationUri: integrationUri(REGION, receiverArn) },
+        },
       ],
       stage: { name: 'live', rateLimit: 5, burstLimit: 10 },
     },
@@ -304,7 +318,11 @@ describe('planInstall', () => {
       'subscribe',
       'add-permission',
     ]);
-    expect(actions.filter((action) => action.kind === 'create-resource').map((action) => action.kind === 'create-resource' && [action.parentPath, action.pathPart])).toEqual([
+    expect(
+      actions
+        .filter((action) => action.kind === 'create-resource')
+        .map((action) => action.kind === 'create-resource' && [action.parentPath, action.pathPart]),
+    ).toEqual([
       ['/', 'hooks'],
       ['/hooks', 'dockerhub'],
       ['/hooks/dockerhub', '{token}'],
@@ -369,7 +387,10 @@ describe('planInstall', () => {
 
   it('redeploys the stage when the route is missing from an existing API', () => {
     const observed = installed();
-    const bare: ObservedInstall = { ...observed, api: { id: 'abc123', rootId: 'root', resources: [{ id: 'root', path: '/' }], stage: observed.api!.stage! } };
+    const bare: ObservedInstall = {
+      ...observed,
+      api: { id: 'abc123', rootId: 'root', resources: [{ id: 'root', path: '/' }], stage: observed.api!.stage! },
+    };
     expect(planInstall(desired, bare).map((action) => action.kind)).toEqual([
       'create-resource',
       'create-resource',
@@ -405,7 +426,13 @@ describe('planInstall: the alarm topic', () => {
     const alarmPart = actions.slice(actions.findIndex((action) => action.kind === 'create-topic'));
     expect(alarmPart).toEqual([
       { kind: 'create-topic', topic: 'hooks-alarms', topicArn: TOPIC_ARN, tags: { [INSTALL_TAG]: 'hooks' } },
-      { kind: 'add-permission', functionName: 'hooks-worker', statementId: SNS_PERMISSION_STATEMENT_ID, principal: 'sns.amazonaws.com', sourceArn: TOPIC_ARN },
+      {
+        kind: 'add-permission',
+        functionName: 'hooks-worker',
+        statementId: SNS_PERMISSION_STATEMENT_ID,
+        principal: 'sns.amazonaws.com',
+        sourceArn: TOPIC_ARN,
+      },
       { kind: 'subscribe', topicArn: TOPIC_ARN, protocol: 'lambda', endpoint: WORKER_ARN },
       {
         kind: 'add-permission',
@@ -423,7 +450,9 @@ describe('planInstall: the alarm topic', () => {
   });
 
   it('fills in the account of the topic, the subscription and the alarm permission once it is known', () => {
-    const actions = planInstall({ ...desired, account: UNKNOWN_ACCOUNT }, bare).map((action) => resolveAction(action, { account: ACCOUNT, apiId: 'abc' }));
+    const actions = planInstall({ ...desired, account: UNKNOWN_ACCOUNT }, bare).map((action) =>
+      resolveAction(action, { account: ACCOUNT, apiId: 'abc' }),
+    );
     expect(actions.find((action) => action.kind === 'create-topic')).toMatchObject({ topicArn: TOPIC_ARN });
     expect(actions.find((action) => action.kind === 'subscribe')).toMatchObject({ topicArn: TOPIC_ARN, endpoint: WORKER_ARN });
     expect(actions.filter((action) => action.kind === 'add-permission' && action.functionName === 'hooks-worker')).toMatchObject([
@@ -461,7 +490,13 @@ describe('planInstall: the alarm topic', () => {
     };
     expect(planInstall(desired, drifted)).toEqual([
       { kind: 'remove-permission', functionName: 'hooks-worker', statementId: SNS_PERMISSION_STATEMENT_ID },
-      { kind: 'add-permission', functionName: 'hooks-worker', statementId: SNS_PERMISSION_STATEMENT_ID, principal: 'sns.amazonaws.com', sourceArn: TOPIC_ARN },
+      {
+        kind: 'add-permission',
+        functionName: 'hooks-worker',
+        statementId: SNS_PERMISSION_STATEMENT_ID,
+        principal: 'sns.amazonaws.com',
+        sourceArn: TOPIC_ARN,
+      },
       {
         kind: 'add-permission',
         functionName: 'hooks-worker',

@@ -26,8 +26,14 @@ describe('parseNotifyTarget', () => {
     ['http://127.0.0.1:9000/hook', { kind: 'url', url: 'http://127.0.0.1:9000/hook' }],
     ['http://localhost/hook', { kind: 'url', url: 'http://localhost/hook' }],
     ['http://[::1]:8080/', { kind: 'url', url: 'http://[::1]:8080/' }],
-    ['arn:aws:sns:us-east-1:123456789012:deploys', { kind: 'sns', topicArn: 'arn:aws:sns:us-east-1:123456789012:deploys', region: 'us-east-1', fifo: false }],
-    ['arn:aws-cn:sns:cn-north-1:123456789012:d.fifo', { kind: 'sns', topicArn: 'arn:aws-cn:sns:cn-north-1:123456789012:d.fifo', region: 'cn-north-1', fifo: true }],
+    [
+      'arn:aws:sns:us-east-1:123456789012:deploys',
+      { kind: 'sns', topicArn: 'arn:aws:sns:us-east-1:123456789012:deploys', region: 'us-east-1', fifo: false },
+    ],
+    [
+      'arn:aws-cn:sns:cn-north-1:123456789012:d.fifo',
+      { kind: 'sns', topicArn: 'arn:aws-cn:sns:cn-north-1:123456789012:d.fifo', region: 'cn-north-1', fifo: true },
+    ],
   ];
   it.each(accepted)('accepts %s', (value, expected) => {
     expect(parseNotifyTarget(value)).toEqual(expected);
@@ -112,25 +118,82 @@ const rollout = (outcome: OutcomeNotice['outcome'], extra: Partial<OutcomeNotice
 describe('buildNotification', () => {
   const texts: [string, OutcomeNotice, string][] = [
     ['started', rollout('started'), ':arrow_forward: ecs-roll: rolling out acme/web:1.2 on 1 service (prod/web)'],
-    ['completed', rollout('completed', { services: [{ cluster: 'prod', service: 'web' }, { cluster: 'prod', service: 'api' }] }), ':white_check_mark: ecs-roll: acme/web:1.2 is out on 2 services (prod/web, prod/api)'],
+    [
+      'completed',
+      rollout('completed', {
+        services: [
+          { cluster: 'prod', service: 'web' },
+          { cluster: 'prod', service: 'api' },
+        ],
+      }),
+      ':white_check_mark: ecs-roll: acme/web:1.2 is out on 2 services (prod/web, prod/api)',
+    ],
     ['completed, nothing changed', rollout('completed', { services: [] }), ':white_check_mark: ecs-roll: acme/web:1.2: nothing to change'],
     [
       'failed, with the diagnosis summary',
-      rollout('failed', { services: [{ cluster: 'prod', service: 'web', outcome: 'rolled-back', reason: 'circuit breaker', cause: 'essential-container-exited', summary: 'The container web exited with code 1.' }] }),
+      rollout('failed', {
+        services: [
+          {
+            cluster: 'prod',
+            service: 'web',
+            outcome: 'rolled-back',
+            reason: 'circuit breaker',
+            cause: 'essential-container-exited',
+            summary: 'The container web exited with code 1.',
+          },
+        ],
+      }),
       ':x: ecs-roll: rollout of acme/web:1.2 failed: prod/web: The container web exited with code 1.',
     ],
-    ['failed, reason only', rollout('failed', { services: [{ cluster: 'prod', service: 'web', reason: 'timed out' }] }), ':x: ecs-roll: rollout of acme/web:1.2 failed: prod/web: timed out'],
-    ['failed before any change', rollout('failed', { reason: 'the registry has no tag 1.2', services: [] }), ':x: ecs-roll: rollout of acme/web:1.2 failed: the registry has no tag 1.2'],
+    [
+      'failed, reason only',
+      rollout('failed', { services: [{ cluster: 'prod', service: 'web', reason: 'timed out' }] }),
+      ':x: ecs-roll: rollout of acme/web:1.2 failed: prod/web: timed out',
+    ],
+    [
+      'failed before any change',
+      rollout('failed', { reason: 'the registry has no tag 1.2', services: [] }),
+      ':x: ecs-roll: rollout of acme/web:1.2 failed: the registry has no tag 1.2',
+    ],
     ['rolled back', rollout('rolled-back'), ':leftwards_arrow_with_hook: ecs-roll: rollout of acme/web:1.2 was rolled back on 1 service (prod/web)'],
-    ['ignored by policy', rollout('ignored', { source: 'webhook', reason: 'tag 1.2-rc1 is not semver', services: [] }), ':information_source: ecs-roll: acme/web:1.2 ignored: tag 1.2-rc1 is not semver'],
+    [
+      'ignored by policy',
+      rollout('ignored', { source: 'webhook', reason: 'tag 1.2-rc1 is not semver', services: [] }),
+      ':information_source: ecs-roll: acme/web:1.2 ignored: tag 1.2-rc1 is not semver',
+    ],
     [
       'scaled',
-      { operation: 'scale', outcome: 'completed', source: 'alarm', alarm: 'cpu-high', services: [{ cluster: 'prod', service: 'web', desiredCount: { from: 2, to: 4 } }] },
+      {
+        operation: 'scale',
+        outcome: 'completed',
+        source: 'alarm',
+        alarm: 'cpu-high',
+        services: [{ cluster: 'prod', service: 'web', desiredCount: { from: 2, to: 4 } }],
+      },
       ':white_check_mark: ecs-roll: scaled prod/web from 2 to 4 tasks (alarm cpu-high)',
     ],
-    ['scale ignored', { operation: 'scale', outcome: 'ignored', source: 'alarm', alarm: 'cpu-high', reason: 'in cooldown', services: [{ cluster: 'prod', service: 'web' }] }, ':information_source: ecs-roll: scaling prod/web (alarm cpu-high) not done: in cooldown'],
-    ['scale failed', { operation: 'scale', outcome: 'failed', source: 'cli', reason: 'AccessDenied', services: [{ cluster: 'prod', service: 'web' }] }, ':x: ecs-roll: scaling prod/web failed: AccessDenied'],
-    ['escapes Slack control characters', rollout('failed', { reason: '<!channel> & <http://x|y>', services: [] }), ':x: ecs-roll: rollout of acme/web:1.2 failed: &lt;!channel&gt; &amp; &lt;http://x|y&gt;'],
+    [
+      'scale ignored',
+      {
+        operation: 'scale',
+        outcome: 'ignored',
+        source: 'alarm',
+        alarm: 'cpu-high',
+        reason: 'in cooldown',
+        services: [{ cluster: 'prod', service: 'web' }],
+      },
+      ':information_source: ecs-roll: scaling prod/web (alarm cpu-high) not done: in cooldown',
+    ],
+    [
+      'scale failed',
+      { operation: 'scale', outcome: 'failed', source: 'cli', reason: 'AccessDenied', services: [{ cluster: 'prod', service: 'web' }] },
+      ':x: ecs-roll: scaling prod/web failed: AccessDenied',
+    ],
+    [
+      'escapes Slack control characters',
+      rollout('failed', { reason: '<!channel> & <http://x|y>', services: [] }),
+      ':x: ecs-roll: rollout of acme/web:1.2 failed: &lt;!channel&gt; &amp; &lt;http://x|y&gt;',
+    ],
   ];
   it.each(texts)('%s', (_name, notice, text) => {
     expect(buildNotification(notice, NOW).text).toBe(text);
@@ -156,17 +219,33 @@ describe('buildNotification', () => {
   it('stays far below SNS’s 256 KB limit however many services and however long the reasons', () => {
     const huge = 'x'.repeat(100_000);
     const escaped = '\u0001€'.repeat(50_000);
-    const services = Array.from({ length: 5000 }, (_, index) => ({ cluster: huge, service: `svc-${index}${huge}`, outcome: huge, reason: huge, cause: huge, summary: huge }));
+    const services = Array.from({ length: 5000 }, (_, index) => ({
+      cluster: huge,
+      service: `svc-${index}${huge}`,
+      outcome: huge,
+      reason: huge,
+      cause: huge,
+      summary: huge,
+    }));
     const document = buildNotification(rollout('failed', { reason: huge, image: huge, alarm: huge, services }), NOW);
     expect(document.services).toHaveLength(MAX_SERVICES);
     expect(document.servicesOmitted).toBe(5000 - MAX_SERVICES);
     expect(Buffer.byteLength(JSON.stringify(document))).toBeLessThan(MAX_DOCUMENT_BYTES / 2);
     expect(document.text.length).toBeLessThan(3000);
-    const wide = buildNotification(rollout('failed', { reason: escaped, services: services.map(() => ({ cluster: escaped, service: escaped, reason: escaped, summary: escaped })) }), NOW);
+    const wide = buildNotification(
+      rollout('failed', {
+        reason: escaped,
+        services: services.map(() => ({ cluster: escaped, service: escaped, reason: escaped, summary: escaped })),
+      }),
+      NOW,
+    );
     expect(Buffer.byteLength(JSON.stringify(wide))).toBeLessThan(MAX_DOCUMENT_BYTES / 2);
     expect(wide.services.length).toBeGreaterThan(0);
     expect(wide.servicesOmitted).toBe(5000 - wide.services.length);
-    const many = buildNotification(rollout('completed', { services: services.slice(0, 8).map((_, index) => ({ cluster: 'prod', service: `s${index}` })) }), NOW);
+    const many = buildNotification(
+      rollout('completed', { services: services.slice(0, 8).map((_, index) => ({ cluster: 'prod', service: `s${index}` })) }),
+      NOW,
+    );
     expect(many.text).toContain('on 8 services (prod/s0, prod/s1, prod/s2, prod/s3, prod/s4 and 3 more)');
   });
 
@@ -220,7 +299,10 @@ describe('rollout notices', () => {
     [
       'failed then rolled back',
       result(false, [
-        outcome('a', 'rolled-back', { reason: 'circuit breaker; rolled back to web:1', diagnosis: { cause: 'essential-container-exited', summary: 'web exited 1', hint: '', evidence: [] } as never }),
+        outcome('a', 'rolled-back', {
+          reason: 'circuit breaker; rolled back to web:1',
+          diagnosis: { cause: 'essential-container-exited', summary: 'web exited 1', hint: '', evidence: [] } as never,
+        }),
         outcome('b', 'not-started'),
       ]),
       [
@@ -231,7 +313,9 @@ describe('rollout notices', () => {
     ['failed without rollback', result(false, [outcome('a', 'timed-out', { reason: 'did not finish' })]), [['failed', ['a'], undefined]]],
     [
       'a failed run-before task',
-      result(false, [outcome('a', 'not-started')], { runsBefore: [{ step: 1, spec: '', cluster: 'prod', service: 'a', container: 'app', command: [], outcome: 'failed', reason: 'exit 3' }] }),
+      result(false, [outcome('a', 'not-started')], {
+        runsBefore: [{ step: 1, spec: '', cluster: 'prod', service: 'a', container: 'app', command: [], outcome: 'failed', reason: 'exit 3' }],
+      }),
       [['failed', [], 'the run-before task in prod/a failed: exit 3']],
     ],
   ];
@@ -243,13 +327,35 @@ describe('rollout notices', () => {
 
   it('a failed service carries its reason and its diagnosis', () => {
     const [failed] = finishedNotices(
-      result(false, [outcome('a', 'rolled-back', { reason: 'circuit breaker', diagnosis: { cause: 'image-pull-failed', summary: 'the image does not exist', hint: 'h', evidence: [] } as never })]),
+      result(false, [
+        outcome('a', 'rolled-back', {
+          reason: 'circuit breaker',
+          diagnosis: { cause: 'image-pull-failed', summary: 'the image does not exist', hint: 'h', evidence: [] } as never,
+        }),
+      ]),
       context,
     );
-    expect(failed?.services).toEqual([{ cluster: 'prod', service: 'a', outcome: 'rolled-back', reason: 'circuit breaker', cause: 'image-pull-failed', summary: 'the image does not exist' }]);
+    expect(failed?.services).toEqual([
+      {
+        cluster: 'prod',
+        service: 'a',
+        outcome: 'rolled-back',
+        reason: 'circuit breaker',
+        cause: 'image-pull-failed',
+        summary: 'the image does not exist',
+      },
+    ]);
   });
 
   it('an error before any result is a failure with its message', () => {
-    expect(errorNotice('no such tag', context)).toEqual({ operation: 'rollout', outcome: 'failed', source: 'cli', image: 'acme/web:1.2', pushedAt: 1764500000, reason: 'no such tag', services: [] });
+    expect(errorNotice('no such tag', context)).toEqual({
+      operation: 'rollout',
+      outcome: 'failed',
+      source: 'cli',
+      image: 'acme/web:1.2',
+      pushedAt: 1764500000,
+      reason: 'no such tag',
+      services: [],
+    });
   });
 });

@@ -4,7 +4,13 @@ import { parseNotifyTarget } from '../../src/core/notify-target.js';
 import { createNotifier, type Deliver, type NotifyLogFields } from '../../src/notify/notifier.js';
 
 const SECRET = 'https://hooks.example.com/services/SECRET-PATH-123';
-const notice = (outcome: OutcomeNotice['outcome']): OutcomeNotice => ({ operation: 'rollout', outcome, source: 'cli', image: 'acme/web:1', services: [] });
+const notice = (outcome: OutcomeNotice['outcome']): OutcomeNotice => ({
+  operation: 'rollout',
+  outcome,
+  source: 'cli',
+  image: 'acme/web:1',
+  services: [],
+});
 
 /** A delivery that never ends by itself: only the notifier's bound stops it. */
 const hang: Deliver = (_target, _body, _document, signal) =>
@@ -18,7 +24,10 @@ describe('createNotifier', () => {
       await new Promise((resolve) => setTimeout(resolve, JSON.parse(body).outcome === 'started' ? 20 : 0));
       seen.push(`${target.kind}:${JSON.parse(body).outcome}`);
     };
-    const notifier = createNotifier([parseNotifyTarget(SECRET), parseNotifyTarget('arn:aws:sns:us-east-1:123456789012:t')], { log: () => {}, deliver });
+    const notifier = createNotifier([parseNotifyTarget(SECRET), parseNotifyTarget('arn:aws:sns:us-east-1:123456789012:t')], {
+      log: () => {},
+      deliver,
+    });
     notifier.notify(notice('started'));
     notifier.notify(notice('completed'));
     await notifier.flush();
@@ -38,12 +47,38 @@ describe('createNotifier', () => {
     notifier.notify(notice('started'));
     notifier.notify(notice('completed'));
     await notifier.flush();
-    expect(logs).toEqual([
-      { level: 'warn', event: 'notify-failed', target: 'https://hooks.example.com/[redacted]', outcome: 'started', message: 'HTTP 500 from [redacted]' },
-      { level: 'warn', event: 'notify-failed', target: 'https://hooks.example.com/[redacted]', outcome: 'completed', message: 'HTTP 500 from [redacted]' },
-      { level: 'warn', event: 'notify-failed', target: 'https://hang.example.com/[redacted]', outcome: 'started', message: 'no answer within 0.05 s' },
-      { level: 'warn', event: 'notify-skipped', target: 'https://hang.example.com/[redacted]', outcome: 'completed', message: 'it did not answer earlier in this run' },
-    ].sort((a, b) => (a.target === b.target ? 0 : a.target < b.target ? 1 : -1)));
+    expect(logs).toEqual(
+      [
+        {
+          level: 'warn',
+          event: 'notify-failed',
+          target: 'https://hooks.example.com/[redacted]',
+          outcome: 'started',
+          message: 'HTTP 500 from [redacted]',
+        },
+        {
+          level: 'warn',
+          event: 'notify-failed',
+          target: 'https://hooks.example.com/[redacted]',
+          outcome: 'completed',
+          message: 'HTTP 500 from [redacted]',
+        },
+        {
+          level: 'warn',
+          event: 'notify-failed',
+          target: 'https://hang.example.com/[redacted]',
+          outcome: 'started',
+          message: 'no answer within 0.05 s',
+        },
+        {
+          level: 'warn',
+          event: 'notify-skipped',
+          target: 'https://hang.example.com/[redacted]',
+          outcome: 'completed',
+          message: 'it did not answer earlier in this run',
+        },
+      ].sort((a, b) => (a.target === b.target ? 0 : a.target < b.target ? 1 : -1)),
+    );
     expect(JSON.stringify(logs)).not.toContain('SECRET');
   });
 
@@ -69,7 +104,11 @@ describe('createNotifier', () => {
   });
 
   it('a notifier without targets does nothing', async () => {
-    const notifier = createNotifier([], { log: () => { throw new Error('no log expected'); } });
+    const notifier = createNotifier([], {
+      log: () => {
+        throw new Error('no log expected');
+      },
+    });
     notifier.notify(notice('started'));
     await notifier.flush();
   });

@@ -41,7 +41,11 @@ describe('parseRolloutOptions', () => {
   });
 
   it('parses each --run-before spec before any AWS call, in order, and --run-timeout', () => {
-    const options = parseRolloutOptions(IMAGE, { runBefore: ['service=web,container=app,command=a', 'service=api,container=api,command=b c'], runTimeout: '60' }, {});
+    const options = parseRolloutOptions(
+      IMAGE,
+      { runBefore: ['service=web,container=app,command=a', 'service=api,container=api,command=b c'], runTimeout: '60' },
+      {},
+    );
     expect(options.runBefore.map((spec) => spec.command)).toEqual([['a'], ['b', 'c']]);
     expect(options.runTimeoutSeconds).toBe(60);
     expect(() => parseRolloutOptions(IMAGE, { runBefore: ['service=web'] }, {})).toThrow(/--run-before "service=web": container is missing/);

@@ -43,7 +43,8 @@ class RaceFake implements EcsPort {
 
   complete(): void {
     const [primary] = this.service.deployments;
-    if (primary !== undefined) this.service = { ...this.service, deployments: [{ ...primary, rolloutState: 'COMPLETED', runningCount: primary.desiredCount }] };
+    if (primary !== undefined)
+      this.service = { ...this.service, deployments: [{ ...primary, rolloutState: 'COMPLETED', runningCount: primary.desiredCount }] };
   }
 
   async registerTaskDefinition() {
@@ -82,15 +83,23 @@ const clock = new FakeClock({ advance: false, tick: 1 });
 
 async function race(fake: RaceFake): Promise<RolloutResult> {
   const source = aTaskDefinition({ family: 'web', revision: 1, containers: [aContainer({ name: 'web', image: 'acme/web:1.0' })] });
-  const plan = planRollout(anObservedState([aService({ taskDefinitionArn: SOURCE })], [source]), { ...aRequest('acme/web:1.1'), pushedAt: OUR_START });
-  return executeRollout(plan, { ecs: fake, clock, emit: () => {} }, { wait: true, timeoutMs: 1_000_000, pollIntervalMs: 1, rollback: true, concurrency: 2 });
+  const plan = planRollout(anObservedState([aService({ taskDefinitionArn: SOURCE })], [source]), {
+    ...aRequest('acme/web:1.1'),
+    pushedAt: OUR_START,
+  });
+  return executeRollout(
+    plan,
+    { ecs: fake, clock, emit: () => {} },
+    { wait: true, timeoutMs: 1_000_000, pollIntervalMs: 1, rollback: true, concurrency: 2 },
+  );
 }
 
 describe('two rollouts racing over one service', () => {
   it('puts its revision back over an older rollout that landed last, and waits for that', async () => {
     const fake = new RaceFake(OUR_START - 10);
     fake.afterUpdate = (self, count) => {
-      if (count === 1) self.deploy(OTHER); // the older run's update lands after ours
+      if (count === 1)
+        self.deploy(OTHER); // the older run's update lands after ours
       else self.complete();
     };
     const result = await race(fake);

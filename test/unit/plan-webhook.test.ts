@@ -14,7 +14,10 @@ describe('planRollout for webhook pushes', () => {
   const push = (image: string, pushedAt: number) => ({ ...aRequest(image), pushedAt, respectPushOrder: true, now: 10_000 });
 
   it('records the push time per container and repository on the revision it registers, replacing the older records', () => {
-    const plan = planRollout(stateRunning('acme/web:1.0', [{ key: 'team', value: 'a' }, { key: PUSHED_AT_TAG, value: '100' }, webTag(100)]), push('acme/web:1.1', 200));
+    const plan = planRollout(
+      stateRunning('acme/web:1.0', [{ key: 'team', value: 'a' }, { key: PUSHED_AT_TAG, value: '100' }, webTag(100)]),
+      push('acme/web:1.1', 200),
+    );
     expect(plan.registrations[0]?.input.tags).toEqual([{ key: 'team', value: 'a' }, { key: PUSHED_AT_TAG, value: '200' }, webTag(200)]);
   });
 
@@ -86,7 +89,9 @@ describe('planRollout for webhook pushes', () => {
 
   it('a CLI rollout of the running tag changes nothing without --force, whatever push time it records', () => {
     expect(planRollout(stateRunning('acme/web:latest'), aRequest('acme/web:latest')).services[0]?.action).toBe('none');
-    expect(planRollout(stateRunning('acme/web:latest', [webTag(100)]), { ...aRequest('acme/web:latest'), pushedAt: 200 }).services[0]?.action).toBe('none');
+    expect(planRollout(stateRunning('acme/web:latest', [webTag(100)]), { ...aRequest('acme/web:latest'), pushedAt: 200 }).services[0]?.action).toBe(
+      'none',
+    );
   });
 
   it('treats a duplicate push as a no-op, not as stale', () => {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PLAN_VERSION, planRollout, type DeploymentPlan } from '../../src/core/plan.js';
 import { imageChanges } from '../../src/core/plan-services.js';
-import {
-  aContainer,
-  aRequest,
-  aService,
-  aTaskDefinition,
-  anObservedState,
-  targetOf,
-  taskDefinitionArnOf,
-} from './builders.js';
+import { aContainer, aRequest, aService, aTaskDefinition, anObservedState, targetOf, taskDefinitionArnOf } from './builders.js';
 
 /** True when carrying out the plan would change nothing: no registration, and every service kept or skipped. */
 function planIsEmpty(plan: DeploymentPlan): boolean {
@@ -52,10 +44,7 @@ describe('planRollout', () => {
   it('registers one revision per distinct source revision', () => {
     const web2 = aTaskDefinition({ family: 'web', revision: 2, containers: [aContainer({ name: 'app', image: 'nginx:1.5' })] });
     const state = anObservedState(
-      [
-        aService({ serviceName: 'a', taskDefinitionArn: web1.arn }),
-        aService({ serviceName: 'b', taskDefinitionArn: web2.arn }),
-      ],
+      [aService({ serviceName: 'a', taskDefinitionArn: web1.arn }), aService({ serviceName: 'b', taskDefinitionArn: web2.arn })],
       [web1, web2],
     );
     const plan = planRollout(state, aRequest('nginx:2'));
@@ -114,24 +103,24 @@ describe('planRollout', () => {
     expect(plan.target).toEqual({ image: `nginx@${DIGEST}`, repository: 'docker.io/library/nginx', digest: DIGEST });
   });
 
-  it.each([
-    { spelling: 'nginx:2' },
-    { spelling: 'docker.io/library/nginx:2' },
-  ])('a service already on the tag ($spelling) is none, and redeploy with force', ({ spelling }) => {
-    const definition = aTaskDefinition({ containers: [aContainer({ image: spelling })] });
-    const state = anObservedState([aService({ taskDefinitionArn: definition.arn })], [definition]);
+  it.each([{ spelling: 'nginx:2' }, { spelling: 'docker.io/library/nginx:2' }])(
+    'a service already on the tag ($spelling) is none, and redeploy with force',
+    ({ spelling }) => {
+      const definition = aTaskDefinition({ containers: [aContainer({ image: spelling })] });
+      const state = anObservedState([aService({ taskDefinitionArn: definition.arn })], [definition]);
 
-    const plain = planRollout(state, aRequest('nginx:2'));
-    expect(plain.services[0]).toMatchObject({ action: 'none', taskDefinitionArn: definition.arn });
-    expect(plain.services[0]?.reason).toContain('2');
-    expect(plain.services[0]?.registration).toBeUndefined();
-    expect(plain.registrations).toEqual([]);
+      const plain = planRollout(state, aRequest('nginx:2'));
+      expect(plain.services[0]).toMatchObject({ action: 'none', taskDefinitionArn: definition.arn });
+      expect(plain.services[0]?.reason).toContain('2');
+      expect(plain.services[0]?.registration).toBeUndefined();
+      expect(plain.registrations).toEqual([]);
 
-    const forced = planRollout(state, aRequest('nginx:2', { force: true }));
-    expect(forced.services[0]).toMatchObject({ action: 'redeploy', taskDefinitionArn: definition.arn });
-    expect(forced.services[0]?.reason).toContain('--force');
-    expect(forced.registrations).toEqual([]);
-  });
+      const forced = planRollout(state, aRequest('nginx:2', { force: true }));
+      expect(forced.services[0]).toMatchObject({ action: 'redeploy', taskDefinitionArn: definition.arn });
+      expect(forced.services[0]?.reason).toContain('--force');
+      expect(forced.registrations).toEqual([]);
+    },
+  );
 
   it.each([
     { case: 'CODE_DEPLOY controller', overrides: { deploymentController: 'CODE_DEPLOY' as const }, reason: /CODE_DEPLOY/ },
@@ -154,10 +143,7 @@ describe('planRollout', () => {
 
   it('changes only the container that runs the image in a two-container task definition', () => {
     const definition = aTaskDefinition({
-      containers: [
-        aContainer({ name: 'sidecar', image: 'envoyproxy/envoy:v1.30' }),
-        aContainer({ name: 'app', image: 'acme/web:1' }),
-      ],
+      containers: [aContainer({ name: 'sidecar', image: 'envoyproxy/envoy:v1.30' }), aContainer({ name: 'app', image: 'acme/web:1' })],
     });
     const plan = planRollout(anObservedState([aService({ taskDefinitionArn: definition.arn })], [definition]), aRequest('acme/web:2'));
     expect(plan.services[0]?.changes).toEqual([{ container: 'app', from: 'acme/web:1', to: 'acme/web:2' }]);
@@ -236,12 +222,7 @@ describe('planRollout', () => {
       aService({ clusterName: 'canary', serviceName: 'web', taskDefinitionArn: web1.arn }),
     ];
     const plan = planRollout(anObservedState(services, [web1]), aRequest('nginx:2'));
-    expect(plan.services.map((planned) => `${planned.cluster}/${planned.service}`)).toEqual([
-      'canary/web',
-      'prod/api',
-      'prod/worker',
-      'staging/web',
-    ]);
+    expect(plan.services.map((planned) => `${planned.cluster}/${planned.service}`)).toEqual(['canary/web', 'prod/api', 'prod/worker', 'staging/web']);
     expect(planRollout(anObservedState(services, [web1]), aRequest('nginx:2'))).toEqual(plan);
     expect(planRollout(anObservedState([...services].reverse(), [web1]), aRequest('nginx:2')).services).toEqual(plan.services);
   });
@@ -286,9 +267,7 @@ describe('planIsEmpty', () => {
         ...('status' in service ? { status: service.status } : {}),
       }),
     );
-    expect(planIsEmpty(planRollout(anObservedState(snapshots, definitions), aRequest('nginx:2', { force: force ?? false })))).toBe(
-      expected,
-    );
+    expect(planIsEmpty(planRollout(anObservedState(snapshots, definitions), aRequest('nginx:2', { force: force ?? false })))).toBe(expected);
   });
 });
 

@@ -37,10 +37,16 @@ describe('per-container push tags', () => {
 
   it.each([
     ['its own tag', [containerPushTag('web', 'docker.io/acme/web', 300)], 'web', 'docker.io/acme/web', 300],
-    ['not another container\'s', [containerPushTag('proxy', 'docker.io/acme/proxy', 300)], 'web', 'docker.io/acme/web', undefined],
+    ["not another container's", [containerPushTag('proxy', 'docker.io/acme/proxy', 300)], 'web', 'docker.io/acme/web', undefined],
     ['not a time recorded for another repository', [containerPushTag('web', 'docker.io/acme/old', 300)], 'web', 'docker.io/acme/web', undefined],
     ['the old revision-wide tag when there is no per-container one', [{ key: PUSHED_AT_TAG, value: '250' }], 'web', 'docker.io/acme/web', 250],
-    ['not the revision-wide tag once per-container tags exist', [{ key: PUSHED_AT_TAG, value: '250' }, containerPushTag('proxy', 'docker.io/acme/proxy', 300)], 'web', 'docker.io/acme/web', undefined],
+    [
+      'not the revision-wide tag once per-container tags exist',
+      [{ key: PUSHED_AT_TAG, value: '250' }, containerPushTag('proxy', 'docker.io/acme/proxy', 300)],
+      'web',
+      'docker.io/acme/web',
+      undefined,
+    ],
   ])('reads %s', (_, tags, container, repository, expected) => {
     expect(recordedContainerPush(aTaskDefinition({ tags }), container, repository)?.seconds).toBe(expected);
   });

@@ -19,7 +19,11 @@ const config: WebhookConfig = {
 function payload(overrides: { repo?: unknown; tag?: unknown; pushedAt?: unknown; extra?: Record<string, unknown> } = {}) {
   return {
     callback_url: 'https://registry.hub.docker.com/u/acme/web/hook/2141b5bi5i5b02bec211i4eeih0242eg11000a/',
-    push_data: { pushed_at: 'pushedAt' in overrides ? overrides.pushedAt : 1767225600, pusher: 'someone', tag: 'tag' in overrides ? overrides.tag : '1.4.2' },
+    push_data: {
+      pushed_at: 'pushedAt' in overrides ? overrides.pushedAt : 1767225600,
+      pusher: 'someone',
+      tag: 'tag' in overrides ? overrides.tag : '1.4.2',
+    },
     repository: { repo_name: 'repo' in overrides ? overrides.repo : 'acme/web', namespace: 'acme', name: 'web', is_private: true, status: 'Active' },
     ...overrides.extra,
   };
@@ -34,7 +38,14 @@ describe('receiveWebhook', () => {
     const answer = receiveWebhook(post(payload()), config);
     expect(answer.status).toBe(202);
     expect(answer.body).toEqual({ status: 'accepted', image: 'acme/web:1.4.2' });
-    expect(answer.job).toEqual({ version: 1, kind: 'dockerhub-push', image: 'acme/web:1.4.2', repository: 'docker.io/acme/web', tag: '1.4.2', pushedAt: 1767225600 });
+    expect(answer.job).toEqual({
+      version: 1,
+      kind: 'dockerhub-push',
+      image: 'acme/web:1.4.2',
+      repository: 'docker.io/acme/web',
+      tag: '1.4.2',
+      pushedAt: 1767225600,
+    });
     expect(JSON.stringify(answer.job)).not.toContain('callback');
   });
 
@@ -90,7 +101,10 @@ describe('receiveWebhook', () => {
     ['pushed_at in milliseconds', payload({ pushedAt: 1767225600000 })],
     ['pushed_at negative', payload({ pushedAt: -1 })],
   ])('answers 400 to %s', (_, body) => {
-    const answer = receiveWebhook(typeof body === 'string' ? { method: 'POST', path: `/hooks/dockerhub/${TOKEN}`, body: Buffer.from(body, 'latin1') } : post(body), config);
+    const answer = receiveWebhook(
+      typeof body === 'string' ? { method: 'POST', path: `/hooks/dockerhub/${TOKEN}`, body: Buffer.from(body, 'latin1') } : post(body),
+      config,
+    );
     expect(answer.status).toBe(400);
     expect(answer.job).toBeUndefined();
     expect(typeof answer.body.error).toBe('string');
@@ -149,9 +163,15 @@ describe('webhook configuration', () => {
   });
 
   it('carries run-before specs, commas and quotes included, as a JSON list', () => {
-    const runBefore = [parseRunBeforeSpec(`service=web,container=app,command=sh -c 'a, b'`), parseRunBeforeSpec('service=api,container=api,command=x')];
+    const runBefore = [
+      parseRunBeforeSpec(`service=web,container=app,command=sh -c 'a, b'`),
+      parseRunBeforeSpec('service=api,container=api,command=x'),
+    ];
     const env = webhookConfigToEnv({ ...config, runBefore });
-    expect(JSON.parse(env.ECS_ROLL_RUN_BEFORE ?? '')).toEqual([`service=web,container=app,command=sh -c 'a, b'`, 'service=api,container=api,command=x']);
+    expect(JSON.parse(env.ECS_ROLL_RUN_BEFORE ?? '')).toEqual([
+      `service=web,container=app,command=sh -c 'a, b'`,
+      'service=api,container=api,command=x',
+    ]);
     expect(webhookConfigFromEnv(env).runBefore).toEqual(runBefore);
     for (const bad of ['service=web', '"not a list"', '[1]', '{']) {
       expect(() => webhookConfigFromEnv({ ...env, ECS_ROLL_RUN_BEFORE: bad })).toThrow(UsageError);

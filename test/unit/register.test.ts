@@ -36,7 +36,13 @@ class RegistrationFake implements EcsPort {
     const revision = this.revisions.length + 1;
     const { tags = [], ...definition } = input as RegisterTaskDefinitionInput & { tags?: { key: string; value: string }[] };
     const arn = taskDefinitionArnOf(input.family, revision);
-    this.revisions.push({ arn, family: input.family, revision, definition: { ...definition, taskDefinitionArn: arn, revision, status: 'ACTIVE' }, tags });
+    this.revisions.push({
+      arn,
+      family: input.family,
+      revision,
+      definition: { ...definition, taskDefinitionArn: arn, revision, status: 'ACTIVE' },
+      tags,
+    });
     if (step === 'lost') throw new TransientAwsError('socket hang up');
     if (step === 'conflict-theirs') throw conflict;
     return { taskDefinitionArn: arn };
@@ -76,11 +82,20 @@ const sleeps = clock.sleeps;
 let randomness = 0.999_999;
 
 function setUp() {
-  const source = aTaskDefinition({ family: 'web', revision: 1, containers: [aContainer({ name: 'web', image: 'acme/web:1.0' })], tags: [{ key: 'team', value: 'a' }] });
+  const source = aTaskDefinition({
+    family: 'web',
+    revision: 1,
+    containers: [aContainer({ name: 'web', image: 'acme/web:1.0' })],
+    tags: [{ key: 'team', value: 'a' }],
+  });
   const plan = planRollout(anObservedState([aService({ serviceName: 'web', taskDefinitionArn: source.arn })], [source]), aRequest('acme/web:1.1'));
   const ecs = new RegistrationFake(source);
   const run = () =>
-    executeRollout(plan, { ecs, clock, emit: () => {}, random: () => randomness }, { wait: false, timeoutMs: 1000, pollIntervalMs: 10, rollback: false, concurrency: 4 });
+    executeRollout(
+      plan,
+      { ecs, clock, emit: () => {}, random: () => randomness },
+      { wait: false, timeoutMs: 1000, pollIntervalMs: 10, rollback: false, concurrency: 4 },
+    );
   sleeps.length = 0;
   randomness = 0.999_999;
   return { ecs, run, plan };
@@ -190,7 +205,11 @@ describe('registering a revision at most once', () => {
 describe('registering two revisions of one family', () => {
   it('reuses both copies an interrupted run left, though only one of them is the newest', async () => {
     const first = aTaskDefinition({ family: 'web', revision: 1, containers: [aContainer({ name: 'web', image: 'acme/web:1.0' })] });
-    const second = aTaskDefinition({ family: 'web', revision: 2, containers: [aContainer({ name: 'web', image: 'acme/web:1.0' }), aContainer({ name: 'log', image: 'fluent/fluent-bit:3' })] });
+    const second = aTaskDefinition({
+      family: 'web',
+      revision: 2,
+      containers: [aContainer({ name: 'web', image: 'acme/web:1.0' }), aContainer({ name: 'log', image: 'fluent/fluent-bit:3' })],
+    });
     const plan = planRollout(
       anObservedState(
         [aService({ serviceName: 'a', taskDefinitionArn: first.arn }), aService({ serviceName: 'b', taskDefinitionArn: second.arn })],
@@ -207,19 +226,49 @@ describe('registering two revisions of one family', () => {
     const again = await run();
     expect(ecs.registerCalls).toBe(2);
     expect(ecs.revisions).toHaveLength(4);
-    expect(again.services.map((service) => service.newTaskDefinitionArn).sort()).toEqual([taskDefinitionArnOf('web', 3), taskDefinitionArnOf('web', 4)]);
+    expect(again.services.map((service) => service.newTaskDefinitionArn).sort()).toEqual([
+      taskDefinitionArnOf('web', 3),
+      taskDefinitionArnOf('web', 4),
+    ]);
   });
 });
 
 describe('sameRegistration', () => {
-  const base = registrationInput(aTaskDefinition().definition, [{ key: 'a', value: '1' }, { key: 'b', value: '2' }], new Map());
+  const base = registrationInput(
+    aTaskDefinition().definition,
+    [
+      { key: 'a', value: '1' },
+      { key: 'b', value: '2' },
+    ],
+    new Map(),
+  );
   it.each([
     ['the same input', base, true],
     ['keys in another order', Object.fromEntries(Object.entries(base).reverse()), true],
-    ['tags in another order', { ...base, tags: [{ key: 'b', value: '2' }, { key: 'a', value: '1' }] }, true],
+    [
+      'tags in another order',
+      {
+        ...base,
+        tags: [
+          { key: 'b', value: '2' },
+          { key: 'a', value: '1' },
+        ],
+      },
+      true,
+    ],
     ['an empty list the API omitted', { ...base, volumes: [] }, true],
     ['another image', { ...base, containerDefinitions: [{ ...base.containerDefinitions[0], image: 'nginx:2' }] }, false],
-    ['another tag value', { ...base, tags: [{ key: 'a', value: '1' }, { key: 'b', value: '3' }] }, false],
+    [
+      'another tag value',
+      {
+        ...base,
+        tags: [
+          { key: 'a', value: '1' },
+          { key: 'b', value: '3' },
+        ],
+      },
+      false,
+    ],
     ['a field more', { ...base, pidMode: 'task' }, false],
   ])('%s → %s', (_, other, expected) => {
     expect(sameRegistration(base, other as RegisterTaskDefinitionInput)).toBe(expected);

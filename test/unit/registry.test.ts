@@ -71,7 +71,10 @@ describe('the Bearer challenge', () => {
   });
 
   it('asks for pull of the one repository checked, whatever scope the challenge named', () => {
-    const url = tokenUrl({ realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:other/repo:push,pull' }, 'acme/web');
+    const url = tokenUrl(
+      { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:other/repo:push,pull' },
+      'acme/web',
+    );
     expect(url?.toString()).toBe('https://auth.docker.io/token?service=registry.docker.io&scope=repository%3Aacme%2Fweb%3Apull');
   });
 

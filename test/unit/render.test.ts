@@ -37,7 +37,13 @@ function fakeSpinner() {
 }
 
 const progress = (running: number) =>
-  ({ type: 'progress', cluster: 'prod', service: 'web', phase: 'rollout', progress: { running, pending: 0, desired: 3, failedTasks: 0, rolloutState: 'IN_PROGRESS' } }) as const;
+  ({
+    type: 'progress',
+    cluster: 'prod',
+    service: 'web',
+    phase: 'rollout',
+    progress: { running, pending: 0, desired: 3, failedTasks: 0, rolloutState: 'IN_PROGRESS' },
+  }) as const;
 
 const result: RolloutResult = {
   version: 2,
@@ -45,7 +51,9 @@ const result: RolloutResult = {
   target: { image: 'acme/web:1.1', repository: 'docker.io/acme/web', tag: '1.1' },
   ok: true,
   registrations: [],
-  services: [{ cluster: 'prod', service: 'web', action: 'none', oldTaskDefinitionArn: 'arn:aws:ecs:us-east-1:1:task-definition/web:2', outcome: 'unchanged' }],
+  services: [
+    { cluster: 'prod', service: 'web', action: 'none', oldTaskDefinitionArn: 'arn:aws:ecs:us-east-1:1:task-definition/web:2', outcome: 'unchanged' },
+  ],
 };
 
 describe('renderers', () => {

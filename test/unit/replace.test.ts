@@ -12,9 +12,7 @@ function tasks(old: number, fresh: number, starting = 0): TaskSnapshot[] {
     ...Array.from({ length: old }, (_, index) =>
       aTask({ id: `old-${index}`, taskDefinitionArn: OLD, startedAt: `2026-01-01T00:${String(10 + index).padStart(2, '0')}:00.000Z` }),
     ),
-    ...Array.from({ length: fresh }, (_, index) =>
-      aTask({ id: `new-${index}`, taskDefinitionArn: NEW, startedAt: '2026-01-02T00:00:00.000Z' }),
-    ),
+    ...Array.from({ length: fresh }, (_, index) => aTask({ id: `new-${index}`, taskDefinitionArn: NEW, startedAt: '2026-01-02T00:00:00.000Z' })),
     ...Array.from({ length: starting }, (_, index) => {
       const { startedAt: _none, ...task } = aTask({ id: `pending-${index}`, taskDefinitionArn: NEW, lastStatus: 'PENDING' });
       return task;

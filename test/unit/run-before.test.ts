@@ -26,7 +26,10 @@ describe('splitShellWords', () => {
 describe('parseRunBeforeSpec', () => {
   it.each([
     ['service=web,container=app,command=bin/migrate --safe', { service: 'web', container: 'app', command: ['bin/migrate', '--safe'] }],
-    ['container=app, service=prod/web, command=rake db:migrate', { cluster: 'prod', service: 'web', container: 'app', command: ['rake', 'db:migrate'] }],
+    [
+      'container=app, service=prod/web, command=rake db:migrate',
+      { cluster: 'prod', service: 'web', container: 'app', command: ['rake', 'db:migrate'] },
+    ],
     // The command takes the rest of the spec, commas included.
     [`service=web,container=app,command=sh -c 'a,b'`, { service: 'web', container: 'app', command: ['sh', '-c', 'a,b'] }],
   ])('%s', (text, expected) => {
@@ -54,7 +57,14 @@ describe('planning run-before steps', () => {
   const web = aTaskDefinition({
     family: 'web',
     containers: [
-      aContainer({ name: 'app', image: 'acme/web:1.0', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'web', 'awslogs-region': 'eu-west-1' } } }),
+      aContainer({
+        name: 'app',
+        image: 'acme/web:1.0',
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'web', 'awslogs-region': 'eu-west-1' },
+        },
+      }),
       aContainer({ name: 'sidecar', image: 'envoy:1', essential: false }),
     ],
   });
@@ -69,10 +79,17 @@ describe('planning run-before steps', () => {
     [web, api],
   );
   const plan = (image: string, specs: string[], extra: { ignore?: boolean } = {}) =>
-    planRollout(state, { ...aRequest(image), runBefore: specs.map(parseRunBeforeSpec), ...(extra.ignore ? { runBeforeIgnoresOtherImages: true } : {}) });
+    planRollout(state, {
+      ...aRequest(image),
+      runBefore: specs.map(parseRunBeforeSpec),
+      ...(extra.ignore ? { runBeforeIgnoresOtherImages: true } : {}),
+    });
 
   it('runs the new revision of the named service with its launch, platform version and network, in the given order', () => {
-    const planned = plan('acme/web:2.0', ['service=prod/web,container=app,command=bin/migrate --safe', 'service=staging/web,container=app,command=bin/seed']);
+    const planned = plan('acme/web:2.0', [
+      'service=prod/web,container=app,command=bin/migrate --safe',
+      'service=staging/web,container=app,command=bin/seed',
+    ]);
     expect(planned.runsBefore).toEqual([
       {
         step: 1,
@@ -110,9 +127,9 @@ describe('planning run-before steps', () => {
   });
 
   it('leaves out, in webhook mode, a spec whose service this image does not run', () => {
-    expect(plan('acme/api:2.0', ['service=prod/web,container=app,command=x', 'service=api,container=api,command=y'], { ignore: true }).runsBefore).toEqual([
-      expect.objectContaining({ step: 1, service: 'api', command: ['y'] }),
-    ]);
+    expect(
+      plan('acme/api:2.0', ['service=prod/web,container=app,command=x', 'service=api,container=api,command=y'], { ignore: true }).runsBefore,
+    ).toEqual([expect.objectContaining({ step: 1, service: 'api', command: ['y'] })]);
   });
 
   it('plans no run for a service already on the target', () => {

@@ -28,11 +28,17 @@ function aRun(step: number, command: string[], extra: Partial<PlannedRun> = {}):
 
 async function run(runs: PlannedRun[], ecs: ReturnType<typeof fakeTaskRunner>, options: { timeoutMs?: number; signal?: AbortSignal } = {}) {
   const events: RolloutEvent[] = [];
-  const result = await runStepsBefore(runs, 'acme/web:2', NEW, { tasks: ecs.port, clock: new FakeClock(), emit: (event) => events.push(event) }, {
-    timeoutMs: options.timeoutMs ?? 60_000,
-    pollIntervalMs: 1000,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
+  const result = await runStepsBefore(
+    runs,
+    'acme/web:2',
+    NEW,
+    { tasks: ecs.port, clock: new FakeClock(), emit: (event) => events.push(event) },
+    {
+      timeoutMs: options.timeoutMs ?? 60_000,
+      pollIntervalMs: 1000,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    },
+  );
   return { ...result, events };
 }
 
@@ -43,7 +49,10 @@ describe('running the run-before steps', () => {
     expect(ok).toBe(false);
     expect(ecs.started.map((request) => request.command)).toEqual([['a'], ['b', 'exit=3']]);
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['succeeded', 'failed', 'not-started']);
-    expect(outcomes[1]).toMatchObject({ exitCodes: { app: 3 }, diagnosis: { stopCode: 'EssentialContainerExited', logTail: ['last line'], cause: 'container-exit' } });
+    expect(outcomes[1]).toMatchObject({
+      exitCodes: { app: 3 },
+      diagnosis: { stopCode: 'EssentialContainerExited', logTail: ['last line'], cause: 'container-exit' },
+    });
     expect(outcomes[1]?.diagnosis?.logStream).toBe('/ecs/web/web/app/2');
   });
 
@@ -51,7 +60,13 @@ describe('running the run-before steps', () => {
     const ecs = fakeTaskRunner();
     await run([aRun(1, ['migrate'])], ecs);
     const [request] = ecs.started;
-    expect(request).toMatchObject({ taskDefinitionArn: NEW.get(SOURCE), container: 'app', command: ['migrate'], startedBy: 'ecs-roll', launch: { launchType: 'FARGATE' } });
+    expect(request).toMatchObject({
+      taskDefinitionArn: NEW.get(SOURCE),
+      container: 'app',
+      command: ['migrate'],
+      startedBy: 'ecs-roll',
+      launch: { launchType: 'FARGATE' },
+    });
     expect(request?.tags).toEqual([
       { key: 'ecs-roll:rollout-id', value: rolloutId('acme/web:2', NEW.values()) },
       { key: 'ecs-roll:run-step', value: expect.stringMatching(/^1-[0-9a-f]{12}$/) },
@@ -62,7 +77,12 @@ describe('running the run-before steps', () => {
   it('waits for a task an earlier run started instead of starting another', async () => {
     const first = fakeTaskRunner({ polls: 100 });
     await run([aRun(1, ['migrate'])], first, { timeoutMs: 1 });
-    const leftRunning: RunTaskState = { taskArn: 'arn:task/prod/earlier', lastStatus: 'RUNNING', containers: [{ name: 'app' }], tags: first.started[0]?.tags ?? [] };
+    const leftRunning: RunTaskState = {
+      taskArn: 'arn:task/prod/earlier',
+      lastStatus: 'RUNNING',
+      containers: [{ name: 'app' }],
+      tags: first.started[0]?.tags ?? [],
+    };
     const ecs = fakeTaskRunner({ earlier: [leftRunning] });
     const { ok, outcomes, events } = await run([aRun(1, ['migrate'])], ecs);
     expect(ok).toBe(true);
@@ -103,11 +123,17 @@ describe('running the run-before steps', () => {
     const aborted = fakeTaskRunner({ polls: 1000 });
     const controller = new AbortController();
     const events: RolloutEvent[] = [];
-    const pending = runStepsBefore([aRun(1, ['migrate']), aRun(2, ['next'])], 'acme/web:2', NEW, {
-      tasks: aborted.port,
-      clock: { now: () => 0, sleep: async () => controller.abort() },
-      emit: (event) => events.push(event),
-    }, { timeoutMs: 60_000, pollIntervalMs: 1000, signal: controller.signal });
+    const pending = runStepsBefore(
+      [aRun(1, ['migrate']), aRun(2, ['next'])],
+      'acme/web:2',
+      NEW,
+      {
+        tasks: aborted.port,
+        clock: { now: () => 0, sleep: async () => controller.abort() },
+        emit: (event) => events.push(event),
+      },
+      { timeoutMs: 60_000, pollIntervalMs: 1000, signal: controller.signal },
+    );
     const result = await pending;
     expect(result.ok).toBe(false);
     expect(result.outcomes.map((outcome) => outcome.outcome)).toEqual(['interrupted', 'not-started']);

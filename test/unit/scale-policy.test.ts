@@ -43,10 +43,13 @@ describe('the policy tag on a service', () => {
     const tag = servicePolicyTag(policy({ adjustment: { kind: 'percent', percent: 50 } }), { arn: ARN, name: 'web-cpu-high' });
     expect(tag.key).toMatch(/^ecs-roll:alarm:[0-9a-f]{32}$/);
     expect(tag.value).toBe('adjust=+50pct min=1 max=10 cooldown=300 alarm=web-cpu-high');
-    const long = servicePolicyTag(policy({ min: 999_999, max: 1_000_000, adjustment: { kind: 'exact', count: 1_000_000 }, cooldownSeconds: 86_400 }), {
-      arn: `${ARN}x`,
-      name: `CPU > 70% (p99), "web" #${'é'.repeat(250)}`,
-    });
+    const long = servicePolicyTag(
+      policy({ min: 999_999, max: 1_000_000, adjustment: { kind: 'exact', count: 1_000_000 }, cooldownSeconds: 86_400 }),
+      {
+        arn: `${ARN}x`,
+        name: `CPU > 70% (p99), "web" #${'é'.repeat(250)}`,
+      },
+    );
     expect([...long.key].length).toBeLessThanOrEqual(128);
     expect([...long.value].length).toBe(256);
     expect(TAG_SAFE.test(long.key) && TAG_SAFE.test(long.value)).toBe(true);
@@ -81,7 +84,11 @@ describe('the policy tag on a service', () => {
       servicePolicyTag(policy(), { arn: ARN, name: 'web-cpu-high' }),
       servicePolicyTag(policy({ adjustment: { kind: 'change', tasks: -1 } }), { arn: `${ARN}-low`, name: 'web-cpu-low' }),
     ];
-    expect(servicePolicies(tags, WEB).map((read) => (read.kind === 'policy' ? read.entry.alarmLabel : read.kind)).sort()).toEqual(['web-cpu-high', 'web-cpu-low']);
+    expect(
+      servicePolicies(tags, WEB)
+        .map((read) => (read.kind === 'policy' ? read.entry.alarmLabel : read.kind))
+        .sort(),
+    ).toEqual(['web-cpu-high', 'web-cpu-low']);
   });
 });
 
@@ -101,10 +108,15 @@ describe('matching an alarm to the policy on its service', () => {
     expect(match).toMatchObject({ kind: 'policy', policy: { cluster: 'staging', service: 'api' } });
   });
 
-  it('reads an older install\'s policy in an alarm\'s tags, and not the pointer alone', () => {
+  it("reads an older install's policy in an alarm's tags, and not the pointer alone", () => {
     expect(legacyAlarmPolicy(policyTags(policy()))).toEqual({ kind: 'policy', policy: policy() });
     expect(legacyAlarmPolicy([{ key: 'ecs-roll:service', value: 'prod/web' }])).toEqual({ kind: 'none' });
-    expect(legacyAlarmPolicy([{ key: 'ecs-roll:service', value: 'prod/web' }, { key: 'ecs-roll:adjust', value: '+1' }]).kind).toBe('invalid');
+    expect(
+      legacyAlarmPolicy([
+        { key: 'ecs-roll:service', value: 'prod/web' },
+        { key: 'ecs-roll:adjust', value: '+1' },
+      ]).kind,
+    ).toBe('invalid');
   });
 });
 
@@ -125,13 +137,18 @@ describe('ECS tag limits (API_Tag: 50 a resource, keys 128, values 256)', () => 
   });
 });
 
-describe('bounds: the policy\'s narrowed by Application Auto Scaling\'s', () => {
+describe("bounds: the policy's narrowed by Application Auto Scaling's", () => {
   it.each([
     ['no scalable target', { min: 1, max: 10 }, undefined, { min: 1, max: 10, source: { min: 'policy', max: 'policy' } }],
     ['a wider target', { min: 2, max: 10 }, { min: 1, max: 20 }, { min: 2, max: 10, source: { min: 'policy', max: 'policy' } }],
     ['a narrower max', { min: 1, max: 10 }, { min: 1, max: 8 }, { min: 1, max: 8, source: { min: 'policy', max: 'autoscaling' } }],
     ['a higher min', { min: 1, max: 10 }, { min: 3, max: 20 }, { min: 3, max: 10, source: { min: 'autoscaling', max: 'policy' } }],
-    ['ranges that do not meet: autoscaling wins', { min: 1, max: 4 }, { min: 6, max: 9 }, { min: 6, max: 9, source: { min: 'autoscaling', max: 'autoscaling' } }],
+    [
+      'ranges that do not meet: autoscaling wins',
+      { min: 1, max: 4 },
+      { min: 6, max: 9 },
+      { min: 6, max: 9, source: { min: 'autoscaling', max: 'autoscaling' } },
+    ],
   ] as const)('%s', (_name, given, autoscaling, expected) => {
     expect(effectiveBounds(given, autoscaling)).toEqual(expected);
   });
@@ -140,8 +157,20 @@ describe('bounds: the policy\'s narrowed by Application Auto Scaling\'s', () => 
   it.each([
     ['+2 from 7 held at the target max 8', policy(), 7, { min: 1, max: 8 }, { kind: 'clamped', from: 7, to: 8, bound: 'autoscaling-max' }],
     ['+2 from 8 at the target max 8', policy(), 8, { min: 1, max: 8 }, { kind: 'at-bound', count: 8, bound: 'autoscaling-max' }],
-    ['-3 from 4 held at the target min 3', policy({ adjustment: { kind: 'change', tasks: -3 } }), 4, { min: 3, max: 20 }, { kind: 'clamped', from: 4, to: 3, bound: 'autoscaling-min' }],
-    ['+2 from 9 held at the policy max 10 inside a wider target', policy(), 9, { min: 1, max: 50 }, { kind: 'clamped', from: 9, to: 10, bound: 'max' }],
+    [
+      '-3 from 4 held at the target min 3',
+      policy({ adjustment: { kind: 'change', tasks: -3 } }),
+      4,
+      { min: 3, max: 20 },
+      { kind: 'clamped', from: 4, to: 3, bound: 'autoscaling-min' },
+    ],
+    [
+      '+2 from 9 held at the policy max 10 inside a wider target',
+      policy(),
+      9,
+      { min: 1, max: 50 },
+      { kind: 'clamped', from: 9, to: 10, bound: 'max' },
+    ],
     ['+2 from 4 untouched by a wide target', policy(), 4, { min: 0, max: 50 }, { kind: 'acted', from: 4, to: 6 }],
   ] as const)('%s', (_name, given, desiredCount, autoscaling, expected) => {
     expect(decideScale({ policy: given, desiredCount, lastScaledAt: undefined, now: NOW, autoscaling })).toEqual(expected);

@@ -48,7 +48,15 @@ export function stubClients(respond: Respond = () => ({})): { clients: InstallCl
       },
       CLIENT_CLASSES[name].prototype,
     );
-  const clients = { iam: client('iam'), lambda: client('lambda'), apigw: client('apigw'), logs: client('logs'), sns: client('sns'), sqs: client('sqs'), events: client('events') };
+  const clients = {
+    iam: client('iam'),
+    lambda: client('lambda'),
+    apigw: client('apigw'),
+    logs: client('logs'),
+    sns: client('sns'),
+    sqs: client('sqs'),
+    events: client('events'),
+  };
   return { clients: clients as unknown as InstallClients, sent, destroyed };
 }
 

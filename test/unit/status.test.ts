@@ -9,8 +9,17 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 
 describe('buildStatus', () => {
   const definitions = [
-    aTaskDefinition({ family: 'web', revision: 3, containers: [aContainer({ image: 'acme/web:1.0' })], tags: [{ key: 'ecs-roll:pushed-at', value: '1767225600' }] }),
-    aTaskDefinition({ family: 'api', revision: 1, containers: [aContainer({ image: `docker.io/acme/web@${DIGEST}` }), aContainer({ name: 'side', image: 'envoy:1' })] }),
+    aTaskDefinition({
+      family: 'web',
+      revision: 3,
+      containers: [aContainer({ image: 'acme/web:1.0' })],
+      tags: [{ key: 'ecs-roll:pushed-at', value: '1767225600' }],
+    }),
+    aTaskDefinition({
+      family: 'api',
+      revision: 1,
+      containers: [aContainer({ image: `docker.io/acme/web@${DIGEST}` }), aContainer({ name: 'side', image: 'envoy:1' })],
+    }),
     aTaskDefinition({ family: 'other', revision: 1, containers: [aContainer({ image: 'acme/webhook:1.0' })] }),
     aTaskDefinition({ family: 'bad', revision: 2, containers: [aContainer({ image: 'acme/web:2.0' })] }),
   ];
@@ -23,8 +32,19 @@ describe('buildStatus', () => {
       clusterName: 'a',
       serviceName: 'bad',
       taskDefinitionArn: taskDefinitionArnOf('bad', 2),
-      deployments: [aDeployment({ taskDefinitionArn: taskDefinitionArnOf('bad', 2), rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.' })],
-      events: [{ message: '(service bad) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster.' }],
+      deployments: [
+        aDeployment({
+          taskDefinitionArn: taskDefinitionArnOf('bad', 2),
+          rolloutState: 'FAILED',
+          rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+        }),
+      ],
+      events: [
+        {
+          message:
+            '(service bad) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster.',
+        },
+      ],
     }),
   ];
   const document = buildStatus(anObservedState(services, definitions), parseImageReference('docker.io/acme/web:9'));
@@ -40,7 +60,13 @@ describe('buildStatus', () => {
 
   it('carries revision, counts, deployment state, the cause of a failed one and the push time', () => {
     expect(document.groups[0]?.services[0]).toEqual({
-      cluster: 'a', service: 'web', revision: 'web:3', running: 1, desired: 2, deployment: 'COMPLETED', pushedAt: '2026-01-01T00:00:00.000Z',
+      cluster: 'a',
+      service: 'web',
+      revision: 'web:3',
+      running: 1,
+      desired: 2,
+      deployment: 'COMPLETED',
+      pushedAt: '2026-01-01T00:00:00.000Z',
     });
     expect(document.groups[1]?.services[0]).toMatchObject({ deployment: 'FAILED', cause: 'no-capacity' });
     const lines = statusLines(document);
@@ -64,8 +90,15 @@ describe('stepSummaryMarkdown', () => {
       ok: false,
       registrations: [],
       services: [
-        { cluster: 'prod', service: 'web', action: 'update', oldTaskDefinitionArn: taskDefinitionArnOf('web', 1), newTaskDefinitionArn: taskDefinitionArnOf('web', 2), outcome: 'rolled-back',
-          diagnosis: { cause: 'image-pull', summary: 'Tasks could not pull | the image.', hint: 'Check the tag.', evidence: [] } },
+        {
+          cluster: 'prod',
+          service: 'web',
+          action: 'update',
+          oldTaskDefinitionArn: taskDefinitionArnOf('web', 1),
+          newTaskDefinitionArn: taskDefinitionArnOf('web', 2),
+          outcome: 'rolled-back',
+          diagnosis: { cause: 'image-pull', summary: 'Tasks could not pull | the image.', hint: 'Check the tag.', evidence: [] },
+        },
         { cluster: 'prod', service: 'api', action: 'none', oldTaskDefinitionArn: taskDefinitionArnOf('api', 1), outcome: 'unchanged' },
       ],
     };

@@ -78,11 +78,7 @@ describe('registrationInput', () => {
     const { definition } = definitionWithEverything();
     const input = registrationInput(definition, [], new Map([['app', 'nginx:2']]));
     const original = definition.containerDefinitions as Record<string, unknown>[];
-    expect(input.containerDefinitions).toEqual([
-      { ...original[0], image: 'nginx:2' },
-      original[1],
-      original[2],
-    ]);
+    expect(input.containerDefinitions).toEqual([{ ...original[0], image: 'nginx:2' }, original[1], original[2]]);
   });
 
   it('rewrites several containers at once', () => {

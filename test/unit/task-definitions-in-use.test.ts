@@ -53,7 +53,9 @@ class FakeEcs {
   }
 
   describedByName(): string[] {
-    return this.calls.filter((call) => call.name === 'DescribeTaskDefinitionCommand').map((call) => String(call.input.taskDefinition).split('/').pop() ?? '');
+    return this.calls
+      .filter((call) => call.name === 'DescribeTaskDefinitionCommand')
+      .map((call) => String(call.input.taskDefinition).split('/').pop() ?? '');
   }
 
   revisionsOf(family: string): Revision[] {
@@ -63,7 +65,13 @@ class FakeEcs {
   private answer(entry: Revision) {
     const arn = taskDefinitionArnOf(entry.family, entry.revision);
     return {
-      taskDefinition: { taskDefinitionArn: arn, family: entry.family, revision: entry.revision, status: entry.status, containerDefinitions: structuredClone(entry.containerDefinitions) },
+      taskDefinition: {
+        taskDefinitionArn: arn,
+        family: entry.family,
+        revision: entry.revision,
+        status: entry.status,
+        containerDefinitions: structuredClone(entry.containerDefinitions),
+      },
       tags: structuredClone(entry.tags),
     };
   }
@@ -95,7 +103,9 @@ class FakeEcs {
       const colon = name.lastIndexOf(':');
       const found =
         colon === -1
-          ? this.revisionsOf(name).filter((entry) => entry.status === 'ACTIVE').at(-1)
+          ? this.revisionsOf(name)
+              .filter((entry) => entry.status === 'ACTIVE')
+              .at(-1)
           : this.revisionsOf(name.slice(0, colon)).find((entry) => entry.revision === Number(name.slice(colon + 1)));
       if (found === undefined) throw Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' });
       return this.answer(found);
@@ -130,7 +140,11 @@ async function rollout(fake: FakeEcs, allFamilies = false) {
   const ecs = new SdkEcs(fake.client as unknown as ECSClient);
   const state = await discoverRolloutState(ecs, { clusters: ['prod'], allFamilies, concurrency: 4 });
   const plan = planRollout(state, aRequest('acme/web:1.1'));
-  const result = await executeRollout(plan, { ecs, clock, emit: () => {} }, { wait: false, timeoutMs: 1000, pollIntervalMs: 10, rollback: false, concurrency: 4 });
+  const result = await executeRollout(
+    plan,
+    { ecs, clock, emit: () => {} },
+    { wait: false, timeoutMs: 1000, pollIntervalMs: 10, rollback: false, concurrency: 4 },
+  );
   expect(result.ok).toBe(true);
   return { plan, result };
 }

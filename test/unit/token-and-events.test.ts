@@ -29,7 +29,14 @@ describe('normaliseHttpEvent', () => {
   it.each([
     [
       'REST API (payload 1.0)',
-      { resource: '/hooks/dockerhub/{token}', path: token, httpMethod: 'POST', body: '{}', isBase64Encoded: false, requestContext: { identity: { sourceIp: '203.0.113.7' } } },
+      {
+        resource: '/hooks/dockerhub/{token}',
+        path: token,
+        httpMethod: 'POST',
+        body: '{}',
+        isBase64Encoded: false,
+        requestContext: { identity: { sourceIp: '203.0.113.7' } },
+      },
       { method: 'POST', path: token, sourceIp: '203.0.113.7', format: 'rest-v1' },
     ],
     [
@@ -39,15 +46,33 @@ describe('normaliseHttpEvent', () => {
     ],
     [
       'HTTP API (payload 2.0)',
-      { version: '2.0', routeKey: 'POST /hooks/dockerhub/{token}', rawPath: `/live${token}`, body: 'e30=', isBase64Encoded: true, requestContext: { http: { method: 'POST', path: `/live${token}`, sourceIp: '198.51.100.4' } } },
+      {
+        version: '2.0',
+        routeKey: 'POST /hooks/dockerhub/{token}',
+        rawPath: `/live${token}`,
+        body: 'e30=',
+        isBase64Encoded: true,
+        requestContext: { http: { method: 'POST', path: `/live${token}`, sourceIp: '198.51.100.4' } },
+      },
       { method: 'POST', path: `/live${token}`, sourceIp: '198.51.100.4', isBase64Encoded: true, format: 'http-v2' },
     ],
     [
       'a Lambda function URL',
-      { version: '2.0', routeKey: '$default', rawPath: token, body: '{}', isBase64Encoded: false, requestContext: { accountId: 'anonymous', http: { method: 'POST', sourceIp: '192.0.2.1' } } },
+      {
+        version: '2.0',
+        routeKey: '$default',
+        rawPath: token,
+        body: '{}',
+        isBase64Encoded: false,
+        requestContext: { accountId: 'anonymous', http: { method: 'POST', sourceIp: '192.0.2.1' } },
+      },
       { method: 'POST', path: token, sourceIp: '192.0.2.1', format: 'http-v2' },
     ],
-    ['fields of the wrong type', { path: [token], httpMethod: ['POST'], requestContext: { identity: { sourceIp: 7 } } }, { method: '', path: '', sourceIp: undefined }],
+    [
+      'fields of the wrong type',
+      { path: [token], httpMethod: ['POST'], requestContext: { identity: { sourceIp: 7 } } },
+      { method: '', path: '', sourceIp: undefined },
+    ],
   ])('reads %s', (_, event, expected) => {
     expect(normaliseHttpEvent(event)).toMatchObject(expected);
   });
@@ -61,7 +86,10 @@ describe('createUnauthenticatedLog', () => {
   it('writes a few lines a window with the source, then counts the rest in one line', () => {
     const lines: Record<string, unknown>[] = [];
     let now = 0;
-    const log = createUnauthenticatedLog((fields) => lines.push(fields), () => now);
+    const log = createUnauthenticatedLog(
+      (fields) => lines.push(fields),
+      () => now,
+    );
     for (let index = 0; index < 1000; index += 1) log({ status: 404, method: 'POST', source: '203.0.113.9' });
     expect(lines).toHaveLength(UNAUTHENTICATED_LINES_PER_WINDOW);
     expect(lines[0]).toMatchObject({ event: 'webhook-unauthenticated', status: 404, source: '203.0.113.9' });

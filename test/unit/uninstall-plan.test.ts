@@ -87,14 +87,18 @@ describe('planUninstall', () => {
   it('detaches and deletes the install’s managed policies before the worker’s role, also when the role is gone', () => {
     const managedPolicies = [{ name: 'hooks-policy-1', arn: 'arn:aws:iam::111122223333:policy/ecs-roll/hooks/hooks-policy-1', attached: true }];
     const iamSteps = (observed: ObservedRemoval) =>
-      planUninstall(names, observed).filter((step) => step.kind.startsWith('iam-')).map((step) => `${step.kind} ${step.name}: ${step.decision}`);
+      planUninstall(names, observed)
+        .filter((step) => step.kind.startsWith('iam-'))
+        .map((step) => `${step.kind} ${step.name}: ${step.decision}`);
     expect(iamSteps({ ...everything, managedPolicies })).toEqual([
       'iam-managed-policy hooks-policy-1: delete',
       'iam-role-policy hooks-policy: delete',
       'iam-role hooks: delete',
     ]);
     expect(planUninstall(names, { ...everything, managedPolicies }).find((step) => step.kind === 'iam-managed-policy')?.address).toBe('hooks');
-    expect(iamSteps({ ...nothing, managedPolicies: [{ ...managedPolicies[0]!, attached: false }] })[0]).toBe('iam-managed-policy hooks-policy-1: delete');
+    expect(iamSteps({ ...nothing, managedPolicies: [{ ...managedPolicies[0]!, attached: false }] })[0]).toBe(
+      'iam-managed-policy hooks-policy-1: delete',
+    );
   });
 
   it('leaves a role another tool made, and counts a topic gone between two reads as gone', () => {
@@ -104,7 +108,9 @@ describe('planUninstall', () => {
       roles: [{ name: 'hooks', policyName: 'hooks-policy', found: { arn: ROLE_ARN, tags: {}, hasInlinePolicy: true } }],
     });
     expect(steps.find((step) => step.kind === 'sns-topic')?.decision).toBe('already gone');
-    expect(steps.filter((step) => step.kind.startsWith('iam-')).map((step) => `${step.kind}: ${step.decision}`)).toEqual(['iam-role: not ours, left alone']);
+    expect(steps.filter((step) => step.kind.startsWith('iam-')).map((step) => `${step.kind}: ${step.decision}`)).toEqual([
+      'iam-role: not ours, left alone',
+    ]);
   });
 });
 
@@ -115,7 +121,8 @@ describe('uninstall against a stubbed SDK', () => {
     if (command === 'DescribeLogGroups') return { logGroups: [{ logGroupName: '/aws/lambda/hooks-worker' }] };
     if (command === 'ListTopics' || command === 'ListEventSourceMappings') return {};
     if (command === 'GetQueueUrl') throw awsError('QueueDoesNotExist');
-    if (command.startsWith('Get') || command === 'DescribeRule') throw awsError(command === 'GetRole' ? 'NoSuchEntityException' : 'ResourceNotFoundException');
+    if (command.startsWith('Get') || command === 'DescribeRule')
+      throw awsError(command === 'GetRole' ? 'NoSuchEntityException' : 'ResourceNotFoundException');
     return {};
   };
   const deletes = (sent: { command: string }[]) => sent.map((entry) => entry.command).filter((command) => command.startsWith('Delete'));

@@ -63,24 +63,29 @@ describe('assessDeployment', () => {
     expect(assessment.progress).toMatchObject({ running: 0, desired: 2 });
   });
 
-  it.each([
-    { rolloutState: 'IN_PROGRESS' as const },
-    { rolloutState: undefined },
-  ])('superseded (ACTIVE, another PRIMARY, rolloutState $rolloutState) → failed naming the new deployment', ({ rolloutState }) => {
-    const theirs = aDeployment({ id: 'ecs-svc/9999999999999999999', status: 'PRIMARY', taskDefinitionArn: taskDefinitionArnOf('web', 3), rolloutState: 'IN_PROGRESS' });
-    const service = serviceWith({ status: 'ACTIVE', ...(rolloutState === undefined ? {} : { rolloutState }) }, [theirs]);
-    const withoutState = {
-      ...service,
-      deployments: service.deployments.map((deployment) => {
-        if (deployment.id !== OURS || rolloutState !== undefined) return deployment;
-        const { rolloutState: _drop, ...rest } = deployment;
-        return rest;
-      }),
-    };
-    const assessment = assessDeployment(withoutState, OURS);
-    expect(assessment.state).toBe('failed');
-    expect(assessment.state === 'failed' ? assessment.reason : '').toContain('ecs-svc/9999999999999999999');
-  });
+  it.each([{ rolloutState: 'IN_PROGRESS' as const }, { rolloutState: undefined }])(
+    'superseded (ACTIVE, another PRIMARY, rolloutState $rolloutState) → failed naming the new deployment',
+    ({ rolloutState }) => {
+      const theirs = aDeployment({
+        id: 'ecs-svc/9999999999999999999',
+        status: 'PRIMARY',
+        taskDefinitionArn: taskDefinitionArnOf('web', 3),
+        rolloutState: 'IN_PROGRESS',
+      });
+      const service = serviceWith({ status: 'ACTIVE', ...(rolloutState === undefined ? {} : { rolloutState }) }, [theirs]);
+      const withoutState = {
+        ...service,
+        deployments: service.deployments.map((deployment) => {
+          if (deployment.id !== OURS || rolloutState !== undefined) return deployment;
+          const { rolloutState: _drop, ...rest } = deployment;
+          return rest;
+        }),
+      };
+      const assessment = assessDeployment(withoutState, OURS);
+      expect(assessment.state).toBe('failed');
+      expect(assessment.state === 'failed' ? assessment.reason : '').toContain('ecs-svc/9999999999999999999');
+    },
+  );
 
   describe('without rolloutState (emulators, old API answers)', () => {
     const strip = (service: ReturnType<typeof serviceWith>) => ({
@@ -93,11 +98,41 @@ describe('assessDeployment', () => {
     });
 
     it.each([
-      { case: 'only deployment, all running', ours: { desiredCount: 2, runningCount: 2 }, others: [], counts: { desired: 2, running: 2 }, expected: 'completed' },
-      { case: 'only deployment, one short', ours: { desiredCount: 2, runningCount: 1, pendingCount: 1 }, others: [], counts: { desired: 2, running: 1 }, expected: 'in-progress' },
-      { case: 'old deployment still draining', ours: { desiredCount: 2, runningCount: 2 }, others: [oldActive], counts: { desired: 2, running: 4 }, expected: 'in-progress' },
-      { case: 'old deployment present, counts equal', ours: { desiredCount: 2, runningCount: 2 }, others: [oldActive], counts: { desired: 2, running: 2 }, expected: 'in-progress' },
-      { case: 'only deployment, service count behind', ours: { desiredCount: 2, runningCount: 2 }, others: [], counts: { desired: 3, running: 2 }, expected: 'in-progress' },
+      {
+        case: 'only deployment, all running',
+        ours: { desiredCount: 2, runningCount: 2 },
+        others: [],
+        counts: { desired: 2, running: 2 },
+        expected: 'completed',
+      },
+      {
+        case: 'only deployment, one short',
+        ours: { desiredCount: 2, runningCount: 1, pendingCount: 1 },
+        others: [],
+        counts: { desired: 2, running: 1 },
+        expected: 'in-progress',
+      },
+      {
+        case: 'old deployment still draining',
+        ours: { desiredCount: 2, runningCount: 2 },
+        others: [oldActive],
+        counts: { desired: 2, running: 4 },
+        expected: 'in-progress',
+      },
+      {
+        case: 'old deployment present, counts equal',
+        ours: { desiredCount: 2, runningCount: 2 },
+        others: [oldActive],
+        counts: { desired: 2, running: 2 },
+        expected: 'in-progress',
+      },
+      {
+        case: 'only deployment, service count behind',
+        ours: { desiredCount: 2, runningCount: 2 },
+        others: [],
+        counts: { desired: 3, running: 2 },
+        expected: 'in-progress',
+      },
       { case: 'scaled to zero', ours: { desiredCount: 0, runningCount: 0 }, others: [], counts: { desired: 0, running: 0 }, expected: 'completed' },
     ])('$case → $expected', ({ ours, others, counts, expected }) => {
       const assessment = assessDeployment(strip(serviceWith(ours, others, counts)), OURS);

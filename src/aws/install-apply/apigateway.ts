@@ -91,7 +91,9 @@ export function apiGatewayHandler(context: ApplyContext, existing: ObservedApi |
           );
           return {};
         case 'create-deployment':
-          await apigw.send(new CreateDeploymentCommand({ restApiId: restApiId(), stageName: action.stage, description: `ecs-roll install ${context.install}` }));
+          await apigw.send(
+            new CreateDeploymentCommand({ restApiId: restApiId(), stageName: action.stage, description: `ecs-roll install ${context.install}` }),
+          );
           return {};
         case 'update-stage-throttling':
           await apigw.send(

@@ -36,7 +36,8 @@ export class InstallApplier {
    */
   async applyAll(actions: readonly InstallAction[], known: { account?: string | undefined; apiId?: string | undefined }): Promise<void> {
     for (const planned of actions) {
-      if (this.context.signal.aborted) throw new OperationFailedError('interrupted; run install again to finish (it picks up where this run stopped)');
+      if (this.context.signal.aborted)
+        throw new OperationFailedError('interrupted; run install again to finish (it picks up where this run stopped)');
       const action = resolveAction(planned, known);
       const learned = await this.apply(action);
       if (learned.account !== undefined) known.account = learned.account;

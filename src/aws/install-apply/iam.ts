@@ -77,7 +77,9 @@ export function iamHandler(context: ApplyContext): ServiceHandler<IamKind> {
           await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: action.role, PolicyDocument: JSON.stringify(action.trustPolicy) }));
           return {};
         case 'put-role-policy':
-          await iam.send(new PutRolePolicyCommand({ RoleName: action.role, PolicyName: action.policyName, PolicyDocument: JSON.stringify(action.document) }));
+          await iam.send(
+            new PutRolePolicyCommand({ RoleName: action.role, PolicyName: action.policyName, PolicyDocument: JSON.stringify(action.document) }),
+          );
           return {};
         case 'create-managed-policy':
           await iam.send(
@@ -93,7 +95,9 @@ export function iamHandler(context: ApplyContext): ServiceHandler<IamKind> {
         case 'update-managed-policy': {
           const old = await oldVersions(iam, action.arn);
           if (old.length >= MAX_POLICY_VERSIONS - 1) await iam.send(new DeletePolicyVersionCommand({ PolicyArn: action.arn, VersionId: old[0] }));
-          await iam.send(new CreatePolicyVersionCommand({ PolicyArn: action.arn, PolicyDocument: JSON.stringify(action.document), SetAsDefault: true }));
+          await iam.send(
+            new CreatePolicyVersionCommand({ PolicyArn: action.arn, PolicyDocument: JSON.stringify(action.document), SetAsDefault: true }),
+          );
           return {};
         }
         case 'attach-role-policy':

@@ -25,7 +25,13 @@ import { isAwsError } from '../errors.js';
 import { orMissing } from '../install-clients.js';
 import type { ActionOf, ApplyContext, Learned, ServiceHandler } from './context.js';
 
-type LambdaKind = 'create-function' | 'update-function-code' | 'update-function-configuration' | 'put-concurrency' | 'remove-permission' | 'add-permission';
+type LambdaKind =
+  | 'create-function'
+  | 'update-function-code'
+  | 'update-function-configuration'
+  | 'put-concurrency'
+  | 'remove-permission'
+  | 'add-permission';
 
 export const ACTIVE_TIMEOUT_MS = 5 * 60_000;
 
@@ -43,9 +49,12 @@ export function lambdaHandler(context: ApplyContext): ServiceHandler<LambdaKind>
         const configuration = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
         const state = configuration.State ?? 'Active';
         const update = configuration.LastUpdateStatus ?? 'Successful';
-        if (state === 'Failed') throw new OperationFailedError(`Lambda function ${name} failed to start: ${configuration.StateReason ?? 'no reason given'}`);
+        if (state === 'Failed')
+          throw new OperationFailedError(`Lambda function ${name} failed to start: ${configuration.StateReason ?? 'no reason given'}`);
         if (update === 'Failed') {
-          throw new OperationFailedError(`the last update of Lambda function ${name} failed: ${configuration.LastUpdateStatusReason ?? 'no reason given'}`);
+          throw new OperationFailedError(
+            `the last update of Lambda function ${name} failed: ${configuration.LastUpdateStatusReason ?? 'no reason given'}`,
+          );
         }
         if (state === 'Active' && update !== 'InProgress') return;
         const elapsed = context.clock.now() - started;
@@ -108,7 +117,9 @@ export function lambdaHandler(context: ApplyContext): ServiceHandler<LambdaKind>
           return {};
         case 'update-function-code':
           await waitUntilReady(action.functionName);
-          await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: action.functionName, ZipFile: context.zip, Architectures: [ARCHITECTURE as Architecture] }));
+          await lambda.send(
+            new UpdateFunctionCodeCommand({ FunctionName: action.functionName, ZipFile: context.zip, Architectures: [ARCHITECTURE as Architecture] }),
+          );
           await waitUntilReady(action.functionName);
           return {};
         case 'update-function-configuration': {
@@ -135,7 +146,9 @@ export function lambdaHandler(context: ApplyContext): ServiceHandler<LambdaKind>
         }
         case 'put-concurrency':
           try {
-            await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: action.functionName, ReservedConcurrentExecutions: action.reservedConcurrency }));
+            await lambda.send(
+              new PutFunctionConcurrencyCommand({ FunctionName: action.functionName, ReservedConcurrentExecutions: action.reservedConcurrency }),
+            );
           } catch (error) {
             if (isAwsError(error, 'ResourceNotFoundException', 'ServiceException')) throw error;
             const message =
@@ -146,7 +159,10 @@ export function lambdaHandler(context: ApplyContext): ServiceHandler<LambdaKind>
           }
           return {};
         case 'remove-permission':
-          await orMissing(lambda.send(new RemovePermissionCommand({ FunctionName: action.functionName, StatementId: action.statementId })), 'ResourceNotFoundException');
+          await orMissing(
+            lambda.send(new RemovePermissionCommand({ FunctionName: action.functionName, StatementId: action.statementId })),
+            'ResourceNotFoundException',
+          );
           return {};
         case 'add-permission':
           await lambda.send(

@@ -20,10 +20,14 @@ export function snsHandler(context: ApplyContext): ServiceHandler<SnsKind> {
         return {};
       }
       if (action.kind === 'set-topic-policy') {
-        await sns.send(new SetTopicAttributesCommand({ TopicArn: action.topicArn, AttributeName: 'Policy', AttributeValue: JSON.stringify(action.policy) }));
+        await sns.send(
+          new SetTopicAttributesCommand({ TopicArn: action.topicArn, AttributeName: 'Policy', AttributeValue: JSON.stringify(action.policy) }),
+        );
         return {};
       }
-      await sns.send(new SubscribeCommand({ TopicArn: action.topicArn, Protocol: action.protocol, Endpoint: action.endpoint, ReturnSubscriptionArn: true }));
+      await sns.send(
+        new SubscribeCommand({ TopicArn: action.topicArn, Protocol: action.protocol, Endpoint: action.endpoint, ReturnSubscriptionArn: true }),
+      );
       return {};
     },
   };

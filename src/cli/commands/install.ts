@@ -67,7 +67,11 @@ function awsOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): AwsCo
   const profile = optionalString(raw, 'profile');
   const endpointUrl = optionalString(raw, 'endpointUrl');
   return awsConfigFrom(
-    { ...(region === undefined ? {} : { region }), ...(profile === undefined ? {} : { profile }), ...(endpointUrl === undefined ? {} : { endpointUrl }) },
+    {
+      ...(region === undefined ? {} : { region }),
+      ...(profile === undefined ? {} : { profile }),
+      ...(endpointUrl === undefined ? {} : { endpointUrl }),
+    },
     env,
   );
 }
@@ -84,7 +88,8 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
   const repos = strings(raw['repo']);
   if (repos.length === 0) throw new UsageError('--repo must name at least one repository (namespace/name) whose pushes may roll out');
   const repositories = [...new Set(repos.map(normaliseRepository))];
-  const clusters = raw['cluster'] === undefined ? undefined : [...new Set(strings(raw['cluster']).map((cluster) => cluster.slice(cluster.lastIndexOf('/') + 1)))];
+  const clusters =
+    raw['cluster'] === undefined ? undefined : [...new Set(strings(raw['cluster']).map((cluster) => cluster.slice(cluster.lastIndexOf('/') + 1)))];
   for (const cluster of clusters ?? []) {
     if (!CLUSTER_NAME_PATTERN.test(cluster)) throw new UsageError(`--cluster takes cluster names, got ${JSON.stringify(cluster)}`);
   }
@@ -113,7 +118,9 @@ export function parseInstallOptions(raw: Record<string, unknown>, env: NodeJS.Pr
     ...(typeof raw['pinDigest'] === 'boolean' ? { pinDigest: raw['pinDigest'] } : {}),
     ...(verify === undefined ? {} : { verify }),
     // Checked before any AWS call; --no-notify removes every target, left out keeps what the install has.
-    ...(raw['notify'] === undefined ? {} : { notify: raw['notify'] === false ? [] : parseNotifyTargets((Array.isArray(raw['notify']) ? raw['notify'] : [raw['notify']]).map(String)) }),
+    ...(raw['notify'] === undefined
+      ? {}
+      : { notify: raw['notify'] === false ? [] : parseNotifyTargets((Array.isArray(raw['notify']) ? raw['notify'] : [raw['notify']]).map(String)) }),
     rotateToken: raw['rotateToken'] === true,
     // Checked before any AWS call; the worker parses the same specs from its environment.
     ...(raw['runBefore'] === undefined ? {} : { runBefore: (raw['runBefore'] as string[]).map(String).map(parseRunBeforeSpec) }),
@@ -168,7 +175,9 @@ export async function runInstallCommand(raw: Record<string, unknown>, io: CliIo,
   const progress = await makeProgress(io, options.json ? io.stderr : io.stdout, color, options.json);
   const { runInstall } = await import('../../app/install.js');
   if (!options.json) {
-    io.stdout.write(`${color.bold(options.dryRun ? 'Plan for' : 'Installing')} ${color.cyan(options.name)}: webhook for ${options.repositories.join(', ')}\n`);
+    io.stdout.write(
+      `${color.bold(options.dryRun ? 'Plan for' : 'Installing')} ${color.cyan(options.name)}: webhook for ${options.repositories.join(', ')}\n`,
+    );
   }
   const { json: _json, ...request } = options;
   const report = await runInstall({ ...request, signal, progress });
@@ -231,7 +240,9 @@ function renderInstall(out: OutputStream, color: ChalkInstance, report: InstallR
     );
   }
   if (report.passRoleArns.length === 0) {
-    line(color.yellow('No task definition in use runs these repositories yet, so the worker may pass no task role; run install again once they run.'));
+    line(
+      color.yellow('No task definition in use runs these repositories yet, so the worker may pass no task role; run install again once they run.'),
+    );
   }
 }
 
@@ -253,7 +264,8 @@ export async function runUninstallCommand(raw: Record<string, unknown>, io: CliI
   }
   for (const resource of resources) {
     const label = `${resource.kind} ${resource.name}${resource.id === undefined ? '' : ` (${resource.id})`}`;
-    const extra = resource.subscriptions === undefined ? '' : ` and its ${resource.subscriptions} subscription${resource.subscriptions === 1 ? '' : 's'}`;
+    const extra =
+      resource.subscriptions === undefined ? '' : ` and its ${resource.subscriptions} subscription${resource.subscriptions === 1 ? '' : 's'}`;
     if (resource.status === 'deleted') io.stdout.write(`${color.green('✔')} deleted ${label}${extra}\n`);
     else if (resource.status === 'would delete') io.stdout.write(`${color.bold('-')} would delete ${label}${extra}\n`);
     else if (resource.status === 'already gone') io.stdout.write(`${color.dim('·')} ${label}: already gone\n`);

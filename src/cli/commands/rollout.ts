@@ -14,13 +14,7 @@ import { appendStepSummary } from '../step-summary.js';
  * `observe` sees every event as well as the renderer: the GitHub Action renders progress lines while
  * the command writes its JSON document.
  */
-export async function runRolloutCommand(
-  image: string,
-  raw: RawRolloutOptions,
-  io: CliIo,
-  signal: AbortSignal,
-  observe?: EmitEvent,
-): Promise<number> {
+export async function runRolloutCommand(image: string, raw: RawRolloutOptions, io: CliIo, signal: AbortSignal, observe?: EmitEvent): Promise<number> {
   const options = parseRolloutOptions(image, raw, io.env);
   // The reference is checked before anything talks to AWS, so a typo costs no call and changes nothing.
   const target = parseTargetImage(options.image);
@@ -114,4 +108,3 @@ async function rolloutNotifier(options: RolloutOptions, io: CliIo) {
     flush: () => notifier.flush(),
   };
 }
-

@@ -61,12 +61,19 @@ export function otherActions(count: number, lead: string): string {
 /** Columns padded to their widest cell, so a list of policies reads as a table. */
 export function alignColumns(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The SNS actions of an alarm that point at a topic called `topicName`, whichever account or region wrote them. */
 export function topicActions(actions: readonly string[], topicName: string): string[] {
-  return actions.filter((action) => action.startsWith('arn:') && action.split(':')[2] === 'sns' && action.slice(action.lastIndexOf(':') + 1) === topicName);
+  return actions.filter(
+    (action) => action.startsWith('arn:') && action.split(':')[2] === 'sns' && action.slice(action.lastIndexOf(':') + 1) === topicName,
+  );
 }
 
 export async function requireAlarm(

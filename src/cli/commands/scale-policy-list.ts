@@ -29,7 +29,10 @@ interface Row {
   unreached: string | null;
 }
 
-function alarmRow(alarm: MetricAlarm | undefined, fallbackName: string): Pick<Row, 'alarm' | 'alarmArn' | 'state' | 'actionsEnabled' | 'alarmActions'> {
+function alarmRow(
+  alarm: MetricAlarm | undefined,
+  fallbackName: string,
+): Pick<Row, 'alarm' | 'alarmArn' | 'state' | 'actionsEnabled' | 'alarmActions'> {
   return {
     alarm: alarm?.AlarmName ?? fallbackName,
     alarmArn: alarm?.AlarmArn ?? null,
@@ -93,7 +96,7 @@ export async function runPolicyList(raw: RawScalePolicyOptions, io: CliIo): Prom
         policy: legacy.kind === 'policy' ? policyJson(legacy.policy) : null,
         invalid: legacy.kind === 'invalid' ? legacy.reason : null,
         location: { kind: 'alarm-tags' },
-        unreached: 'an older install kept it in the alarm\'s tags, which the worker no longer reads; `ecs-roll install` moves it to the service',
+        unreached: "an older install kept it in the alarm's tags, which the worker no longer reads; `ecs-roll install` moves it to the service",
       });
     }
     rows.sort((a, b) => (a.alarm < b.alarm ? -1 : a.alarm > b.alarm ? 1 : a.location.kind < b.location.kind ? -1 : 1));
@@ -113,7 +116,16 @@ export async function runPolicyList(raw: RawScalePolicyOptions, io: CliIo): Prom
               ].filter((note) => note !== '');
               return row.policy === null
                 ? [row.alarm, row.state ?? '?', service, '-', '-', '-', where(row), notes.join('; ')]
-                : [row.alarm, row.state ?? '?', service, row.policy.adjust, `${row.policy.min}..${row.policy.max}`, `${row.policy.cooldown} s`, where(row), notes.join('; ')];
+                : [
+                    row.alarm,
+                    row.state ?? '?',
+                    service,
+                    row.policy.adjust,
+                    `${row.policy.min}..${row.policy.max}`,
+                    `${row.policy.cooldown} s`,
+                    where(row),
+                    notes.join('; '),
+                  ];
             }),
           ]);
     write(io, json, { kind: 'scale-policies', alarmsExamined: all.length, servicesExamined: services.servicesExamined, policies: rows }, lines);
@@ -123,4 +135,3 @@ export async function runPolicyList(raw: RawScalePolicyOptions, io: CliIo): Prom
     client.destroy();
   }
 }
-

@@ -3,14 +3,7 @@
  * writing one takes ecs:TagResource on that service, which an alarm writer does not have. The
  * alarm gets the install's topic among its actions and an `ecs-roll:service` tag saying where to look.
  */
-import {
-  alarmTopicName,
-  parsePolicyInput,
-  parseServiceSpec,
-  policyServiceLabel,
-  withAction,
-  withoutAction,
-} from '../../core/alarm.js';
+import { alarmTopicName, parsePolicyInput, parseServiceSpec, policyServiceLabel, withAction, withoutAction } from '../../core/alarm.js';
 import { OperationFailedError, UsageError } from '../../core/errors.js';
 import {
   ALARM_SERVICE_TAG,
@@ -22,17 +15,7 @@ import {
 } from '../../core/scale-policy.js';
 import type { RawScalePolicyOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
-import {
-  alarmNameOf,
-  awsOf,
-  describePolicy,
-  installNameOf,
-  otherActions,
-  policyJson,
-  requireAlarm,
-  topicActions,
-  write,
-} from './scale-policy-io.js';
+import { alarmNameOf, awsOf, describePolicy, installNameOf, otherActions, policyJson, requireAlarm, topicActions, write } from './scale-policy-io.js';
 
 export { runPolicyList } from './scale-policy-list.js';
 
@@ -113,7 +96,9 @@ export async function runPolicyPut(spec: string, raw: RawScalePolicyOptions, io:
       ...(replaced === null ? [] : [`  (was ${replaced.adjust} within ${replaced.min}..${replaced.max}, cooldown ${replaced.cooldown} s)`]),
       ...(movedFrom === null ? [] : [`  The alarm drove ${movedFrom} before; its policy there was removed.`]),
       added ? `  The alarm now notifies ${topicName}${otherActions(actions.length, 'as well as')}.` : `  The alarm already notifies ${topicName}.`,
-      ...(alarm.ActionsEnabled === false ? [`! Actions are disabled on alarm ${alarmName}: it will not notify anything until they are enabled.`] : []),
+      ...(alarm.ActionsEnabled === false
+        ? [`! Actions are disabled on alarm ${alarmName}: it will not notify anything until they are enabled.`]
+        : []),
     ];
     write(
       io,
@@ -180,20 +165,34 @@ export async function runPolicyRemove(spec: string, raw: RawScalePolicyOptions, 
     const remaining = topic.reduce((left, arn) => withoutAction(left, arn), actions);
     if (topic.length > 0) await alarms.setAlarmActions(alarm, remaining);
     const alarmKeys: readonly string[] = ours ? [ALARM_SERVICE_TAG, ...LEGACY_ALARM_POLICY_KEYS] : [...LEGACY_ALARM_POLICY_KEYS];
-    await alarms.untagAlarm(alarm.AlarmArn, alarmTags.map((tag) => tag.key).filter((tagKey) => alarmKeys.includes(tagKey)));
+    await alarms.untagAlarm(
+      alarm.AlarmArn,
+      alarmTags.map((tag) => tag.key).filter((tagKey) => alarmKeys.includes(tagKey)),
+    );
 
     const hadPolicy = onService || alarmTags.some((tag) => (LEGACY_ALARM_POLICY_KEYS as readonly string[]).includes(tag.key));
     const note = hadPolicy ? null : `service ${label} held no scaling policy for alarm ${alarmName}`;
     const lines = [
       hadPolicy ? `Removed the scaling policy for alarm ${alarmName} from service ${label}.` : `Nothing to remove: ${note}.`,
       ...(topic.length > 0
-        ? [`  The alarm no longer notifies ${topicName}${remaining.length === 0 ? '; it has no other action' : `; ${otherActions(remaining.length, '').trim()} stay${remaining.length === 1 ? 's' : ''}`}.`]
+        ? [
+            `  The alarm no longer notifies ${topicName}${remaining.length === 0 ? '; it has no other action' : `; ${otherActions(remaining.length, '').trim()} stay${remaining.length === 1 ? 's' : ''}`}.`,
+          ]
         : []),
     ];
     write(
       io,
       json,
-      { kind: 'scale-policy', action: 'remove', alarm: alarmName, service: label, removed: hadPolicy, topicRemoved: topic.length > 0, alarmActions: remaining, note },
+      {
+        kind: 'scale-policy',
+        action: 'remove',
+        alarm: alarmName,
+        service: label,
+        removed: hadPolicy,
+        topicRemoved: topic.length > 0,
+        alarmActions: remaining,
+        note,
+      },
       lines,
     );
     return 0;

@@ -81,7 +81,8 @@ export async function runScaleCommand(spec: string, raw: RawScaleOptions, io: Cl
     color: raw.color,
     spinner: spinnerFactory(io),
   });
-  const notifier = options.notify.length === 0 || options.dryRun ? undefined : (await import('../../notify/cli.js')).cliNotifier(options.notify, io, options.aws);
+  const notifier =
+    options.notify.length === 0 || options.dryRun ? undefined : (await import('../../notify/cli.js')).cliNotifier(options.notify, io, options.aws);
   const report = chooseReporter(options.json, { human: () => humanScaleReporter(io, renderer), json: () => jsonScaleReporter(io) });
   try {
     const result = await runScale(
@@ -148,7 +149,9 @@ function humanScaleReporter(io: CliIo, renderer: ReturnType<typeof createRendere
       if (note.updatedTo !== null) {
         say(`Application Auto Scaling bounds for ${label}: ${note.min}..${note.max} → ${note.updatedTo.min}..${note.updatedTo.max}`);
       } else {
-        say(`! Application Auto Scaling keeps ${label} between ${note.min} and ${note.max} and will undo a count of ${to}; pass --update-autoscaling to move its bounds`);
+        say(
+          `! Application Auto Scaling keeps ${label} between ${note.min} and ${note.max} and will undo a count of ${to}; pass --update-autoscaling to move its bounds`,
+        );
       }
     },
     decision(label, decision) {

@@ -53,7 +53,10 @@ export async function runServeCommand(raw: RawServeOptions, io: CliIo, signal: A
   // ECS_ROLL_NOTIFY (targets separated by spaces) keeps a URL out of the process list, as --token-file keeps the token.
   const notifyTargets = [
     ...parseNotifyTargets(raw.notify),
-    ...parseNotifyTargets((io.env.ECS_ROLL_NOTIFY ?? '').split(/\s+/).filter((item) => item !== ''), 'ECS_ROLL_NOTIFY'),
+    ...parseNotifyTargets(
+      (io.env.ECS_ROLL_NOTIFY ?? '').split(/\s+/).filter((item) => item !== ''),
+      'ECS_ROLL_NOTIFY',
+    ),
   ];
   const token = readToken(raw, io);
   // Flags override the environment; the configuration is then read exactly as the Lambda reads it.
@@ -85,7 +88,8 @@ export async function runServeCommand(raw: RawServeOptions, io: CliIo, signal: A
     // A job runs to its end (its calls and waits are bounded by --timeout); a second signal exits at once,
     // and the journal still holds it and everything waiting.
     run: (job) => runJob(job, config, { ...sdkRolloutPorts(aws), clock: systemClock }, log),
-    onError: (job, error) => log({ level: 'error', event: 'job-failed', job: job.image, message: error instanceof Error ? error.message : String(error) }),
+    onError: (job, error) =>
+      log({ level: 'error', event: 'job-failed', job: job.image, message: error instanceof Error ? error.message : String(error) }),
     policy: config.policy,
     journal,
   });
@@ -101,12 +105,16 @@ export async function runServeCommand(raw: RawServeOptions, io: CliIo, signal: A
     ...(left.unreadable.length === 0 ? {} : { unreadable: left.unreadable }),
   });
 
-  const server = createWebhookServer(config, (job) => {
-    const outcome = queue.push(job);
-    if (outcome.kind === 'duplicate') log({ level: 'info', event: 'duplicate-job', job: job.image });
-    else if (outcome.kind === 'superseded') log({ level: 'info', event: 'job-superseded', job: job.image, by: outcome.by.image });
-    else for (const replaced of outcome.replaced) log({ level: 'info', event: 'job-superseded', job: replaced.image, by: job.image });
-  }, log);
+  const server = createWebhookServer(
+    config,
+    (job) => {
+      const outcome = queue.push(job);
+      if (outcome.kind === 'duplicate') log({ level: 'info', event: 'duplicate-job', job: job.image });
+      else if (outcome.kind === 'superseded') log({ level: 'info', event: 'job-superseded', job: job.image, by: outcome.by.image });
+      else for (const replaced of outcome.replaced) log({ level: 'info', event: 'job-superseded', job: replaced.image, by: job.image });
+    },
+    log,
+  );
 
   server.listen(port, raw.host ?? '127.0.0.1');
   await once(server, 'listening');

@@ -11,7 +11,10 @@ export async function runWebhookStatusCommand(raw: RawWebhookStatusOptions, io: 
   const name = parseInstallName(raw.name);
   const aws = awsConfigFrom(raw, io.env);
   const json = raw.json === true;
-  const [{ readWebhookStatus }, { openWebhookStatusPorts }] = await Promise.all([import('../../app/webhook-status.js'), import('../../app/webhook-status-aws.js')]);
+  const [{ readWebhookStatus }, { openWebhookStatusPorts }] = await Promise.all([
+    import('../../app/webhook-status.js'),
+    import('../../app/webhook-status-aws.js'),
+  ]);
   const ports = openWebhookStatusPorts(aws);
   let status: WebhookStatus;
   try {
@@ -32,16 +35,23 @@ export function renderWebhookStatus(status: WebhookStatus, color: InstanceType<t
   if (!pushes.exists) lines.push(color.yellow(`install ${status.name} has no pushes queue (${pushes.name}); run install`));
   lines.push(`pushes:     ${pushes.waiting} waiting, ${pushes.inFlight} being started`);
   lines.push(`following:  ${follow.waiting + follow.delayed + follow.inFlight} rollout look(s) queued (${follow.inFlight} running now)`);
-  lines.push(`dead letters: ${status.queues.pushesDead.waiting + status.queues.pushesDead.inFlight + status.queues.followDead.waiting + status.queues.followDead.inFlight}`);
+  lines.push(
+    `dead letters: ${status.queues.pushesDead.waiting + status.queues.pushesDead.inFlight + status.queues.followDead.waiting + status.queues.followDead.inFlight}`,
+  );
   for (const letter of status.deadLetters) {
-    const what = letter.image === undefined ? JSON.stringify(letter.body ?? '') : `${letter.kind ?? 'job'} ${letter.image}${letter.pushedAt === undefined ? '' : ` pushed at ${letter.pushedAt}`}`;
+    const what =
+      letter.image === undefined
+        ? JSON.stringify(letter.body ?? '')
+        : `${letter.kind ?? 'job'} ${letter.image}${letter.pushedAt === undefined ? '' : ` pushed at ${letter.pushedAt}`}`;
     lines.push(`  ${color.red('✖')} ${letter.queue} ${letter.messageId}: ${what}${letter.sentAt === undefined ? '' : ` (sent ${letter.sentAt})`}`);
   }
   lines.push(`recent rollouts: ${status.recent.length === 0 ? 'none logged in the last 7 days' : ''}`);
   for (const finished of status.recent) {
     const mark = finished.ok === true ? color.green('✔') : color.red('✖');
     const services = finished.services.map((service) => `${service.cluster ?? '?'}/${service.service ?? '?'} ${service.outcome ?? ''}`).join(', ');
-    lines.push(`  ${mark} ${finished.time} ${finished.image ?? '?'}${finished.outcome === undefined ? '' : ` ${finished.outcome}`}: ${services || finished.reason || ''}`);
+    lines.push(
+      `  ${mark} ${finished.time} ${finished.image ?? '?'}${finished.outcome === undefined ? '' : ` ${finished.outcome}`}: ${services || finished.reason || ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
