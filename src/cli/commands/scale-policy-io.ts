@@ -1,7 +1,6 @@
 /** What `scale policy put`, `list` and `remove` share: reading their flags and writing their documents. */
-import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { policyServiceLabel, type AlarmPolicy } from '../../core/alarm.js';
-import { OperationFailedError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { INSTALL_NAME_PATTERN } from '../../core/install-plan.js';
 import { formatAdjustment } from '../../core/scale.js';
 import type { AwsConfig } from '../../aws/config.js';
@@ -74,14 +73,4 @@ export function topicActions(actions: readonly string[], topicName: string): str
   return actions.filter(
     (action) => action.startsWith('arn:') && action.split(':')[2] === 'sns' && action.slice(action.lastIndexOf(':') + 1) === topicName,
   );
-}
-
-export async function requireAlarm(
-  alarms: { describeAlarm(name: string): Promise<MetricAlarm | undefined> },
-  name: string,
-): Promise<MetricAlarm & { AlarmArn: string }> {
-  const alarm = await alarms.describeAlarm(name);
-  if (alarm === undefined) throw new UsageError(`no metric alarm named ${JSON.stringify(name)} in this region; create the alarm first`);
-  if (alarm.AlarmArn === undefined) throw new OperationFailedError(`DescribeAlarms answered ${name} without its ARN`);
-  return alarm as MetricAlarm & { AlarmArn: string };
 }

@@ -1,32 +1,45 @@
 /**
- * `scale policy put` and `remove`. A policy is a tag on the ECS service (src/core/scale-policy.ts):
- * writing one takes ecs:TagResource on that service, which an alarm writer does not have. The
- * alarm gets the install's topic among its actions and an `ecs-roll:service` tag saying where to look.
+ * `scale policy put` and `remove` at the terminal: flags in, the SDK wired into the command's ports
+ * (src/app/scale-policy.ts does the work), lines or a JSON document out.
  */
-import { alarmTopicName, parsePolicyInput, parseServiceSpec, policyServiceLabel, withAction, withoutAction } from '../../core/alarm.js';
-import { OperationFailedError, UsageError } from '../../core/errors.js';
-import {
-  ALARM_SERVICE_TAG,
-  LEGACY_ALARM_POLICY_KEYS,
-  policyForAlarm,
-  servicePolicyTag,
-  servicePolicyTagKey,
-  tagLimitProblem,
-} from '../../core/scale-policy.js';
+import { alarmTopicName, parsePolicyInput, parseServiceSpec, policyServiceLabel } from '../../core/alarm.js';
+import { UsageError } from '../../core/errors.js';
+import type { AwsConfig } from '../../aws/config.js';
+import type { PolicyServicesPort, ScalePolicyPorts } from '../../app/scale-policy.js';
 import type { RawScalePolicyOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
-import { alarmNameOf, awsOf, describePolicy, installNameOf, otherActions, policyJson, requireAlarm, topicActions, write } from './scale-policy-io.js';
+import { alarmNameOf, awsOf, describePolicy, installNameOf, otherActions, policyJson, topicActions, write } from './scale-policy-io.js';
 
 export { runPolicyList } from './scale-policy-list.js';
 
-async function loadAws() {
-  const [{ CloudWatchAlarms }, { createEcsClient, SdkEcs }, { findService }, policies] = await Promise.all([
+/** The command with its ports on the SDK; the clients are destroyed when it ends. */
+async function withPorts<T>(
+  aws: AwsConfig,
+  run: (app: typeof import('../../app/scale-policy.js'), ports: ScalePolicyPorts) => Promise<T>,
+): Promise<T> {
+  const [app, { CloudWatchAlarms }, { createEcsClient, SdkEcs }, { findService }, policies] = await Promise.all([
+    import('../../app/scale-policy.js'),
     import('../../aws/alarms.js'),
     import('../../aws/ecs.js'),
     import('../../aws/service-lookup.js'),
     import('../../aws/service-policies.js'),
   ]);
-  return { CloudWatchAlarms, createEcsClient, SdkEcs, findService, policies };
+  const client = createEcsClient(aws);
+  const alarms = new CloudWatchAlarms(aws);
+  try {
+    const ecs = new SdkEcs(client);
+    const services: PolicyServicesPort = {
+      findService: (service, cluster) => findService(ecs, service, cluster),
+      describeServiceIfAny: (cluster, service) => policies.describeServiceIfAny(ecs, cluster, service),
+      serviceTags: (serviceArn) => policies.serviceTags(ecs, serviceArn),
+      tagService: (serviceArn, tags) => policies.tagService(ecs, serviceArn, tags),
+      untagService: (serviceArn, keys) => policies.untagService(ecs, serviceArn, keys),
+    };
+    return await run(app, { alarms, services });
+  } finally {
+    client.destroy();
+    alarms.destroy();
+  }
 }
 
 /** `scale policy put`: the policy goes on the service's tags; the alarm notifies the install's topic. */
@@ -44,94 +57,41 @@ export async function runPolicyPut(spec: string, raw: RawScalePolicyOptions, io:
   });
   const alarmName = alarmNameOf(raw);
   const topicName = alarmTopicName(installNameOf(raw));
-  const json = raw.json === true;
-  const aws = awsOf(raw, io);
   const label = policyServiceLabel(policy);
+  const put = await withPorts(awsOf(raw, io), (app, ports) => app.putScalePolicy({ policy, alarmName, topicName }, ports));
 
-  const { CloudWatchAlarms, createEcsClient, SdkEcs, findService, policies } = await loadAws();
-  const client = createEcsClient(aws);
-  const alarms = new CloudWatchAlarms(aws);
-  try {
-    const ecs = new SdkEcs(client);
-    const service = await findService(ecs, policy.service, policy.cluster);
-    if (service.schedulingStrategy === 'DAEMON') {
-      throw new UsageError(`${label} is a DAEMON service: it runs one task per instance and has no desired count to scale`);
-    }
-    const alarm = await requireAlarm(alarms, alarmName);
-    const topicArn = await alarms.findTopicArn(topicName);
-    if (topicArn === undefined) {
-      throw new OperationFailedError(`no SNS topic named ${topicName} in this region: run \`ecs-roll install\` first (or pass the install's --name)`);
-    }
-    const tag = servicePolicyTag(policy, { arn: alarm.AlarmArn, name: alarmName });
-    const existing = await policies.serviceTags(ecs, service.serviceArn);
-    const tooMany = tagLimitProblem(existing, [tag]);
-    if (tooMany !== undefined) throw new UsageError(`cannot put the policy on ${label}: ${tooMany}; nothing was changed`);
-    const previous = policyForAlarm(existing, alarm.AlarmArn, policy);
-    const alarmTags = await alarms.alarmTags(alarm.AlarmArn);
-
-    // The service first: once the alarm notifies the topic, the worker must find the policy.
-    await policies.tagService(ecs, service.serviceArn, [tag]);
-    // An alarm drives one service: a policy for it on the service it named before is no longer reached.
-    const pointer = alarmTags.find((candidate) => candidate.key === ALARM_SERVICE_TAG)?.value;
-    let movedFrom: string | null = null;
-    if (pointer !== undefined && pointer !== label) {
-      const before = parseSafe(pointer);
-      const old = before === undefined ? undefined : await policies.describeServiceIfAny(ecs, before.cluster, before.service);
-      if (old !== undefined) {
-        await policies.untagService(ecs, old.serviceArn, [servicePolicyTagKey(alarm.AlarmArn)]);
-        movedFrom = pointer;
-      }
-    }
-    await alarms.tagAlarm(alarm.AlarmArn, [{ key: ALARM_SERVICE_TAG, value: label }]);
-    const legacy = alarmTags.map((candidate) => candidate.key).filter((key) => (LEGACY_ALARM_POLICY_KEYS as readonly string[]).includes(key));
-    await alarms.untagAlarm(alarm.AlarmArn, legacy);
-    const actions = alarm.AlarmActions ?? [];
-    const added = !actions.includes(topicArn);
-    const alarmActions = withAction(actions, topicArn);
-    if (added) await alarms.setAlarmActions(alarm, alarmActions);
-
-    const replaced = previous.kind === 'policy' ? policyJson(previous.policy) : null;
-    const lines = [
-      `${replaced === null ? 'Put' : 'Replaced'} the scaling policy for alarm ${alarmName} on service ${label}'s tags: ${describePolicy(policy)}`,
-      ...(replaced === null ? [] : [`  (was ${replaced.adjust} within ${replaced.min}..${replaced.max}, cooldown ${replaced.cooldown} s)`]),
-      ...(movedFrom === null ? [] : [`  The alarm drove ${movedFrom} before; its policy there was removed.`]),
-      added ? `  The alarm now notifies ${topicName}${otherActions(actions.length, 'as well as')}.` : `  The alarm already notifies ${topicName}.`,
-      ...(alarm.ActionsEnabled === false
-        ? [`! Actions are disabled on alarm ${alarmName}: it will not notify anything until they are enabled.`]
-        : []),
-    ];
-    write(
-      io,
-      json,
-      {
-        kind: 'scale-policy',
-        action: 'put',
-        alarm: alarmName,
-        alarmArn: alarm.AlarmArn,
-        state: alarm.StateValue ?? null,
-        policy: policyJson(policy),
-        replaced,
-        location: { kind: 'service-tags', service: label, serviceArn: service.serviceArn, tagKey: tag.key },
-        movedFrom,
-        topicArn,
-        topicAdded: added,
-        alarmActions,
-      },
-      lines,
-    );
-    return 0;
-  } finally {
-    client.destroy();
-    alarms.destroy();
-  }
-}
-
-function parseSafe(spec: string): { cluster: string; service: string } | undefined {
-  try {
-    return parseServiceSpec(spec);
-  } catch {
-    return undefined;
-  }
+  const replaced = put.replaced === undefined ? null : policyJson(put.replaced);
+  const lines = [
+    `${replaced === null ? 'Put' : 'Replaced'} the scaling policy for alarm ${alarmName} on service ${label}'s tags: ${describePolicy(policy)}`,
+    ...(replaced === null ? [] : [`  (was ${replaced.adjust} within ${replaced.min}..${replaced.max}, cooldown ${replaced.cooldown} s)`]),
+    ...(put.movedFrom === undefined ? [] : [`  The alarm drove ${put.movedFrom} before; its policy there was removed.`]),
+    put.topicAdded
+      ? `  The alarm now notifies ${topicName}${otherActions(put.previousActions.length, 'as well as')}.`
+      : `  The alarm already notifies ${topicName}.`,
+    ...(put.alarm.ActionsEnabled === false
+      ? [`! Actions are disabled on alarm ${alarmName}: it will not notify anything until they are enabled.`]
+      : []),
+  ];
+  write(
+    io,
+    raw.json === true,
+    {
+      kind: 'scale-policy',
+      action: 'put',
+      alarm: alarmName,
+      alarmArn: put.alarm.AlarmArn,
+      state: put.alarm.StateValue ?? null,
+      policy: policyJson(policy),
+      replaced,
+      location: { kind: 'service-tags', service: label, serviceArn: put.service.serviceArn, tagKey: put.tagKey },
+      movedFrom: put.movedFrom ?? null,
+      topicArn: put.topicArn,
+      topicAdded: put.topicAdded,
+      alarmActions: put.alarmActions,
+    },
+    lines,
+  );
+  return 0;
 }
 
 /** `scale policy remove`: the policy leaves the service's tags; the topic leaves the alarm's actions (the others stay). */
@@ -140,64 +100,33 @@ export async function runPolicyRemove(spec: string, raw: RawScalePolicyOptions, 
   const label = `${cluster}/${service}`;
   const alarmName = alarmNameOf(raw);
   const topicName = alarmTopicName(installNameOf(raw));
-  const json = raw.json === true;
-  const aws = awsOf(raw, io);
-
-  const { CloudWatchAlarms, createEcsClient, SdkEcs, policies } = await loadAws();
-  const client = createEcsClient(aws);
-  const alarms = new CloudWatchAlarms(aws);
-  try {
-    const ecs = new SdkEcs(client);
-    const alarm = await requireAlarm(alarms, alarmName);
-    const alarmTags = await alarms.alarmTags(alarm.AlarmArn);
-    const pointer = alarmTags.find((tag) => tag.key === ALARM_SERVICE_TAG)?.value;
-    const found = await policies.describeServiceIfAny(ecs, cluster, service);
-    const key = servicePolicyTagKey(alarm.AlarmArn);
-    const onService = found === undefined ? false : (await policies.serviceTags(ecs, found.serviceArn)).some((tag) => tag.key === key);
-    if (pointer !== undefined && pointer !== label && !onService) {
-      throw new UsageError(`alarm ${alarmName} carries the policy for ${pointer}, not ${label}; nothing was changed`);
-    }
-    if (found !== undefined && onService) await policies.untagService(ecs, found.serviceArn, [key]);
-    // The alarm's side goes only when it points here (or nowhere): another service's policy stays reached.
-    const ours = pointer === undefined || pointer === label;
-    const topic = ours ? topicActions(alarm.AlarmActions ?? [], topicName) : [];
-    const actions = alarm.AlarmActions ?? [];
-    const remaining = topic.reduce((left, arn) => withoutAction(left, arn), actions);
-    if (topic.length > 0) await alarms.setAlarmActions(alarm, remaining);
-    const alarmKeys: readonly string[] = ours ? [ALARM_SERVICE_TAG, ...LEGACY_ALARM_POLICY_KEYS] : [...LEGACY_ALARM_POLICY_KEYS];
-    await alarms.untagAlarm(
-      alarm.AlarmArn,
-      alarmTags.map((tag) => tag.key).filter((tagKey) => alarmKeys.includes(tagKey)),
-    );
-
-    const hadPolicy = onService || alarmTags.some((tag) => (LEGACY_ALARM_POLICY_KEYS as readonly string[]).includes(tag.key));
-    const note = hadPolicy ? null : `service ${label} held no scaling policy for alarm ${alarmName}`;
-    const lines = [
-      hadPolicy ? `Removed the scaling policy for alarm ${alarmName} from service ${label}.` : `Nothing to remove: ${note}.`,
-      ...(topic.length > 0
-        ? [
-            `  The alarm no longer notifies ${topicName}${remaining.length === 0 ? '; it has no other action' : `; ${otherActions(remaining.length, '').trim()} stay${remaining.length === 1 ? 's' : ''}`}.`,
-          ]
-        : []),
-    ];
-    write(
-      io,
-      json,
-      {
-        kind: 'scale-policy',
-        action: 'remove',
-        alarm: alarmName,
-        service: label,
-        removed: hadPolicy,
-        topicRemoved: topic.length > 0,
-        alarmActions: remaining,
-        note,
-      },
-      lines,
-    );
-    return 0;
-  } finally {
-    client.destroy();
-    alarms.destroy();
-  }
+  const removed = await withPorts(awsOf(raw, io), (app, ports) =>
+    app.removeScalePolicy({ cluster, service, alarmName, topicName, topicActions: (actions) => topicActions(actions, topicName) }, ports),
+  );
+  const remaining = removed.alarmActions;
+  const note = removed.hadPolicy ? null : `service ${label} held no scaling policy for alarm ${alarmName}`;
+  const lines = [
+    removed.hadPolicy ? `Removed the scaling policy for alarm ${alarmName} from service ${label}.` : `Nothing to remove: ${note}.`,
+    ...(removed.topicRemoved.length > 0
+      ? [
+          `  The alarm no longer notifies ${topicName}${remaining.length === 0 ? '; it has no other action' : `; ${otherActions(remaining.length, '').trim()} stay${remaining.length === 1 ? 's' : ''}`}.`,
+        ]
+      : []),
+  ];
+  write(
+    io,
+    raw.json === true,
+    {
+      kind: 'scale-policy',
+      action: 'remove',
+      alarm: alarmName,
+      service: label,
+      removed: removed.hadPolicy,
+      topicRemoved: removed.topicRemoved.length > 0,
+      alarmActions: remaining,
+      note,
+    },
+    lines,
+  );
+  return 0;
 }

@@ -1,0 +1,115 @@
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { describe, expect, it } from 'vitest';
+import { putScalePolicy, removeScalePolicy, type ScalePolicyPorts } from '../../src/app/scale-policy.js';
+import { parsePolicyInput } from '../../src/core/alarm.js';
+import { UsageError } from '../../src/core/errors.js';
+import type { ServiceSnapshot, Tag } from '../../src/core/model.js';
+import { ALARM_SERVICE_TAG, servicePolicyTagKey } from '../../src/core/scale-policy.js';
+import { aService } from './builders.js';
+
+const ALARM_ARN = 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:web-busy';
+const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ecs-roll-alarms';
+const OTHER_ACTION = 'arn:aws:sns:eu-west-1:111122223333:pager';
+
+/** In-memory CloudWatch and ECS: every write lands in these maps, so each test reads the outcome back. */
+function world(services: ServiceSnapshot[]) {
+  const serviceTags = new Map<string, Tag[]>(services.map((service) => [service.serviceArn, []]));
+  const alarm: MetricAlarm = { AlarmName: 'web-busy', AlarmArn: ALARM_ARN, AlarmActions: [OTHER_ACTION], StateValue: 'OK' };
+  let alarmTags: Tag[] = [];
+  const ports: ScalePolicyPorts = {
+    alarms: {
+      describeAlarm: async (name) => (name === alarm.AlarmName ? alarm : undefined),
+      findTopicArn: async (name) => (name === 'ecs-roll-alarms' ? TOPIC : undefined),
+      alarmTags: async () => alarmTags,
+      setAlarmActions: async (_alarm, actions) => {
+        alarm.AlarmActions = [...actions];
+      },
+      tagAlarm: async (_arn, tags) => {
+        alarmTags = [...alarmTags.filter((tag) => !tags.some((added) => added.key === tag.key)), ...tags];
+      },
+      untagAlarm: async (_arn, keys) => {
+        alarmTags = alarmTags.filter((tag) => !keys.includes(tag.key));
+      },
+    },
+    services: {
+      findService: async (name, cluster) => {
+        const found = services.find((service) => service.serviceName === name && (cluster === undefined || service.clusterName === cluster));
+        if (found === undefined) throw new UsageError(`no service ${name}`);
+        return found;
+      },
+      describeServiceIfAny: async (cluster, name) => services.find((service) => service.serviceName === name && service.clusterName === cluster),
+      serviceTags: async (arn) => serviceTags.get(arn) ?? [],
+      tagService: async (arn, tags) => {
+        serviceTags.set(arn, [...(serviceTags.get(arn) ?? []).filter((tag) => !tags.some((added) => added.key === tag.key)), ...tags]);
+      },
+      untagService: async (arn, keys) => {
+        serviceTags.set(
+          arn,
+          (serviceTags.get(arn) ?? []).filter((tag) => !keys.includes(tag.key)),
+        );
+      },
+    },
+  };
+  return { ports, serviceTags, alarm, alarmTags: () => alarmTags };
+}
+
+const web = aService({ serviceName: 'web' });
+const api = aService({ serviceName: 'api' });
+const policyFor = (service: string) => parsePolicyInput({ service: `prod/${service}`, adjust: '+1', min: '1', max: '10' });
+const put = (service: string, ports: ScalePolicyPorts) =>
+  putScalePolicy({ policy: policyFor(service), alarmName: 'web-busy', topicName: 'ecs-roll-alarms' }, ports);
+const remove = (service: string, ports: ScalePolicyPorts) =>
+  removeScalePolicy(
+    {
+      cluster: 'prod',
+      service,
+      alarmName: 'web-busy',
+      topicName: 'ecs-roll-alarms',
+      topicActions: (actions) => actions.filter((action) => action === TOPIC),
+    },
+    ports,
+  );
+
+describe('scale policy put and remove, against in-memory CloudWatch and ECS', () => {
+  it('put tags the service, points the alarm at it and adds the topic to its actions, keeping the others', async () => {
+    const { ports, serviceTags, alarm, alarmTags } = world([web, api]);
+    const result = await put('web', ports);
+    expect(serviceTags.get(web.serviceArn)?.map((tag) => tag.key)).toEqual([servicePolicyTagKey(ALARM_ARN)]);
+    expect(alarmTags()).toEqual([{ key: ALARM_SERVICE_TAG, value: 'prod/web' }]);
+    expect(alarm.AlarmActions).toEqual([OTHER_ACTION, TOPIC]);
+    expect(result).toMatchObject({ topicAdded: true, replaced: undefined, movedFrom: undefined });
+  });
+
+  it('pointing the alarm at another service moves the policy there', async () => {
+    const { ports, serviceTags } = world([web, api]);
+    await put('web', ports);
+    const moved = await put('api', ports);
+    expect(moved).toMatchObject({ movedFrom: 'prod/web', topicAdded: false });
+    expect(serviceTags.get(web.serviceArn)).toEqual([]);
+    expect(serviceTags.get(api.serviceArn)?.map((tag) => tag.key)).toEqual([servicePolicyTagKey(ALARM_ARN)]);
+  });
+
+  it('refuses a DAEMON service before any change', async () => {
+    const daemon = aService({ serviceName: 'agent', schedulingStrategy: 'DAEMON' });
+    const { ports, serviceTags, alarm } = world([daemon]);
+    await expect(put('agent', ports)).rejects.toThrow(/DAEMON/);
+    expect(serviceTags.get(daemon.serviceArn)).toEqual([]);
+    expect(alarm.AlarmActions).toEqual([OTHER_ACTION]);
+  });
+
+  it('remove takes the policy and the topic away and leaves the alarm\u2019s other actions', async () => {
+    const { ports, serviceTags, alarm, alarmTags } = world([web]);
+    await put('web', ports);
+    expect(await remove('web', ports)).toEqual({ hadPolicy: true, topicRemoved: [TOPIC], alarmActions: [OTHER_ACTION] });
+    expect(serviceTags.get(web.serviceArn)).toEqual([]);
+    expect(alarmTags()).toEqual([]);
+    expect(alarm.AlarmActions).toEqual([OTHER_ACTION]);
+  });
+
+  it('remove for a service the alarm does not drive is refused and changes nothing', async () => {
+    const { ports, serviceTags } = world([web, api]);
+    await put('web', ports);
+    await expect(remove('api', ports)).rejects.toThrow(/carries the policy for prod\/web/);
+    expect(serviceTags.get(web.serviceArn)?.length).toBe(1);
+  });
+});
