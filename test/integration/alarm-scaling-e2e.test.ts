@@ -8,7 +8,6 @@ import {
   CloudWatchClient,
   DescribeAlarmsCommand,
   ListTagsForResourceCommand,
-  PutMetricAlarmCommand,
   SetAlarmStateCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
@@ -18,6 +17,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
+import { putCpuAlarm, snsDelivery } from '../alarms.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
 
@@ -75,23 +75,7 @@ async function desired(service = 'web'): Promise<number | undefined> {
 }
 
 async function createAlarm(name: string, actions: string[]): Promise<string> {
-  await cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: name,
-      MetricName: 'CPUUtilization',
-      Namespace: 'AWS/ECS',
-      Statistic: 'Average',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 75,
-      ComparisonOperator: 'GreaterThanThreshold',
-      AlarmActions: actions,
-      Dimensions: [
-        { Name: 'ClusterName', Value: 'prod' },
-        { Name: 'ServiceName', Value: 'web' },
-      ],
-    }),
-  );
+  await putCpuAlarm(cloudwatch, name, { actions, onProdWeb: true });
   return (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms?.[0]?.AlarmArn ?? '';
 }
 
@@ -113,23 +97,7 @@ async function deliverFromTopic(message: string): Promise<void> {
   await expect(sns.send(new PublishCommand({ TopicArn: topic, Message: message }))).rejects.toMatchObject({
     name: expect.stringMatching(/^AuthorizationError/),
   });
-  const event = {
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: `${topic}:test`,
-        Sns: {
-          Type: 'Notification',
-          MessageId: `test-${Date.now()}`,
-          TopicArn: topic,
-          Subject: `ALARM: "${ALARM}"`,
-          Message: message,
-          Timestamp: new Date().toISOString(),
-        },
-      },
-    ],
-  };
+  const event = snsDelivery(topic, message, { subject: `ALARM: "${ALARM}"` });
   const lambda = new LambdaClient(config);
   await lambda.send(
     new InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(event)) }),

@@ -4,7 +4,7 @@
 // tells a scale it made. The URL is a secret:
 // it is in no output, not in the functions' configuration, only in an SSM SecureString parameter
 // the worker's role may read. A re-install keeps the targets; --no-notify removes them.
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -18,6 +18,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
+import { putCpuAlarm } from '../alarms.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
@@ -243,22 +244,7 @@ describe('install --notify', () => {
     const run = await cli('install', '--repo', 'acme/web', '--cluster', 'prod', '--notify', hook.url);
     expect(run.code, run.stderr).toBe(0);
     const cloudwatch = new CloudWatchClient(config);
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'web-busy',
-        MetricName: 'CPUUtilization',
-        Namespace: 'AWS/ECS',
-        Statistic: 'Average',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 75,
-        ComparisonOperator: 'GreaterThanThreshold',
-        Dimensions: [
-          { Name: 'ClusterName', Value: 'prod' },
-          { Name: 'ServiceName', Value: 'web' },
-        ],
-      }),
-    );
+    await putCpuAlarm(cloudwatch, 'web-busy', { onProdWeb: true });
     const put = await cli('scale', 'policy', 'put', 'prod/web', '--alarm', 'web-busy', '--adjust', '+1', '--min', '1', '--max', '10');
     expect(put.code, put.stderr).toBe(0);
 

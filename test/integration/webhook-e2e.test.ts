@@ -6,7 +6,7 @@
 // The functions' AWS calls use their execution role's credentials with IAM enforcement on; the
 // sandbox's IAM (moto's) matches actions only and treats every Resource as "*", so a missing
 // action fails as on AWS but a too-narrow Resource would not.
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
@@ -18,6 +18,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
+import { putCpuAlarm } from '../alarms.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
@@ -133,22 +134,7 @@ describe('webhook mode through the sandbox', () => {
   it('an alarm in ALARM reaches the worker through the topic and scales once; the cooldown holds on a second firing', async () => {
     await install();
     const cloudwatch = new CloudWatchClient(config);
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'web-busy',
-        MetricName: 'CPUUtilization',
-        Namespace: 'AWS/ECS',
-        Statistic: 'Average',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 75,
-        ComparisonOperator: 'GreaterThanThreshold',
-        Dimensions: [
-          { Name: 'ClusterName', Value: 'prod' },
-          { Name: 'ServiceName', Value: 'web' },
-        ],
-      }),
-    );
+    await putCpuAlarm(cloudwatch, 'web-busy', { onProdWeb: true });
     const put = await cli('scale', 'policy', 'put', 'prod/web', '--alarm', 'web-busy', '--adjust', '+1', '--min', '1', '--max', '10');
     expect(put.code, put.stderr).toBe(0);
 

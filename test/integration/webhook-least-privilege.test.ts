@@ -7,7 +7,7 @@
 // - the direct alarm-action permission is scoped with SourceArn and SourceAccount.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
@@ -25,6 +25,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { REGION, runCli } from './helpers.js';
+import { putCpuAlarm } from '../alarms.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
@@ -158,19 +159,7 @@ describe('least privilege of the webhook install', () => {
     });
     // An alarm's own notification goes through to the worker.
     const cloudwatch = new CloudWatchClient(config);
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'busy',
-        MetricName: 'CPUUtilization',
-        Namespace: 'AWS/ECS',
-        Statistic: 'Average',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 75,
-        ComparisonOperator: 'GreaterThanThreshold',
-        AlarmActions: [TOPIC],
-      }),
-    );
+    await putCpuAlarm(cloudwatch, 'busy', { actions: [TOPIC] });
     await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'busy', StateValue: 'ALARM', StateReason: 'test' }));
     const deadline = Date.now() + 60_000;
     let seen = false;

@@ -2,7 +2,7 @@
 // payloads go over real HTTP to the printed URL, the receiver hands pushes to the FIFO queue, the
 // worker's SQS mappings start and follow rollouts, and every outcome is read back through the AWS API,
 // the worker's log and `ecs-roll webhook status --json`.
-import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
@@ -19,6 +19,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
+import { putCpuAlarm, snsDelivery } from '../alarms.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
@@ -253,18 +254,7 @@ describe('webhook mode on queues', () => {
   it('a forged ALARM message published to the topic while the alarm is not in ALARM changes nothing', async () => {
     await install();
     const cloudwatch = new CloudWatchClient(config);
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'web-busy',
-        MetricName: 'CPUUtilization',
-        Namespace: 'AWS/ECS',
-        Statistic: 'Average',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 75,
-        ComparisonOperator: 'GreaterThanThreshold',
-      }),
-    );
+    await putCpuAlarm(cloudwatch, 'web-busy');
     const put = await cli('scale', 'policy', 'put', 'prod/web', '--alarm', 'web-busy', '--adjust', '+1', '--min', '1', '--max', '10');
     expect(put.code, put.stderr).toBe(0);
     const sns = new SNSClient(config);
@@ -283,16 +273,7 @@ describe('webhook mode on queues', () => {
     await expect(sns.send(new PublishCommand({ TopicArn: topic, Message: forged }))).rejects.toMatchObject({
       name: expect.stringMatching(/^AuthorizationError/),
     });
-    const snsEvent = {
-      Records: [
-        {
-          EventSource: 'aws:sns',
-          EventVersion: '1.0',
-          EventSubscriptionArn: `${topic}:forged`,
-          Sns: { Type: 'Notification', MessageId: 'forged', TopicArn: topic, Message: forged, Timestamp: new Date().toISOString() },
-        },
-      ],
-    };
+    const snsEvent = snsDelivery(topic, forged, { messageId: 'forged' });
     await lambda.send(
       new InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(snsEvent)) }),
     );
