@@ -122,6 +122,13 @@ export async function putScalePolicy(request: PutScalePolicyRequest, { alarms, s
   };
 }
 
+/** The SNS actions of an alarm that point at a topic called `topicName`, whichever account or region wrote them. */
+function topicActions(actions: readonly string[], topicName: string): string[] {
+  return actions.filter(
+    (action) => action.startsWith('arn:') && action.split(':')[2] === 'sns' && action.slice(action.lastIndexOf(':') + 1) === topicName,
+  );
+}
+
 function parseSafe(spec: string): { cluster: string; service: string } | undefined {
   try {
     return parseServiceSpec(spec);
@@ -135,8 +142,6 @@ export interface RemoveScalePolicyRequest {
   readonly service: string;
   readonly alarmName: string;
   readonly topicName: string;
-  /** The install topic's ARNs among an alarm's actions (whichever account or region wrote them). */
-  readonly topicActions: (actions: readonly string[]) => string[];
 }
 
 export interface RemoveScalePolicyResult {
@@ -163,7 +168,7 @@ export async function removeScalePolicy(request: RemoveScalePolicyRequest, { ala
   if (found !== undefined && onService) await services.untagService(found.serviceArn, [key]);
   // The alarm's side goes only when it points here (or nowhere): another service's policy stays reached.
   const ours = pointer === undefined || pointer === label;
-  const topic = ours ? request.topicActions(alarm.AlarmActions ?? []) : [];
+  const topic = ours ? topicActions(alarm.AlarmActions ?? [], request.topicName) : [];
   const actions = alarm.AlarmActions ?? [];
   const remaining = topic.reduce((left, arn) => withoutAction(left, arn), actions);
   if (topic.length > 0) await alarms.setAlarmActions(alarm, remaining);

@@ -67,10 +67,3 @@ export function alignColumns(rows: readonly (readonly string[])[]): string[] {
       .trimEnd(),
   );
 }
-
-/** The SNS actions of an alarm that point at a topic called `topicName`, whichever account or region wrote them. */
-export function topicActions(actions: readonly string[], topicName: string): string[] {
-  return actions.filter(
-    (action) => action.startsWith('arn:') && action.split(':')[2] === 'sns' && action.slice(action.lastIndexOf(':') + 1) === topicName,
-  );
-}

@@ -8,7 +8,7 @@ import type { AwsConfig } from '../../aws/config.js';
 import type { PolicyServicesPort, ScalePolicyPorts } from '../../app/scale-policy.js';
 import type { RawScalePolicyOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
-import { alarmNameOf, awsOf, describePolicy, installNameOf, otherActions, policyJson, topicActions, write } from './scale-policy-io.js';
+import { alarmNameOf, awsOf, describePolicy, installNameOf, otherActions, policyJson, write } from './scale-policy-io.js';
 
 export { runPolicyList } from './scale-policy-list.js';
 
@@ -100,9 +100,7 @@ export async function runPolicyRemove(spec: string, raw: RawScalePolicyOptions, 
   const label = `${cluster}/${service}`;
   const alarmName = alarmNameOf(raw);
   const topicName = alarmTopicName(installNameOf(raw));
-  const removed = await withPorts(awsOf(raw, io), (app, ports) =>
-    app.removeScalePolicy({ cluster, service, alarmName, topicName, topicActions: (actions) => topicActions(actions, topicName) }, ports),
-  );
+  const removed = await withPorts(awsOf(raw, io), (app, ports) => app.removeScalePolicy({ cluster, service, alarmName, topicName }, ports));
   const remaining = removed.alarmActions;
   const note = removed.hadPolicy ? null : `service ${label} held no scaling policy for alarm ${alarmName}`;
   const lines = [
