@@ -1,10 +1,9 @@
 import { Chalk } from 'chalk';
 import type { WebhookStatus } from '../../app/webhook-status.js';
 import { chooseReporter, writeDocument } from '../output.js';
-import { awsConfigFrom } from '../parsers.js';
+import { awsConfigFrom, parseInstallName } from '../parsers.js';
 import type { RawWebhookStatusOptions } from '../raw-options.js';
-import { colorLevel, type CliIo } from '../render.js';
-import { parseInstallName } from './install.js';
+import { type CliIo, colorLevel } from '../render.js';
 
 /** `ecs-roll webhook status`: pushes in flight, rollouts followed, dead letters, recent outcomes. */
 export async function runWebhookStatusCommand(raw: RawWebhookStatusOptions, io: CliIo): Promise<number> {
