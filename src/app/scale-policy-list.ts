@@ -43,7 +43,7 @@ export interface ScalePolicyRow {
 export interface ScalePolicyList {
   readonly alarmsExamined: number;
   readonly servicesExamined: number;
-  /** By alarm name; for one alarm, the service's policy before an older install's. */
+  /** By alarm name; for one alarm, an older install's policy (alarm-tags) before the service's. */
   readonly rows: readonly ScalePolicyRow[];
 }
 
