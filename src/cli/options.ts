@@ -3,15 +3,13 @@ import type { AwsConfig } from '../aws/config.js';
 import { UsageError } from '../core/errors.js';
 import type { ServiceExpectation } from '../core/expectation.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../core/limits.js';
-import { parseNotifyTargets, type NotifyTarget } from '../core/notify-target.js';
+import { type NotifyTarget, parseNotifyTargets } from '../core/notify-target.js';
 import { registryOptionsFrom } from '../core/registry-options.js';
 import { parseRunBeforeSpec, type RunBeforeSpec } from '../core/run-before.js';
 import { awsConfigFrom, parseList, parseOptionalSeconds, parsePollInterval, parseStrategy, parseWholeNumber } from './parsers.js';
 import type { RawRolloutOptions } from './raw-options.js';
 
 export type { RawRolloutOptions };
-// The install command reads these from here.
-export { awsConfigFrom, parseSeconds as parsePositiveSeconds } from './parsers.js';
 
 /**
  * A rollout as the command line asks for it: the rollout's request, less what the run adds (the parsed

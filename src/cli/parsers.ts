@@ -1,5 +1,6 @@
 import type { AwsConfig } from '../aws/config.js';
 import { UsageError } from '../core/errors.js';
+import { INSTALL_NAME_PATTERN } from '../core/install-names.js';
 import { DEFAULT_POLL_INTERVAL_MS } from '../core/limits.js';
 import { STRATEGIES, type Strategy } from '../core/plan.js';
 import type { RawAwsOptions } from './raw-options.js';
@@ -54,6 +55,17 @@ export function parseName(flag: string, value: string | undefined, fallback: str
   const name = value ?? fallback;
   if (!pattern.test(name)) throw new UsageError(`${flag} must be ${rule}, got ${JSON.stringify(name)}`);
   return name;
+}
+
+/** `--name` of an install: it prefixes the IAM roles, the functions, the queues and the topic. */
+export function parseInstallName(value: string | undefined): string {
+  return parseName(
+    '--name',
+    value,
+    'ecs-roll',
+    INSTALL_NAME_PATTERN,
+    '1 to 40 letters, digits, hyphens or underscores (it prefixes the IAM role and the Lambda functions)',
+  );
 }
 
 /** A TCP port (0 asks the system for a free one). */

@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
 import type {
+  RawInstallOptions,
   RawPackageOptions,
   RawRolloutOptions,
   RawScaleOptions,
   RawScalePolicyOptions,
   RawServeOptions,
   RawStatusOptions,
+  RawUninstallOptions,
   RawWebhookStatusOptions,
 } from './raw-options.js';
 import type { CliIo } from './render.js';
@@ -158,7 +160,7 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--dry-run', 'print the resources and the IAM policy, change nothing')
       .option('--json', 'one JSON document on stdout'),
   ).action(
-    lazy<Record<string, unknown>>(context, async (options) =>
+    lazy<RawInstallOptions>(context, async (options) =>
       (await import('./commands/install.js')).runInstallCommand(options, context.io, context.signal),
     ),
   );
@@ -171,8 +173,8 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--dry-run', 'show what would be deleted and delete nothing')
       .option('--json', 'one JSON document on stdout'),
   ).action(
-    lazy<Record<string, unknown>>(context, async (options) =>
-      (await import('./commands/install.js')).runUninstallCommand(options, context.io, context.signal),
+    lazy<RawUninstallOptions>(context, async (options) =>
+      (await import('./commands/uninstall.js')).runUninstallCommand(options, context.io, context.signal),
     ),
   );
 

@@ -93,3 +93,32 @@ export interface RawScalePolicyOptions extends RawAwsOptions, RawGlobalOptions {
   name?: string;
   json?: boolean;
 }
+
+/**
+ * `install`. No defaults besides --name and --stage: a setting left out keeps what the install has. The paired
+ * flags (--verify/--no-verify, --pin-digest/--no-pin-digest) are undefined when neither is given, and
+ * `--no-notify` makes notify `false`.
+ */
+export interface RawInstallOptions extends RawAwsOptions, RawGlobalOptions {
+  repo?: string[];
+  name?: string;
+  stage?: string;
+  source?: string[];
+  cluster?: string[];
+  policy?: string;
+  strategy?: string;
+  timeout?: string;
+  pinDigest?: boolean;
+  verify?: boolean;
+  runBefore?: string[];
+  notify?: string[] | false;
+  rotateToken?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export interface RawUninstallOptions extends RawAwsOptions, RawGlobalOptions {
+  name?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}

@@ -1,11 +1,11 @@
 /** What `scale policy put`, `list` and `remove` share: reading their flags and writing their documents. */
-import { policyServiceLabel, type AlarmPolicy } from '../../core/alarm.js';
-import { UsageError } from '../../core/errors.js';
-import { INSTALL_NAME_PATTERN } from '../../core/install-plan.js';
-import { formatAdjustment } from '../../core/scale.js';
+
 import type { AwsConfig } from '../../aws/config.js';
+import { type AlarmPolicy, policyServiceLabel } from '../../core/alarm.js';
+import { UsageError } from '../../core/errors.js';
+import { formatAdjustment } from '../../core/scale.js';
 import { chooseReporter, envelope, writeDocument } from '../output.js';
-import { awsConfigFrom, parseName } from '../parsers.js';
+import { awsConfigFrom, parseInstallName } from '../parsers.js';
 import type { RawScalePolicyOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
 
@@ -24,7 +24,7 @@ export function alarmNameOf(raw: RawScalePolicyOptions): string {
 }
 
 export function installNameOf(raw: RawScalePolicyOptions): string {
-  return parseName('--name', raw.name, 'ecs-roll', INSTALL_NAME_PATTERN, '1 to 40 letters, digits, - or _');
+  return parseInstallName(raw.name);
 }
 
 export function describePolicy(policy: AlarmPolicy): string {

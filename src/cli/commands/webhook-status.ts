@@ -1,10 +1,9 @@
 import { Chalk } from 'chalk';
 import type { WebhookStatus } from '../../app/webhook-status.js';
 import { chooseReporter, writeDocument } from '../output.js';
-import { awsConfigFrom } from '../parsers.js';
+import { awsConfigFrom, parseInstallName } from '../parsers.js';
 import type { RawWebhookStatusOptions } from '../raw-options.js';
-import { colorLevel, type CliIo } from '../render.js';
-import { parseInstallName } from './install.js';
+import { type CliIo, colorLevel } from '../render.js';
 
 /** `ecs-roll webhook status`: pushes in flight, rollouts followed, dead letters, recent outcomes. */
 export async function runWebhookStatusCommand(raw: RawWebhookStatusOptions, io: CliIo): Promise<number> {
@@ -40,9 +39,11 @@ export function renderWebhookStatus(status: WebhookStatus, color: InstanceType<t
   );
   for (const letter of status.deadLetters) {
     const what =
-      letter.image === undefined
-        ? JSON.stringify(letter.body ?? '')
-        : `${letter.kind ?? 'job'} ${letter.image}${letter.pushedAt === undefined ? '' : ` pushed at ${letter.pushedAt}`}`;
+      letter.alarm !== undefined
+        ? `alarm re-check of ${letter.alarm}`
+        : letter.image === undefined
+          ? JSON.stringify(letter.body ?? '')
+          : `${letter.kind ?? 'job'} ${letter.image}${letter.pushedAt === undefined ? '' : ` pushed at ${letter.pushedAt}`}`;
     lines.push(`  ${color.red('✖')} ${letter.queue} ${letter.messageId}: ${what}${letter.sentAt === undefined ? '' : ` (sent ${letter.sentAt})`}`);
   }
   lines.push(`recent rollouts: ${status.recent.length === 0 ? 'none logged in the last 7 days' : ''}`);
