@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DescribeServicesCommand, type CreateServiceCommandInput } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
+import { until } from '../eventually.js';
 import { ACTION_INPUTS, OPTIONS_WITHOUT_INPUT } from '../../src/action/inputs.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { actionRunner, BUNDLE, errorAnnotations, readActionYml, ROOT, type RunAction } from './action-runner.js';
@@ -22,14 +23,15 @@ let runAction: RunAction;
 
 async function steadyService(cluster: string, name: string, taskDefinition: string, extra: Partial<CreateServiceCommandInput> = {}): Promise<void> {
   await createService(ecs, cluster, name, taskDefinition, extra);
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const service = (await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))).services?.[0];
-    const deployments = service?.deployments ?? [];
-    if (deployments.length === 1 && deployments[0]?.rolloutState === 'COMPLETED' && service?.runningCount === service?.desiredCount) return;
-    if (Date.now() > deadline) throw new Error(`${cluster}/${name} never became steady`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until(
+    `${cluster}/${name} is steady`,
+    async () => {
+      const service = (await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))).services?.[0];
+      const deployments = service?.deployments ?? [];
+      return deployments.length === 1 && deployments[0]?.rolloutState === 'COMPLETED' && service?.runningCount === service?.desiredCount;
+    },
+    { ms: 15_000, every: 50 },
+  );
 }
 
 beforeAll(() => {
@@ -225,11 +227,10 @@ describe('the action against the sandbox', () => {
     await steadyService('prod', 'web', source);
     let child: ChildProcess | undefined;
     const running = runAction({ image: 'acme/web:broken-3', 'poll-interval': '0.3', rollback: 'false' }, {}, BUNDLE, (spawned) => (child = spawned));
-    const deadline = Date.now() + 30_000;
-    while ((await serviceTaskDefinition(ecs, 'prod', 'web')) === source) {
-      if (Date.now() > deadline) throw new Error('the action never updated the service');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until('the action updated the service', async () => (await serviceTaskDefinition(ecs, 'prod', 'web')) !== source, {
+      ms: 30_000,
+      every: 100,
+    });
     child?.kill('SIGINT');
     const run = await running;
 

@@ -2,6 +2,7 @@ import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/cl
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
+import { until } from '../eventually.js';
 import { startHangingRegistry, startRegistry, type TestRegistry } from '../registry/registry.js';
 import {
   container,
@@ -43,14 +44,15 @@ async function runningDigests(service = 'web'): Promise<string[]> {
   ].sort();
 }
 
-async function untilRunning(service = 'web', count = 2): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const answer = await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: [service] }));
-    const current = answer.services?.[0];
-    if (current?.runningCount === count && current.deployments?.length === 1) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${service} never settled at ${count} running tasks`);
+function untilRunning(service = 'web', count = 2): Promise<void> {
+  return until(
+    `${service} settled at ${count} running tasks`,
+    async () => {
+      const current = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: [service] }))).services?.[0];
+      return current?.runningCount === count && current.deployments?.length === 1;
+    },
+    { ms: 20_000, every: 100 },
+  );
 }
 
 async function deploymentIds(service = 'web'): Promise<string[]> {

@@ -13,6 +13,7 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from './endpoint.js';
 import { sandboxControl } from './client.js';
+import { eventually } from '../eventually.js';
 
 const endpoint = sandboxEndpoint();
 const control = sandboxControl(endpoint);
@@ -52,16 +53,16 @@ async function firstStoppedTask(image: string): Promise<Task> {
       launchType: 'FARGATE',
     }),
   );
-  const deadline = Date.now() + 8_000;
-  for (;;) {
-    const listed = await ecs.send(new ListTasksCommand({ cluster: 'modes', serviceName: 'app', desiredStatus: 'STOPPED' }));
-    if ((listed.taskArns ?? []).length > 0) {
+  return eventually(
+    `a stopped task of ${image}`,
+    async () => {
+      const listed = await ecs.send(new ListTasksCommand({ cluster: 'modes', serviceName: 'app', desiredStatus: 'STOPPED' }));
+      if ((listed.taskArns ?? []).length === 0) return undefined;
       const described = await ecs.send(new DescribeTasksCommand({ cluster: 'modes', tasks: listed.taskArns?.slice(0, 1) }));
       return described.tasks?.[0] as Task;
-    }
-    if (Date.now() > deadline) throw new Error(`no task of ${image} stopped`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    },
+    { ms: 8_000, every: 100 },
+  );
 }
 
 const container = (task: Task, name: string) => task.containers?.find((candidate) => candidate.name === name);
