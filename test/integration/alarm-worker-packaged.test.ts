@@ -10,10 +10,10 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { alarmAction, alarmNotification, snsDelivery } from '../alarm-events.js';
 import { container, createService, REGION, registerTaskDefinition } from './helpers.js';
-import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
+import { callPackagedHandler, usePackagedHandler } from './packaged-handler.js';
 import {
   ALARM,
   alarm,
@@ -34,15 +34,7 @@ useScalePolicyWorld();
 // These call the packaged `work`, and need src/lambda/handler.ts to hand alarm events to
 // handleAlarmEvent (`if (isAlarmEvent(event)) return handleAlarmEvent(event, log)` at the top of `work`).
 describe('the packaged worker on alarm events', () => {
-  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
-
-  beforeAll(async () => {
-    packaged = await unpackPackagedHandler();
-  });
-
-  afterAll(async () => {
-    await packaged.remove();
-  });
+  const packaged = usePackagedHandler();
 
   beforeEach(async () => {
     const put = await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10');

@@ -1,10 +1,10 @@
 // The diagnosis through the webhook worker: the packaged Lambda handler (run in a node process, since
 // moto cannot run Lambda code) rolls out a build that exits 1, and its JSON log lines say why.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
-import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
+import { callPackagedHandler, usePackagedHandler } from './packaged-handler.js';
 import { container, createCluster, createService, ecsClient, registerTaskDefinition } from './helpers.js';
 
 const endpoint = sandboxEndpoint();
@@ -12,15 +12,7 @@ const sandbox = sandboxControl(endpoint);
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/api-key-XyZ';
 
 describe('the webhook worker logs the diagnosis', () => {
-  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
-
-  beforeAll(async () => {
-    packaged = await unpackPackagedHandler();
-  });
-
-  afterAll(async () => {
-    await packaged.remove();
-  });
+  const packaged = usePackagedHandler();
 
   beforeEach(async () => {
     await sandbox.reset();

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
-import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import {
   serviceTaskDefinition,
   TEST_ENV,
 } from './helpers.js';
-import { unpackPackagedHandler } from './packaged-handler.js';
+import { useInvokeRecorder, usePackagedHandler } from './packaged-handler.js';
 
 // A spy around the real timingSafeEqual: the receiver must call it, on two digests of equal length.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -534,29 +534,8 @@ describe('token comparison', () => {
 });
 
 describe('the packaged Lambda handler', () => {
-  let folder: string;
-  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
-  let recorder: { server: Server; url: string; calls: string[] };
-
-  beforeAll(async () => {
-    packaged = await unpackPackagedHandler();
-    folder = packaged.folder;
-    const calls: string[] = [];
-    const server = createServer((request, response) => {
-      calls.push(`${request.method} ${request.url}`);
-      request.resume();
-      response.writeHead(202).end('');
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const address = server.address();
-    recorder = { server, calls, url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}` };
-  });
-
-  afterAll(async () => {
-    recorder.server.close();
-    await packaged.remove();
-  });
+  const packaged = usePackagedHandler();
+  const recorder = useInvokeRecorder();
 
   it(`answers every one of ${corpus.length} hostile events with a 4xx, hands nothing over and logs no token`, async () => {
     const events = corpus.map((item) => ({
@@ -586,9 +565,9 @@ describe('the packaged Lambda handler', () => {
       { event: { path: [route(TOKEN)], httpMethod: 'POST', body: JSON.stringify(push()) }, expected: 404 },
     ];
     const all = [...events, ...odd.map((item) => item.event)];
-    const eventsFile = join(folder, 'events.jsonl');
+    const eventsFile = join(packaged.folder, 'events.jsonl');
     await writeFile(eventsFile, `${all.map((event) => JSON.stringify(event)).join('\n')}\n`);
-    const resultsFile = join(folder, 'results.jsonl');
+    const resultsFile = join(packaged.folder, 'results.jsonl');
 
     // One process answers every event in turn; each answer must come within 5 s.
     const script = `
@@ -608,7 +587,7 @@ describe('the packaged Lambda handler', () => {
     `;
     const started = Date.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: folder,
+      cwd: packaged.folder,
       env: {
         PATH: process.env.PATH,
         ...TEST_ENV,

@@ -3,45 +3,22 @@
 // each unauthenticated request with its source address, rate-limited.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/webhook/config.js';
 import { UNAUTHENTICATED_LINES_PER_WINDOW } from '../../src/webhook/unauthenticated-log.js';
-import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
+import { callPackagedHandler, useInvokeRecorder, usePackagedHandler } from './packaged-handler.js';
 
 const TOKEN = randomBytes(32).toString('base64url');
 const BODY = JSON.stringify({ push_data: { pushed_at: Math.floor(Date.now() / 1000) - 60, tag: '1.1' }, repository: { repo_name: 'acme/web' } });
 
-let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
-let recorder: Server;
-let recorderUrl = '';
-const handoffs: string[] = [];
-
-beforeAll(async () => {
-  packaged = await unpackPackagedHandler();
-  // A stand-in for Lambda's Invoke API, which moto cannot run here (it needs Docker).
-  recorder = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    handoffs.push(Buffer.concat(chunks).toString('utf8'));
-    response.writeHead(202).end('');
-  });
-  recorder.listen(0, '127.0.0.1');
-  await once(recorder, 'listening');
-  const address = recorder.address();
-  recorderUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-});
-
-afterAll(async () => {
-  recorder.close();
-  await packaged.remove();
-});
+const packaged = usePackagedHandler();
+const recorder = useInvokeRecorder();
 
 const env = () => ({
   ECS_ROLL_TOKEN_SHA256: hashToken(TOKEN),
   ECS_ROLL_REPOS: 'acme/web',
   ECS_ROLL_WORKER_FUNCTION: 'ecs-roll-worker',
-  AWS_ENDPOINT_URL_LAMBDA: recorderUrl,
+  AWS_ENDPOINT_URL_LAMBDA: recorder.url,
 });
 const receive = (event: unknown) => callPackagedHandler<{ statusCode: number; body: string }>(packaged.folder, 'receive', event, env());
 
@@ -78,12 +55,12 @@ describe('the packaged receiver and the event shapes', () => {
       },
     ],
   ])('answers 202 to a push in %s and hands the job over', async (_, event) => {
-    const before = handoffs.length;
+    const before = recorder.calls.length;
     const received = await receive(event);
     expect(received.result.statusCode).toBe(202);
     expect(JSON.parse(received.result.body)).toEqual({ status: 'accepted', image: 'acme/web:1.1' });
-    expect(handoffs.length).toBe(before + 1);
-    expect(JSON.parse(handoffs.at(-1) ?? '{}')).toMatchObject({ image: 'acme/web:1.1' });
+    expect(recorder.calls.length).toBe(before + 1);
+    expect(JSON.parse(recorder.calls.at(-1)?.body ?? '{}')).toMatchObject({ image: 'acme/web:1.1' });
     expect(received.stdout).not.toContain(TOKEN);
   });
 

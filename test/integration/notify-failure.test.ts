@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
-import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
+import { callPackagedHandler, usePackagedHandler } from './packaged-handler.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition } from './helpers.js';
 
 const endpoint = sandboxEndpoint();
@@ -17,15 +17,10 @@ const sandbox = sandboxControl(endpoint);
 const SECRET_PATH = '/hooks/failuresecretpath';
 
 describe('the webhook worker notifies a failed push', () => {
-  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
+  const packaged = usePackagedHandler();
   const servers: Server[] = [];
 
-  beforeAll(async () => {
-    packaged = await unpackPackagedHandler();
-  });
-
   afterAll(async () => {
-    await packaged.remove();
     for (const server of servers) {
       server.closeAllConnections();
       server.close();

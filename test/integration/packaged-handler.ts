@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { runCli, TEST_ENV } from './helpers.js';
 
 /**
@@ -20,6 +21,67 @@ export async function unpackPackagedHandler(): Promise<{ folder: string; remove(
   expect(Object.keys(files)).toEqual(['handler.mjs']);
   await writeFile(join(folder, 'handler.mjs'), files['handler.mjs'] ?? new Uint8Array());
   return { folder, remove: () => rm(folder, { recursive: true, force: true }) };
+}
+
+/**
+ * The packaged handler for the tests of the enclosing describe block (or file): unpacked once before them and
+ * removed after. `folder` is there while they run.
+ */
+export function usePackagedHandler(): { readonly folder: string } {
+  let unpacked: Awaited<ReturnType<typeof unpackPackagedHandler>> | undefined;
+  beforeAll(async () => {
+    unpacked = await unpackPackagedHandler();
+  });
+  afterAll(async () => {
+    await unpacked?.remove();
+  });
+  return {
+    get folder() {
+      if (unpacked === undefined) throw new Error('the packaged handler is unpacked before the tests run, not while they are collected');
+      return unpacked.folder;
+    },
+  };
+}
+
+export interface InvokeCall {
+  readonly path: string;
+  readonly invocationType: string | undefined;
+  readonly body: string;
+}
+
+/**
+ * A stand-in for Lambda's Invoke API, which moto cannot run here (it needs Docker), for the tests of the
+ * enclosing describe block (or file): it answers 202 and records what the receiver hands over. `url` is there
+ * while the tests run; `calls` fills as they do.
+ */
+export function useInvokeRecorder(): { readonly url: string; readonly calls: InvokeCall[] } {
+  const calls: InvokeCall[] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    calls.push({
+      path: request.url ?? '',
+      invocationType: request.headers['x-amz-invocation-type'] as string | undefined,
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
+    response.writeHead(202, { 'content-type': 'application/json' }).end('');
+  });
+  let url = '';
+  beforeAll(async () => {
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  });
+  afterAll(() => {
+    server.close();
+  });
+  return {
+    get url() {
+      return url;
+    },
+    calls,
+  };
 }
 
 export interface HandlerCall<R> {

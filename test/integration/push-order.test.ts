@@ -2,11 +2,11 @@
 // is refused and cannot freeze a service, pushes are ordered per container and repository, pushes in
 // the same second are decided by the documented tie rule, and the CLI is never held back by a recorded time.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
 import { hashToken } from '../../src/webhook/config.js';
 import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
-import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
+import { callPackagedHandler, usePackagedHandler } from './packaged-handler.js';
 import { ServeProcess } from '../cli.js';
 
 const { endpoint, ecs } = sandboxFile();
@@ -104,13 +104,7 @@ describe('serve', () => {
 });
 
 describe('the packaged Lambda handler', () => {
-  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
-  beforeAll(async () => {
-    packaged = await unpackPackagedHandler();
-  });
-  afterAll(async () => {
-    await packaged.remove();
-  });
+  const packaged = usePackagedHandler();
 
   const env = (policy = 'any') => ({
     ECS_ROLL_TOKEN_SHA256: hashToken(TOKEN),

@@ -1,5 +1,5 @@
 import { DescribeTasksCommand, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
 import { eventually, until } from '../eventually.js';
 import { hashToken } from '../../src/webhook/config.js';
@@ -14,7 +14,7 @@ import {
   spawnCli,
   serviceTaskDefinition,
 } from './helpers.js';
-import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
+import { callPackagedHandler, usePackagedHandler } from './packaged-handler.js';
 
 const { endpoint, sandbox, ecs } = sandboxFile();
 
@@ -255,15 +255,7 @@ describe('rollout --run-before', () => {
 });
 
 describe('run-before in webhook mode (the packaged worker)', () => {
-  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
-
-  beforeAll(async () => {
-    packaged = await unpackPackagedHandler();
-  });
-
-  afterAll(async () => {
-    await packaged.remove();
-  });
+  const packaged = usePackagedHandler();
 
   const work = (image: string, specs: string[]) =>
     callPackagedHandler<{ ok: boolean }>(

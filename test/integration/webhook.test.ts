@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { hashToken } from '../../src/webhook/config.js';
 import { sandboxControl } from '../sandbox/client.js';
@@ -16,7 +14,7 @@ import {
   revisionCount,
   serviceTaskDefinition,
 } from './helpers.js';
-import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
+import { callPackagedHandler, useInvokeRecorder, usePackagedHandler } from './packaged-handler.js';
 import { ServeProcess } from '../cli.js';
 
 const endpoint = sandboxEndpoint();
@@ -138,44 +136,9 @@ describe('ecs-roll serve', () => {
   });
 });
 
-/** A stand-in for Lambda's Invoke API, which moto cannot run here (it needs Docker): it records what the receiver hands over. */
-async function startInvokeRecorder(): Promise<{
-  server: Server;
-  url: string;
-  calls: { path: string; invocationType: string | undefined; body: string }[];
-}> {
-  const calls: { path: string; invocationType: string | undefined; body: string }[] = [];
-  const server = createServer(async (request: IncomingMessage, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    calls.push({
-      path: request.url ?? '',
-      invocationType: request.headers['x-amz-invocation-type'] as string | undefined,
-      body: Buffer.concat(chunks).toString('utf8'),
-    });
-    response.writeHead(202, { 'content-type': 'application/json' });
-    response.end('');
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return { server, url: `http://127.0.0.1:${port}`, calls };
-}
-
 describe('the packaged Lambda handler', () => {
-  let packaged: Awaited<ReturnType<typeof unpackPackagedHandler>>;
-  let recorder: Awaited<ReturnType<typeof startInvokeRecorder>>;
-
-  beforeAll(async () => {
-    packaged = await unpackPackagedHandler();
-    recorder = await startInvokeRecorder();
-  });
-
-  afterAll(async () => {
-    recorder.server.close();
-    await packaged.remove();
-  });
+  const packaged = usePackagedHandler();
+  const recorder = useInvokeRecorder();
 
   /** The packaged handler in a fresh node process, its Lambda calls sent to the recorder, ECS to the sandbox. */
   function invoke(entry: 'receive' | 'work', event: unknown) {
