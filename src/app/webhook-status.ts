@@ -4,6 +4,7 @@
  * started (the pushes queue), rollouts being followed (the follow queue), messages SQS gave up on (the dead-letter queues, peeked without being consumed for good),
  * and how the latest rollouts ended (the worker's job-finished lines).
  */
+import { parseAlarmRecheck } from '../core/alarm-recheck.js';
 import { installNames } from '../core/install-plan.js';
 import { queueNames, type QueueRole } from '../core/install-queues.js';
 import type { Clock } from '../core/ports.js';
@@ -30,6 +31,8 @@ export interface DeadLetter {
   readonly image?: string;
   readonly pushedAt?: number;
   readonly kind?: string;
+  /** An alarm re-check note (the alarm path's delayed look at the end of a cooldown): the alarm it was for. */
+  readonly alarm?: string;
   readonly body?: string;
 }
 
@@ -119,7 +122,10 @@ function deadLetter(queue: string, message: PeekedMessage): DeadLetter {
     ...(message.Attributes?.ApproximateReceiveCount === undefined ? {} : { receives: Number(message.Attributes.ApproximateReceiveCount) }),
   };
   try {
-    const body = JSON.parse(message.Body ?? '') as { image?: unknown; pushedAt?: unknown; kind?: unknown };
+    const parsed: unknown = JSON.parse(message.Body ?? '');
+    const recheck = parseAlarmRecheck(parsed);
+    if (recheck !== undefined) return { ...base, kind: recheck.kind, alarm: recheck.alarmName };
+    const body = (parsed ?? {}) as { image?: unknown; pushedAt?: unknown; kind?: unknown };
     if (typeof body.image === 'string') {
       return {
         ...base,

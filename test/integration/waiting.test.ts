@@ -15,6 +15,7 @@ import { describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
 import type { RecordEntry, SandboxCall } from '../sandbox/client.js';
 import { addContainerInstance } from '../sandbox/ec2.js';
+import { eventuallyWith } from '../eventually.js';
 import { container, createCluster, createService, imagesOf, registerTaskDefinition, revisionCount, runCli, type CliRun } from './helpers.js';
 
 const { endpoint, sandbox, ecs } = sandboxFile();
@@ -75,15 +76,7 @@ async function liveTasks(cluster: string, service: string): Promise<Task[]> {
   return (await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? [];
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = eventuallyWith({ ms: 15_000, every: 50 });
 
 /** Until the service has one COMPLETED deployment and all desired tasks run: the state a rollout starts from. */
 function steady(cluster: string, service: string): Promise<Service> {

@@ -21,6 +21,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from './endpoint.js';
 import { sandboxControl, type RecordEntry } from './client.js';
 import { addContainerInstance } from './ec2.js';
+import { eventuallyWith } from '../eventually.js';
 
 const endpoint = sandboxEndpoint();
 const control = sandboxControl(endpoint);
@@ -32,15 +33,7 @@ const ecs = new ECSClient({
 const CLUSTER = 'sandbox';
 const DEPLOYMENT_ID = /^ecs-svc\/\d{19}$/;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = eventuallyWith({ ms: 8_000, every: 50 });
 
 async function taskDefinition(family: string, image: string, extra: { cpu?: number; memory?: number } = {}): Promise<string> {
   const answer = await ecs.send(
@@ -84,7 +77,7 @@ function steady(name: string, timeoutMs?: number): Promise<Service> {
       const done = deployments.length === 1 && deployments[0]!.rolloutState === 'COMPLETED' && service.runningCount === service.desiredCount;
       return done ? service : undefined;
     },
-    timeoutMs,
+    timeoutMs === undefined ? {} : { ms: timeoutMs },
   );
 }
 

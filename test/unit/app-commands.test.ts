@@ -318,4 +318,28 @@ describe('webhook status against fake queues and log', () => {
     ]);
     expect(status.recent).toEqual([{ time: 't', image: 'acme/web:2', ok: true, services: [] }]);
   });
+
+  it('names the alarm of a dead-lettered alarm re-check note, and shows a foreign body as text', async () => {
+    const { readWebhookStatus } = await import('../../src/app/webhook-status.js');
+    const { renderWebhookStatus } = await import('../../src/cli/commands/webhook-status.js');
+    const { Chalk } = await import('chalk');
+    const note = { kind: 'alarm-recheck', version: 1, alarmName: 'web-cpu-high', scaledAt: 100, notBefore: 400 };
+    const status = await readWebhookStatus('ecs-roll', {
+      clock: instantClock,
+      queueUrl: async (name) => (name === 'ecs-roll-follow-dead' ? 'q/follow-dead' : undefined),
+      queueCounts: async () => ({ waiting: 2, inFlight: 0, delayed: 0 }),
+      peek: async () => [
+        { MessageId: 'm1', Body: JSON.stringify(note) },
+        { MessageId: 'm2', Body: 'not json' },
+      ],
+      finishedLines: async () => [],
+    });
+    expect(status.deadLetters).toEqual([
+      { queue: 'ecs-roll-follow-dead', messageId: 'm1', kind: 'alarm-recheck', alarm: 'web-cpu-high' },
+      { queue: 'ecs-roll-follow-dead', messageId: 'm2', body: 'not json' },
+    ]);
+    const text = renderWebhookStatus(status, new Chalk({ level: 0 }));
+    expect(text).toContain('ecs-roll-follow-dead m1: alarm re-check of web-cpu-high');
+    expect(text).toContain('ecs-roll-follow-dead m2: "not json"');
+  });
 });

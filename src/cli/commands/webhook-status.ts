@@ -39,9 +39,11 @@ export function renderWebhookStatus(status: WebhookStatus, color: InstanceType<t
   );
   for (const letter of status.deadLetters) {
     const what =
-      letter.image === undefined
-        ? JSON.stringify(letter.body ?? '')
-        : `${letter.kind ?? 'job'} ${letter.image}${letter.pushedAt === undefined ? '' : ` pushed at ${letter.pushedAt}`}`;
+      letter.alarm !== undefined
+        ? `alarm re-check of ${letter.alarm}`
+        : letter.image === undefined
+          ? JSON.stringify(letter.body ?? '')
+          : `${letter.kind ?? 'job'} ${letter.image}${letter.pushedAt === undefined ? '' : ` pushed at ${letter.pushedAt}`}`;
     lines.push(`  ${color.red('✖')} ${letter.queue} ${letter.messageId}: ${what}${letter.sentAt === undefined ? '' : ` (sent ${letter.sentAt})`}`);
   }
   lines.push(`recent rollouts: ${status.recent.length === 0 ? 'none logged in the last 7 days' : ''}`);
