@@ -1,4 +1,4 @@
-// CloudWatch alarms and SNS deliveries as the integration tests of the alarm path make them.
+// CloudWatch alarms as the integration tests of the alarm path make them (the events they send: test/alarm-events.ts).
 import { type CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 
 /**
@@ -31,25 +31,4 @@ export async function putCpuAlarm(
         : {}),
     }),
   );
-}
-
-/** The event SNS hands a subscribed Lambda function for one message of `topicArn` (Lambda's SNS event shape). */
-export function snsDelivery(topicArn: string | undefined, message: string, options: { readonly subject?: string; readonly messageId?: string } = {}) {
-  return {
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: `${topicArn}:${options.messageId ?? 'test'}`,
-        Sns: {
-          Type: 'Notification',
-          MessageId: options.messageId ?? `test-${Date.now()}`,
-          TopicArn: topicArn,
-          ...(options.subject === undefined ? {} : { Subject: options.subject }),
-          Message: message,
-          Timestamp: new Date().toISOString(),
-        },
-      },
-    ],
-  };
 }

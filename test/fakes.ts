@@ -1,7 +1,8 @@
 // The hand-written test doubles the unit tests share: a clock that moves only when the code under test sleeps,
-// ECS at the executor's EcsPort seam, the ECS SDK client (a recorder that answers from a table of handlers) and
-// the one-off task runner of --run-before. Each stands in where a unit test must script ECS exactly (the sandbox
-// covers ECS's real behaviour in the integration tests); each file that uses one says why.
+// ECS at the executor's EcsPort seam, the ECS SDK client (a recorder that answers from a table of handlers),
+// the one-off task runner of --run-before, and (in fakes-scale-policy.ts) CloudWatch alarms with ECS service tags
+// for `scale policy`. Each stands in where a unit test must script AWS exactly (the sandbox covers its real
+// behaviour in the integration tests); each file that uses one says why.
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { DESCRIBE_SERVICES_MAX_NAMES } from '../src/core/limits.js';
 import type { DeploymentSnapshot, ServiceDeploymentSnapshot, ServiceSnapshot, TaskDefinitionSnapshot, TaskSnapshot } from '../src/core/model.js';
@@ -10,6 +11,8 @@ import type { RunTaskState } from '../src/core/run-diagnosis.js';
 import type { RunTaskRequest, TaskRunPort } from '../src/core/run-step.js';
 import type { RegisterTaskDefinitionInput } from '../src/core/task-definition.js';
 import { aTask, aTaskDefinition, taskDefinitionArnOf } from './unit/builders.js';
+
+export { awsError, FakePolicyAws } from './fakes-scale-policy.js';
 
 /** TEST DOUBLE for time: sleeping advances now() at once (unless `advance` is off) and records how long was asked for. */
 export class FakeClock implements Clock {

@@ -2,7 +2,8 @@
  * `scale policy put` and `remove`. A policy is a tag on the ECS service (src/core/scale-policy.ts): writing one
  * takes ecs:TagResource on that service, which an alarm writer does not have. The alarm gets the install's topic
  * among its actions and an `ecs-roll:service` tag saying where to look. The commands reach AWS through the ports
- * they are given (src/cli/commands/scale-policy.ts wires the SDK), so each runs against fakes too.
+ * they are given (src/cli/commands/scale-policy-ports.ts wires the SDK), so each runs against fakes too; `list`
+ * is in scale-policy-list.ts.
  */
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { type AlarmPolicy, parseServiceSpec, policyServiceLabel, withAction, withoutAction } from '../core/alarm.js';
@@ -20,6 +21,8 @@ import {
 /** CloudWatch, as the policy commands use it. */
 export interface PolicyAlarmsPort {
   describeAlarm(name: string): Promise<MetricAlarm | undefined>;
+  /** Every metric alarm in the region. */
+  listAlarms(): Promise<MetricAlarm[]>;
   findTopicArn(name: string): Promise<string | undefined>;
   alarmTags(alarmArn: string): Promise<Tag[]>;
   setAlarmActions(alarm: MetricAlarm, alarmActions: readonly string[]): Promise<void>;
@@ -34,6 +37,10 @@ export interface PolicyServicesPort {
   serviceTags(serviceArn: string): Promise<Tag[]>;
   tagService(serviceArn: string, tags: readonly Tag[]): Promise<void>;
   untagService(serviceArn: string, keys: readonly string[]): Promise<void>;
+  listClusterArns(): Promise<string[]>;
+  listServiceArns(cluster: string): Promise<string[]>;
+  /** At most 10 services a call, as DescribeServices takes them. */
+  describeServices(cluster: string, services: readonly string[]): Promise<ServiceSnapshot[]>;
 }
 
 export interface ScalePolicyPorts {

@@ -17,7 +17,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
-import { putCpuAlarm, snsDelivery } from '../alarms.js';
+import { alarmNotification, snsDelivery } from '../alarm-events.js';
+import { putCpuAlarm } from '../alarms.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
 
@@ -105,31 +106,6 @@ async function deliverFromTopic(message: string): Promise<void> {
   lambda.destroy();
 }
 
-/** The notification CloudWatch publishes for an ALARM transition of `name`, dated `when`. */
-function alarmMessage(name: string, arn: string, when: Date): string {
-  return JSON.stringify({
-    AlarmName: name,
-    AlarmDescription: null,
-    AWSAccountId: '123456789012',
-    NewStateValue: 'ALARM',
-    NewStateReason: 'Threshold Crossed: 1 datapoint [92.0] was greater than the threshold (75.0).',
-    StateChangeTime: when.toISOString().replace('Z', '+0000'),
-    Region: 'US East (N. Virginia)',
-    AlarmArn: arn,
-    OldStateValue: 'OK',
-    Trigger: {
-      MetricName: 'CPUUtilization',
-      Namespace: 'AWS/ECS',
-      StatisticType: 'Statistic',
-      Statistic: 'AVERAGE',
-      Period: 60,
-      EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 75,
-    },
-  });
-}
-
 beforeAll(() => {
   ecs = ecsClient(endpoint);
   cloudwatch = new CloudWatchClient(config);
@@ -190,7 +166,7 @@ describe('alarm scaling through the sandbox', () => {
   it('a forged alarm message published to the topic while the alarm is OK changes nothing', async () => {
     const arn = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [ALARM] }))).MetricAlarms?.[0]?.AlarmArn ?? '';
     await setState(ALARM, 'OK');
-    await deliverFromTopic(alarmMessage(ALARM, arn, new Date()));
+    await deliverFromTopic(alarmNotification({ name: ALARM, arn, state: 'ALARM', at: new Date() }));
     expect(await decisionAbout(ALARM)).toMatchObject({ decision: 'not-alarm', state: 'OK', reason: expect.stringContaining('stale or forged') });
     expect(await desired('web')).toBe(2);
   });
@@ -203,7 +179,7 @@ describe('alarm scaling through the sandbox', () => {
     await setState(ALARM, 'OK');
     // Past the 1 s cooldown, the same ALARM notification arrives again (a late retry of the first delivery).
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await deliverFromTopic(alarmMessage(ALARM, arn, firedAt));
+    await deliverFromTopic(alarmNotification({ name: ALARM, arn, state: 'ALARM', at: firedAt }));
     const stale = await eventually("the stale event's decision", async () =>
       (await decisions()).find(
         (line) => line.alarm === ALARM && line.decision !== 'acted' && line.shape === 'sns' && line.state === 'OK' && typeof line.reason === 'string',

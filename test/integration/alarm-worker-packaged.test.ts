@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { alarmAction, alarmNotification, snsDelivery } from '../alarm-events.js';
 import { container, createService, REGION, registerTaskDefinition } from './helpers.js';
 import { callPackagedHandler, unpackPackagedHandler } from './packaged-handler.js';
 import {
@@ -82,64 +83,24 @@ describe('the packaged worker on alarm events', () => {
     if (state === 'ALARM') await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'ALARM', StateReason: 'test' }));
   }
 
+  /** An ALARM change of ALARM, or its return from ALARM; the alarm's ARN as CloudWatch names it. */
+  async function stateChange(state: string) {
+    return { name: ALARM, arn: await alarmArn(), state, previous: state === 'ALARM' ? 'OK' : 'ALARM', description: 'web is busy' };
+  }
+
   async function snsEvent(state: string, message?: string) {
     await alarmIn(state);
-    const body =
-      message ??
-      JSON.stringify({
-        AlarmName: ALARM,
-        AlarmDescription: 'web is busy',
-        AWSAccountId: '123456789012',
-        NewStateValue: state,
-        NewStateReason: 'Threshold Crossed',
-        StateChangeTime: '2026-01-02T03:04:05.678+0000',
-        Region: 'US East (N. Virginia)',
-        AlarmArn: await alarmArn(),
-        OldStateValue: state === 'ALARM' ? 'OK' : 'ALARM',
-        Trigger: {
-          MetricName: 'CPUUtilization',
-          Namespace: 'AWS/ECS',
-          Statistic: 'AVERAGE',
-          Period: 60,
-          EvaluationPeriods: 3,
-          ComparisonOperator: 'GreaterThanThreshold',
-          Threshold: 75,
-        },
-      });
-    return {
-      Records: [
-        {
-          EventSource: 'aws:sns',
-          EventVersion: '1.0',
-          EventSubscriptionArn: `${topicArn}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
-          Sns: {
-            Type: 'Notification',
-            MessageId: 'e3c4d8c0-0000-0000-0000-000000000000',
-            TopicArn: topicArn,
-            Subject: `ALARM: "${ALARM}"`,
-            Message: body,
-            Timestamp: '2026-01-02T03:04:06.000Z',
-          },
-        },
-      ],
-    };
+    const body = message ?? alarmNotification(await stateChange(state));
+    return snsDelivery(topicArn, body, {
+      subject: `ALARM: "${ALARM}"`,
+      messageId: 'e3c4d8c0-0000-0000-0000-000000000000',
+      at: new Date('2026-01-02T03:04:06.000Z'),
+    });
   }
 
   async function lambdaEvent(state: string) {
     await alarmIn(state);
-    return {
-      source: 'aws.cloudwatch',
-      alarmArn: await alarmArn(),
-      accountId: '123456789012',
-      time: '2026-01-02T03:04:05.678+0000',
-      region: REGION,
-      alarmData: {
-        alarmName: ALARM,
-        state: { value: state, reason: 'Threshold Crossed', timestamp: '2026-01-02T03:04:05.678+0000' },
-        previousState: { value: state === 'ALARM' ? 'OK' : 'ALARM', reason: 'x', timestamp: '2026-01-01T00:00:00.000+0000' },
-        configuration: { description: 'web is busy', metrics: [] },
-      },
-    };
+    return alarmAction(await stateChange(state));
   }
 
   async function setDesired(count: number): Promise<void> {

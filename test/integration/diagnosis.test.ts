@@ -3,15 +3,15 @@
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeServicesCommand, type ContainerDefinition, type CreateServiceCommandInput } from '@aws-sdk/client-ecs';
-import { beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
-import { addContainerInstance } from '../sandbox/ec2.js';
-import { container, createCluster, createService, REGION, registerTaskDefinition, runCli, type CliRun } from './helpers.js';
+import { addContainerInstance, createNetwork } from '../sandbox/ec2.js';
+import { createTargetGroup, elbClient, targetHealth, targetStates } from '../elb.js';
+import { container, createCluster, createService, registerTaskDefinition, runCli, type CliRun } from './helpers.js';
 
 const { endpoint, sandbox, ecs } = sandboxFile();
-let elb: ElasticLoadBalancingV2Client;
+const elb = elbClient(endpoint);
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-password-AbCdEf';
 const ENV_VALUE = 'postgres://app:hunter2-very-secret@db.internal/app';
@@ -73,10 +73,6 @@ async function diagnose(image: string, extraArgs: string[] = []): Promise<{ diag
   }
   return { diagnosis: web?.diagnosis as Diagnosis, text: text.stdout, json: json.stdout };
 }
-
-beforeAll(() => {
-  elb = new ElasticLoadBalancingV2Client({ endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-});
 
 describe('a failed rollout says why', () => {
   it('image-pull: CannotPullContainerError, stopCode TaskFailedToStart', async () => {
@@ -184,18 +180,6 @@ describe('a failed rollout says why', () => {
   });
 });
 
-async function ec2(action: string, params: Record<string, string>): Promise<string> {
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body: new URLSearchParams({ Action: action, Version: '2016-11-15', ...params }),
-  });
-  return response.text();
-}
-
 /**
  * A Fargate service behind an ip target group (checked every 5 ECS seconds) on web:1, its first deployment
  * completed and its target healthy. An ECS second lasts 40 ms here (test/sandbox/elb_health.py).
@@ -203,25 +187,8 @@ async function ec2(action: string, params: Record<string, string>): Promise<stri
 async function loadBalancedService(healthCheckGracePeriodSeconds?: number): Promise<string> {
   await sandbox.config({ tick: 0.05, ecsTimeFactor: 0.04 });
   await createCluster(ecs, 'prod');
-  const vpcId = /<vpcId>(vpc-[0-9a-f]+)<\/vpcId>/.exec(await ec2('CreateVpc', { CidrBlock: '10.0.0.0/16' }))?.[1] ?? '';
-  const subnetId = /<subnetId>(subnet-[0-9a-f]+)<\/subnetId>/.exec(await ec2('CreateSubnet', { VpcId: vpcId, CidrBlock: '10.0.1.0/24' }))?.[1] ?? '';
-  expect(subnetId).toMatch(/^subnet-/);
-  // moto insists on a security group in awsvpcConfiguration (AWS would use the VPC's default).
-  const securityGroupId =
-    /<groupId>(sg-[0-9a-f]+)<\/groupId>/.exec(await ec2('CreateSecurityGroup', { GroupName: 'web', GroupDescription: 'web', VpcId: vpcId }))?.[1] ??
-    '';
-  const group = await elb.send(
-    new CreateTargetGroupCommand({
-      Name: 'web',
-      Protocol: 'HTTP',
-      Port: 8080,
-      VpcId: vpcId,
-      TargetType: 'ip',
-      HealthCheckIntervalSeconds: 5,
-      HealthyThresholdCount: 5,
-    }),
-  );
-  const targetGroupArn = group.TargetGroups?.[0]?.TargetGroupArn ?? '';
+  const { vpcId, subnetId, securityGroupId } = await createNetwork(endpoint);
+  const targetGroupArn = await createTargetGroup(elb, { name: 'web', vpcId, port: 8080, targetType: 'ip' });
   const taskDefinition = await registerTaskDefinition(ecs, 'web', [webContainer('acme/web:1.0', { portMappings: [{ containerPort: 8080 }] })], {
     networkMode: 'awsvpc',
     requiresCompatibilities: ['FARGATE'],
@@ -238,8 +205,7 @@ async function loadBalancedService(healthCheckGracePeriodSeconds?: number): Prom
   });
   for (let attempt = 0; ; attempt += 1) {
     const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
-    const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
-    const states = (health.TargetHealthDescriptions ?? []).map((description) => description.TargetHealth?.State);
+    const states = await targetStates(elb, targetGroupArn);
     if (service?.deployments?.[0]?.rolloutState === 'COMPLETED' && states.length === 1 && states[0] === 'healthy') break;
     if (attempt > 300) throw new Error('the first deployment never completed with a healthy target');
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -263,8 +229,7 @@ describe('a load-balanced service whose new version fails its ELB health check (
       /^\d+\.\d+\.\d+\.\d+:8080 in targetgroup\/web\/[0-9a-f]+: unhealthy \(Target\.ResponseCodeMismatch\): Health checks failed with these codes: \[500\]$/,
     );
     // What the diagnosis quoted is what the target group says.
-    const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
-    expect(health.TargetHealthDescriptions?.map((description) => description.TargetHealth)).toContainEqual({
+    expect((await targetHealth(elb, targetGroupArn)).map((description) => description.TargetHealth)).toContainEqual({
       State: 'unhealthy',
       Reason: 'Target.ResponseCodeMismatch',
       Description: 'Health checks failed with these codes: [500]',

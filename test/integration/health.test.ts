@@ -1,44 +1,18 @@
 // Health-gated replace: a replacement counts toward minimumHealthyPercent only when ECS would count it, healthy
 // in its target group (test/sandbox/elb_health.py models ELB target health and container health checks).
-import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
-import { addContainerInstance } from '../sandbox/ec2.js';
-import { container, createCluster, createService, REGION, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
+import { addContainerInstance, createNetwork } from '../sandbox/ec2.js';
+import { createTargetGroup, elbClient, targetHealth, targetStates } from '../elb.js';
+import { container, createCluster, createService, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
 
 const { endpoint, sandbox, ecs } = sandboxFile();
 // An ECS second lasts 40 ms: a target needs 5 × 5 s = 25 ECS s (1 s here) to turn healthy, a task 1 tick to run.
 it.override({ sandboxConfig: { tick: 0.05, ecsTimeFactor: 0.04 } });
-let elb: ElasticLoadBalancingV2Client;
+const elb = elbClient(endpoint);
 
 const rollout = (...args: string[]) => runCli(['rollout', ...args, '--endpoint-url', endpoint, '--poll-interval', '0.2']);
-
-beforeAll(() => {
-  elb = new ElasticLoadBalancingV2Client({ endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-});
-
-async function ec2(action: string, params: Record<string, string>): Promise<string> {
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body: new URLSearchParams({ Action: action, Version: '2016-11-15', ...params }),
-  });
-  return response.text();
-}
-
-async function network(): Promise<{ vpcId: string; subnetId: string; securityGroupId: string }> {
-  const vpcId = /<vpcId>(vpc-[0-9a-f]+)<\/vpcId>/.exec(await ec2('CreateVpc', { CidrBlock: '10.0.0.0/16' }))?.[1] ?? '';
-  const subnetId = /<subnetId>(subnet-[0-9a-f]+)<\/subnetId>/.exec(await ec2('CreateSubnet', { VpcId: vpcId, CidrBlock: '10.0.1.0/24' }))?.[1] ?? '';
-  expect(subnetId).toMatch(/^subnet-/);
-  const securityGroupId =
-    /<groupId>(sg-[0-9a-f]+)<\/groupId>/.exec(await ec2('CreateSecurityGroup', { GroupName: 'web', GroupDescription: 'web', VpcId: vpcId }))?.[1] ??
-    '';
-  return { vpcId, subnetId, securityGroupId };
-}
 
 async function waitUntil(what: string, check: () => Promise<boolean>): Promise<void> {
   for (let attempt = 0; attempt < 300; attempt += 1) {
@@ -53,19 +27,8 @@ describe('--strategy replace on a load-balanced service whose targets take longe
     await createCluster(ecs, 'prod');
     // One container instance holds exactly four of these tasks: ECS alone cannot start a fifth.
     await addContainerInstance(ecs, endpoint, 'prod');
-    const { vpcId, subnetId, securityGroupId } = await network();
-    const group = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: 'web',
-        Protocol: 'HTTP',
-        Port: 8080,
-        VpcId: vpcId,
-        TargetType: 'ip',
-        HealthCheckIntervalSeconds: 5,
-        HealthyThresholdCount: 5,
-      }),
-    );
-    const targetGroupArn = group.TargetGroups?.[0]?.TargetGroupArn ?? '';
+    const { vpcId, subnetId, securityGroupId } = await createNetwork(endpoint);
+    const targetGroupArn = await createTargetGroup(elb, { name: 'web', vpcId, port: 8080, targetType: 'ip' });
     const source = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0', { portMappings: [{ containerPort: 8080 }] })], {
       networkMode: 'awsvpc',
       cpu: '1024',
@@ -79,8 +42,7 @@ describe('--strategy replace on a load-balanced service whose targets take longe
       deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 200 },
     });
     await waitUntil('the first four targets are healthy', async () => {
-      const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
-      const states = (health.TargetHealthDescriptions ?? []).map((description) => description.TargetHealth?.State);
+      const states = await targetStates(elb, targetGroupArn);
       return states.length === 4 && states.every((state) => state === 'healthy');
     });
     await waitUntil('the first deployment completed', async () => {
@@ -102,8 +64,7 @@ describe('--strategy replace on a load-balanced service whose targets take longe
     expect(Math.min(...record.map((entry) => entry.healthy))).toBeGreaterThanOrEqual(2);
     // And the case was real: replacements ran for a while before their targets were healthy.
     expect(record.some((entry) => entry.running > entry.healthy)).toBe(true);
-    const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
-    const healthy = (health.TargetHealthDescriptions ?? []).filter((description) => description.TargetHealth?.State === 'healthy');
+    const healthy = (await targetHealth(elb, targetGroupArn)).filter((description) => description.TargetHealth?.State === 'healthy');
     expect(healthy).toHaveLength(4);
   });
 });
@@ -113,19 +74,8 @@ describe('--strategy replace on a bridge-mode service behind an `instance` targe
     await createCluster(ecs, 'prod');
     // One container instance holds exactly four of these tasks; their targets share its EC2 id, told apart by port.
     await addContainerInstance(ecs, endpoint, 'prod');
-    const { vpcId } = await network();
-    const group = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: 'web-bridge',
-        Protocol: 'HTTP',
-        Port: 80,
-        VpcId: vpcId,
-        TargetType: 'instance',
-        HealthCheckIntervalSeconds: 5,
-        HealthyThresholdCount: 5,
-      }),
-    );
-    const targetGroupArn = group.TargetGroups?.[0]?.TargetGroupArn ?? '';
+    const { vpcId } = await createNetwork(endpoint);
+    const targetGroupArn = await createTargetGroup(elb, { name: 'web-bridge', vpcId, port: 80, targetType: 'instance' });
     const source = await registerTaskDefinition(
       ecs,
       'web',
@@ -143,13 +93,12 @@ describe('--strategy replace on a bridge-mode service behind an `instance` targe
       deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 200 },
     });
     await waitUntil('the first four targets are healthy', async () => {
-      const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
-      const states = (health.TargetHealthDescriptions ?? []).map((description) => description.TargetHealth?.State);
+      const states = await targetStates(elb, targetGroupArn);
       return states.length === 4 && states.every((state) => state === 'healthy');
     });
-    const before = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
-    const instanceIds = new Set((before.TargetHealthDescriptions ?? []).map((description) => description.Target?.Id));
-    const ports = new Set((before.TargetHealthDescriptions ?? []).map((description) => description.Target?.Port));
+    const before = await targetHealth(elb, targetGroupArn);
+    const instanceIds = new Set(before.map((description) => description.Target?.Id));
+    const ports = new Set(before.map((description) => description.Target?.Port));
     expect(instanceIds.size).toBe(1);
     expect([...instanceIds][0]).toMatch(/^i-/);
     expect(ports.size).toBe(4);

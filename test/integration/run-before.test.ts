@@ -2,7 +2,7 @@ import { DescribeTasksCommand, ListTasksCommand, type Task } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
 import { hashToken } from '../../src/webhook/config.js';
-import { addContainerInstance } from '../sandbox/ec2.js';
+import { addContainerInstance, createNetwork } from '../sandbox/ec2.js';
 import {
   container,
   createCluster,
@@ -26,37 +26,13 @@ const awslogs = (family: string) => ({
   },
 });
 
-/** An EC2 query call to the sandbox; moto routes it by the credential scope and does not check the signature. */
-async function ec2(params: Record<string, string>): Promise<string> {
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body: new URLSearchParams({ Version: '2016-11-15', ...params }),
-  });
-  return response.text();
-}
-
-/** A VPC with one subnet and one security group, for awsvpc services. */
-async function createNetwork(): Promise<{ subnet: string; securityGroup: string }> {
-  const vpc = /<vpcId>(vpc-[0-9a-f]+)<\/vpcId>/.exec(await ec2({ Action: 'CreateVpc', CidrBlock: '10.0.0.0/16' }))?.[1] ?? '';
-  const subnet = /<subnetId>(subnet-[0-9a-f]+)<\/subnetId>/.exec(await ec2({ Action: 'CreateSubnet', VpcId: vpc, CidrBlock: '10.0.1.0/24' }))?.[1];
-  const group = /<groupId>(sg-[0-9a-f]+)<\/groupId>/.exec(
-    await ec2({ Action: 'CreateSecurityGroup', GroupName: 'db-clients', GroupDescription: 'reaches the database', VpcId: vpc }),
-  )?.[1];
-  if (subnet === undefined || group === undefined) throw new Error('could not create the network');
-  return { subnet, securityGroup: group };
-}
-
 let subnet = '';
 let securityGroup = '';
 
 /** prod/web and prod/api on Fargate in one subnet, both running acme/web:1.0; answers the source revisions. */
 async function twoServices(desiredCount = 1): Promise<{ web: string; api: string }> {
   await createCluster(ecs, 'prod');
-  ({ subnet, securityGroup } = await createNetwork());
+  ({ subnetId: subnet, securityGroupId: securityGroup } = await createNetwork(endpoint, { name: 'db-clients', description: 'reaches the database' }));
   const fargate = { networkMode: 'awsvpc' as const, requiresCompatibilities: ['FARGATE' as const], cpu: '256', memory: '512' };
   const web = await registerTaskDefinition(
     ecs,

@@ -19,7 +19,8 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
-import { putCpuAlarm, snsDelivery } from '../alarms.js';
+import { snsDelivery } from '../alarm-events.js';
+import { putCpuAlarm } from '../alarms.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);

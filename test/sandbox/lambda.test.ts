@@ -10,7 +10,7 @@ import {
   PutMethodCommand,
   UpdateStageCommand,
 } from '@aws-sdk/client-api-gateway';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
@@ -26,6 +26,7 @@ import { zipSync } from 'fflate';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from './endpoint.js';
 import { sandboxControl } from './client.js';
+import { putCpuAlarm } from '../alarms.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
@@ -382,20 +383,7 @@ describe('Lambda in the sandbox', () => {
   it("runs an alarm's Lambda action with the direct alarm-action event, only when the resource policy allows it", async () => {
     const arn = await createFunction('on-alarm', { 'index.js': ECHO }, 'index.handler');
     const cloudwatch = new CloudWatchClient(config);
-    const alarm = (name: string) =>
-      cloudwatch.send(
-        new PutMetricAlarmCommand({
-          AlarmName: name,
-          MetricName: 'CPUUtilization',
-          Namespace: 'AWS/ECS',
-          Statistic: 'Average',
-          Period: 60,
-          EvaluationPeriods: 1,
-          Threshold: 75,
-          ComparisonOperator: 'GreaterThanThreshold',
-          AlarmActions: [arn],
-        }),
-      );
+    const alarm = (name: string) => putCpuAlarm(cloudwatch, name, { actions: [arn] });
     await alarm('denied');
     await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'denied', StateValue: 'ALARM', StateReason: 'test' }));
     await alarm('allowed');

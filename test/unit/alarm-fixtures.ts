@@ -1,76 +1,26 @@
 // Alarm events and a policy as the unit tests of the alarm path build them.
 import type { AlarmPolicy } from '../../src/core/alarm.js';
+import { alarmAction, alarmNotification, snsDelivery } from '../alarm-events.js';
 
 export const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-high';
 export const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms';
 
-/** The message CloudWatch publishes to SNS on a state change (AWS's documented example, trimmed). */
+/** The message CloudWatch publishes to the install topic when cpu-high (or `name`, same ARN) changes state. */
 export function snsMessage(state: string, old = 'OK', name = 'cpu-high'): string {
-  return JSON.stringify({
-    AlarmName: name,
-    AlarmDescription: null,
-    AWSAccountId: '123456789012',
-    AlarmConfigurationUpdatedTimestamp: '2026-01-01T00:00:00.000+0000',
-    NewStateValue: state,
-    NewStateReason: 'Threshold Crossed: 1 datapoint [92.0] was greater than the threshold (80.0).',
-    StateChangeTime: '2026-01-02T03:04:05.678+0000',
-    Region: 'US East (N. Virginia)',
-    AlarmArn: ALARM_ARN,
-    OldStateValue: old,
-    OKActions: [],
-    AlarmActions: [TOPIC_ARN],
-    InsufficientDataActions: [],
-    Trigger: {
-      MetricName: 'CPUUtilization',
-      Namespace: 'AWS/ECS',
-      StatisticType: 'Statistic',
-      Statistic: 'AVERAGE',
-      Period: 60,
-      EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 80,
-      TreatMissingData: 'missing',
-      Dimensions: [],
-    },
-  });
+  return alarmNotification({ name, arn: ALARM_ARN, state, previous: old }, [TOPIC_ARN]);
 }
 
 export function snsEvent(message: string) {
-  return {
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: `${TOPIC_ARN}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
-        Sns: {
-          Type: 'Notification',
-          MessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
-          TopicArn: TOPIC_ARN,
-          Subject: 'ALARM: "cpu-high"',
-          Message: message,
-          Timestamp: '2026-01-02T03:04:06.000Z',
-          MessageAttributes: {},
-        },
-      },
-    ],
-  };
+  return snsDelivery(TOPIC_ARN, message, {
+    subject: 'ALARM: "cpu-high"',
+    messageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+    at: new Date('2026-01-02T03:04:06.000Z'),
+  });
 }
 
-/** CloudWatch's direct Lambda alarm action. */
+/** CloudWatch's direct Lambda alarm action for cpu-high. */
 export function lambdaEvent(state: string, previous = 'OK') {
-  return {
-    source: 'aws.cloudwatch',
-    alarmArn: ALARM_ARN,
-    accountId: '123456789012',
-    time: '2026-01-02T03:04:05.678+0000',
-    region: 'us-east-1',
-    alarmData: {
-      alarmName: 'cpu-high',
-      state: { value: state, reason: 'Threshold Crossed', timestamp: '2026-01-02T03:04:05.678+0000' },
-      previousState: { value: previous, reason: 'x', timestamp: '2026-01-01T00:00:00.000+0000' },
-      configuration: { description: '', metrics: [] },
-    },
-  };
+  return alarmAction({ name: 'cpu-high', arn: ALARM_ARN, state, previous });
 }
 
 export const policy = (overrides: Partial<AlarmPolicy> = {}): AlarmPolicy => ({

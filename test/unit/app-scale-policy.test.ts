@@ -1,56 +1,21 @@
-import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import { putScalePolicy, removeScalePolicy, type ScalePolicyPorts } from '../../src/app/scale-policy.js';
 import { parsePolicyInput } from '../../src/core/alarm.js';
-import { UsageError } from '../../src/core/errors.js';
-import type { ServiceSnapshot, Tag } from '../../src/core/model.js';
+import type { ServiceSnapshot } from '../../src/core/model.js';
 import { ALARM_SERVICE_TAG, servicePolicyTagKey } from '../../src/core/scale-policy.js';
+import { FakePolicyAws } from '../fakes.js';
 import { aService } from './builders.js';
 
 const ALARM_ARN = 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:web-busy';
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ecs-roll-alarms';
 const OTHER_ACTION = 'arn:aws:sns:eu-west-1:111122223333:pager';
 
-/** In-memory CloudWatch and ECS: every write lands in these maps, so each test reads the outcome back. */
+/** In-memory CloudWatch and ECS (test/fakes.ts): every write lands in the fake's maps, so each test reads the outcome back. */
 function world(services: ServiceSnapshot[]) {
-  const serviceTags = new Map<string, Tag[]>(services.map((service) => [service.serviceArn, []]));
-  const alarm: MetricAlarm = { AlarmName: 'web-busy', AlarmArn: ALARM_ARN, AlarmActions: [OTHER_ACTION], StateValue: 'OK' };
-  let alarmTags: Tag[] = [];
-  const ports: ScalePolicyPorts = {
-    alarms: {
-      describeAlarm: async (name) => (name === alarm.AlarmName ? alarm : undefined),
-      findTopicArn: async (name) => (name === 'ecs-roll-alarms' ? TOPIC : undefined),
-      alarmTags: async () => alarmTags,
-      setAlarmActions: async (_alarm, actions) => {
-        alarm.AlarmActions = [...actions];
-      },
-      tagAlarm: async (_arn, tags) => {
-        alarmTags = [...alarmTags.filter((tag) => !tags.some((added) => added.key === tag.key)), ...tags];
-      },
-      untagAlarm: async (_arn, keys) => {
-        alarmTags = alarmTags.filter((tag) => !keys.includes(tag.key));
-      },
-    },
-    services: {
-      findService: async (name, cluster) => {
-        const found = services.find((service) => service.serviceName === name && (cluster === undefined || service.clusterName === cluster));
-        if (found === undefined) throw new UsageError(`no service ${name}`);
-        return found;
-      },
-      describeServiceIfAny: async (cluster, name) => services.find((service) => service.serviceName === name && service.clusterName === cluster),
-      serviceTags: async (arn) => serviceTags.get(arn) ?? [],
-      tagService: async (arn, tags) => {
-        serviceTags.set(arn, [...(serviceTags.get(arn) ?? []).filter((tag) => !tags.some((added) => added.key === tag.key)), ...tags]);
-      },
-      untagService: async (arn, keys) => {
-        serviceTags.set(
-          arn,
-          (serviceTags.get(arn) ?? []).filter((tag) => !keys.includes(tag.key)),
-        );
-      },
-    },
-  };
-  return { ports, serviceTags, alarm, alarmTags: () => alarmTags };
+  const aws = new FakePolicyAws(services);
+  aws.topics.set('ecs-roll-alarms', TOPIC);
+  const alarm = aws.addAlarm({ AlarmName: 'web-busy', AlarmArn: ALARM_ARN, AlarmActions: [OTHER_ACTION], StateValue: 'OK' });
+  return { ports: aws.ports, serviceTags: aws.serviceTags, alarm, alarmTags: () => aws.alarmTags.get(ALARM_ARN) ?? [] };
 }
 
 const web = aService({ serviceName: 'web' });

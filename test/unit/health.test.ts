@@ -11,6 +11,22 @@ const TG = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/
 const CI = 'arn:aws:ecs:eu-west-1:111122223333:container-instance/prod/0f1e';
 const TG2 = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web-internal/2';
 
+/** An instance target group with two bridge tasks' targets on one instance (i-0abc): host port 32768 initial, 32769 healthy. */
+const ONE_INSTANCE_TWO_PORTS = {
+  ec2InstanceIds: new Map([[CI, 'i-0abc']]),
+  targetGroups: [
+    {
+      targetGroupArn: TG,
+      containerName: 'web',
+      containerPort: 8080,
+      targets: [
+        { id: 'i-0abc', port: 32768, state: 'initial' },
+        { id: 'i-0abc', port: 32769, state: 'healthy' },
+      ],
+    },
+  ],
+} as const;
+
 function context(overrides: Partial<HealthContext> = {}): HealthContext {
   return { targetTaskDefinitionArn: NEW, hasContainerHealthCheck: new Map(), targetGroups: [], now: NOW, ...overrides };
 }
@@ -71,39 +87,13 @@ describe('when ECS counts a task toward minimumHealthyPercent', () => {
     [
       'a bridge task on an instance target: healthy at its instance id and dynamic host port',
       { containerInstanceArn: CI, networkBindings: [{ containerName: 'web', containerPort: 8080, hostPort: 32769 }] },
-      {
-        ec2InstanceIds: new Map([[CI, 'i-0abc']]),
-        targetGroups: [
-          {
-            targetGroupArn: TG,
-            containerName: 'web',
-            containerPort: 8080,
-            targets: [
-              { id: 'i-0abc', port: 32768, state: 'initial' },
-              { id: 'i-0abc', port: 32769, state: 'healthy' },
-            ],
-          },
-        ],
-      },
+      ONE_INSTANCE_TWO_PORTS,
       true,
     ],
     [
       'a bridge task whose own host port is still initial, though another task on the instance is healthy',
       { containerInstanceArn: CI, networkBindings: [{ containerName: 'web', containerPort: 8080, hostPort: 32768 }] },
-      {
-        ec2InstanceIds: new Map([[CI, 'i-0abc']]),
-        targetGroups: [
-          {
-            targetGroupArn: TG,
-            containerName: 'web',
-            containerPort: 8080,
-            targets: [
-              { id: 'i-0abc', port: 32768, state: 'initial' },
-              { id: 'i-0abc', port: 32769, state: 'healthy' },
-            ],
-          },
-        ],
-      },
+      ONE_INSTANCE_TWO_PORTS,
       false,
     ],
     [

@@ -1,46 +1,15 @@
 /**
  * `scale policy put` and `remove` at the terminal: flags in, the SDK wired into the command's ports
- * (src/app/scale-policy.ts does the work), lines or a JSON document out.
+ * (src/app/scale-policy.ts does the work; scale-policy-ports.ts wires it), lines or a JSON document out.
  */
 import { alarmTopicName, parsePolicyInput, parseServiceSpec, policyServiceLabel } from '../../core/alarm.js';
 import { UsageError } from '../../core/errors.js';
-import type { AwsConfig } from '../../aws/config.js';
-import type { PolicyServicesPort, ScalePolicyPorts } from '../../app/scale-policy.js';
 import type { RawScalePolicyOptions } from '../raw-options.js';
 import type { CliIo } from '../render.js';
 import { alarmNameOf, awsOf, describePolicy, installNameOf, otherActions, policyJson, write } from './scale-policy-io.js';
+import { withPorts } from './scale-policy-ports.js';
 
 export { runPolicyList } from './scale-policy-list.js';
-
-/** The command with its ports on the SDK; the clients are destroyed when it ends. */
-async function withPorts<T>(
-  aws: AwsConfig,
-  run: (app: typeof import('../../app/scale-policy.js'), ports: ScalePolicyPorts) => Promise<T>,
-): Promise<T> {
-  const [app, { CloudWatchAlarms }, { createEcsClient, SdkEcs }, { findService }, policies] = await Promise.all([
-    import('../../app/scale-policy.js'),
-    import('../../aws/alarms.js'),
-    import('../../aws/ecs.js'),
-    import('../../aws/service-lookup.js'),
-    import('../../aws/service-policies.js'),
-  ]);
-  const client = createEcsClient(aws);
-  const alarms = new CloudWatchAlarms(aws);
-  try {
-    const ecs = new SdkEcs(client);
-    const services: PolicyServicesPort = {
-      findService: (service, cluster) => findService(ecs, service, cluster),
-      describeServiceIfAny: (cluster, service) => policies.describeServiceIfAny(ecs, cluster, service),
-      serviceTags: (serviceArn) => policies.serviceTags(ecs, serviceArn),
-      tagService: (serviceArn, tags) => policies.tagService(ecs, serviceArn, tags),
-      untagService: (serviceArn, keys) => policies.untagService(ecs, serviceArn, keys),
-    };
-    return await run(app, { alarms, services });
-  } finally {
-    client.destroy();
-    alarms.destroy();
-  }
-}
 
 /** `scale policy put`: the policy goes on the service's tags; the alarm notifies the install's topic. */
 export async function runPolicyPut(spec: string, raw: RawScalePolicyOptions, io: CliIo): Promise<number> {
@@ -58,7 +27,11 @@ export async function runPolicyPut(spec: string, raw: RawScalePolicyOptions, io:
   const alarmName = alarmNameOf(raw);
   const topicName = alarmTopicName(installNameOf(raw));
   const label = policyServiceLabel(policy);
-  const put = await withPorts(awsOf(raw, io), (app, ports) => app.putScalePolicy({ policy, alarmName, topicName }, ports));
+  const put = await withPorts(
+    awsOf(raw, io),
+    () => import('../../app/scale-policy.js'),
+    (app, ports) => app.putScalePolicy({ policy, alarmName, topicName }, ports),
+  );
 
   const replaced = put.replaced === undefined ? null : policyJson(put.replaced);
   const lines = [
@@ -100,7 +73,11 @@ export async function runPolicyRemove(spec: string, raw: RawScalePolicyOptions, 
   const label = `${cluster}/${service}`;
   const alarmName = alarmNameOf(raw);
   const topicName = alarmTopicName(installNameOf(raw));
-  const removed = await withPorts(awsOf(raw, io), (app, ports) => app.removeScalePolicy({ cluster, service, alarmName, topicName }, ports));
+  const removed = await withPorts(
+    awsOf(raw, io),
+    () => import('../../app/scale-policy.js'),
+    (app, ports) => app.removeScalePolicy({ cluster, service, alarmName, topicName }, ports),
+  );
   const remaining = removed.alarmActions;
   const note = removed.hadPolicy ? null : `service ${label} held no scaling policy for alarm ${alarmName}`;
   const lines = [
