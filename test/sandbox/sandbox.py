@@ -80,6 +80,7 @@ import lambda_runtime  # noqa: E402
 import shared  # noqa: E402
 import sns_policy  # noqa: E402
 import aws_limits  # noqa: E402
+import cloudwatch_tags  # noqa: E402
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
@@ -310,6 +311,7 @@ def main() -> None:
     event_sources.install_all()
     sns_policy.install()
     aws_limits.install()
+    cloudwatch_tags.install()
     ecr_events.install()
     app_autoscaling.install()
     mock_random.seed(0)
