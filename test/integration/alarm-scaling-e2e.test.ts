@@ -19,6 +19,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { alarmNotification, snsDelivery } from '../alarm-events.js';
 import { putCpuAlarm } from '../alarms.js';
+import { eventuallyWith } from '../eventually.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
 
@@ -55,16 +56,8 @@ async function decisions(): Promise<Decision[]> {
   });
 }
 
-/** Polls until `check` answers a value (not undefined); fails with `what` after `ms`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; decisions: ${JSON.stringify(await decisions())}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** Waits on the worker; a failure shows its decisions so far. */
+const eventually = eventuallyWith({ explain: async () => `decisions: ${JSON.stringify(await decisions())}` });
 
 /** Waits for the worker's decision about `alarm` number `index` (0 the first). */
 function decisionAbout(alarm: string, index = 0): Promise<Decision> {

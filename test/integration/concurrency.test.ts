@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { DescribeServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
+import { until } from '../eventually.js';
 import { container, createCluster, createService, describeTaskDefinition, registerTaskDefinition, runCli, ServeProcess } from './helpers.js';
 
 const { endpoint, sandbox, ecs } = sandboxFile();
 it.override({ sandboxConfig: { tick: 0.05 } });
 const TOKEN = randomBytes(32).toString('base64url');
 const T = 1_767_225_600;
+/** The waits on the sandbox here are short: a look every 50 ms, 20 s at the most. */
+const QUICKLY = { ms: 20_000, every: 50 };
 
 /** Where acme/web runs: five services over two clusters, three task definition families, one of them with a sidecar. */
 const SERVICES = [
@@ -148,7 +151,7 @@ describe('a scale during a rollout', () => {
     await sandbox.config({ tick: 0.1 });
     await createCluster(ecs, 'prod');
     await createService(ecs, 'prod', 'web', await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')]), { desiredCount: 2 });
-    await waitUntil(async () => (await service('prod', 'web'))?.runningCount === 2);
+    await until('web runs 2 tasks', async () => (await service('prod', 'web'))?.runningCount === 2, QUICKLY);
 
     // The scheduler stands still: the rollout updates the service and then waits.
     await sandbox.config({ paused: true });
@@ -156,7 +159,7 @@ describe('a scale during a rollout', () => {
     const rollout = runCli(['rollout', 'acme/web:1.1', '--endpoint-url', endpoint, '--poll-interval', '0.2', '--timeout', '60', '--json'], {
       timeoutMs: 60_000,
     });
-    await waitUntil(async () => (await sandbox.calls()).some((call) => call.action === 'UpdateService'));
+    await until('the rollout called UpdateService', async () => (await sandbox.calls()).some((call) => call.action === 'UpdateService'), QUICKLY);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const waiting = await service('prod', 'web');
     expect(waiting?.taskDefinition).toMatch(/\/web:2$/);
@@ -175,7 +178,7 @@ describe('a scale during a rollout', () => {
     const done = await rollout;
     expect(done.code, done.stderr).toBe(0);
 
-    await waitUntil(async () => (await service('prod', 'web'))?.runningCount === 5);
+    await until('web runs 5 tasks', async () => (await service('prod', 'web'))?.runningCount === 5, QUICKLY);
     const end = await service('prod', 'web');
     expect(end?.taskDefinition).toMatch(/\/web:2$/);
     expect(end?.desiredCount).toBe(5);
@@ -238,12 +241,4 @@ describe('two CLI rollouts started at the same moment', () => {
 
 async function service(cluster: string, name: string) {
   return (await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))).services?.[0];
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -11,6 +11,7 @@ import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
+import { eventuallyWith } from '../eventually.js';
 import { container, createCluster, createService, ecsClient, imagesOf, REGION, registerTaskDefinition, revisionCount, runCli } from './helpers.js';
 
 const endpoint = sandboxEndpoint();
@@ -39,15 +40,8 @@ async function workerLog(): Promise<string> {
   }
 }
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; worker log:\n${await workerLog()}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
+/** Waits on the worker; a failure shows its log. */
+const eventually = eventuallyWith({ ms: 120_000, explain: async () => `worker log:\n${await workerLog()}` });
 
 async function ruleExists(): Promise<boolean> {
   try {

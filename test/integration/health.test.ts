@@ -3,6 +3,7 @@
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
+import { until } from '../eventually.js';
 import { addContainerInstance, createNetwork } from '../sandbox/ec2.js';
 import { createTargetGroup, elbClient, targetHealth, targetStates } from '../elb.js';
 import { container, createCluster, createService, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
@@ -14,12 +15,18 @@ const elb = elbClient(endpoint);
 
 const rollout = (...args: string[]) => runCli(['rollout', ...args, '--endpoint-url', endpoint, '--poll-interval', '0.2']);
 
-async function waitUntil(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt += 1) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting until ${what}`);
+function fourHealthyTargets(targetGroupArn: string): Promise<void> {
+  return until('the first four targets are healthy', async () => {
+    const states = await targetStates(elb, targetGroupArn);
+    return states.length === 4 && states.every((state) => state === 'healthy');
+  });
+}
+
+function firstDeploymentCompleted(): Promise<void> {
+  return until('the first deployment completed', async () => {
+    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
+    return service?.deployments?.[0]?.rolloutState === 'COMPLETED';
+  });
 }
 
 describe('--strategy replace on a load-balanced service whose targets take longer to turn healthy than tasks to start', () => {
@@ -41,14 +48,8 @@ describe('--strategy replace on a load-balanced service whose targets take longe
       loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
       deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 200 },
     });
-    await waitUntil('the first four targets are healthy', async () => {
-      const states = await targetStates(elb, targetGroupArn);
-      return states.length === 4 && states.every((state) => state === 'healthy');
-    });
-    await waitUntil('the first deployment completed', async () => {
-      const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
-      return service?.deployments?.[0]?.rolloutState === 'COMPLETED';
-    });
+    await fourHealthyTargets(targetGroupArn);
+    await firstDeploymentCompleted();
     const startOfRollout = (await sandbox.record()).length;
 
     const run = await rollout('acme/web:1.1', '--strategy', 'replace', '--timeout', '90', '--json');
@@ -92,20 +93,14 @@ describe('--strategy replace on a bridge-mode service behind an `instance` targe
       loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
       deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 200 },
     });
-    await waitUntil('the first four targets are healthy', async () => {
-      const states = await targetStates(elb, targetGroupArn);
-      return states.length === 4 && states.every((state) => state === 'healthy');
-    });
+    await fourHealthyTargets(targetGroupArn);
     const before = await targetHealth(elb, targetGroupArn);
     const instanceIds = new Set(before.map((description) => description.Target?.Id));
     const ports = new Set(before.map((description) => description.Target?.Port));
     expect(instanceIds.size).toBe(1);
     expect([...instanceIds][0]).toMatch(/^i-/);
     expect(ports.size).toBe(4);
-    await waitUntil('the first deployment completed', async () => {
-      const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
-      return service?.deployments?.[0]?.rolloutState === 'COMPLETED';
-    });
+    await firstDeploymentCompleted();
     const startOfRollout = (await sandbox.record()).length;
 
     const run = await rollout('acme/web:1.1', '--strategy', 'replace', '--timeout', '90', '--json');
@@ -136,10 +131,7 @@ describe('--strategy replace on a service whose container health check passes on
       launchType: 'EC2',
       deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 200 },
     });
-    await waitUntil('the first deployment completed', async () => {
-      const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services?.[0];
-      return service?.deployments?.[0]?.rolloutState === 'COMPLETED';
-    });
+    await firstDeploymentCompleted();
     const startOfRollout = (await sandbox.record()).length;
 
     const run = await rollout('acme/web:1.1', '--strategy', 'replace', '--timeout', '90');

@@ -19,6 +19,7 @@ import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
 import { putCpuAlarm } from '../alarms.js';
+import { eventuallyWith } from '../eventually.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
@@ -72,15 +73,8 @@ async function workerLog(): Promise<string> {
   return (answer.events ?? []).map((event) => event.message ?? '').join('\n');
 }
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; worker log:\n${await workerLog()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** Waits on the worker; a failure shows its log. */
+const eventually = eventuallyWith({ ms: 90_000, explain: async () => `worker log:\n${await workerLog()}` });
 
 function expectNoSecret(...texts: string[]): void {
   for (const text of texts) expect(text).not.toContain('webhooksecretpath');

@@ -10,6 +10,7 @@ import { startSandbox } from '../sandbox/sandbox.js';
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../sandbox/fault-proxy.js';
 import { familyRevisions, fleetProblems, fleetState, KILL_FLEET, LARGE_FLEET, seedFleet, type Fleet } from '../sandbox/reliability-fleet.js';
 import { spawnCli } from '../cli.js';
+import { until } from '../eventually.js';
 import { ecsClient, serviceTaskDefinition } from './helpers.js';
 
 const { endpoint, sandbox, ecs } = sandboxFile();
@@ -23,14 +24,6 @@ async function withProxy<T>(options: Omit<FaultProxyOptions, 'target'> & { targe
     return await body(own);
   } finally {
     await own.close();
-  }
-}
-
-async function until(what: string, probe: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -213,7 +206,7 @@ describe('Ctrl-C', () => {
     const cli = spawnCli(rolloutArgs(endpoint, '--poll-interval', '0.3'));
     let stdout = '';
     cli.child.stdout?.on('data', (text: string) => (stdout += text));
-    await until('the wait to start', () => stdout.includes('Waiting for deployments'));
+    await until('the wait started', () => stdout.includes('Waiting for deployments'), { ms: 30_000, every: 20 });
     await new Promise((resolve) => setTimeout(resolve, 700)); // a poll or two
     const sentAt = Date.now();
     cli.child.kill('SIGINT');

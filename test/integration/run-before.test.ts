@@ -1,6 +1,7 @@
 import { DescribeTasksCommand, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
+import { eventually, until } from '../eventually.js';
 import { hashToken } from '../../src/webhook/config.js';
 import { addContainerInstance, createNetwork } from '../sandbox/ec2.js';
 import {
@@ -63,16 +64,7 @@ async function runTasks(cluster = 'prod'): Promise<Task[]> {
   return tasks.sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 300; attempt += 1) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-const runningTask = () => until('the run-before task to run', async () => (await runTasks()).find((task) => task.lastStatus === 'RUNNING'));
+const runningTask = () => eventually('the run-before task to run', async () => (await runTasks()).find((task) => task.lastStatus === 'RUNNING'));
 
 describe('rollout --run-before', () => {
   it('runs the steps in order from the new revisions, then moves the services; --json reports each task', async () => {
@@ -221,7 +213,7 @@ describe('rollout --run-before', () => {
     await runningTask();
     first.child.kill('SIGKILL');
     await first.done;
-    await until('the task to exit', async () => ((await runTasks())[0]?.lastStatus === 'STOPPED' ? true : undefined));
+    await until('the task exited', async () => (await runTasks())[0]?.lastStatus === 'STOPPED');
 
     const again = await runCli([...args, '--json']);
     expect(again.code).toBe(0);

@@ -10,6 +10,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { expect } from 'vitest';
+import { eventuallyWith } from '../eventually.js';
 import type { SandboxCall } from '../sandbox/client.js';
 import { sandboxFile } from './fixtures.js';
 import { type CliRun, createService, runCli } from './helpers.js';
@@ -71,15 +72,7 @@ export async function liveTasks(cluster: string, service: string): Promise<Task[
   return (await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? [];
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export const waitFor = eventuallyWith({ ms: 15_000, every: 50 });
 
 /** Until the service has one COMPLETED deployment and all desired tasks run: the state a rollout starts from. */
 export function steady(cluster: string, service: string): Promise<Service> {

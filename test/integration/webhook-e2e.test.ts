@@ -19,6 +19,7 @@ import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
 import { putCpuAlarm } from '../alarms.js';
+import { eventuallyWith } from '../eventually.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
@@ -76,19 +77,14 @@ async function workerLog(): Promise<string[]> {
   return (answer.events ?? []).map((event) => event.message ?? '');
 }
 
-/** Polls until `check` answers a value (not undefined); fails with `what` after `ms`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = Number(process.env.E2E_WAIT_MS ?? 90_000)): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      const invocations = await (await fetch(`${endpoint}/_sandbox/invocations`)).text();
-      throw new Error(`gave up waiting for ${what}; worker log:\n${(await workerLog()).join('\n')}\nasync invocations: ${invocations}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** Waits on the worker (E2E_WAIT_MS at the most); a failure shows its log and the sandbox's async invocations. */
+const eventually = eventuallyWith({
+  ms: Number(process.env.E2E_WAIT_MS ?? 90_000),
+  explain: async () => {
+    const invocations = await (await fetch(`${endpoint}/_sandbox/invocations`)).text();
+    return `worker log:\n${(await workerLog()).join('\n')}\nasync invocations: ${invocations}`;
+  },
+});
 
 beforeAll(() => {
   ecs = ecsClient(endpoint);

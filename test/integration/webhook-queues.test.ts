@@ -21,6 +21,7 @@ import { sandboxControl } from '../sandbox/client.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
 import { snsDelivery } from '../alarm-events.js';
 import { putCpuAlarm } from '../alarms.js';
+import { eventuallyWith } from '../eventually.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
@@ -98,16 +99,11 @@ async function workerLines(): Promise<Record<string, unknown>[]> {
   });
 }
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`gave up waiting for ${what}; worker log:\n${(await workerLines()).map((line) => JSON.stringify(line)).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
+/** Waits on the worker; a failure shows its log. */
+const eventually = eventuallyWith({
+  ms: 120_000,
+  explain: async () => `worker log:\n${(await workerLines()).map((line) => JSON.stringify(line)).join('\n')}`,
+});
 
 const finishedLines = async () => (await workerLines()).filter((line) => line.event === 'job-finished');
 
@@ -221,7 +217,7 @@ describe('webhook mode on queues', () => {
     });
     const t = Math.floor(Date.now() / 1000);
     expect(await post(url, push('fail-exit1-1', t))).toBe(202);
-    const finished = await eventually('the rolled-back job', async () => (await finishedLines())[0], 240_000);
+    const finished = await eventually('the rolled-back job', async () => (await finishedLines())[0], { ms: 240_000 });
     expect(finished).toMatchObject({ ok: false, services: [{ service: 'web', outcome: 'rolled-back' }] });
     const failed = (await workerLines()).find((line) => line.event === 'rollout-failed') as { services: { cause?: string }[] };
     expect(failed.services[0]?.cause).toBe('container-exit');

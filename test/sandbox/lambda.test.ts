@@ -27,6 +27,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from './endpoint.js';
 import { sandboxControl } from './client.js';
 import { putCpuAlarm } from '../alarms.js';
+import { eventually } from '../eventually.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
@@ -80,16 +81,6 @@ async function logLines(name: string): Promise<string[]> {
     return (answer.events ?? []).map((event) => event.message ?? '');
   } catch {
     return [];
-  }
-}
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
+import { eventuallyWith } from '../eventually.js';
 import { type RecordEntry, sandboxControl } from './client.js';
 import { sandboxEndpoint } from './endpoint.js';
 
@@ -24,15 +25,7 @@ export const ecs = new ECSClient({
 });
 export const CLUSTER = 'sandbox';
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export const waitFor = eventuallyWith({ ms: 8_000, every: 50 });
 
 export async function taskDefinition(family: string, image: string, extra: { cpu?: number; memory?: number } = {}): Promise<string> {
   const answer = await ecs.send(
@@ -76,7 +69,7 @@ export function steady(name: string, timeoutMs?: number): Promise<Service> {
       const done = deployments.length === 1 && deployments[0]!.rolloutState === 'COMPLETED' && service.runningCount === service.desiredCount;
       return done ? service : undefined;
     },
-    timeoutMs,
+    timeoutMs === undefined ? {} : { ms: timeoutMs },
   );
 }
 
