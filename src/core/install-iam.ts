@@ -2,8 +2,8 @@
  * The worker's IAM policy as data: the statements a rollout and the alarm path need, and how two
  * documents compare. Pure, so `install --dry-run` prints exactly what would be put.
  */
-import { functionArn, logGroupArn, partitionOf, queueArn, topicArn, type Location } from './arn.js';
-import { CLOUDWATCH_PRINCIPAL, FUNCTION_ROLES, type InstallNames } from './install-names.js';
+import { logGroupArn, partitionOf, queueArn, topicArn, type Location } from './arn.js';
+import { CLOUDWATCH_PRINCIPAL, type InstallNames } from './install-names.js';
 import { queueNames, queueStatements } from './install-queues.js';
 import { ecrReadStatement } from './registry-policy.js';
 
@@ -41,7 +41,9 @@ export interface PolicyInput extends Location {
 /**
  * The worker's least privilege: what a rollout and the alarm path call, scoped as far as each
  * action's resource-level support allows. ECS's list and describe calls and RegisterTaskDefinition
- * take no resource ARN, so they alone get "*"; CloudWatch's alarm calls take alarm ARNs.
+ * take no resource ARN, so they alone get "*"; CloudWatch's alarm calls take alarm ARNs. What only
+ * the receiver calls (SendMessage to the pushes queue, its own log group) is in receiverPolicyDocument
+ * and not here: the worker's role grants nothing the worker does not call itself.
  */
 export function installPolicyDocument(input: PolicyInput): PolicyDocument {
   const partition = partitionOf(input.region);
@@ -49,7 +51,6 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
   const alarms = `arn:${partition}:cloudwatch:${input.region}:${input.account}:alarm:*`;
   const clusters = input.clusters.length === 0 ? ['*'] : [...new Set(input.clusters)].sort();
   const passRoles = [...new Set(input.passRoleArns)].sort();
-  const logs = FUNCTION_ROLES.map((role) => `arn:${partition}:logs:${input.region}:${input.account}:log-group:${input.names.logGroups[role]}:*`);
   const statements: PolicyStatement[] = [
     {
       Sid: 'EcsRead',
@@ -98,9 +99,17 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
       Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     });
   }
+  // The worker writes its own log group only (Lambda writes a function's lines with its execution role), and
+  // invokes no function: the receiver alone hands pushes on, to the pushes queue, under its own role.
+  // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+  // https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
   statements.push(
-    { Sid: 'InvokeWorker', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArn(input, input.names.functions.worker) },
-    { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logs },
+    {
+      Sid: 'WriteLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: `${logGroupArn(input, input.names.logGroups.worker)}:*`,
+    },
     ...queueStatements(input, input.names.install),
   );
   return { Version: '2012-10-17', Statement: statements };

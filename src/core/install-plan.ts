@@ -62,12 +62,19 @@ export function planInstall(desired: DesiredInstall, observed: ObservedInstall):
   // Managed policies are in place and attached before the inline policy shrinks, and go only after it
   // (and the role's permissions) no longer need them: the worker never runs with less than it needs.
   const managed = planManagedPolicies(desired, observed);
-  actions.push(...worker.role, ...managed.before, ...worker.policy, ...managed.after);
+  const workerPolicy = [...managed.before, ...worker.policy, ...managed.after];
   // The receiver's own role before the receiver is created or moved onto it.
-  if (desired.receiverRole !== undefined) {
-    const receiver = planRole(desired, desired.receiverRole, observed.receiverRole);
-    actions.push(...receiver.role, ...receiver.policy);
+  const receiver = desired.receiverRole === undefined ? undefined : planRole(desired, desired.receiverRole, observed.receiverRole);
+  const move = receiver === undefined ? [] : planReceiverMove(desired.functions.receiver, observed.functions.receiver);
+  if (move.length === 0) {
+    actions.push(...worker.role, ...workerPolicy, ...(receiver?.role ?? []), ...(receiver?.policy ?? []));
+  } else {
+    // An older install's receiver still runs as the worker's role, whose new policy no longer grants what only
+    // the receiver calls (SendMessage to the pushes queue, its log group): the receiver moves onto its own role,
+    // ready with its policy, before the worker's policy changes, so it never runs with less than it needs either.
+    actions.push(...worker.role, ...(receiver?.role ?? []), ...(receiver?.policy ?? []), ...move, ...workerPolicy);
   }
+  const observedReceiver = move.length === 0 ? observed.functions.receiver : movedReceiver(observed.functions.receiver, desired.functions.receiver);
 
   // Log groups before the functions, so the first invocation logs with the retention already set.
   for (const role of FUNCTION_ROLES) {
@@ -82,7 +89,7 @@ export function planInstall(desired: DesiredInstall, observed: ObservedInstall):
   // The worker before the receiver: the receiver's environment names it.
   for (const role of ['worker', 'receiver'] as const) {
     const spec = desired.functions[role];
-    const current = observed.functions[role];
+    const current = role === 'receiver' ? observedReceiver : observed.functions[role];
     if (current === undefined) {
       actions.push({ kind: 'create-function', function: spec, codeSha256: desired.codeSha256, tags: desired.tags });
     } else {
@@ -194,6 +201,29 @@ function planRole(
       ? [{ kind: 'put-role-policy', role: role.name, policyName: role.policyName, document: role.document }]
       : [];
   return { role: roleActions, policy };
+}
+
+/**
+ * A receiver that runs as another role than its own (an install made before the receiver had one ran it as
+ * the worker's) is moved onto its own role by itself: its code, handler, environment and sizes stay as they
+ * are until the functions' turn in the plan, so nothing but the role changes this early.
+ */
+function planReceiverMove(spec: FunctionSpec, current: ObservedFunction | undefined): InstallAction[] {
+  if (current?.roleArn === undefined || current.roleArn === spec.roleArn) return [];
+  const kept: FunctionSpec = {
+    ...spec,
+    handler: current.handler ?? spec.handler,
+    runtime: current.runtime ?? spec.runtime,
+    timeout: current.timeout ?? spec.timeout,
+    memorySize: current.memorySize ?? spec.memorySize,
+    environment: current.environment,
+  };
+  return [{ kind: 'update-function-configuration', function: kept, changed: ['role'] }];
+}
+
+/** The receiver as it is once moved: what the functions' part of the plan compares with. */
+function movedReceiver(current: ObservedFunction | undefined, spec: FunctionSpec): ObservedFunction | undefined {
+  return current === undefined ? undefined : { ...current, roleArn: spec.roleArn };
 }
 
 /** The worker's managed policies: created or updated and attached (before), detached and deleted when no longer wanted (after). */

@@ -52,19 +52,26 @@ export function queueAttributes(role: QueueRole, at: Location, install: string, 
 }
 
 /**
- * The role's SQS statements: the receiver sends pushes; the worker's mappings read both queues, it
- * sends follow messages and shortens a failed message's invisibility.
+ * The worker's SQS statements, and only what the worker calls (src/lambda/queue-handler.ts): its event source
+ * mappings poll both queues with its role (ReceiveMessage, DeleteMessage, GetQueueAttributes); a failed
+ * message's invisibility is shortened on the queue it came from (GetQueueUrl for the URL, then
+ * ChangeMessageVisibility); and it sends to the follow queue alone (follow messages and alarm re-checks).
+ * Sending to the pushes queue is the receiver's, under its own role (receiverPolicyDocument in install-iam.ts).
+ * Each of these actions takes the queue's ARN as its resource, so each is scoped to the install's queues:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html (the execution role's permissions for a mapping)
  */
 export function queueStatements(at: Location, install: string): PolicyStatement[] {
   const names = queueNames(install);
   const pushes = queueArn(at, names.pushes);
   const follow = queueArn(at, names.follow);
   return [
-    { Sid: 'QueueSend', Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'], Resource: [pushes, follow] },
+    { Sid: 'QueueSendFollow', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: follow },
     {
       Sid: 'QueueConsume',
       Effect: 'Allow',
-      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl'],
       Resource: [pushes, follow],
     },
   ];

@@ -1,7 +1,7 @@
 // Alarm scaling end to end through the sandbox, which runs what `install` creates the way AWS runs it:
 // the built CLI installs and puts policies, CloudWatch's state changes (SetAlarmState) run the alarms'
 // actions, SNS delivers to the worker function, and the worker's calls go through its execution role
-// with IAM enforcement on (actions only: the sandbox's IAM treats every Resource as "*"). Everything is
+// with IAM enforcement on (actions, and Resource only for SQS queues: test/sandbox/iam_enforcement.py). Everything is
 // checked through the AWS API and the worker's log group.
 import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import {

@@ -2,6 +2,7 @@
 // run with their execution role's keys: test/sandbox/iam_enforcement.py checks actions, as moto can) and its
 // SNS topic policies (test/sandbox/sns_policy.py):
 // - the internet-facing receiver runs as its own role, which may only hand a push to the pushes queue and log;
+// - the worker's role sends to the follow queue only and invokes no function (SQS calls are matched by queue ARN);
 // - an older install's receiver, still on the worker's role, moves to its own on the next install;
 // - the alarm topic admits CloudWatch alone: a publish from anyone else is refused, an alarm's goes through;
 // - the direct alarm-action permission is scoped with SourceArn and SourceAccount.
@@ -9,7 +10,14 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
@@ -56,23 +64,38 @@ async function install(): Promise<void> {
 
 const roleOf = async (name: string) => (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).Role;
 
-/**
- * A function that runs as `role` and reports which calls its keys may make: what the receiver's own code
- * could do if an attacker took it over. It loads the SDK from this checkout's node_modules.
- */
-async function callsAllowedTo(role: string): Promise<Record<string, string>> {
+/** The calls a probe may try, each as the function's own code would make it. */
+function probeCalls(): Record<string, string> {
   const require = createRequire(import.meta.url);
   const sdk = (name: string) => JSON.stringify(pathToFileURL(require.resolve(`@aws-sdk/client-${name}`)).href);
+  // A send to a queue finds its URL first, as the functions do; the follow message waits 900 s, so no worker takes it.
+  const send = (queue: string, extra: string) =>
+    `tryCall(${sdk('sqs')}, async (m) => { const sqs = new m.SQSClient({}); const { QueueUrl } = await sqs.send(new m.GetQueueUrlCommand({ QueueName: '${queue}' })); await sqs.send(new m.SendMessageCommand({ QueueUrl, MessageBody: '{"probe":true}', ${extra} })); })`;
+  return {
+    'ecs:UpdateService': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: 0 })))`,
+    'ecs:ListClusters': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.ListClustersCommand({})))`,
+    'lambda:InvokeFunction': `tryCall(${sdk('lambda')}, (m) => new m.LambdaClient({}).send(new m.InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'DryRun' })))`,
+    'sqs:GetQueueUrl': `tryCall(${sdk('sqs')}, (m) => new m.SQSClient({}).send(new m.GetQueueUrlCommand({ QueueName: 'ecs-roll-pushes.fifo' })))`,
+    'sqs:SendMessage to the pushes queue': send('ecs-roll-pushes.fifo', "MessageGroupId: 'probe', MessageDeduplicationId: 'probe'"),
+    'sqs:SendMessage to the follow queue': send('ecs-roll-follow', 'DelaySeconds: 900'),
+  };
+}
+
+const RECEIVER_PROBES = ['ecs:UpdateService', 'ecs:ListClusters', 'lambda:InvokeFunction', 'sqs:GetQueueUrl'];
+
+/**
+ * A function that runs as `role` and reports which of the `calls` its keys may make: what a function's own
+ * code could do if an attacker took it over. It loads the SDK from this checkout's node_modules.
+ */
+async function callsAllowedTo(role: string, calls: readonly string[] = RECEIVER_PROBES): Promise<Record<string, string>> {
+  const probes = probeCalls();
   const code = `
     const tryCall = async (load, make) => {
       try { const m = await import(load); await make(m); return 'allowed'; }
       catch (error) { return error.name === 'AccessDeniedException' || error.name === 'AccessDenied' || /not authorized|AccessDenied/.test(String(error.message)) ? 'denied' : 'allowed (' + error.name + ')'; }
     };
     export const handler = async () => ({
-      'ecs:UpdateService': await tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: 0 }))),
-      'ecs:ListClusters': await tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.ListClustersCommand({}))),
-      'lambda:InvokeFunction': await tryCall(${sdk('lambda')}, (m) => new m.LambdaClient({}).send(new m.InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'DryRun' }))),
-      'sqs:GetQueueUrl': await tryCall(${sdk('sqs')}, (m) => new m.SQSClient({}).send(new m.GetQueueUrlCommand({ QueueName: 'ecs-roll-pushes.fifo' }))),
+      ${calls.map((call) => `${JSON.stringify(call)}: await ${probes[call] ?? 'undefined'},`).join('\n      ')}
     });`;
   await lambda.send(
     new CreateFunctionCommand({
@@ -116,21 +139,74 @@ describe('least privilege of the webhook install', () => {
     });
     // The worker's role, for contrast, may update services: the probe tells the two apart.
     expect((await callsAllowedTo(`arn:aws:iam::${ACCOUNT}:role/ecs-roll`))['ecs:UpdateService']).not.toBe('denied');
+    // The receiver sends to the pushes queue alone (the sandbox matches an SQS call's queue ARN with Resource).
+    expect(await callsAllowedTo(receiverRole.Role?.Arn ?? '', ['sqs:SendMessage to the follow queue'])).toEqual({
+      'sqs:SendMessage to the follow queue': 'denied',
+    });
+  });
+
+  it('runs the worker as a role that sends to the follow queue only and invokes no function', async () => {
+    await install();
+    const workerRole = `arn:aws:iam::${ACCOUNT}:role/ecs-roll`;
+    expect(
+      await callsAllowedTo(workerRole, ['lambda:InvokeFunction', 'sqs:SendMessage to the pushes queue', 'sqs:SendMessage to the follow queue']),
+    ).toEqual({
+      'lambda:InvokeFunction': 'denied',
+      'sqs:SendMessage to the pushes queue': 'denied',
+      'sqs:SendMessage to the follow queue': 'allowed',
+    });
+    // Its logs: its own group only (the sandbox checks logs by action, so this is read from the policy).
+    const policy = await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }));
+    const text = decodeURIComponent(policy.PolicyDocument ?? '');
+    expect(text).toContain('/aws/lambda/ecs-roll-worker');
+    expect(text).not.toContain('/aws/lambda/ecs-roll-receiver');
+    expect(text).not.toContain('lambda:InvokeFunction');
   });
 
   it('moves an older install’s receiver from the worker’s role to its own, and uninstall removes both roles', async () => {
     await install();
-    // What an install made before the receiver had its own role: the receiver runs as the worker's role.
+    // What an install made before the receiver had its own role: the receiver runs as the worker's role, whose
+    // policy grants what the receiver calls too.
     await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ecs-roll-receiver', Role: `arn:aws:iam::${ACCOUNT}:role/ecs-roll` }));
+    const current = await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }));
+    const legacy = JSON.parse(decodeURIComponent(current.PolicyDocument ?? '{}')) as { Statement: unknown[] };
+    legacy.Statement.push(
+      {
+        Sid: 'InvokeWorker',
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-roll-worker`,
+      },
+      {
+        Sid: 'QueueSend',
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
+        Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:ecs-roll-pushes.fifo`,
+      },
+    );
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy', PolicyDocument: JSON.stringify(legacy) }));
     await iam.send(new DeleteRolePolicyCommand({ RoleName: 'ecs-roll-receiver', PolicyName: 'ecs-roll-receiver-policy' }));
     await iam.send(new DeleteRoleCommand({ RoleName: 'ecs-roll-receiver' }));
 
     const dry = await cli('install', '--repo', 'acme/web', '--dry-run');
     expect(dry.stdout).toContain('create IAM role ecs-roll-receiver');
     expect(dry.stdout).toContain('update the configuration of Lambda function ecs-roll-receiver (role)');
+    // The receiver moves before the worker's policy loses what the receiver calls (test/unit/install-worker-role.test.ts).
+    const move = dry.stdout.indexOf('update the configuration of Lambda function ecs-roll-receiver (role)');
+    expect(move).toBeLessThan(dry.stdout.indexOf('put inline policy ecs-roll-policy on IAM role ecs-roll'));
     const run = await cli('install', '--repo', 'acme/web');
     expect(run.code, run.stderr).toBe(0);
     expect(await roleOf('ecs-roll-receiver')).toBe(`arn:aws:iam::${ACCOUNT}:role/ecs-roll-receiver`);
+    const trimmed = await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }));
+    const after = JSON.parse(decodeURIComponent(trimmed.PolicyDocument ?? '{}')) as { Statement: { Action: string | string[]; Resource: unknown }[] };
+    expect(JSON.stringify(after)).not.toContain('lambda:InvokeFunction');
+    expect(
+      after.Statement.filter((statement) => [statement.Action].flat().includes('sqs:SendMessage')).map((statement) => statement.Resource),
+    ).toEqual([`arn:aws:sqs:${REGION}:${ACCOUNT}:ecs-roll-follow`]);
+    expect(await callsAllowedTo(`arn:aws:iam::${ACCOUNT}:role/ecs-roll`, ['lambda:InvokeFunction', 'sqs:SendMessage to the pushes queue'])).toEqual({
+      'lambda:InvokeFunction': 'denied',
+      'sqs:SendMessage to the pushes queue': 'denied',
+    });
 
     const removal = await cli('uninstall', '--json');
     expect(removal.code, removal.stderr).toBe(0);

@@ -2,9 +2,13 @@
 
 Tests and users call the sandbox with dummy keys and no IAM, as before (or with moto's own
 enforcement when started with INITIAL_NO_AUTH_ACTION_COUNT, unchanged). A function's calls carry
-the keys AssumeRole issued for its execution role; for those, moto's IAM enforcement runs. It
-checks actions only: every statement's Resource matches (moto would otherwise compare each
-Resource with "*"), so a missing action fails as on AWS, but a too-narrow Resource does not.
+the keys AssumeRole issued for its execution role; for those, moto's IAM enforcement runs. Where
+moto names the resource a call acts on (SQS calls that name a queue by its URL: the queue's ARN),
+a statement's Resource is matched against it, as IAM does, so a role may send to one queue of an
+install and be refused another. Elsewhere moto asks about "*" and only actions are checked:
+every statement's Resource matches, so a missing action fails as on AWS, but a too-narrow
+Resource does not.
+https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html (SQS actions take the queue ARN)
 For JSON protocols the denial is answered as JSON (AccessDeniedException), as AWS answers it.
 """
 
@@ -58,13 +62,14 @@ def install_iam_enforcement() -> None:
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = enforce_for_function_keys  # type: ignore[method-assign]
 
-    # moto asks "is this action allowed on resource *?", which no statement with a narrowed Resource
-    # matches; the sandbox's IAM checks actions only, so a statement's Resource always matches.
+    # For most calls moto asks "is this action allowed on resource *?", which no statement with a narrowed
+    # Resource matches: then only the action is checked and a statement's Resource always matches. When
+    # moto knows the resource (SQS's queue ARN, from the QueueUrl), the Resource is matched as IAM does.
     from moto.iam.access_control import IAMPolicyStatement
     original_matches = IAMPolicyStatement._check_element_matches
 
     def element_matches(self: Any, statement_element: Any, value: str) -> bool:
-        if statement_element == "Resource" and getattr(CHECKING_FUNCTION, "active", False):
+        if statement_element == "Resource" and getattr(CHECKING_FUNCTION, "active", False) and value == "*":
             return True
         return original_matches(self, statement_element, value)
 

@@ -8,8 +8,8 @@ uploaded) in a fresh node child process (lambda_runner.mjs) with:
   * AWS_ENDPOINT_URL pointing back at the sandbox, so the function's SDK calls land here;
   * credentials from AssumeRole on the function's execution role. Calls made with them are checked
     against the role's policies (moto's IAM enforcement, turned on for these keys only). It
-    checks actions only: every statement's Resource matches, so a missing action fails as on
-    AWS but a too-narrow Resource does not;
+    checks actions, and Resource only where moto names the resource (an SQS queue's ARN): a
+    missing action fails as on AWS, a too-narrow Resource elsewhere does not (iam_enforcement.py);
   * the configured Timeout: the process is killed at the deadline and the invocation ends with
     "Task timed out after N.00 seconds", as Lambda reports it;
   * START / END / REPORT lines and everything the function printed written to its log group,
