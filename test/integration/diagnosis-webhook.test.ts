@@ -1,10 +1,9 @@
 // The diagnosis through the webhook worker: the packaged Lambda handler (run in a node process, since
 // moto cannot run Lambda code) rolls out a build that exits 1, and its JSON log lines say why.
-import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
-import { callPackagedHandler, usePackagedHandler } from './packaged-handler.js';
+import { usePackagedHandler, workOnPush } from './packaged-handler.js';
 import { container, createCluster, createService, ecsClient, registerTaskDefinition } from './helpers.js';
 
 const endpoint = sandboxEndpoint();
@@ -36,19 +35,7 @@ describe('the webhook worker logs the diagnosis', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 800));
 
-    const worked = await callPackagedHandler<{ ok: boolean }>(
-      packaged.folder,
-      'work',
-      { version: 1, kind: 'dockerhub-push', image: 'acme/web:fail-exit1-3', tag: 'fail-exit1-3', pushedAt: 1_767_225_600 },
-      {
-        ECS_ROLL_TOKEN_SHA256: createHash('sha256').update('unused-token').digest('hex'),
-        ECS_ROLL_REPOS: 'acme/web',
-        ECS_ROLL_POLL_INTERVAL: '0.3',
-        ECS_ROLL_TIMEOUT: '30',
-        // Every client the worker makes talks to the sandbox on loopback.
-        AWS_ENDPOINT_URL: endpoint,
-      },
-    );
+    const worked = await workOnPush<{ ok: boolean }>(packaged.folder, endpoint, 'acme/web:fail-exit1-3');
     expect(worked.result).toEqual({ ok: false });
     const diagnosis = worked.logs.filter((line) => line.event === 'diagnosis');
     expect(diagnosis).toHaveLength(1);

@@ -2,14 +2,13 @@
 // rolls out a build that exits 1; ECS's circuit breaker puts the service back, and the worker sends
 // "failed" with the reason and the diagnosis cause, then "rolled-back", to the URL the install's SSM
 // SecureString parameter holds. A second target that answers 500 changes nothing of the outcome.
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
-import { callPackagedHandler, usePackagedHandler } from './packaged-handler.js';
+import { usePackagedHandler, workOnPush } from './packaged-handler.js';
 import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition } from './helpers.js';
 
 const endpoint = sandboxEndpoint();
@@ -61,19 +60,9 @@ describe('the webhook worker notifies a failed push', () => {
       new PutParameterCommand({ Name: '/ecs-roll/ecs-roll/notify-urls', Type: 'SecureString', Value: JSON.stringify([hook.url, failing.url]) }),
     );
 
-    const worked = await callPackagedHandler<{ ok: boolean }>(
-      packaged.folder,
-      'work',
-      { version: 1, kind: 'dockerhub-push', image: 'acme/web:fail-exit1-3', tag: 'fail-exit1-3', pushedAt: 1_767_225_600 },
-      {
-        ECS_ROLL_TOKEN_SHA256: createHash('sha256').update('unused-token').digest('hex'),
-        ECS_ROLL_REPOS: 'acme/web',
-        ECS_ROLL_POLL_INTERVAL: '0.3',
-        ECS_ROLL_TIMEOUT: '30',
-        ECS_ROLL_NOTIFY_PARAMETER: '/ecs-roll/ecs-roll/notify-urls',
-        AWS_ENDPOINT_URL: endpoint,
-      },
-    );
+    const worked = await workOnPush<{ ok: boolean }>(packaged.folder, endpoint, 'acme/web:fail-exit1-3', {
+      ECS_ROLL_NOTIFY_PARAMETER: '/ecs-roll/ecs-roll/notify-urls',
+    });
     expect(worked.result).toEqual({ ok: false });
     expect(worked.logs.find((line) => line.event === 'job-finished')).toMatchObject({
       ok: false,

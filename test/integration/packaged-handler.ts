@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -117,4 +118,25 @@ export async function callPackagedHandler<R>(
     logs: lines.filter((line) => !line.startsWith('RESULT ')).map((line) => JSON.parse(line) as Record<string, unknown>),
     stdout,
   };
+}
+
+/** The job the receiver hands the worker for a Docker Hub push of `image` (`pushedAt` in Unix seconds). */
+export function pushJob(image: string, pushedAt = 1_767_225_600) {
+  return { version: 1, kind: 'dockerhub-push', image, tag: image.slice(image.lastIndexOf(':') + 1), pushedAt };
+}
+
+/**
+ * The packaged worker's `work` on the job for a push of `image`, set up as install sets it up for the repository
+ * acme/web (the token does not matter to the worker), polling every 0.3 s for 30 s at the most, every client it
+ * makes talking to the sandbox at `endpoint` on loopback. `env` adds to that.
+ */
+export function workOnPush<R>(folder: string, endpoint: string, image: string, env: NodeJS.ProcessEnv = {}): Promise<HandlerCall<R>> {
+  return callPackagedHandler<R>(folder, 'work', pushJob(image), {
+    ECS_ROLL_TOKEN_SHA256: createHash('sha256').update('unused-token').digest('hex'),
+    ECS_ROLL_REPOS: 'acme/web',
+    ECS_ROLL_POLL_INTERVAL: '0.3',
+    ECS_ROLL_TIMEOUT: '30',
+    AWS_ENDPOINT_URL: endpoint,
+    ...env,
+  });
 }

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { it, sandboxFile } from './fixtures.js';
 import { hashToken } from '../../src/webhook/config.js';
 import { container, createCluster, createService, imagesOf, registerTaskDefinition, runCli, serviceTaskDefinition } from './helpers.js';
-import { callPackagedHandler, usePackagedHandler } from './packaged-handler.js';
+import { callPackagedHandler, pushJob, usePackagedHandler } from './packaged-handler.js';
 import { ServeProcess } from '../cli.js';
 
 const { endpoint, ecs } = sandboxFile();
@@ -115,7 +115,7 @@ describe('the packaged Lambda handler', () => {
     ECS_ROLL_TIMEOUT: '30',
     AWS_ENDPOINT_URL_ECS: endpoint,
   });
-  const job = (repo: string, tag: string, pushedAt: number) => ({ version: 1, kind: 'dockerhub-push', image: `${repo}:${tag}`, tag, pushedAt });
+  const job = (repo: string, tag: string, pushedAt: number) => pushJob(`${repo}:${tag}`, pushedAt);
   const work = (event: unknown, policy?: string) => callPackagedHandler<{ ok: boolean }>(packaged.folder, 'work', event, env(policy));
 
   it('refuses a push from the future with 400 before any hand-off', async () => {

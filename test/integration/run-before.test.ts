@@ -14,7 +14,7 @@ import {
   spawnCli,
   serviceTaskDefinition,
 } from './helpers.js';
-import { callPackagedHandler, usePackagedHandler } from './packaged-handler.js';
+import { callPackagedHandler, pushJob, usePackagedHandler } from './packaged-handler.js';
 
 const { endpoint, sandbox, ecs } = sandboxFile();
 
@@ -258,20 +258,15 @@ describe('run-before in webhook mode (the packaged worker)', () => {
   const packaged = usePackagedHandler();
 
   const work = (image: string, specs: string[]) =>
-    callPackagedHandler<{ ok: boolean }>(
-      packaged.folder,
-      'work',
-      { version: 1, kind: 'dockerhub-push', image, tag: image.split(':')[1], pushedAt: Date.now() / 1000 },
-      {
-        ECS_ROLL_TOKEN_SHA256: hashToken('t'.repeat(43)),
-        ECS_ROLL_REPOS: 'acme/web,acme/other',
-        ECS_ROLL_POLL_INTERVAL: '0.2',
-        ECS_ROLL_TIMEOUT: '60',
-        ECS_ROLL_RUN_BEFORE: JSON.stringify(specs),
-        AWS_ENDPOINT_URL_ECS: endpoint,
-        AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint,
-      },
-    );
+    callPackagedHandler<{ ok: boolean }>(packaged.folder, 'work', pushJob(image, Date.now() / 1000), {
+      ECS_ROLL_TOKEN_SHA256: hashToken('t'.repeat(43)),
+      ECS_ROLL_REPOS: 'acme/web,acme/other',
+      ECS_ROLL_POLL_INTERVAL: '0.2',
+      ECS_ROLL_TIMEOUT: '60',
+      ECS_ROLL_RUN_BEFORE: JSON.stringify(specs),
+      AWS_ENDPOINT_URL_ECS: endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint,
+    });
 
   it('runs the configured steps for every push, and moves nothing when one fails', async () => {
     const source = await twoServices();
