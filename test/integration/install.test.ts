@@ -1,133 +1,31 @@
-import { createHash } from 'node:crypto';
+import { GetIntegrationCommand, GetMethodCommand, GetResourcesCommand, GetStageCommand } from '@aws-sdk/client-api-gateway';
+import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetFunctionCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
 import {
-  APIGatewayClient,
-  GetIntegrationCommand,
-  GetMethodCommand,
-  GetResourcesCommand,
-  GetRestApisCommand,
-  GetStageCommand,
-} from '@aws-sdk/client-api-gateway';
-import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
-import {
-  CreateFunctionCommand,
-  DeleteFunctionCommand,
-  GetFunctionCommand,
-  GetFunctionConcurrencyCommand,
-  GetPolicyCommand,
-  LambdaClient,
-} from '@aws-sdk/client-lambda';
-import { zipSync } from 'fflate';
-import { CreateTopicCommand, ListSubscriptionsByTopicCommand, ListTagsForResourceCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxEndpoint } from '../sandbox/endpoint.js';
-import { sandboxControl, type SandboxCall } from '../sandbox/client.js';
-import { container, createCluster, createService, ecsClient, REGION, registerTaskDefinition, runCli } from './helpers.js';
-
-const endpoint = sandboxEndpoint();
-const sandbox = sandboxControl(endpoint);
-const config = { endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-let ecs: ECSClient;
-let iam: IAMClient;
-let lambda: LambdaClient;
-let apigw: APIGatewayClient;
-let logs: CloudWatchLogsClient;
-let sns: SNSClient;
-
-const install = (...args: string[]) => runCli(['install', ...args, '--endpoint-url', endpoint]);
-const uninstall = (...args: string[]) => runCli(['uninstall', ...args, '--endpoint-url', endpoint]);
-
-// Against an emulator, install prints the emulator's invoke form of the URL (src/aws/invoke-url.ts).
-const URL_PATTERN = new RegExp(
-  `${endpoint.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/restapis/([a-z0-9]+)/live/_user_request_/hooks/dockerhub/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])`,
-);
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-async function env(name: string): Promise<Record<string, string>> {
-  const answer = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
-  return answer.Configuration?.Environment?.Variables ?? {};
-}
-
-async function apisNamed(name: string) {
-  const answer = await apigw.send(new GetRestApisCommand({}));
-  return (answer.items ?? []).filter((api) => api.name === name);
-}
-
-interface PermissionStatement {
-  Sid: string;
-  Principal?: { Service?: string } | string;
-  Condition?: { ArnLike?: Record<string, string>; StringEquals?: Record<string, string> };
-}
-
-async function permissionStatements(name: string): Promise<PermissionStatement[]> {
-  const answer = await lambda.send(new GetPolicyCommand({ FunctionName: name }));
-  return (JSON.parse(answer.Policy ?? '{}') as { Statement?: PermissionStatement[] }).Statement ?? [];
-}
-
-function principalOf(statement: PermissionStatement): string | undefined {
-  return typeof statement.Principal === 'string' ? statement.Principal : statement.Principal?.Service;
-}
-
-async function topicArns(name: string): Promise<string[]> {
-  const answer = await sns.send(new ListTopicsCommand({}));
-  return (answer.Topics ?? []).flatMap((topic) => (topic.TopicArn?.split(':').at(-1) === name ? [topic.TopicArn] : []));
-}
-
-/** The alarm topic, its tags and subscriptions, and the worker's statements for SNS and CloudWatch alarms. */
-async function alarmWiring(install = 'ecs-roll') {
-  const arns = await topicArns(`${install}-alarms`);
-  const arn = arns[0] ?? '';
-  const tags = arn === '' ? [] : ((await sns.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags ?? []);
-  const subscriptions = arn === '' ? [] : ((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn }))).Subscriptions ?? []);
-  const statements = await permissionStatements(`${install}-worker`);
-  return {
-    arns,
-    tags,
-    subscriptions: subscriptions.map((subscription) => ({ protocol: subscription.Protocol, endpoint: subscription.Endpoint })),
-    sns: statements.filter((statement) => principalOf(statement) === 'sns.amazonaws.com'),
-    alarms: statements.filter((statement) => principalOf(statement) === 'lambda.alarms.cloudwatch.amazonaws.com'),
-  };
-}
-
-/** A call that changes something: anything but Get/List/Describe, and anything but GET on the REST APIs. */
-function mutating(calls: readonly SandboxCall[]): SandboxCall[] {
-  return calls.filter((call) => {
-    const rest = /^([A-Z]+) \//.exec(call.action);
-    if (rest !== null) return rest[1] !== 'GET' && rest[1] !== 'HEAD';
-    return !/^(Get|List|Describe)/.test(call.action);
-  });
-}
-
-beforeAll(() => {
-  ecs = ecsClient(endpoint);
-  iam = new IAMClient(config);
-  lambda = new LambdaClient(config);
-  apigw = new APIGatewayClient(config);
-  logs = new CloudWatchLogsClient(config);
-  sns = new SNSClient(config);
-});
+  alarmWiring,
+  apigw,
+  apisNamed,
+  endpoint,
+  env,
+  iam,
+  install,
+  lambda,
+  logs,
+  mutating,
+  permissionStatements,
+  sandbox,
+  seedEcs,
+  sha256,
+  topicArns,
+  URL_PATTERN,
+} from './install-world.js';
 
 beforeEach(async () => {
   await sandbox.reset();
 });
-
-/** A cluster where acme/web runs with its own task and execution roles, and another image with other roles. */
-async function seedEcs(): Promise<void> {
-  await createCluster(ecs, 'prod');
-  const web = await registerTaskDefinition(ecs, 'web', [container('web', 'acme/web:1.0')], {
-    taskRoleArn: 'arn:aws:iam::123456789012:role/web-task',
-    executionRoleArn: 'arn:aws:iam::123456789012:role/web-exec',
-  });
-  const other = await registerTaskDefinition(ecs, 'billing', [container('billing', 'acme/billing:3.1')], {
-    taskRoleArn: 'arn:aws:iam::123456789012:role/billing-task',
-  });
-  await createService(ecs, 'prod', 'web', web);
-  await createService(ecs, 'prod', 'billing', other);
-}
 
 describe('install against the sandbox', () => {
   it('creates the role, the functions, the API, the permission and the log groups, and prints the URL once', async () => {
@@ -352,164 +250,6 @@ describe('install against the sandbox', () => {
     expect(JSON.stringify({ ...report, url: undefined })).not.toContain(token);
     expect((await env('hooks-receiver')).ECS_ROLL_TOKEN_SHA256).toBe(sha256(token));
     expect(await topicArns('hooks-alarms')).toEqual([report.topic.arn]);
-  });
-
-  it('uninstall removes everything install made, and a second uninstall finds it all gone', async () => {
-    expect((await install('--repo', 'acme/web')).code).toBe(0);
-    // --dry-run first: the same plan, nothing deleted.
-    await sandbox.clearCalls();
-    const dry = await uninstall('--dry-run', '--json');
-    expect(dry.code, dry.stderr).toBe(0);
-    const planned = JSON.parse(dry.stdout) as {
-      dryRun: boolean;
-      wouldDelete: number;
-      deleted: number;
-      resources: { kind: string; status: string }[];
-    };
-    expect(planned).toMatchObject({ dryRun: true, deleted: 0 });
-    expect(planned.resources.filter((resource) => resource.status === 'would delete').map((resource) => resource.kind)).toEqual([
-      'rest-api',
-      'sns-topic',
-      'event-source-mapping',
-      'event-source-mapping',
-      'sqs-queue',
-      'sqs-queue',
-      'sqs-queue',
-      'sqs-queue',
-      'lambda-function',
-      'lambda-function',
-      'iam-role-policy',
-      'iam-role',
-      'iam-role-policy',
-      'iam-role',
-      'log-group',
-      'log-group',
-    ]);
-    expect(planned.wouldDelete).toBe(16);
-    expect(mutating(await sandbox.calls())).toEqual([]);
-    const human = await uninstall('--dry-run');
-    expect(human.stdout).toContain('would delete lambda-function ecs-roll-worker');
-    expect(human.stdout).toContain('nothing was changed');
-    expect((await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }))).Configuration?.FunctionName).toBe('ecs-roll-worker');
-
-    const run = await uninstall('--json');
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as {
-      deleted: number;
-      alreadyGone: number;
-      resources: { kind: string; status: string; id?: string; subscriptions?: number }[];
-    };
-    expect(report.resources.map((resource) => `${resource.kind}:${resource.status}`)).toEqual([
-      'rest-api:deleted',
-      'eventbridge-rule:already gone',
-      'sns-topic:deleted',
-      'event-source-mapping:deleted',
-      'event-source-mapping:deleted',
-      'sqs-queue:deleted',
-      'sqs-queue:deleted',
-      'sqs-queue:deleted',
-      'sqs-queue:deleted',
-      'lambda-function:deleted',
-      'lambda-function:deleted',
-      'iam-role-policy:deleted',
-      'iam-role:deleted',
-      'iam-role-policy:deleted',
-      'iam-role:deleted',
-      'log-group:deleted',
-      'log-group:deleted',
-    ]);
-
-    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-receiver' }))).rejects.toMatchObject({
-      name: 'ResourceNotFoundException',
-    });
-    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }))).rejects.toMatchObject({
-      name: 'ResourceNotFoundException',
-    });
-    await expect(iam.send(new GetRoleCommand({ RoleName: 'ecs-roll' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
-    expect(await apisNamed('ecs-roll')).toEqual([]);
-    const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/ecs-roll-' }));
-    expect(groups.logGroups ?? []).toEqual([]);
-    expect(report.resources.find((resource) => resource.kind === 'sns-topic')).toMatchObject({
-      id: 'arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms',
-      subscriptions: 1,
-    });
-    expect(await topicArns('ecs-roll-alarms')).toEqual([]);
-    expect(
-      (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:ecs-roll-alarms' })).catch(() => undefined))
-        ?.Subscriptions ?? [],
-    ).toEqual([]);
-
-    const again = await uninstall();
-    expect(again.code).toBe(0);
-    expect(again.stdout).toContain('Nothing to remove');
-    expect(again.stdout).toContain('sns-topic ecs-roll-alarms: already gone');
-    expect(again.stdout.match(/already gone/g)?.length).toBeGreaterThanOrEqual(8);
-  });
-
-  it('will not take over, or remove, a role of the same name that another tool made', async () => {
-    await iam.send(
-      new CreateRoleCommand({
-        RoleName: 'ecs-roll',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-      }),
-    );
-    await sandbox.clearCalls();
-    const run = await install('--repo', 'acme/web');
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('IAM role ecs-roll exists but is not tagged ecs-roll:install=ecs-roll');
-    expect(mutating(await sandbox.calls())).toEqual([]);
-
-    const removal = await uninstall('--json');
-    expect(removal.code).toBe(0);
-    const report = JSON.parse(removal.stdout) as { resources: { kind: string; status: string }[] };
-    expect(report.resources.find((resource) => resource.kind === 'iam-role')?.status).toBe('not ours, left alone');
-    expect((await iam.send(new GetRoleCommand({ RoleName: 'ecs-roll' }))).Role?.RoleName).toBe('ecs-roll');
-  });
-
-  it('uninstall keeps the role while a function it leaves in place still runs as it', async () => {
-    await seedEcs();
-    expect((await install('--repo', 'acme/web')).code).toBe(0);
-    // Someone replaces the worker with a function of their own (no install tag) that runs as the install's role.
-    const worker = await lambda.send(new GetFunctionCommand({ FunctionName: 'ecs-roll-worker' }));
-    await lambda.send(new DeleteFunctionCommand({ FunctionName: 'ecs-roll-worker' }));
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: 'ecs-roll-worker',
-        Role: worker.Configuration?.Role,
-        Runtime: 'nodejs22.x',
-        Handler: 'index.handler',
-        Code: { ZipFile: zipSync({ 'index.mjs': new TextEncoder().encode('export const handler = async () => ({});') }) },
-      }),
-    );
-    const removal = await uninstall('--json');
-    expect(removal.code, removal.stderr).toBe(0);
-    const report = JSON.parse(removal.stdout) as { resources: { kind: string; name: string; status: string; reason?: string }[] };
-    expect(report.resources.find((resource) => resource.kind === 'lambda-function' && resource.name === 'ecs-roll-worker')?.status).toBe(
-      'not ours, left alone',
-    );
-    const role = report.resources.find((resource) => resource.kind === 'iam-role');
-    expect(role).toMatchObject({ status: 'not ours, left alone' });
-    expect(role?.reason).toContain('ecs-roll-worker');
-    expect((await iam.send(new GetRoleCommand({ RoleName: 'ecs-roll' }))).Role?.Arn).toBe(worker.Configuration?.Role);
-  });
-
-  it('will not take over, or remove, an alarm topic of the same name that another tool made', async () => {
-    const foreign = await sns.send(new CreateTopicCommand({ Name: 'ecs-roll-alarms' }));
-    await sandbox.clearCalls();
-    const run = await install('--repo', 'acme/web');
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('SNS topic ecs-roll-alarms exists but is not tagged ecs-roll:install=ecs-roll');
-    expect(mutating(await sandbox.calls())).toEqual([]);
-
-    const removal = await uninstall('--json');
-    expect(removal.code).toBe(0);
-    const report = JSON.parse(removal.stdout) as { resources: { kind: string; status: string }[] };
-    expect(report.resources.find((resource) => resource.kind === 'sns-topic')?.status).toBe('not ours, left alone');
-    expect(await topicArns('ecs-roll-alarms')).toEqual([foreign.TopicArn]);
   });
 
   it('refuses bad input with exit 2 before any AWS call', async () => {
