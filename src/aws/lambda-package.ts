@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { zipSync } from 'fflate';
 import { OperationFailedError } from '../core/errors.js';
 
@@ -6,23 +6,28 @@ import { OperationFailedError } from '../core/errors.js';
 export const HANDLERS = { receiver: 'handler.receive', worker: 'handler.work' } as const;
 export const LAMBDA_RUNTIME = 'nodejs22.x';
 
-const BUNDLE = new URL('../lambda/handler.mjs', import.meta.url);
+const BUNDLE = new URL('../lambda/', import.meta.url);
 /** A fixed time keeps the zip byte-identical across builds, so an unchanged install uploads nothing. */
 const FIXED_MTIME = new Date('2020-01-01T00:00:00Z');
 
+/** handler.mjs and the chunks it loads on demand (scripts/bundle-lambda.mjs), in a fixed order. */
+async function bundleFiles(): Promise<[string, Uint8Array][]> {
+  try {
+    const names = (await readdir(BUNDLE)).filter((name) => name.endsWith('.mjs')).sort();
+    if (!names.includes('handler.mjs')) throw new Error(`no handler.mjs in ${BUNDLE.pathname}`);
+    return await Promise.all(names.map(async (name): Promise<[string, Uint8Array]> => [name, new Uint8Array(await readFile(new URL(name, BUNDLE)))]));
+  } catch (error) {
+    throw new OperationFailedError(`the Lambda bundle in ${BUNDLE.pathname} is missing; run npm run build`, { cause: error });
+  }
+}
+
 /**
- * The deployment zip: the bundled handler as `handler.mjs`, and the `files` install adds next to it (the
- * settings file, src/webhook/settings-file.ts), each with the fixed time.
+ * The deployment zip: the bundled handler as `handler.mjs` with its chunks beside it, and the `files` install
+ * adds next to them (the settings file, src/webhook/settings-file.ts), each with the fixed time.
  */
 export async function lambdaZip(files: Readonly<Record<string, string>> = {}): Promise<Uint8Array> {
-  let code: Buffer;
-  try {
-    code = await readFile(BUNDLE);
-  } catch (error) {
-    throw new OperationFailedError(`the Lambda bundle ${BUNDLE.pathname} is missing; run npm run build`, { cause: error });
-  }
-  const extra = Object.fromEntries(
-    Object.entries(files).map(([name, text]) => [name, [new TextEncoder().encode(text), { level: 9, mtime: FIXED_MTIME }] as const]),
-  );
-  return zipSync({ 'handler.mjs': [new Uint8Array(code), { level: 9, mtime: FIXED_MTIME }], ...extra });
+  const entries: Record<string, [Uint8Array, { level: 9; mtime: Date }]> = {};
+  for (const [name, code] of await bundleFiles()) entries[name] = [code, { level: 9, mtime: FIXED_MTIME }];
+  for (const [name, text] of Object.entries(files)) entries[name] = [new TextEncoder().encode(text), { level: 9, mtime: FIXED_MTIME }];
+  return zipSync(entries);
 }

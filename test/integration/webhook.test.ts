@@ -16,6 +16,7 @@ import {
 } from './helpers.js';
 import { callPackagedHandler, useInvokeRecorder, usePackagedHandler } from './packaged-handler.js';
 import { ServeProcess } from '../cli.js';
+import { until } from '../eventually.js';
 
 const endpoint = sandboxEndpoint();
 const sandbox = sandboxControl(endpoint);
@@ -88,7 +89,7 @@ describe('ecs-roll serve', () => {
     const source = await seed();
     await sandbox.clearCalls();
     const cases: [string, () => Promise<Response>, number][] = [
-      ['wrong token', () => post(dockerHubPush('1.1', 1_767_225_600), `${TOKEN.slice(0, -1)}A`), 404],
+      ['wrong token', () => post(dockerHubPush('1.1', 1_767_225_600), `${TOKEN.slice(0, -1)}${TOKEN.endsWith('A') ? 'B' : 'A'}`), 404],
       ['missing token', () => fetch(`${base}/hooks/dockerhub/`, { method: 'POST', body: '{}' }), 404],
       ['wrong method', () => fetch(`${base}/hooks/dockerhub/${TOKEN}`), 405],
       ['repository outside the allow-list', () => post(dockerHubPush('1.1', 1_767_225_600, 'acme/other')), 403],
@@ -103,6 +104,11 @@ describe('ecs-roll serve', () => {
     }
     expect(await sandbox.calls()).toEqual([]);
     expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
+    // serve writes a line per request after answering it: the last may still be in the pipe.
+    await until(
+      'a log line for every request',
+      () => serve.lines.filter((line) => line.event === 'webhook' || line.event === 'webhook-unauthenticated').length >= cases.length,
+    );
     expect(serve.lines.filter((line) => line.event === 'webhook').map((line) => line.status)).toEqual(
       cases.map(([, , status]) => status).filter((status) => status !== 404),
     );
