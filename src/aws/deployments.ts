@@ -1,4 +1,5 @@
-import { DescribeServiceDeploymentsCommand, ListServiceDeploymentsCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
+import { DescribeServiceDeploymentsCommand, type ECSClient, ListServiceDeploymentsCommand, type Service, type Task } from '@aws-sdk/client-ecs';
+import type { ServiceDeploymentRecord } from '../core/gone-deployment.js';
 import type { ServiceDeploymentSnapshot, ServiceSnapshot, StagedWaits, TaskSnapshot } from '../core/model.js';
 
 /** The service's target groups (a classic load balancer, by name only, has none to ask). */
@@ -60,4 +61,39 @@ export async function latestServiceDeployment(client: ECSClient, cluster: string
     ...(deployment.statusReason === undefined ? {} : { statusReason: deployment.statusReason }),
     ...(deployment.rollback?.reason === undefined ? {} : { rollbackReason: deployment.rollback.reason }),
   };
+}
+
+/** DescribeServiceDeployments takes at most this many ARNs. */
+const DESCRIBE_SERVICE_DEPLOYMENTS_MAX = 20;
+
+/**
+ * ECS's records of the service's deployments created after `since`, with why each ended
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListServiceDeployments.html: the createdAt filter;
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServiceDeployments.html: statusReason and
+ * rollback.reason). Two calls, made only for a deployment that has left the service.
+ */
+export async function serviceDeploymentsSince(
+  client: ECSClient,
+  cluster: string,
+  service: string,
+  since: number,
+): Promise<ServiceDeploymentRecord[]> {
+  const listed = await client.send(new ListServiceDeploymentsCommand({ cluster, service, createdAt: { after: new Date(since) } }));
+  const briefs = (listed.serviceDeployments ?? []).filter((brief) => brief.serviceDeploymentArn !== undefined);
+  if (briefs.length === 0) return [];
+  const arns = briefs.slice(0, DESCRIBE_SERVICE_DEPLOYMENTS_MAX).map((brief) => brief.serviceDeploymentArn as string);
+  const described = await client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: arns }));
+  const byArn = new Map((described.serviceDeployments ?? []).map((deployment) => [deployment.serviceDeploymentArn, deployment]));
+  return briefs.map((brief) => {
+    const full = byArn.get(brief.serviceDeploymentArn);
+    const statusReason = full?.statusReason ?? brief.statusReason;
+    const createdAt = (full?.createdAt ?? brief.createdAt)?.getTime();
+    return {
+      arn: brief.serviceDeploymentArn as string,
+      status: full?.status ?? brief.status ?? 'PENDING',
+      ...(statusReason === undefined ? {} : { statusReason }),
+      ...(full?.rollback?.reason === undefined ? {} : { rollbackReason: full.rollback.reason }),
+      ...(createdAt === undefined ? {} : { createdAt }),
+    };
+  });
 }

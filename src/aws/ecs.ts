@@ -9,15 +9,16 @@ import {
   paginateListTaskDefinitionFamilies,
   paginateListTasks,
   RegisterTaskDefinitionCommand,
-  StopTaskCommand,
-  TagResourceCommand,
-  UpdateServiceCommand,
   type RegisterTaskDefinitionCommandInput,
   type RegisterTaskDefinitionCommandOutput,
   type Tag as SdkTag,
+  StopTaskCommand,
+  TagResourceCommand,
+  UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { chunk } from '../core/collections.js';
 import { OperationFailedError, RevisionConflictError, TransientAwsError, UsageError } from '../core/errors.js';
+import type { ServiceDeploymentRecord } from '../core/gone-deployment.js';
 import {
   DESCRIBE_CONTAINER_INSTANCES_MAX_ARNS,
   DESCRIBE_SERVICES_MAX_NAMES,
@@ -34,16 +35,16 @@ import {
 } from '../core/model.js';
 import type { EcsPort, EcsReader, UpdateServiceRequest } from '../core/ports.js';
 import type { RegisterTaskDefinitionInput } from '../core/task-definition.js';
-import { clientConfig, type AwsConfig } from './config.js';
+import { type AwsConfig, clientConfig } from './config.js';
+import { latestServiceDeployment, serviceDeploymentsSince } from './deployments.js';
+import { toServiceSnapshot, toTaskDefinitionSnapshot, toTaskSnapshot } from './ecs-snapshots.js';
 import { isAwsError, isTransientAwsError } from './errors.js';
 import { allItems } from './pages.js';
-import { ecsTags } from './tags.js';
-import { latestServiceDeployment } from './deployments.js';
-import { toServiceSnapshot, toTaskDefinitionSnapshot, toTaskSnapshot } from './ecs-snapshots.js';
 import { captureRawBody, unmodelledTaskDefinitionFields } from './raw-json.js';
+import { ecsTags } from './tags.js';
 
 // Discovery reads through SdkEcs and lives in ecs-discovery.ts; re-exported for the install code that imports it from here.
-export { discoverRolloutState, type DiscoveryOptions } from './ecs-discovery.js';
+export { type DiscoveryOptions, discoverRolloutState } from './ecs-discovery.js';
 
 export function createEcsClient(config: AwsConfig, options: { retries?: boolean } = {}): ECSClient {
   return new ECSClient({ ...clientConfig(config), ...(options.retries === false ? { maxAttempts: 1 } : {}) });
@@ -171,6 +172,10 @@ export class SdkEcs implements EcsPort, EcsReader {
 
   latestServiceDeployment(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined> {
     return latestServiceDeployment(this.client, cluster, service);
+  }
+
+  serviceDeploymentsSince(cluster: string, service: string, since: number): Promise<ServiceDeploymentRecord[]> {
+    return serviceDeploymentsSince(this.client, cluster, service, since);
   }
 
   async ec2InstanceIds(cluster: string, containerInstanceArns: readonly string[]): Promise<ReadonlyMap<string, string>> {

@@ -1,7 +1,7 @@
 import type { Diagnosis } from './diagnosis.js';
 import type { EmitEvent } from './events.js';
 import type { ServiceSnapshot } from './model.js';
-import type { PlannedService, DeploymentPlan } from './plan.js';
+import type { DeploymentPlan, PlannedService } from './plan.js';
 import type { Clock, EcsPort, LoadBalancerPort } from './ports.js';
 import type { RunStepOutcome, TaskRunPort } from './run-step.js';
 
@@ -96,6 +96,8 @@ export interface Tracked {
   readonly staged?: boolean;
   /** Times this run put its revision back over an older rollout that had overwritten it. */
   readonly reapplied?: number;
+  /** Epoch ms (this machine) when UpdateService answered: ECS's record of the deployment was created before. */
+  readonly updatedAt?: number;
 }
 
 export type WaitEnd =

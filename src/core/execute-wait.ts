@@ -1,13 +1,14 @@
 import { chunk, groupBy, mapConcurrent } from './collections.js';
 import type { Phase } from './events.js';
-import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
-import { nameFromArn, type ServiceDeploymentSnapshot, type ServiceSnapshot } from './model.js';
-import { ecsRollbackReason } from './strategy.js';
-import type { PlannedService } from './plan.js';
-import { assessDeployment, stuckReason } from './wait.js';
-import { errorMessage, keyOf, type ExecuteOptions, type ExecutorDeps, type Tracked, type WaitEnd, type WaitReport } from './execute-shared.js';
 import { resolveTakeover } from './execute-race.js';
 import { replaceOldTasks } from './execute-replace.js';
+import { type ExecuteOptions, type ExecutorDeps, errorMessage, keyOf, type Tracked, type WaitEnd, type WaitReport } from './execute-shared.js';
+import { matchGoneDeployment, RECORD_MATCH_SKEW_MS, recordedReason } from './gone-deployment.js';
+import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
+import { nameFromArn, type ServiceDeploymentSnapshot, type ServiceSnapshot } from './model.js';
+import type { PlannedService } from './plan.js';
+import { ecsRollbackReason } from './strategy.js';
+import { assessDeployment, stuckReason } from './wait.js';
 
 /**
  * Polls the tracked deployments until each completes or fails, or the timeout passes.
@@ -82,9 +83,15 @@ export async function waitForDeployments(
         else if (rolledBackByEcs !== undefined) settle(entry, { state: 'rolled-back', reason: rolledBackByEcs });
         else if (assessment.state === 'failed') {
           const takeover = await resolveTakeover(entry, snapshot, deps, options.pushedAt);
-          if (takeover === undefined) settle(entry, { state: 'failed', reason: assessment.reason });
+          if (takeover === undefined) settle(entry, { state: 'failed', reason: await explainGone(entry, snapshot, deps, assessment.reason) });
           else if (takeover.kind === 'yield') settle(entry, { state: 'superseded', reason: takeover.reason });
-          else pending.set(keyOf(entry), { ...entry, deploymentId: takeover.deploymentId, reapplied: (entry.reapplied ?? 0) + 1 });
+          else
+            pending.set(keyOf(entry), {
+              ...entry,
+              deploymentId: takeover.deploymentId,
+              reapplied: (entry.reapplied ?? 0) + 1,
+              updatedAt: clock.now(),
+            });
         } else if (entry.replaceTasks) await replaceOldTasks(entry, snapshot, deps, heldNoticeGiven);
       }
     });
@@ -101,6 +108,24 @@ export async function waitForDeployments(
     }
   }
   return { ends, snapshots };
+}
+
+/**
+ * A deployment that left the service's list between two polls: ECS's record of it says why (one more read, only
+ * then). Without a record matched for certain, or when reading fails (permission, throttling), the
+ * assessment's own words stand.
+ */
+async function explainGone(entry: Tracked, snapshot: ServiceSnapshot, { ecs }: ExecutorDeps, reason: string): Promise<string> {
+  const gone =
+    entry.settleCount !== true && entry.staged !== true && !snapshot.deployments.some((deployment) => deployment.id === entry.deploymentId);
+  if (!gone || entry.updatedAt === undefined || ecs.serviceDeploymentsSince === undefined) return reason;
+  try {
+    const records = await ecs.serviceDeploymentsSince(entry.cluster, entry.service, entry.updatedAt - RECORD_MATCH_SKEW_MS);
+    const record = matchGoneDeployment(records, entry.updatedAt);
+    return record === undefined ? reason : recordedReason(entry.deploymentId, record, snapshot);
+  } catch {
+    return reason;
+  }
 }
 
 /** The service's newest service deployment, for its stage; undefined when ECS (or the permission) does not tell. */

@@ -1,33 +1,33 @@
 import { groupBy, mapConcurrent } from './collections.js';
-import { revisionName, type ServiceSnapshot } from './model.js';
-import { PUSHED_AT_TAG, type PlannedService, type DeploymentPlan } from './plan.js';
-import { containerPushTag } from './push-order.js';
-import { primaryDeploymentId } from './wait.js';
-import { runStepsBefore, SUCCESSFUL_RUN_OUTCOMES, type RunStepOutcome } from './run-step.js';
+import { newerRolloutOverwritten } from './execute-race.js';
+import { RegistrationInterrupted, registerIdempotently } from './execute-register.js';
+import { rollBack } from './execute-rollback.js';
 import {
   DEFAULT_RUN_TIMEOUT_MS,
+  type ExecuteOptions,
+  type ExecutorDeps,
   errorMessage,
   keyOf,
   RESULT_VERSION,
-  SUCCESSFUL_OUTCOMES,
-  type ExecuteOptions,
-  type ExecutorDeps,
   type RolloutResult,
   type ServiceOutcome,
   type ServiceOutcomeKind,
+  SUCCESSFUL_OUTCOMES,
   type Tracked,
 } from './execute-shared.js';
-import { newerRolloutOverwritten } from './execute-race.js';
-import { registerIdempotently, RegistrationInterrupted } from './execute-register.js';
-import { rollBack } from './execute-rollback.js';
 import { waitForDeployments } from './execute-wait.js';
+import { revisionName, type ServiceSnapshot } from './model.js';
+import { type DeploymentPlan, type PlannedService, PUSHED_AT_TAG } from './plan.js';
+import { containerPushTag } from './push-order.js';
+import { type RunStepOutcome, runStepsBefore, SUCCESSFUL_RUN_OUTCOMES } from './run-step.js';
 import { isStaged } from './strategy.js';
+import { primaryDeploymentId } from './wait.js';
 
 export {
   DEFAULT_RUN_TIMEOUT_MS,
-  RESULT_VERSION,
   type ExecuteOptions,
   type ExecutorDeps,
+  RESULT_VERSION,
   type RolloutResult,
   type ServiceOutcome,
   type ServiceOutcomeKind,
@@ -207,6 +207,7 @@ export async function executeRollout(plan: DeploymentPlan, deps: ExecutorDeps, o
           replaceTasks: plan.strategy === 'replace' && planned.schedulingStrategy === 'REPLICA' && !scaling,
           ...(isStaged(planned.deploymentStrategy) ? { staged: true } : {}),
           ...(scaling ? { settleCount: true } : {}),
+          updatedAt: deps.clock.now(),
         });
       }
     } catch (error) {

@@ -1,3 +1,4 @@
+import type { ServiceDeploymentRecord } from './gone-deployment.js';
 import type { ServiceDeploymentSnapshot, ServiceSnapshot, TaskDefinitionSnapshot, TaskSnapshot } from './model.js';
 import type { RegisterTaskDefinitionInput } from './task-definition.js';
 
@@ -37,6 +38,11 @@ export interface EcsPort {
   ec2InstanceIds?(cluster: string, containerInstanceArns: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** The newest service deployment, for the stage of a BLUE_GREEN, LINEAR or CANARY deployment; optional for adapters without it. */
   latestServiceDeployment?(cluster: string, service: string): Promise<ServiceDeploymentSnapshot | undefined>;
+  /**
+   * ECS's records of the service's deployments created after `since` (epoch ms), read only when a tracked
+   * deployment has left the service, to say why; optional for adapters without it.
+   */
+  serviceDeploymentsSince?(cluster: string, service: string, since: number): Promise<ServiceDeploymentRecord[]>;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { revisionName, type DeploymentSnapshot, type ServiceSnapshot } from './model.js';
+import { goneReason } from './gone-deployment.js';
+import { type DeploymentSnapshot, revisionName, type ServiceSnapshot } from './model.js';
 
 export type DeploymentAssessment =
   | { readonly state: 'in-progress'; readonly progress: DeploymentProgress }
@@ -38,7 +39,7 @@ export function assessDeployment(service: ServiceSnapshot, deploymentId: string,
   if (deployment === undefined) {
     return {
       state: 'failed',
-      reason: `deployment ${deploymentId} is gone; the service now runs ${revisionName(service.taskDefinitionArn)} (rolled back by ECS or replaced by another deployment)`,
+      reason: goneReason(deploymentId, service),
       progress,
     };
   }

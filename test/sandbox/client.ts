@@ -53,6 +53,11 @@ export interface SandboxConfig {
    * checks, the 40 s grace); 1 = real time, 0 (the default) = the next tick. Lambda's queue has `timeFactor`.
    */
   ecsTimeFactor?: number;
+  /**
+   * A deployment the circuit breaker rolls back leaves the service's `deployments` at once (strategies.py), as it
+   * does once ECS has rolled back: a poll then finds it gone, and only ECS's service deployment record says why.
+   */
+  dropFailedDeployments?: boolean;
   /** Off: accept aws: tags and more than 50, to seed what AWS itself can create. */
   enforceTagLimits?: boolean;
 }

@@ -36,6 +36,7 @@ Control routes (JSON):
   GET  /_sandbox/invocations  {"invocations": [{"requestId", "function", "attempts", "outcome"}]} async events
   config also takes {"timeFactor": f}: the async queue's delays and event ages in real seconds = AWS seconds x f
   and ECS's: {"ecsTimeFactor": f} (bake, traffic steps, health checks; strategies.py, elb_health.py),
+  {"dropFailedDeployments": true} (a rolled-back deployment leaves the service at once; strategies.py),
   {"registrationConflictSeconds", "busyFamilies", "unmodelledTaskDefinitionFields", "enforceTagLimits"} (ecs_limits.py)
 moto's own /moto-api/reset also resets the scheduler and re-freezes task status.
 """

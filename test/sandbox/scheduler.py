@@ -199,6 +199,7 @@ class Scheduler(TaskLifecycle):
                         self._tick_service(backend, service, now)
                     except Exception:  # one odd service must not stop the others
                         logging.exception("scheduler: service %s/%s", service.cluster_name, service.name)
+                    STRATEGIES.observe(service)  # ECS keeps a record of every deployment, after it leaves the service
             for cluster_name in list(backend.clusters):
                 self._tidy_cluster(backend, cluster_name)
 
@@ -263,10 +264,12 @@ class Scheduler(TaskLifecycle):
             self._event(service, f"(service {service.name}) (deployment {primary['id']}) deployment failed: tasks failed to start.", force=True)
             target = service._sb_last_completed
             if breaker.get("rollback") and target and target != primary["taskDefinition"]:
-                failed_id = primary["id"]
+                failed = primary
                 service.task_definition = target
                 primary = self.new_deployment(service, target)
                 deployments[primary["id"]] = primary
+                failed_id = failed["id"]
+                STRATEGIES.rolled_back(service, failed, primary)
                 self._event(service, f"(service {service.name}) rolling back to deployment {primary['id']}, replacing failed deployment {failed_id}.", force=True)
         launching = primary["rolloutState"] != "FAILED"
 

@@ -22,10 +22,17 @@ service, which ECS also allows); lifecycle hooks are stages without Lambda calls
 Waiting times are ECS minutes scaled by ``ecsTimeFactor`` (real seconds per ECS second; 1 = real time, 0 = the
 next tick, the default). Green counts as up when elb_health.py says ECS would count its tasks healthy.
 ListServiceDeployments / DescribeServiceDeployments are answered here (moto has neither), for every service.
+ECS keeps a record of every deployment, including after it has left the service's ``deployments`` list
+(https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeployment.html): rolling deployments are
+recorded as the scheduler sees them (SUCCESSFUL, ROLLBACK_IN_PROGRESS then ROLLBACK_SUCCESSFUL with the circuit
+breaker's reason, STOPPED when replaced before completing). With {"dropFailedDeployments": true} a deployment the
+circuit breaker rolled back leaves the service's list at once, as ECS's list does once the rollback is done: a
+client that polls DescribeServices then finds it gone and has only the record to ask.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from typing import Any
@@ -43,16 +50,21 @@ class Strategies:
 
     def reset(self) -> None:
         self.time_factor = 0.0
+        self.drop_failed = False
         # service deployment records, newest last: dicts in the API's shape plus "_service", "_deployment"
         self.records: list[dict[str, Any]] = []
+        # rollback deployment id -> the failed deployment id it rolls back (one service deployment in ECS's records)
+        self.rollbacks: dict[str, str] = {}
 
     def configure(self, args: dict[str, Any]) -> dict[str, Any]:
         if "ecsTimeFactor" in args:
             self.time_factor = max(0.0, float(args["ecsTimeFactor"]))
+        if "dropFailedDeployments" in args:
+            self.drop_failed = bool(args["dropFailedDeployments"])
         return self.state()
 
     def state(self) -> dict[str, Any]:
-        return {"ecsTimeFactor": self.time_factor}
+        return {"ecsTimeFactor": self.time_factor, "dropFailedDeployments": self.drop_failed}
 
     # ----- the scheduler's hook ------------------------------------------
     @staticmethod
@@ -225,7 +237,7 @@ class Strategies:
         prefix = f"arn:aws:ecs:{region}:{ACCOUNT}"
         blue = [d for d in service.deployments if d is not primary]
         record = {
-            "serviceDeploymentArn": f"{prefix}:service-deployment/{service.cluster_name}/{service.name}/{short}",
+            "serviceDeploymentArn": deployment_arn(service, primary["id"]),
             "serviceArn": service.arn,
             "clusterArn": f"{prefix}:cluster/{service.cluster_name}",
             "createdAt": primary.get("createdAt") or utcnow(),
@@ -255,6 +267,11 @@ class Strategies:
             statuses = params.get("status") or []
             found = [self._public(r) for r in self._all_records(backends) if r["serviceArn"].endswith(f"/{cluster}/{service}")]
             found = [r for r in found if not statuses or r["status"] in statuses]
+            created = params.get("createdAt") or {}
+            if created.get("after") is not None:
+                found = [r for r in found if r["createdAt"] > float(created["after"])]
+            if created.get("before") is not None:
+                found = [r for r in found if r["createdAt"] < float(created["before"])]
             found.sort(key=lambda r: r["createdAt"], reverse=True)
             return {"serviceDeployments": [
                 {k: r.get(k) for k in ("serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt", "finishedAt",
@@ -266,22 +283,72 @@ class Strategies:
                 "failures": [{"arn": a, "reason": "MISSING"} for a in arns if a not in by_arn]}
 
     def _all_records(self, backends: list[Any]) -> list[dict[str, Any]]:
-        """Staged records, plus rolling deployments described on the fly (ECS keeps a record of every deployment)."""
-        seen = {r["_deployment"] for r in self.records}
-        extra: list[dict[str, Any]] = []
+        """Every record kept: staged ones, and rolling ones as observed (ECS keeps a record of every deployment)."""
         for service in [s for backend in backends for s in backend.services.values()]:
-            for dep in service.deployments:
-                if dep.get("id") in seen or not dep.get("id"):
-                    continue
-                state = dep.get("rolloutState")
-                extra.append({
-                    "serviceDeploymentArn": f"{service.arn.replace(':service/', ':service-deployment/')}/{dep['id'].split('/')[-1]}",
-                    "serviceArn": service.arn, "clusterArn": service.arn.split(":service/")[0] + f":cluster/{service.cluster_name}",
-                    "createdAt": dep.get("createdAt"), "startedAt": dep.get("createdAt"),
-                    "status": {"COMPLETED": "SUCCESSFUL", "FAILED": "ROLLBACK_SUCCESSFUL"}.get(state or "", "IN_PROGRESS"),
-                    "_deployment": dep["id"],
-                })
-        return self.records + extra
+            self.observe(service)
+        return self.records
+
+    # ----- rolling deployments' records -----------------------------------
+    def rolled_back(self, service: Any, failed: dict[str, Any], rollback: dict[str, Any]) -> None:
+        """The circuit breaker rolled `failed` back by starting `rollback`: one service deployment, rolling back."""
+        self.rollbacks[rollback["id"]] = failed["id"]
+        self.observe(service)
+        record = self._rolling_record(service, failed)
+        record["status"] = "ROLLBACK_IN_PROGRESS"
+        record["rollback"] = {"reason": failed.get("rolloutStateReason"), "startedAt": utcnow(),
+                              "serviceRevisionArn": revision_arn(service, rollback["id"])}
+        record["updatedAt"] = utcnow()
+        if self.drop_failed:
+            service.deployments[:] = [d for d in service.deployments if d is not failed]
+
+    def observe(self, service: Any) -> None:
+        if self.strategy_of(service) in STAGED:
+            return  # advance() keeps those records
+        present = {d.get("id") for d in service.deployments}
+        for dep in service.deployments:
+            if not dep.get("id"):
+                continue
+            failed_id = self.rollbacks.get(dep["id"])
+            if failed_id is not None:
+                rolled = next((r for r in self.records if r["_deployment"] == failed_id), None)
+                if rolled is not None and dep.get("rolloutState") == "COMPLETED" and rolled["status"] == "ROLLBACK_IN_PROGRESS":
+                    rolled["status"] = "ROLLBACK_SUCCESSFUL"
+                    rolled["finishedAt"] = rolled["updatedAt"] = utcnow()
+                continue  # a rollback is part of the failed deployment's record, not one of its own
+            record = self._rolling_record(service, dep)
+            state = dep.get("rolloutState")
+            if state == "COMPLETED" and record["status"] == "IN_PROGRESS":
+                record["status"] = "SUCCESSFUL"
+                record["finishedAt"] = record["updatedAt"] = utcnow()
+            elif state == "FAILED" and record["status"] == "IN_PROGRESS" and dep["id"] not in self.rollbacks.values():
+                # without rollback ECS leaves the failed deployment where it is; the service deployment stops
+                record["status"] = "STOPPED"
+                record["finishedAt"] = record["updatedAt"] = utcnow()
+            if state == "FAILED" and dep.get("rolloutStateReason"):
+                record["statusReason"] = dep["rolloutStateReason"]
+        for record in self.records:
+            if (record.get("_kind") == "rolling" and record["_service"] == service.arn and record["status"] == "IN_PROGRESS"
+                    and record["_deployment"] not in present):
+                record["status"] = "STOPPED"  # replaced by a newer deployment before it completed
+                record["statusReason"] = "Service deployment stopped because a newer deployment replaced it."
+                record["finishedAt"] = record["updatedAt"] = utcnow()
+
+    def _rolling_record(self, service: Any, dep: dict[str, Any]) -> dict[str, Any]:
+        for record in self.records:
+            if record["_deployment"] == dep["id"]:
+                return record
+        prefix = service.arn.split(":service/")[0]
+        record = {
+            "serviceDeploymentArn": deployment_arn(service, dep["id"]),
+            "serviceArn": service.arn, "clusterArn": f"{prefix}:cluster/{service.cluster_name}",
+            "createdAt": dep.get("createdAt") or utcnow(), "startedAt": dep.get("createdAt") or utcnow(), "updatedAt": utcnow(),
+            "targetServiceRevision": {"arn": revision_arn(service, dep["id"]), "requestedTaskCount": service.desired_count,
+                                      "runningTaskCount": 0, "pendingTaskCount": 0},
+            "status": "IN_PROGRESS",
+            "_service": service.arn, "_deployment": dep["id"], "_kind": "rolling",
+        }
+        self.records.append(record)
+        return record
 
     @staticmethod
     def _public(record: dict[str, Any]) -> dict[str, Any]:
@@ -295,6 +362,20 @@ class Strategies:
         if "targetServiceRevision" in out:
             out["targetServiceRevisionArn"] = out["targetServiceRevision"]["arn"]
         return out
+
+
+def deployment_arn(service: Any, deployment_id: str) -> str:
+    """arn:aws:ecs:region:account:service-deployment/cluster/service/id, the id ECS's own (not the deployment's) as in
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServiceDeployments.html's example; derived
+    from the deployment id so it repeats run to run."""
+    digest = hashlib.sha256(f"{service.arn}/{deployment_id}".encode()).hexdigest().upper()
+    prefix = service.arn.split(":service/")[0]
+    return f"{prefix}:service-deployment/{service.cluster_name}/{service.name}/{digest[:8]}-{digest[8:20].lower()}"
+
+
+def revision_arn(service: Any, deployment_id: str) -> str:
+    prefix = service.arn.split(":service/")[0]
+    return f"{prefix}:service-revision/{service.cluster_name}/{service.name}/{deployment_id.split('/')[-1]}"
 
 
 def minutes_to_wait(conf: dict[str, Any]) -> float:
