@@ -3,16 +3,17 @@
 // and the checks both targets must pass: no AWS call, no token in any log line.
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import fc from 'fast-check';
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { type SandboxCall, sandboxControl } from '../sandbox/client.js';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
-import { container, createCluster, createService, registerTaskDefinition } from './helpers.js';
+import { container, createCluster, createService, ecsClient, registerTaskDefinition } from './helpers.js';
 import { bodyAttacks } from './hostile-bodies.js';
 import { nameAttacks } from './hostile-names.js';
 import { type Hostile, json, MAX, PUSHED_AT, push, route, sized, TOKEN } from './hostile-requests.js';
 import { routeAttacks } from './hostile-routes.js';
 
-const sandbox = sandboxControl(sandboxEndpoint());
+const endpoint = sandboxEndpoint();
+const sandbox = sandboxControl(endpoint);
 export const SEED = Number(process.env.HOSTILE_WEBHOOK_SEED ?? Date.now() % 2_147_483_647);
 const CORPUS_SIZE = 1200;
 /** Mutating ECS/IAM/Lambda actions: none may be called for a refused webhook. */
@@ -123,6 +124,21 @@ export async function seedServices(ecs: ECSClient): Promise<string> {
   await createService(ecs, 'prod', 'web', source, { desiredCount: 1 });
   await createService(ecs, 'prod', 'other', await registerTaskDefinition(ecs, 'other', [container('app', 'acme/other:1.0')]));
   return source;
+}
+
+/**
+ * The estate both targets are attacked in: this file's sandbox, reset and seeded once before the file's tests
+ * (seedServices), with its call log cleared so that any call the attacks cause shows. `source` is web's task
+ * definition, which must not change.
+ */
+export function useSeededEstate(): { readonly endpoint: string; readonly sandbox: typeof sandbox; readonly ecs: ECSClient; readonly source: string } {
+  const estate = { endpoint, sandbox, ecs: ecsClient(endpoint), source: '' };
+  beforeAll(async () => {
+    await sandbox.reset();
+    estate.source = await seedServices(estate.ecs);
+    await sandbox.clearCalls();
+  });
+  return estate;
 }
 
 export async function expectNoMutatingCall(): Promise<SandboxCall[]> {

@@ -4,29 +4,16 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/webhook/config.js';
 import { UNAUTHENTICATED_LINES_PER_WINDOW, UNAUTHENTICATED_WINDOW_MS } from '../../src/webhook/unauthenticated-log.js';
-import { sandboxControl } from '../sandbox/client.js';
-import { sandboxEndpoint } from '../sandbox/endpoint.js';
-import { ecsClient, serviceTaskDefinition, TEST_ENV } from './helpers.js';
-import { corpus, expectNoMutatingCall, expectNoToken, SEED, seedServices, summarise } from './hostile-corpus.js';
+import { serviceTaskDefinition, TEST_ENV } from './helpers.js';
+import { corpus, expectNoMutatingCall, expectNoToken, SEED, summarise, useSeededEstate } from './hostile-corpus.js';
 import { type Hostile, MAX, push, route, TOKEN } from './hostile-requests.js';
 import { useInvokeRecorder, usePackagedHandler } from './packaged-handler.js';
 
-const endpoint = sandboxEndpoint();
-const sandbox = sandboxControl(endpoint);
-
-let ecs: ECSClient;
-let source: string;
-
-beforeAll(async () => {
-  ecs = ecsClient(endpoint);
-  await sandbox.reset();
-  source = await seedServices(ecs);
-  await sandbox.clearCalls();
-});
+const estate = useSeededEstate();
+const { endpoint, ecs } = estate;
 
 describe('the packaged Lambda handler', () => {
   const packaged = usePackagedHandler();
@@ -141,6 +128,6 @@ describe('the packaged Lambda handler', () => {
     );
     expectNoToken(stdout + stderr);
     await expectNoMutatingCall();
-    expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
+    expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(estate.source);
   });
 });

@@ -3,27 +3,14 @@
 import { once } from 'node:events';
 import { Agent, request as httpRequest } from 'node:http';
 import { createConnection } from 'node:net';
-import type { ECSClient } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNAUTHENTICATED_LINES_PER_WINDOW, UNAUTHENTICATED_WINDOW_MS } from '../../src/webhook/unauthenticated-log.js';
-import { sandboxControl } from '../sandbox/client.js';
-import { sandboxEndpoint } from '../sandbox/endpoint.js';
-import { ecsClient, ServeProcess, serviceTaskDefinition } from './helpers.js';
-import { corpus, expectNoMutatingCall, expectNoToken, SEED, seedServices, summarise } from './hostile-corpus.js';
+import { ServeProcess, serviceTaskDefinition } from './helpers.js';
+import { corpus, expectNoMutatingCall, expectNoToken, SEED, summarise, useSeededEstate } from './hostile-corpus.js';
 import { type Hostile, route, TOKEN } from './hostile-requests.js';
 
-const endpoint = sandboxEndpoint();
-const sandbox = sandboxControl(endpoint);
-
-let ecs: ECSClient;
-let source: string;
-
-beforeAll(async () => {
-  ecs = ecsClient(endpoint);
-  await sandbox.reset();
-  source = await seedServices(ecs);
-  await sandbox.clearCalls();
-});
+const estate = useSeededEstate();
+const { endpoint, sandbox, ecs } = estate;
 
 describe('ecs-roll serve', () => {
   let serve: ServeProcess;
@@ -135,7 +122,7 @@ describe('ecs-roll serve', () => {
     for (const line of unauthenticated) expect(line.source).toMatch(/127\.0\.0\.1$/);
     expectNoToken(serve.raw);
     await expectNoMutatingCall();
-    expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(source);
+    expect(await serviceTaskDefinition(ecs, 'prod', 'web')).toBe(estate.source);
   });
 
   // CONNECT never reaches an HTTP server's request handler: without a 'connect' listener node drops
