@@ -8,9 +8,10 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { isAwsError } from '../aws/errors.js';
 import type { AlarmPolicy } from '../core/alarm.js';
 import { chunk, mapConcurrent } from '../core/collections.js';
+import { MissingClusterError } from '../core/errors.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from '../core/limits.js';
 import type { ServiceSnapshot, Tag } from '../core/model.js';
-import { ALARM_SERVICE_TAG, legacyAlarmPolicy, servicePolicies, servicePolicyTagKey, type ServicePolicyRead } from '../core/scale-policy.js';
+import { ALARM_SERVICE_TAG, legacyAlarmPolicy, type ServicePolicyRead, servicePolicies, servicePolicyTagKey } from '../core/scale-policy.js';
 import type { PolicyAlarmsPort, PolicyServicesPort } from './scale-policy.js';
 
 /** ListTagsForResource calls in flight at once while listing: CloudWatch's tagging API is throttled low. */
@@ -62,7 +63,11 @@ export async function servicesWithPolicies(
   const clusters = await ecs.listClusterArns();
   const services = (
     await mapConcurrent(clusters, ECS_READ_CONCURRENCY, async (cluster) => {
-      const arns = await ecs.listServiceArns(cluster);
+      // A cluster deleted since ListClusters named it (DeleteCluster leaves it listed a while) has no services.
+      const arns = await ecs.listServiceArns(cluster).catch((error: unknown) => {
+        if (error instanceof MissingClusterError) return [];
+        throw error;
+      });
       const pages = await mapConcurrent(chunk(arns, DESCRIBE_SERVICES_MAX_NAMES), ECS_READ_CONCURRENCY, (names) =>
         ecs.describeServices(cluster, names),
       );

@@ -1,10 +1,10 @@
 import { chunk, mapConcurrent } from '../core/collections.js';
-import { UsageError } from '../core/errors.js';
+import { MissingClusterError, UsageError } from '../core/errors.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from '../core/limits.js';
 import { nameFromArn } from '../core/model.js';
 import type { ObservedState } from '../core/plan.js';
-import { checkSelectors, namesByCluster, parseServiceSelector, unmatchedSelectors } from '../core/service-selector.js';
 import type { EcsReader } from '../core/ports.js';
+import { checkSelectors, namesByCluster, parseServiceSelector, unmatchedSelectors } from '../core/service-selector.js';
 import { isAwsError } from './errors.js';
 import { describeTaskDefinitionsInUse } from './task-definitions-in-use.js';
 
@@ -31,18 +31,28 @@ export async function discoverRolloutState(ecs: EcsReader, options: DiscoveryOpt
   const named = selectors === undefined ? undefined : namesByCluster(selectors, clustersInScope);
   const clusters = named === undefined ? clustersInScope : [...new Set([...clustersInScope.map(nameFromArn), ...named.keys()])];
 
+  // Clusters ListClusters named rather than the user. DeleteCluster leaves a cluster INACTIVE and "discoverable in
+  // your account for a period of time", and one may go between ListClusters and ListServices: such a cluster has no
+  // service to move, so it is passed over; a cluster the user named is still an error.
+  // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteCluster.html
+  const listed = new Set(options.clusters?.length ? [] : clustersInScope.map(nameFromArn));
   const perCluster = await mapConcurrent(clusters, options.concurrency, async (cluster) => {
-    const names = named === undefined ? await ecs.listServiceArns(cluster) : (named.get(nameFromArn(cluster)) ?? []);
-    const groups = chunk(names, DESCRIBE_SERVICES_MAX_NAMES);
-    const described = await mapConcurrent(groups, options.concurrency, async (group) => {
-      try {
-        return await ecs.describeServices(cluster, group);
-      } catch (error) {
-        if (isAwsError(error, 'ClusterNotFoundException')) throw ecs.missingCluster(cluster, region);
-        throw error;
-      }
-    });
-    return described.flat().filter((service) => service.status !== 'INACTIVE');
+    try {
+      const names = named === undefined ? await ecs.listServiceArns(cluster) : (named.get(nameFromArn(cluster)) ?? []);
+      const groups = chunk(names, DESCRIBE_SERVICES_MAX_NAMES);
+      const described = await mapConcurrent(groups, options.concurrency, async (group) => {
+        try {
+          return await ecs.describeServices(cluster, group);
+        } catch (error) {
+          if (isAwsError(error, 'ClusterNotFoundException')) throw ecs.missingCluster(cluster, region);
+          throw error;
+        }
+      });
+      return described.flat().filter((service) => service.status !== 'INACTIVE');
+    } catch (error) {
+      if (error instanceof MissingClusterError && listed.has(nameFromArn(cluster)) && named === undefined) return [];
+      throw error;
+    }
   });
   const services = perCluster.flat();
 

@@ -17,7 +17,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { chunk } from '../core/collections.js';
-import { OperationFailedError, RevisionConflictError, TransientAwsError, UsageError } from '../core/errors.js';
+import { MissingClusterError, OperationFailedError, RevisionConflictError, TransientAwsError } from '../core/errors.js';
 import type { ServiceDeploymentRecord } from '../core/gone-deployment.js';
 import {
   DESCRIBE_CONTAINER_INSTANCES_MAX_ARNS,
@@ -89,8 +89,8 @@ export class SdkEcs implements EcsPort, EcsReader {
     }
   }
 
-  missingCluster(cluster: string, region: string | undefined): UsageError {
-    return new UsageError(`cluster ${nameFromArn(cluster)} does not exist in ${region === undefined ? 'this region' : `region ${region}`}`);
+  missingCluster(cluster: string, region: string | undefined): MissingClusterError {
+    return new MissingClusterError(`cluster ${nameFromArn(cluster)} does not exist in ${region === undefined ? 'this region' : `region ${region}`}`);
   }
 
   async registerTaskDefinition(input: RegisterTaskDefinitionInput): Promise<{ taskDefinitionArn: string }> {

@@ -32,6 +32,9 @@ export class UsageError extends EcsRollError {
   }
 }
 
+/** A cluster that does not exist (ECS's ClusterNotFoundException): a usage error when the user named it. */
+export class MissingClusterError extends UsageError {}
+
 /** The work was attempted and did not succeed (a deployment failed, timed out, an AWS call was refused). */
 export class OperationFailedError extends EcsRollError {
   constructor(message: string, options?: { cause?: unknown }) {

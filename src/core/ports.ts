@@ -1,3 +1,4 @@
+import type { MissingClusterError } from './errors.js';
 import type { ServiceDeploymentRecord } from './gone-deployment.js';
 import type { ServiceDeploymentSnapshot, ServiceSnapshot, TaskDefinitionSnapshot, TaskSnapshot } from './model.js';
 import type { RegisterTaskDefinitionInput } from './task-definition.js';
@@ -57,7 +58,7 @@ export interface EcsReader extends Pick<EcsPort, 'describeServices' | 'describeT
   /** Every task definition family with an ACTIVE revision. */
   listActiveFamilies(): Promise<string[]>;
   /** The usage error for a cluster that does not exist, worded the same for every command. */
-  missingCluster(cluster: string, region: string | undefined): Error;
+  missingCluster(cluster: string, region: string | undefined): MissingClusterError;
 }
 
 /** Elastic Load Balancing, for the health ECS waits for before it counts a load-balanced task. */

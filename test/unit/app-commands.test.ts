@@ -4,14 +4,14 @@
  * every deployment at the next describe; it models no scheduling (the sandbox tests cover ECS itself).
  */
 import { describe, expect, it } from 'vitest';
-import { runRollout, type RolloutPorts } from '../../src/app/rollout.js';
+import { startPush } from '../../src/app/push.js';
+import { type RolloutPorts, runRollout } from '../../src/app/rollout.js';
 import { runScale, type ScaleReporter } from '../../src/app/scale.js';
 import { runStatus } from '../../src/app/status.js';
 import { runJob } from '../../src/app/webhook-job.js';
-import { startPush } from '../../src/app/push.js';
-import { UsageError } from '../../src/core/errors.js';
-import { parseImageReference } from '../../src/core/image-ref.js';
+import { MissingClusterError } from '../../src/core/errors.js';
 import type { RolloutEvent } from '../../src/core/events.js';
+import { parseImageReference } from '../../src/core/image-ref.js';
 import { nameFromArn, type ServiceSnapshot, type TaskDefinitionSnapshot, type TaskSnapshot } from '../../src/core/model.js';
 import type { Clock, EcsPort, EcsReader, UpdateServiceRequest } from '../../src/core/ports.js';
 import type { StatusDocument } from '../../src/core/status.js';
@@ -34,7 +34,7 @@ class MemoryEcs implements EcsPort, EcsReader {
     return REGION;
   }
   missingCluster(cluster: string) {
-    return new UsageError(`cluster ${nameFromArn(cluster)} does not exist`);
+    return new MissingClusterError(`cluster ${nameFromArn(cluster)} does not exist`);
   }
   async listClusterArns() {
     this.calls.push('listClusterArns');

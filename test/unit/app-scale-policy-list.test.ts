@@ -2,6 +2,7 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import { listScalePolicies } from '../../src/app/scale-policy-list.js';
 import { parsePolicyInput } from '../../src/core/alarm.js';
+import { MissingClusterError } from '../../src/core/errors.js';
 import type { Tag } from '../../src/core/model.js';
 import { ALARM_SERVICE_TAG, servicePolicyTag, servicePolicyTagKey } from '../../src/core/scale-policy.js';
 import { awsError, FakePolicyAws } from '../fakes.js';
@@ -216,6 +217,26 @@ describe('scale policy list, against in-memory CloudWatch and ECS', () => {
     const listed = await listScalePolicies(aws.ports);
     expect(listed.servicesExamined).toBe(13);
     expect(listed.rows.map((row) => (row.location.kind === 'service-tags' ? row.location.service : ''))).toEqual(['prod/svc-11', 'stage/api']);
+  });
+
+  it('passes over a cluster that is gone by the time its services are listed (DeleteCluster leaves it listed a while)', async () => {
+    const staged = aService({ clusterName: 'stage', serviceName: 'api' });
+    const aws = new FakePolicyAws([web, staged]);
+    aws.addAlarm(anAlarm('busy'), [pointsAt('prod/web')]);
+    aws.serviceTags.set(web.serviceArn, [policyTag('prod/web', 'busy')]);
+    const ports = {
+      ...aws.ports,
+      services: {
+        ...aws.ports.services,
+        listServiceArns: async (cluster: string) => {
+          if (cluster === staged.clusterArn) throw new MissingClusterError('cluster stage does not exist');
+          return aws.ports.services.listServiceArns(cluster);
+        },
+      },
+    };
+    const listed = await listScalePolicies(ports);
+    expect(listed.servicesExamined).toBe(1);
+    expect(listed.rows.map((row) => (row.location.kind === 'service-tags' ? row.location.service : ''))).toEqual(['prod/web']);
   });
 
   it('reads alarm tags at most 4 at a time: CloudWatch throttles its tagging API low', async () => {

@@ -1,7 +1,7 @@
 // discoverRolloutState reads the fleet in as few calls as ECS's limits allow (against sdk-ecs-double.ts).
 import { describe, expect, it } from 'vitest';
 import { discoverRolloutState } from '../../src/aws/ecs-discovery.js';
-import { UsageError } from '../../src/core/errors.js';
+import { MissingClusterError, UsageError } from '../../src/core/errors.js';
 import { clusterArnOf, serviceArnOf, taskDefinitionArnOf } from './builders.js';
 import { describeServicesFrom, describeTaskDefinitionFrom, names, paged, sdkEcs, sdkService } from './sdk-ecs-double.js';
 
@@ -106,5 +106,35 @@ describe('discoverRolloutState', () => {
     const described = client.named('DescribeTaskDefinitionCommand').map((input) => input.taskDefinition);
     // Every family once by name: the one in use to find its newest revision, the idle ones for theirs.
     expect(described.filter((name) => !String(name).includes(':')).sort()).toEqual(['batch', 'cron', 'web']);
+  });
+
+  // DeleteCluster leaves a cluster INACTIVE and listed for a while, and a cluster may go between ListClusters and
+  // ListServices: ECS answers ClusterNotFoundException for it.
+  describe('a cluster that is gone by the time it is read', () => {
+    function withGoneCluster() {
+      const table = { prod: [sdkService('prod', 'web')] };
+      return sdkEcs({
+        ListClustersCommand: paged('clusterArns', () => ['prod', 'deleted'].map(clusterArnOf), 100),
+        ListServicesCommand: (input) => {
+          if (String(input.cluster).endsWith('deleted')) throw Object.assign(new Error('Cluster not found.'), { name: 'ClusterNotFoundException' });
+          return { serviceArns: table.prod.map((service) => service.serviceArn ?? '') };
+        },
+        DescribeServicesCommand: describeServicesFrom(table),
+        DescribeTaskDefinitionCommand: describeTaskDefinitionFrom(['web']),
+      });
+    }
+
+    it('is passed over when ListClusters named it', async () => {
+      const { ecs } = withGoneCluster();
+      const state = await discoverRolloutState(ecs, { allFamilies: false, concurrency: 8 });
+      expect(state.services.map((service) => `${service.clusterName}/${service.serviceName}`)).toEqual(['prod/web']);
+    });
+
+    it('is a usage error when the user named it', async () => {
+      const { ecs } = withGoneCluster();
+      const discovery = discoverRolloutState(ecs, { clusters: ['prod', 'deleted'], allFamilies: false, concurrency: 8 });
+      await expect(discovery).rejects.toBeInstanceOf(MissingClusterError);
+      await expect(discovery).rejects.toThrow(/cluster deleted does not exist/);
+    });
   });
 });
