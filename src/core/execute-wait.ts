@@ -8,7 +8,7 @@ import { DESCRIBE_SERVICES_MAX_NAMES } from './limits.js';
 import { nameFromArn, type ServiceDeploymentSnapshot, type ServiceSnapshot } from './model.js';
 import type { PlannedService } from './plan.js';
 import { ecsRollbackReason } from './strategy.js';
-import { assessDeployment, stuckReason } from './wait.js';
+import { assessDeployment, type DeploymentAssessment, stuckReason } from './wait.js';
 
 /**
  * Polls the tracked deployments until each completes or fails, or the timeout passes.
@@ -83,7 +83,7 @@ export async function waitForDeployments(
         else if (rolledBackByEcs !== undefined) settle(entry, { state: 'rolled-back', reason: rolledBackByEcs });
         else if (assessment.state === 'failed') {
           const takeover = await resolveTakeover(entry, snapshot, deps, options.pushedAt);
-          if (takeover === undefined) settle(entry, { state: 'failed', reason: await explainGone(entry, snapshot, deps, assessment.reason) });
+          if (takeover === undefined) settle(entry, { state: 'failed', reason: await explainGone(entry, snapshot, deps, assessment) });
           else if (takeover.kind === 'yield') settle(entry, { state: 'superseded', reason: takeover.reason });
           else
             pending.set(keyOf(entry), {
@@ -115,10 +115,14 @@ export async function waitForDeployments(
  * then). Without a record matched for certain, or when reading fails (permission, throttling), the
  * assessment's own words stand.
  */
-async function explainGone(entry: Tracked, snapshot: ServiceSnapshot, { ecs }: ExecutorDeps, reason: string): Promise<string> {
-  const gone =
-    entry.settleCount !== true && entry.staged !== true && !snapshot.deployments.some((deployment) => deployment.id === entry.deploymentId);
-  if (!gone || entry.updatedAt === undefined || ecs.serviceDeploymentsSince === undefined) return reason;
+async function explainGone(
+  entry: Tracked,
+  snapshot: ServiceSnapshot,
+  { ecs }: ExecutorDeps,
+  { reason, gone }: Extract<DeploymentAssessment, { state: 'failed' }>,
+): Promise<string> {
+  // A staged deployment's record is read on every poll already (ecsRollbackReason).
+  if (gone !== true || entry.staged === true || entry.updatedAt === undefined || ecs.serviceDeploymentsSince === undefined) return reason;
   try {
     const records = await ecs.serviceDeploymentsSince(entry.cluster, entry.service, entry.updatedAt - RECORD_MATCH_SKEW_MS);
     const record = matchGoneDeployment(records, entry.updatedAt);

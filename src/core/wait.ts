@@ -4,7 +4,13 @@ import { type DeploymentSnapshot, revisionName, type ServiceSnapshot } from './m
 export type DeploymentAssessment =
   | { readonly state: 'in-progress'; readonly progress: DeploymentProgress }
   | { readonly state: 'completed'; readonly progress: DeploymentProgress }
-  | { readonly state: 'failed'; readonly reason: string; readonly progress: DeploymentProgress };
+  | {
+      readonly state: 'failed';
+      readonly reason: string;
+      readonly progress: DeploymentProgress;
+      /** The tracked deployment has left the service's list: ECS's record of it may say more (gone-deployment.ts). */
+      readonly gone?: true;
+    };
 
 export interface DeploymentProgress {
   /** Tasks of the tracked deployment (so: on the new revision) that run. */
@@ -41,6 +47,7 @@ export function assessDeployment(service: ServiceSnapshot, deploymentId: string,
       state: 'failed',
       reason: goneReason(deploymentId, service),
       progress,
+      gone: true,
     };
   }
   if (deployment.rolloutState === 'FAILED') {
