@@ -31,11 +31,11 @@ export async function discoverRolloutState(ecs: EcsReader, options: DiscoveryOpt
   const named = selectors === undefined ? undefined : namesByCluster(selectors, clustersInScope);
   const clusters = named === undefined ? clustersInScope : [...new Set([...clustersInScope.map(nameFromArn), ...named.keys()])];
 
-  // Clusters ListClusters named rather than the user. DeleteCluster leaves a cluster INACTIVE and "discoverable in
-  // your account for a period of time", and one may go between ListClusters and ListServices: such a cluster has no
-  // service to move, so it is passed over; a cluster the user named is still an error.
+  // Every cluster came from ListClusters, none from the user. DeleteCluster leaves a cluster INACTIVE and
+  // "discoverable in your account for a period of time", and one may go between ListClusters and ListServices:
+  // such a cluster has no service to move, so it is passed over; a cluster the user named is still an error.
   // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteCluster.html
-  const listed = new Set(options.clusters?.length ? [] : clustersInScope.map(nameFromArn));
+  const allListed = !options.clusters?.length && named === undefined;
   const perCluster = await mapConcurrent(clusters, options.concurrency, async (cluster) => {
     try {
       const names = named === undefined ? await ecs.listServiceArns(cluster) : (named.get(nameFromArn(cluster)) ?? []);
@@ -50,7 +50,7 @@ export async function discoverRolloutState(ecs: EcsReader, options: DiscoveryOpt
       });
       return described.flat().filter((service) => service.status !== 'INACTIVE');
     } catch (error) {
-      if (error instanceof MissingClusterError && listed.has(nameFromArn(cluster)) && named === undefined) return [];
+      if (allListed && error instanceof MissingClusterError) return [];
       throw error;
     }
   });
