@@ -7,8 +7,8 @@ export const HANDLERS = { receiver: 'handler.receive', worker: 'handler.work' } 
 export const LAMBDA_RUNTIME = 'nodejs22.x';
 
 const BUNDLE = new URL('../lambda/', import.meta.url);
-/** A fixed time keeps the zip byte-identical across builds, so an unchanged install uploads nothing. */
-const FIXED_MTIME = new Date('2020-01-01T00:00:00Z');
+/** Deflate level 9 and a fixed time: the zip stays byte-identical across builds, so an unchanged install uploads nothing. */
+const ENTRY = { level: 9, mtime: new Date('2020-01-01T00:00:00Z') } as const;
 
 /** handler.mjs and the chunks it loads on demand (scripts/bundle-lambda.mjs), in a fixed order. */
 async function bundleFiles(): Promise<[string, Uint8Array][]> {
@@ -26,8 +26,8 @@ async function bundleFiles(): Promise<[string, Uint8Array][]> {
  * adds next to them (the settings file, src/webhook/settings-file.ts), each with the fixed time.
  */
 export async function lambdaZip(files: Readonly<Record<string, string>> = {}): Promise<Uint8Array> {
-  const entries: Record<string, [Uint8Array, { level: 9; mtime: Date }]> = {};
-  for (const [name, code] of await bundleFiles()) entries[name] = [code, { level: 9, mtime: FIXED_MTIME }];
-  for (const [name, text] of Object.entries(files)) entries[name] = [new TextEncoder().encode(text), { level: 9, mtime: FIXED_MTIME }];
+  const entries: Record<string, [Uint8Array, typeof ENTRY]> = {};
+  for (const [name, code] of await bundleFiles()) entries[name] = [code, ENTRY];
+  for (const [name, text] of Object.entries(files)) entries[name] = [new TextEncoder().encode(text), ENTRY];
   return zipSync(entries);
 }
