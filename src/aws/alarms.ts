@@ -65,6 +65,20 @@ export class CloudWatchAlarms {
     return tagsFromSdk(answer.Tags);
   }
 
+  /**
+   * The alarm's tags, or undefined for an alarm deleted since it was described: ListTagsForResource answers 404
+   * ResourceNotFound (the SDK also models ResourceNotFoundException).
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListTagsForResource.html
+   */
+  async alarmTagsIfAny(alarmArn: string): Promise<Tag[] | undefined> {
+    try {
+      return await this.alarmTags(alarmArn);
+    } catch (error) {
+      if (isAwsError(error, 'ResourceNotFound', 'ResourceNotFoundException')) return undefined;
+      throw error;
+    }
+  }
+
   /** Puts the alarm again, as DescribeAlarms returned it, with these alarm actions. */
   async setAlarmActions(alarm: MetricAlarm, alarmActions: readonly string[]): Promise<void> {
     const input = alarmPutInput(alarm as Record<string, unknown>, alarmActions);
@@ -101,13 +115,9 @@ export class SdkAlarmWorker implements AlarmWorkerPort {
   async describeAlarm(alarmName: string): Promise<AlarmNow | undefined> {
     const found = await this.alarms.describeAlarm(alarmName);
     if (found?.AlarmArn === undefined) return undefined;
-    try {
-      return { arn: found.AlarmArn, state: found.StateValue ?? 'INSUFFICIENT_DATA', tags: await this.alarms.alarmTags(found.AlarmArn) };
-    } catch (error) {
-      // Deleted between the two calls.
-      if (isAwsError(error, 'ResourceNotFoundException', 'ResourceNotFound')) return undefined;
-      throw error;
-    }
+    // Deleted between the two calls: no alarm.
+    const tags = await this.alarms.alarmTagsIfAny(found.AlarmArn);
+    return tags === undefined ? undefined : { arn: found.AlarmArn, state: found.StateValue ?? 'INSUFFICIENT_DATA', tags };
   }
 
   async scalableTarget(service: ServiceSnapshot): Promise<ScalableTargetBounds | undefined> {

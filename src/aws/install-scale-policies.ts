@@ -10,7 +10,6 @@ import { formatAdjustment } from '../core/scale.js';
 import { ALARM_SERVICE_TAG, LEGACY_ALARM_POLICY_KEYS, legacyAlarmPolicy, servicePolicyTag, tagLimitProblem } from '../core/scale-policy.js';
 import { CloudWatchAlarms } from './alarms.js';
 import type { AwsConfig } from './config.js';
-import { isAwsError } from './errors.js';
 import { createEcsClient, SdkEcs } from './ecs.js';
 import { describeServiceIfAny, serviceTags, tagService } from './service-policies.js';
 
@@ -33,17 +32,6 @@ export interface PolicyMoveRequest {
   readonly dryRun: boolean;
 }
 
-/** An alarm deleted since ListAlarms answers 404 ResourceNotFound: it has no policy left to move. */
-async function tagsUnlessDeleted(alarms: CloudWatchAlarms, arn: string) {
-  try {
-    return await alarms.alarmTags(arn);
-  } catch (error) {
-    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListTagsForResource.html
-    if (isAwsError(error, 'ResourceNotFoundException', 'ResourceNotFound')) return undefined;
-    throw error;
-  }
-}
-
 export async function movePoliciesToServices(request: PolicyMoveRequest): Promise<PolicyMove[]> {
   const alarms = new CloudWatchAlarms(request.aws);
   const client = createEcsClient(request.aws);
@@ -55,7 +43,8 @@ export async function movePoliciesToServices(request: PolicyMoveRequest): Promis
     const moves = await mapConcurrent(ours, CONCURRENCY, async (alarm): Promise<PolicyMove | undefined> => {
       const arn = alarm.AlarmArn as string;
       const name = alarm.AlarmName ?? arn;
-      const tags = await tagsUnlessDeleted(alarms, arn);
+      // An alarm deleted since ListAlarms has no policy left to move.
+      const tags = await alarms.alarmTagsIfAny(arn);
       if (tags === undefined) return undefined;
       const legacy = legacyAlarmPolicy(tags);
       if (legacy.kind === 'none') return undefined;

@@ -49,7 +49,7 @@ describe('the IAM policy for running install', () => {
     // It calls through these helpers; each maps to one action.
     const calls: Record<string, string> = {
       'alarms.listAlarms(': 'cloudwatch:DescribeAlarms',
-      'alarms.alarmTags(': 'cloudwatch:ListTagsForResource',
+      'alarms.alarmTagsIfAny(': 'cloudwatch:ListTagsForResource',
       'alarms.untagAlarm(': 'cloudwatch:UntagResource',
       'describeServiceIfAny(': 'ecs:DescribeServices',
       'serviceTags(': 'ecs:ListTagsForResource',
