@@ -74,13 +74,14 @@ function jsonInstallReporter(io: CliIo): InstallReporter {
 }
 
 export async function runInstallCommand(raw: RawInstallOptions, io: CliIo, signal: AbortSignal): Promise<number> {
-  const { json, ...request } = parseInstallOptions(raw, io.env);
+  const options = parseInstallOptions(raw, io.env);
+  const { json, ...request } = options;
   const color = new Chalk({ level: json ? 0 : colorLevel(io, raw.color) });
   const reporter = chooseReporter(json, { human: () => humanInstallReporter(io, color), json: () => jsonInstallReporter(io) });
   // With --json, stdout carries the document alone: waits and warnings go to stderr.
   const progress = await makeProgress(io, json ? io.stderr : io.stdout, color, json);
   const { runInstall } = await import('../../app/install.js');
-  reporter.started({ ...request, json });
+  reporter.started(options);
   reporter.finished(await runInstall({ ...request, signal, progress }));
   return 0;
 }
