@@ -63,8 +63,11 @@ export interface SandboxConfig {
 }
 
 export interface SandboxControl {
-  /** Clear moto, the scheduler, the call log and the record; the tick goes back to its start value, unpaused. */
-  reset(): Promise<void>;
+  /**
+   * Clear moto, the scheduler, the call log and the record; the tick goes back to its start value, unpaused
+   * unless `paused` is set, which pauses in the same step (no background tick can slip in between).
+   */
+  reset(options?: { paused?: boolean }): Promise<void>;
   calls(): Promise<SandboxCall[]>;
   clearCalls(): Promise<void>;
   record(): Promise<RecordEntry[]>;
@@ -90,8 +93,8 @@ async function control(endpoint: string, method: 'GET' | 'POST', route: string, 
 
 export function sandboxControl(endpoint: string): SandboxControl {
   return {
-    async reset() {
-      await control(endpoint, 'POST', 'reset');
+    async reset(options) {
+      await control(endpoint, 'POST', 'reset', options?.paused === true ? { paused: true } : undefined);
     },
     async calls() {
       return ((await control(endpoint, 'GET', 'calls')) as { calls: SandboxCall[] }).calls;

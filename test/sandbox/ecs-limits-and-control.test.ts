@@ -23,8 +23,7 @@ beforeEach(async () => {
 describe('control routes', () => {
   it('is deterministic: the same calls and ticks after a reset give the same ids and record', async () => {
     const run = async () => {
-      await control.reset();
-      await control.config({ paused: true });
+      await control.reset({ paused: true });
       await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }));
       const td = await taskDefinition('web', 'nginx:1.0');
       await createService({ serviceName: 'web', taskDefinition: td, desiredCount: 2 });

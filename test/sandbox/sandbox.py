@@ -27,6 +27,7 @@ It exits on SIGTERM/SIGINT and when its stdin closes.
 
 Control routes (JSON):
   POST /_sandbox/reset        clear moto, the scheduler, calls and record; tick back to --tick, unpaused
+                              (body {"paused": true}: paused, in the same step)
   GET  /_sandbox/calls        {"calls": [{"t", "action", "cluster"?, "service"?}]} since the last reset
   POST /_sandbox/calls/clear  forget the calls so far
   GET  /_sandbox/record       {"record": [...]} one entry per tick per service (see scheduler.py)
@@ -140,6 +141,8 @@ class Sandbox:
             if self.paused:
                 continue
             with LOCK:
+                if self.paused:  # paused while this thread waited for the lock: a test's ticks must be its own
+                    continue
                 try:
                     scheduler_tick()
                 except Exception:  # keep ticking; a bug shows in stderr
@@ -267,7 +270,9 @@ class Sandbox:
             shared.reset_services()
             shared.Settings.time_factor = self.initial_time_factor
             self.calls = []
-            self.tick, self.paused = self.initial_tick, False  # one test file's knobs never leak into the next
+            # one test file's knobs never leak into the next; {"paused": true} resets straight into a paused
+            # sandbox, so no background tick can fall between the reset and a separate pause
+            self.tick, self.paused = self.initial_tick, isinstance(args, dict) and args.get("paused") is True
             return json_response(start_response, 200, {"reset": True})
         if route == ("GET", "/_sandbox/calls"):
             return json_response(start_response, 200, {"calls": self.calls})
