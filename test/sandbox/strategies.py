@@ -321,7 +321,10 @@ class Strategies:
                 record["status"] = "SUCCESSFUL"
                 record["finishedAt"] = record["updatedAt"] = utcnow()
             elif state == "FAILED" and record["status"] == "IN_PROGRESS" and dep["id"] not in self.rollbacks.values():
-                # without rollback ECS leaves the failed deployment where it is; the service deployment stops
+                # without rollback ECS leaves the failed deployment where it is; the service deployment stops:
+                # "The service deployment stops when ... The rollback option is not in use for the failure detection
+                # mechanism (the circuit breaker or alarm-based) and the service fails." (ServiceDeployment stoppedAt,
+                # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeployment.html)
                 record["status"] = "STOPPED"
                 record["finishedAt"] = record["updatedAt"] = utcnow()
             if state == "FAILED" and dep.get("rolloutStateReason"):
