@@ -7,7 +7,8 @@ moto names the resource a call acts on (SQS calls that name a queue by its URL: 
 a statement's Resource is matched against it, as IAM does, so a role may send to one queue of an
 install and be refused another. Elsewhere moto asks about "*" and only actions are checked:
 every statement's Resource matches, so a missing action fails as on AWS, but a too-narrow
-Resource does not.
+Resource does not. (The log lines Lambda writes with the role are checked against their group's and
+stream's ARNs: lambda_runtime.LogWriter.)
 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html (SQS actions take the queue ARN)
 For JSON protocols the denial is answered as JSON (AccessDeniedException), as AWS answers it.
 """

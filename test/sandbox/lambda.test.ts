@@ -1,5 +1,6 @@
 // The sandbox's Lambda emulation on its own: small functions written here, run through the AWS
 // SDK and real HTTP, checked through the AWS API (logs, queues, invocation records): the runtime, concurrency, SQS.
+import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateEventSourceMappingCommand,
   InvokeCommand,
@@ -8,7 +9,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../eventually.js';
-import { config, createFunction, ECHO, eventsLogged, invoke, lambda, logLines, resetWithFunctionRole } from './lambda-world.js';
+import { ACCOUNT, config, createFunction, ECHO, eventsLogged, invoke, lambda, logLines, resetWithFunctionRole } from './lambda-world.js';
 
 beforeEach(resetWithFunctionRole);
 
@@ -46,6 +47,30 @@ describe('Lambda in the sandbox', () => {
     const lines = await logLines('cjs');
     expect(lines.filter((line) => line.startsWith('START RequestId:'))).toHaveLength(2);
     expect(lines.some((line) => line.includes('\tINFO\tevent {"hello":1}'))).toBe(true);
+  });
+
+  it("writes a function's lines only into log groups its role's Resource reaches", async () => {
+    // The role may write /aws/lambda/mine alone, as install scopes its roles: another function's lines are lost.
+    const mine = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/mine:*`;
+    await new IAMClient(config).send(
+      new PutRolePolicyCommand({
+        RoleName: 'fn',
+        PolicyName: 'logs',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: mine }],
+        }),
+      }),
+    );
+    await createFunction('mine', { 'index.js': ECHO }, 'index.handler');
+    await createFunction('theirs', { 'index.js': ECHO }, 'index.handler');
+    expect((await invoke('theirs', { n: 2 })).status).toBe(200);
+    expect((await invoke('mine', { n: 1 })).status).toBe(200);
+    const line = await eventually("mine's event in its log", async () =>
+      (await logLines('mine')).find((logged) => logged.includes('\tINFO\tevent {"n":1}')),
+    );
+    expect(line).toContain('"n":1');
+    expect(await logLines('theirs')).toEqual([]); // theirs ended before mine began: its lines would be there by now
   });
 
   it('throttles a synchronous invoke beyond reserved concurrency, and sends an async failure to its on-failure queue', async () => {

@@ -177,13 +177,13 @@ def credentials_for(view: FunctionView) -> dict[str, str]:
             "AWS_SESSION_TOKEN": role.session_token}
 
 
-def role_allows(view: FunctionView, creds: dict[str, str], action: str) -> bool:
-    """Under LOCK: whether the execution role's policies allow an action (checked as moto checks)."""
+def role_allows(view: FunctionView, creds: dict[str, str], action: str, resource: str = "*") -> bool:
+    """Under LOCK: whether the execution role's policies allow an action on a resource (checked as moto checks)."""
     from moto.iam.access_control import AssumedRoleAccessKey, IAMPolicy, PermissionResult
     CHECKING_FUNCTION.active = True
     try:
         key = AssumedRoleAccessKey(view.account, "aws", creds["AWS_ACCESS_KEY_ID"], {"X-Amz-Security-Token": creds["AWS_SESSION_TOKEN"]})
-        results = [IAMPolicy(policy).is_action_permitted(action, "*") for policy in key.collect_policies()]
+        results = [IAMPolicy(policy).is_action_permitted(action, resource) for policy in key.collect_policies()]
     except Exception:
         return False
     finally:
@@ -197,6 +197,9 @@ class LogWriter:
     Lambda writes with the execution role: a missing group is created only when the role may
     logs:CreateLogGroup (the AWSLambdaBasicExecutionRole case), and lines are written only when it may
     logs:CreateLogStream and logs:PutLogEvents; otherwise the lines are lost, as on AWS. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+    Each is checked against the resource it acts on, so a role scoped to another group writes nothing: the
+    group's ARN in the form IAM policies use ("log-group:NAME:*") for CreateLogGroup, the stream's ARN (which
+    that form covers) for the other two. https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html
     """
 
     def __init__(self, view: FunctionView, creds: dict[str, str], stream: str, generation: int) -> None:
@@ -221,13 +224,16 @@ class LogWriter:
                 return  # an invocation cut short by a reset leaves no trace in what follows
             backend = logs_backends[self.view.account][self.view.region]
             try:
+                group_arn = f"arn:aws:logs:{self.view.region}:{self.view.account}:log-group:{self.group}"
                 if self.group not in backend.groups:
-                    if not role_allows(self.view, self.creds, "logs:CreateLogGroup"):
+                    if not role_allows(self.view, self.creds, "logs:CreateLogGroup", f"{group_arn}:*"):
                         return
                     backend.create_log_group(self.group, {})
                 if not self.ready:
                     # Lambda writes a function's lines with its execution role, which must allow both.
-                    if not (role_allows(self.view, self.creds, "logs:CreateLogStream") and role_allows(self.view, self.creds, "logs:PutLogEvents")):
+                    stream_arn = f"{group_arn}:log-stream:{self.stream}"
+                    if not (role_allows(self.view, self.creds, "logs:CreateLogStream", stream_arn)
+                            and role_allows(self.view, self.creds, "logs:PutLogEvents", stream_arn)):
                         return
                     backend.create_log_stream(self.group, self.stream)
                     self.ready = True
