@@ -1,8 +1,10 @@
 // Least privilege of what install makes, proven through the sandbox's IAM enforcement (the functions' calls
-// run with their execution role's keys: test/sandbox/iam_enforcement.py checks actions, as moto can) and its
+// run with their execution role's keys: test/sandbox/iam_enforcement.py checks actions, and resources where it
+// knows them: queue ARNs, the service and task of an ECS write) and its
 // SNS topic policies (test/sandbox/sns_policy.py):
 // - the internet-facing receiver runs as its own role, which may only hand a push to the pushes queue and log;
 // - the worker's role sends to the follow queue only and invokes no function (SQS calls are matched by queue ARN);
+// - installed for some clusters, it may update services and stop tasks in those clusters alone;
 // - an older install's receiver, still on the worker's role, moves to its own on the next install;
 // - the alarm topic admits CloudWatch alone: a publish from anyone else is refused, an alarm's goes through;
 // - the direct alarm-action permission is scoped with SourceArn and SourceAccount.
@@ -10,6 +12,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateClusterCommand, ECSClient } from '@aws-sdk/client-ecs';
 import {
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
@@ -73,6 +76,9 @@ function probeCalls(): Record<string, string> {
     `tryCall(${sdk('sqs')}, async (m) => { const sqs = new m.SQSClient({}); const { QueueUrl } = await sqs.send(new m.GetQueueUrlCommand({ QueueName: '${queue}' })); await sqs.send(new m.SendMessageCommand({ QueueUrl, MessageBody: '{"probe":true}', ${extra} })); })`;
   return {
     'ecs:UpdateService': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: 0 })))`,
+    'ecs:UpdateService in staging': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'staging', service: 'web', desiredCount: 0 })))`,
+    'ecs:StopTask in prod': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.StopTaskCommand({ cluster: 'prod', task: '0123456789abcdef0123456789abcdef' })))`,
+    'ecs:StopTask in staging': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.StopTaskCommand({ cluster: 'staging', task: '0123456789abcdef0123456789abcdef' })))`,
     'ecs:ListClusters': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.ListClustersCommand({})))`,
     'lambda:InvokeFunction': `tryCall(${sdk('lambda')}, (m) => new m.LambdaClient({}).send(new m.InvokeCommand({ FunctionName: 'ecs-roll-worker', InvocationType: 'DryRun' })))`,
     'sqs:GetQueueUrl': `tryCall(${sdk('sqs')}, (m) => new m.SQSClient({}).send(new m.GetQueueUrlCommand({ QueueName: 'ecs-roll-pushes.fifo' })))`,
@@ -155,12 +161,28 @@ describe('least privilege of the webhook install', () => {
       'sqs:SendMessage to the pushes queue': 'denied',
       'sqs:SendMessage to the follow queue': 'allowed',
     });
-    // Its logs: its own group only (the sandbox checks logs by action, so this is read from the policy).
+    // Its logs: its own group only. The sandbox drops the lines of a role scoped to another group (webhook-e2e reads
+    // the worker's); that it grants the receiver's group nothing is read from the policy.
     const policy = await iam.send(new GetRolePolicyCommand({ RoleName: 'ecs-roll', PolicyName: 'ecs-roll-policy' }));
     const text = decodeURIComponent(policy.PolicyDocument ?? '');
     expect(text).toContain('/aws/lambda/ecs-roll-worker');
     expect(text).not.toContain('/aws/lambda/ecs-roll-receiver');
     expect(text).not.toContain('lambda:InvokeFunction');
+  });
+
+  it('lets the worker update services and stop tasks only in the clusters it was installed for', async () => {
+    const ecs = new ECSClient(config);
+    for (const clusterName of ['prod', 'staging']) await ecs.send(new CreateClusterCommand({ clusterName }));
+    ecs.destroy();
+    const run = await cli('install', '--repo', 'acme/web', '--cluster', 'prod');
+    expect(run.code, run.stderr).toBe(0);
+    const probes = ['ecs:UpdateService', 'ecs:UpdateService in staging', 'ecs:StopTask in prod', 'ecs:StopTask in staging'];
+    const answers = await callsAllowedTo(`arn:aws:iam::${ACCOUNT}:role/ecs-roll`, probes);
+    // In prod the call gets past IAM (and fails on the missing cluster); in staging IAM refuses it.
+    expect(answers['ecs:UpdateService']).not.toBe('denied');
+    expect(answers['ecs:StopTask in prod']).not.toBe('denied');
+    expect(answers['ecs:UpdateService in staging']).toBe('denied');
+    expect(answers['ecs:StopTask in staging']).toBe('denied');
   });
 
   it('moves an older install’s receiver from the worker’s role to its own, and uninstall removes both roles', async () => {

@@ -3,9 +3,11 @@
 Tests and users call the sandbox with dummy keys and no IAM, as before (or with moto's own
 enforcement when started with INITIAL_NO_AUTH_ACTION_COUNT, unchanged). A function's calls carry
 the keys AssumeRole issued for its execution role; for those, moto's IAM enforcement runs. Where
-moto names the resource a call acts on (SQS calls that name a queue by its URL: the queue's ARN),
-a statement's Resource is matched against it, as IAM does, so a role may send to one queue of an
-install and be refused another. Elsewhere moto asks about "*" and only actions are checked:
+moto names the resource a call acts on (SQS calls that name a queue by its URL: the queue's ARN), and
+for the ECS calls the worker makes on one service or task (ecs_resource below), a statement's Resource
+is matched against it, as IAM does, so a role may send to one queue of an install and be refused
+another, or update services in the clusters it was installed for and no other. Elsewhere moto asks
+about "*" and only actions are checked:
 every statement's Resource matches, so a missing action fails as on AWS, but a too-narrow
 Resource does not. (The log lines Lambda writes with the role are checked against their group's and
 stream's ARNs: lambda_runtime.LogWriter.)
@@ -15,6 +17,7 @@ For JSON protocols the denial is answered as JSON (AccessDeniedException), as AW
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -26,6 +29,9 @@ from shared import DEFAULT_ACCOUNT
 
 # Signing names whose IAM action prefix differs: CloudWatch signs as "monitoring", SES as "email".
 IAM_PREFIX_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses"}
+
+# ECS's JSON protocol names the operation in X-Amz-Target.
+ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
 # Access key ids that the sandbox issued to functions: the sandbox's IAM checks apply to these.
 FUNCTION_KEYS: set[str] = set()
@@ -41,12 +47,65 @@ def access_key_of(authorization: str) -> str:
     return authorization[at + len(marker):].split("/", 1)[0] if at >= 0 else ""
 
 
+def region_of(authorization: str) -> str:
+    """The region of a SigV4 credential scope: Credential=KEY/DATE/REGION/SERVICE/aws4_request."""
+    marker = "Credential="
+    at = authorization.find(marker)
+    parts = authorization[at + len(marker):].split(",", 1)[0].split("/") if at >= 0 else []
+    return parts[2] if len(parts) > 2 else "us-east-1"
+
+
+def _name(value: Any, default: str | None = None) -> str | None:
+    """A cluster, service or task given by name or by ARN: its last path segment."""
+    if value is None:
+        return default
+    return value.rsplit("/", 1)[-1] if isinstance(value, str) and value else None
+
+
+def ecs_resource(headers: Any, body: Any, region: str) -> str:
+    """The ARN IAM checks an ECS call against, for the calls that take one and the worker makes.
+
+    UpdateService acts on the service's ARN and StopTask on the task's (both name the cluster), the tagging
+    calls on their resourceArn. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
+    Other ECS calls keep "*": moto then checks the action alone.
+    """
+    target = headers.get("X-Amz-Target") or ""
+    if not target.startswith(ECS_TARGET_PREFIX):
+        return "*"
+    action = target[len(ECS_TARGET_PREFIX):]
+    try:
+        args = json.loads(body or b"{}")
+    except ValueError:
+        return "*"
+    if not isinstance(args, dict):
+        return "*"
+    base = f"arn:aws:ecs:{region}:{DEFAULT_ACCOUNT}"
+    cluster = _name(args.get("cluster"), "default")
+    if action == "UpdateService" and cluster and (service := _name(args.get("service"))):
+        # The service's own ARN: a service created before 2021 keeps the short form, service/NAME.
+        # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html
+        from moto.ecs.models import ecs_backends
+        try:
+            existing = ecs_backends[DEFAULT_ACCOUNT][region].services.get(f"{cluster}:{service}")
+        except Exception:  # an unknown region: the call fails on its own
+            existing = None
+        return existing.arn if existing is not None else f"{base}:service/{cluster}/{service}"
+    if action == "StopTask" and cluster and (task := _name(args.get("task"))):
+        return f"{base}:task/{cluster}/{task}"
+    if action in ("TagResource", "UntagResource", "ListTagsForResource") and isinstance(args.get("resourceArn"), str):
+        return args["resourceArn"]
+    return "*"
+
+
 def install_iam_enforcement() -> None:
     original = ActionAuthenticatorMixin._authenticate_and_authorize_action
 
     def enforce_for_function_keys(self: Any, iam_request_cls: type, resource: str = "*") -> None:
-        if access_key_of(self.headers.get("Authorization", "") or "") not in FUNCTION_KEYS:
+        authorization = self.headers.get("Authorization", "") or ""
+        if access_key_of(authorization) not in FUNCTION_KEYS:
             return original(self, iam_request_cls, resource)  # moto's own rules (no IAM unless asked for)
+        if resource == "*":
+            resource = ecs_resource(self.headers, getattr(self, "body", None), region_of(authorization))
         saved = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
         moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # safe: every request runs under LOCK
         CHECKING_FUNCTION.active = True
