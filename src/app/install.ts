@@ -177,6 +177,7 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     clusters: settings.clusters,
     repositories: settings.repositories,
     passRoles: ecs.passRoleArns,
+    shortArnServices: ecs.shortArnServices,
     runBefore: { scope: ecs.runBefore, enabled: runBefore.length > 0 },
   });
   // The receiver tells of pushes the policy ignores (the worker never sees them), so both roles may notify.

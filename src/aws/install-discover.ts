@@ -3,7 +3,7 @@
  * the account, and what `--run-before` tasks would touch. Read-only.
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { accountOfArn } from '../core/arn.js';
+import { accountOfArn, isShortServiceArn } from '../core/arn.js';
 import { parseImageReference } from '../core/image-ref.js';
 import type { TaskDefinitionSnapshot } from '../core/model.js';
 import { runBeforeScope, type RunBeforeScope } from '../core/run-before-policy.js';
@@ -12,6 +12,8 @@ import { discoverRolloutState, SdkEcs } from './ecs.js';
 
 export interface EcsFindings {
   readonly passRoleArns: string[];
+  /** Services running the repositories that still have a pre-2021 short ARN (core/arn.ts isShortServiceArn). */
+  readonly shortArnServices: string[];
   readonly account?: string;
   readonly runBefore: RunBeforeScope;
 }
@@ -50,7 +52,16 @@ export async function discoverPassRoles(aws: AwsConfig, repositories: readonly s
       if (typeof value === 'string' && value !== '') arns.add(value);
     }
   }
-  return { passRoleArns: [...arns], ...(account === undefined ? {} : { account }), runBefore: runBeforeScope(running) };
+  const runningArns = new Set(running.map((definition) => definition.arn));
+  const shortArnServices = state.services
+    .filter((service) => isShortServiceArn(service.serviceArn) && runningArns.has(service.taskDefinitionArn))
+    .map((service) => service.serviceArn);
+  return {
+    passRoleArns: [...arns],
+    shortArnServices: [...new Set(shortArnServices)],
+    ...(account === undefined ? {} : { account }),
+    runBefore: runBeforeScope(running),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

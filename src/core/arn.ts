@@ -38,6 +38,17 @@ export function lastColonSegment(arn: string): string {
   return arn.slice(arn.lastIndexOf(':') + 1);
 }
 
+/**
+ * A service ARN in the short form, `service/NAME`, which services created before 2021 keep until they are
+ * migrated; newer ones are `service/CLUSTER/NAME`. IAM matches the ARN a service has, so a policy written for
+ * `service/CLUSTER/*` does not reach a short one.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html
+ */
+export function isShortServiceArn(arn: string): boolean {
+  const parsed = parseArn(arn);
+  return parsed?.service === 'ecs' && /^service\/[^/]+$/.test(parsed.resource);
+}
+
 /** The last `/`-separated segment: a role's, task's or service's short name. */
 export function lastSlashSegment(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);

@@ -27,6 +27,8 @@ export interface DesiredInstallInput extends Location {
   readonly repositories: readonly string[];
   /** Task and execution roles (names or ARNs) of the task definitions running the repositories. */
   readonly passRoles: readonly string[];
+  /** Services running the repositories that still have a pre-2021 short ARN: UpdateService names each. */
+  readonly shortArnServices?: readonly string[];
   /** What the running task definitions need for `--run-before` tasks, and whether there are any. */
   readonly runBefore: { readonly scope: RunBeforeScope; readonly enabled: boolean };
 }
@@ -62,6 +64,7 @@ export function desiredInstall(input: DesiredInstallInput): DesiredInstall {
       names,
       clusters: input.clusters,
       passRoleArns: passRoleArns(at, input.passRoles),
+      ...(input.shortArnServices === undefined ? {} : { shortArnServices: input.shortArnServices }),
       repositories: input.repositories,
       taskLogGroups: input.runBefore.scope.logGroups,
     }),

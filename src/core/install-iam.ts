@@ -32,6 +32,12 @@ export interface PolicyInput extends Location {
   readonly clusters: readonly string[];
   /** Task and execution role ARNs that the task definitions running the repositories name. */
   readonly passRoleArns: readonly string[];
+  /**
+   * Services running the repositories whose ARN has the pre-2021 short form (`service/NAME`, no cluster): the
+   * cluster patterns below do not match them, so UpdateService names each. No new service gets that form. Such
+   * an ARN does not name its cluster, so the grant also reaches a same-named short-ARN service in another cluster.
+   */
+  readonly shortArnServices?: readonly string[];
   /** The allow-list: its ECR repositories get the read statement the tag check needs. */
   readonly repositories?: readonly string[];
   /** awslogs groups of the task definitions running the repositories: the diagnosis reads their log tails. */
@@ -74,7 +80,12 @@ export function installPolicyDocument(input: PolicyInput): PolicyDocument {
     },
     { Sid: 'EcsRegisterTaskDefinition', Effect: 'Allow', Action: 'ecs:RegisterTaskDefinition', Resource: '*' },
     { Sid: 'EcsTagTaskDefinition', Effect: 'Allow', Action: 'ecs:TagResource', Resource: `${ecs}:task-definition/*` },
-    { Sid: 'EcsUpdateService', Effect: 'Allow', Action: 'ecs:UpdateService', Resource: clusters.map((c) => `${ecs}:service/${c}/*`) },
+    {
+      Sid: 'EcsUpdateService',
+      Effect: 'Allow',
+      Action: 'ecs:UpdateService',
+      Resource: [...clusters.map((c) => `${ecs}:service/${c}/*`), ...[...new Set(input.shortArnServices ?? [])].sort()],
+    },
     { Sid: 'EcsStopTask', Effect: 'Allow', Action: 'ecs:StopTask', Resource: clusters.map((c) => `${ecs}:task/${c}/*`) },
     // The alarm path: the policy in the service's tags and its scaled-at tag; the alarm's state and its
     // ecs-roll:service tag (which service to look at); the service's Application Auto Scaling bounds.

@@ -4,7 +4,8 @@
 // SNS topic policies (test/sandbox/sns_policy.py):
 // - the internet-facing receiver runs as its own role, which may only hand a push to the pushes queue and log;
 // - the worker's role sends to the follow queue only and invokes no function (SQS calls are matched by queue ARN);
-// - installed for some clusters, it may update services and stop tasks in those clusters alone;
+// - installed for some clusters, it may update services and stop tasks in those clusters alone (and a service of
+//   theirs with a pre-2021 short ARN, which the cluster pattern misses);
 // - an older install's receiver, still on the worker's role, moves to its own on the next install;
 // - the alarm topic admits CloudWatch alone: a publish from anyone else is refused, an alarm's goes through;
 // - the direct alarm-action permission is scoped with SourceArn and SourceAccount.
@@ -12,7 +13,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateClusterCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, ECSClient, PutAccountSettingCommand } from '@aws-sdk/client-ecs';
 import {
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
@@ -35,7 +36,7 @@ import { zipSync } from 'fflate';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
 import { sandboxControl } from '../sandbox/client.js';
-import { REGION, runCli } from './helpers.js';
+import { container, createService, REGION, registerTaskDefinition, runCli } from './helpers.js';
 import { putCpuAlarm } from '../alarms.js';
 
 const endpoint = sandboxEndpoint();
@@ -77,6 +78,7 @@ function probeCalls(): Record<string, string> {
   return {
     'ecs:UpdateService': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: 0 })))`,
     'ecs:UpdateService in staging': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'staging', service: 'web', desiredCount: 0 })))`,
+    'ecs:UpdateService of the short-ARN service': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'prod', service: 'legacy', desiredCount: 1 })))`,
     'ecs:StopTask in prod': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.StopTaskCommand({ cluster: 'prod', task: '0123456789abcdef0123456789abcdef' })))`,
     'ecs:StopTask in staging': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.StopTaskCommand({ cluster: 'staging', task: '0123456789abcdef0123456789abcdef' })))`,
     'ecs:ListClusters': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.ListClustersCommand({})))`,
@@ -173,13 +175,24 @@ describe('least privilege of the webhook install', () => {
   it('lets the worker update services and stop tasks only in the clusters it was installed for', async () => {
     const ecs = new ECSClient(config);
     for (const clusterName of ['prod', 'staging']) await ecs.send(new CreateClusterCommand({ clusterName }));
+    // A service created before 2021 keeps the short ARN service/NAME, which service/prod/* does not match. (moto
+    // works a service's ARN out from the account setting at each read, so the setting stays off for this test.)
+    await ecs.send(new PutAccountSettingCommand({ name: 'serviceLongArnFormat', value: 'disabled' }));
+    await createService(ecs, 'prod', 'legacy', await registerTaskDefinition(ecs, 'legacy', [container('web', 'acme/web:1.0')]));
     ecs.destroy();
     const run = await cli('install', '--repo', 'acme/web', '--cluster', 'prod');
     expect(run.code, run.stderr).toBe(0);
-    const probes = ['ecs:UpdateService', 'ecs:UpdateService in staging', 'ecs:StopTask in prod', 'ecs:StopTask in staging'];
+    const probes = [
+      'ecs:UpdateService',
+      'ecs:UpdateService of the short-ARN service',
+      'ecs:UpdateService in staging',
+      'ecs:StopTask in prod',
+      'ecs:StopTask in staging',
+    ];
     const answers = await callsAllowedTo(`arn:aws:iam::${ACCOUNT}:role/ecs-roll`, probes);
-    // In prod the call gets past IAM (and fails on the missing cluster); in staging IAM refuses it.
+    // In prod the call gets past IAM (and fails on the missing service or task); in staging IAM refuses it.
     expect(answers['ecs:UpdateService']).not.toBe('denied');
+    expect(answers['ecs:UpdateService of the short-ARN service']).toBe('allowed');
     expect(answers['ecs:StopTask in prod']).not.toBe('denied');
     expect(answers['ecs:UpdateService in staging']).toBe('denied');
     expect(answers['ecs:StopTask in staging']).toBe('denied');

@@ -121,6 +121,19 @@ describe('installPolicyDocument', () => {
     }
   });
 
+  it('names each service that still has a pre-2021 short ARN, which the cluster patterns do not match', () => {
+    const short = 'arn:aws:ecs:eu-west-1:111122223333:service/legacy';
+    const input = { region: REGION, account: ACCOUNT, names, clusters: ['prod'], passRoleArns: [] };
+    const withShort = installPolicyDocument({ ...input, shortArnServices: [short, short] });
+    expect(withShort.Statement.find((statement) => statement.Sid === 'EcsUpdateService')?.Resource).toEqual([
+      'arn:aws:ecs:eu-west-1:111122223333:service/prod/*',
+      short,
+    ]);
+    // Tagging a short-ARN service is refused by ECS itself, so the tag statement stays as it was.
+    const tags = (document: typeof withShort) => document.Statement.find((statement) => statement.Sid === 'EcsServiceTags');
+    expect(tags(withShort)).toEqual(tags(installPolicyDocument(input)));
+  });
+
   it('lets the alarm path read alarms of this account and region only, and tag services only', () => {
     const tagging = document.Statement.filter((statement) => JSON.stringify(statement.Action).includes('TagResource'));
     expect(tagging.map((statement) => statement.Resource)).toEqual([
