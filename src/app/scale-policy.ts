@@ -7,6 +7,7 @@
  */
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { type AlarmPolicy, parseServiceSpec, policyServiceLabel, withAction, withoutAction } from '../core/alarm.js';
+import { isShortServiceArn } from '../core/arn.js';
 import { OperationFailedError, UsageError } from '../core/errors.js';
 import type { ServiceSnapshot, Tag } from '../core/model.js';
 import {
@@ -83,6 +84,12 @@ export async function putScalePolicy(request: PutScalePolicyRequest, { alarms, s
   const service = await services.findService(policy.service, policy.cluster);
   if (service.schedulingStrategy === 'DAEMON') {
     throw new UsageError(`${label} is a DAEMON service: it runs one task per instance and has no desired count to scale`);
+  }
+  if (isShortServiceArn(service.serviceArn)) {
+    // ECS refuses to tag such a service (InvalidParameterException), and the policy lives in its tags.
+    throw new UsageError(
+      `${label} has a pre-2021 short ARN (${service.serviceArn}), and ECS tags only services with the long ARN, where the policy is kept: migrate it (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html) and run again; nothing was changed`,
+    );
   }
   const alarm = await requireAlarm(alarms, alarmName);
   const topicArn = await alarms.findTopicArn(topicName);

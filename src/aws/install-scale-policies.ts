@@ -5,6 +5,7 @@
  * service is gone, or whose service has no room for one more tag, stays where it is and is reported.
  */
 import { policyServiceLabel } from '../core/alarm.js';
+import { isShortServiceArn } from '../core/arn.js';
 import { mapConcurrent } from '../core/collections.js';
 import { formatAdjustment } from '../core/scale.js';
 import { ALARM_SERVICE_TAG, LEGACY_ALARM_POLICY_KEYS, legacyAlarmPolicy, servicePolicyTag, tagLimitProblem } from '../core/scale-policy.js';
@@ -60,6 +61,12 @@ export async function movePoliciesToServices(request: PolicyMoveRequest): Promis
       const { policy } = legacy;
       const found = await describeServiceIfAny(ecs, policy.cluster, policy.service);
       if (found === undefined) return notMoved(`service ${policyServiceLabel(policy)} does not exist`);
+      // ECS refuses to tag a service that still has a pre-2021 short ARN: moving would fail the whole install.
+      if (isShortServiceArn(found.serviceArn)) {
+        return notMoved(
+          `service ${policyServiceLabel(policy)} has a pre-2021 short ARN, which ECS does not tag; migrate it to the long ARN and install again`,
+        );
+      }
       const tag = servicePolicyTag(policy, { arn, name });
       const problem = tagLimitProblem(await serviceTags(ecs, found.serviceArn), [tag]);
       if (problem !== undefined) return notMoved(problem);

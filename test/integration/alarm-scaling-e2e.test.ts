@@ -12,7 +12,12 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeServicesCommand, ListTagsForResourceCommand as EcsListTagsForResourceCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  ListTagsForResourceCommand as EcsListTagsForResourceCommand,
+  type ECSClient,
+  PutAccountSettingCommand,
+} from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -274,5 +279,24 @@ describe('alarm scaling through the sandbox', () => {
     expect(await decisionAbout('web-old', 1)).toMatchObject({ decision: 'acted', from: 2, to: 4 });
     // Nothing left to move: the next install says nothing about it.
     expect((await cli('install', '--repo', 'acme/web', '--cluster', 'prod')).stdout).not.toContain('scaling policy of alarm');
+  });
+
+  it("install leaves an older policy in the alarm's tags when its service has a pre-2021 short ARN, and says why", async () => {
+    const arn = await createAlarm('web-old', [await topicArn()]);
+    const old = [
+      { Key: 'ecs-roll:service', Value: 'prod/web' },
+      { Key: 'ecs-roll:adjust', Value: '+2' },
+      { Key: 'ecs-roll:min', Value: '1' },
+      { Key: 'ecs-roll:max', Value: '10' },
+    ];
+    await cloudwatch.send(new TagResourceCommand({ ResourceARN: arn, Tags: old }));
+    // ECS refuses to tag such a service; moto works a service's ARN out from this setting at each read.
+    await ecs.send(new PutAccountSettingCommand({ name: 'serviceLongArnFormat', value: 'disabled' }));
+    const run = await cli('install', '--repo', 'acme/web', '--cluster', 'prod', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).policyMoves).toEqual([
+      expect.objectContaining({ alarm: 'web-old', status: 'not moved', reason: expect.stringMatching(/short ARN.*migrate it/) }),
+    ]);
+    expect((await cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toHaveLength(4);
   });
 });

@@ -1,6 +1,6 @@
 // `ecs-roll scale policy put/list/remove` through the built CLI against the sandbox.
 import { SetAlarmStateCommand, TagResourceCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand, TagResourceCommand as EcsTagResourceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, TagResourceCommand as EcsTagResourceCommand, PutAccountSettingCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { container, createService, registerTaskDefinition } from './helpers.js';
 import {
@@ -218,6 +218,11 @@ describe('ecs-roll scale policy', () => {
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toMatch(message);
     }
+    // A service with a pre-2021 short ARN, which ECS refuses to tag (moto works the ARN out from the account setting).
+    await ecs.send(new PutAccountSettingCommand({ name: 'serviceLongArnFormat', value: 'disabled' }));
+    const short = await policy('put', 'prod/web', '--alarm', ALARM, '--adjust', '+2', '--min', '1', '--max', '10');
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/short ARN .*service\/web\).*migrate it/);
     expect((await alarm())?.AlarmActions).toEqual([pagerArn]);
     expect(await alarmTags()).toEqual({ team: 'web' });
     expect(await policyTagValues()).toEqual([]);

@@ -7,8 +7,11 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ListServicesCommand,
+  ListTagsForResourceCommand,
+  PutAccountSettingCommand,
   ListTasksCommand,
   StopTaskCommand,
+  TagResourceCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -66,6 +69,23 @@ describe('API limits and filters moto lacks', () => {
     } while (nextToken);
     expect(pages).toBe(3);
     expect(seen.map((arn) => arn.split('/').pop()).sort()).toEqual(names);
+  });
+
+  it('refuses to tag a service with a pre-2021 short ARN, as AWS does, and tags a long one', async () => {
+    const td = await taskDefinition('web', 'nginx:1.0');
+    await ecs.send(new PutAccountSettingCommand({ name: 'serviceLongArnFormat', value: 'disabled' }));
+    const legacy = (await createService({ serviceName: 'legacy', taskDefinition: td, desiredCount: 0 })).serviceArn!;
+    expect(legacy).toMatch(/:service\/legacy$/);
+    const refused = await ecs.send(new TagResourceCommand({ resourceArn: legacy, tags: [{ key: 'team', value: 'a' }] })).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(refused?.name).toBe('InvalidParameterException');
+    expect(refused?.message).toMatch(/Long arn format/);
+    await ecs.send(new PutAccountSettingCommand({ name: 'serviceLongArnFormat', value: 'enabled' }));
+    const current = (await createService({ serviceName: 'current', taskDefinition: td, desiredCount: 0 })).serviceArn!;
+    await ecs.send(new TagResourceCommand({ resourceArn: current, tags: [{ key: 'team', value: 'a' }] }));
+    expect((await ecs.send(new ListTagsForResourceCommand({ resourceArn: current }))).tags).toEqual([{ key: 'team', value: 'a' }]);
   });
 
   it('rejects DescribeServices with more than 10 names, as AWS does', async () => {

@@ -13,6 +13,9 @@
   sandbox serialises requests, so "in flight" is modelled as a window after each registration of a
   family (``registrationConflictSeconds``, 0 = off), during which a second one is refused; ``busyFamilies``
   ({family: n}) refuses the next n registrations of a family outright, for tests that must see the conflict.
+* TagResource and UntagResource on a service with the pre-2021 short ARN (``service/NAME``) fail: "If you try to
+  tag a service with a short ARN, you receive an InvalidParameterException error."
+  https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TagResource.html
 * A switch (``unmodelledTaskDefinitionFields``: {name: value}) makes DescribeTaskDefinition answer
   extra top-level fields, standing in for a setting AWS added after the client's SDK was built.
 
@@ -33,6 +36,7 @@ MAX_TAG_VALUE = 256
 # ECS's ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$ as Python's re can say it: word characters (Unicode letters and
 # numbers, and "_") and the Unicode space separators (\p{Z}: not tabs or newlines).
 TAG_SAFE = re.compile("^[\\w _.:/=+\\-@\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")
+SHORT_SERVICE_ARN = re.compile(r"^arn:[^:]+:ecs:[^:]*:[^:]*:service/[^/]+$")
 CONFLICT_MESSAGE = "Too many concurrent attempts to create a new revision of the specified family."
 
 
@@ -76,6 +80,8 @@ class EcsLimits:
         ``existing_tags(arn)`` answers a resource's tags now, so TagResource is counted after its merge."""
         if action == "StopTask" and len(params.get("reason") or "") > STOP_REASON_MAX:
             return "InvalidParameterException", f"Reason must be at most {STOP_REASON_MAX} characters."
+        if action in ("TagResource", "UntagResource") and SHORT_SERVICE_ARN.match(str(params.get("resourceArn") or "")):
+            return "InvalidParameterException", "Long arn format must be used for tagging operations"
         if self.enforce_tags and action in ("RegisterTaskDefinition", "TagResource", "CreateService", "RunTask"):
             tags = params.get("tags") or []
             if action == "TagResource" and existing_tags is not None:

@@ -53,6 +53,16 @@ describe('scale policy put and remove, against in-memory CloudWatch and ECS', ()
     expect(alarm.AlarmActions).toEqual([OTHER_ACTION]);
   });
 
+  it('refuses a service with a pre-2021 short ARN, which ECS will not tag, before any change', async () => {
+    const legacy = aService({ serviceName: 'legacy', serviceArn: 'arn:aws:ecs:eu-west-1:111122223333:service/legacy' });
+    const { ports, serviceTags, alarm } = world([legacy]);
+    const refusal = put('legacy', ports);
+    await expect(refusal).rejects.toThrow(/short ARN .*service\/legacy.*migrate it/);
+    await expect(refusal).rejects.toMatchObject({ exitCode: 2 });
+    expect(serviceTags.get(legacy.serviceArn)).toEqual([]);
+    expect(alarm.AlarmActions).toEqual([OTHER_ACTION]);
+  });
+
   it('remove takes the policy and the topic away and leaves the alarm\u2019s other actions', async () => {
     const { ports, serviceTags, alarm, alarmTags } = world([web]);
     await put('web', ports);
