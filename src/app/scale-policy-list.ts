@@ -7,6 +7,7 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { isAwsError } from '../aws/errors.js';
 import type { AlarmPolicy } from '../core/alarm.js';
+import { isShortServiceArn } from '../core/arn.js';
 import { chunk, mapConcurrent } from '../core/collections.js';
 import { MissingClusterError } from '../core/errors.js';
 import { DESCRIBE_SERVICES_MAX_NAMES } from '../core/limits.js';
@@ -74,9 +75,13 @@ export async function servicesWithPolicies(
       return pages.flat().filter((service) => service.status !== 'INACTIVE');
     })
   ).flat();
+  // A service with a pre-2021 short ARN cannot be tagged, so it holds no policy: its tags are not read (ECS
+  // answers its tagging calls with InvalidParameterException).
   const read = await mapConcurrent(services, ECS_READ_CONCURRENCY, async (service) => ({
     service,
-    policies: servicePolicies(await ecs.serviceTags(service.serviceArn), { cluster: service.clusterName, service: service.serviceName }),
+    policies: isShortServiceArn(service.serviceArn)
+      ? []
+      : servicePolicies(await ecs.serviceTags(service.serviceArn), { cluster: service.clusterName, service: service.serviceName }),
   }));
   return { servicesExamined: services.length, found: read.filter((entry) => entry.policies.length > 0) };
 }

@@ -8,6 +8,7 @@
  */
 import { isAlarmEventShape, parseAlarmEvent, parseServiceSpec, scaledAtFromTags, type AlarmTransition, type AlarmWorkerPort } from '../core/alarm.js';
 import { decideScale } from '../core/alarm-decision.js';
+import { isShortServiceArn } from '../core/arn.js';
 import { alarmRecheck, recheckDelaySeconds, type AlarmRecheck } from '../core/alarm-recheck.js';
 import { formatAdjustment } from '../core/scale.js';
 import { ALARM_SERVICE_TAG, policyForAlarm } from '../core/scale-policy.js';
@@ -105,6 +106,16 @@ async function decide(
   const service = await aws.describeService(named.cluster, named.service);
   if (service === undefined)
     return { decision: 'service-gone', ...base, cluster: named.cluster, service: named.service, reason: `no service ${pointer}` };
+  if (isShortServiceArn(service.serviceArn)) {
+    // ECS tags only long-ARN services, so no policy can be on this one (and the role may not read its tags).
+    return {
+      decision: 'no-policy',
+      ...base,
+      cluster: named.cluster,
+      service: named.service,
+      reason: `service ${pointer} has a pre-2021 short ARN, which ECS does not tag, so it holds no policy; migrate it to the long ARN`,
+    };
+  }
   const serviceTags = await aws.serviceTags(service.serviceArn);
   const read = policyForAlarm(serviceTags, alarm.arn, named);
   if (read.kind === 'none') {

@@ -105,7 +105,18 @@ describe('handleAlarmEvent', () => {
     expect(result.decisions[0]).toMatchObject({ decision: 'service-gone', reason: 'no service prod/web' });
     expect(result.lines[0]).toMatchObject({ level: 'warn', decision: 'service-gone' });
 
-    for (const aws of [cooling, full, bare, gone]) expect(aws.updates).toEqual([]);
+    // A service with a pre-2021 short ARN cannot carry a policy (ECS will not tag it): its tags are not even read.
+    const legacy = new FakeAws();
+    legacy.service = aService({ serviceArn: 'arn:aws:ecs:eu-west-1:111122223333:service/web' });
+    legacy.serviceTags = async () => {
+      throw new Error('the tags of a short-ARN service were read');
+    };
+    expect((await run(lambdaEvent('ALARM'), legacy)).decisions[0]).toMatchObject({
+      decision: 'no-policy',
+      reason: expect.stringMatching(/short ARN/),
+    });
+
+    for (const aws of [cooling, full, bare, gone, legacy]) expect(aws.updates).toEqual([]);
   });
 
   it('logs a clamp and a DAEMON service', async () => {

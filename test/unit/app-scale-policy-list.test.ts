@@ -239,6 +239,26 @@ describe('scale policy list, against in-memory CloudWatch and ECS', () => {
     expect(listed.rows.map((row) => (row.location.kind === 'service-tags' ? row.location.service : ''))).toEqual(['prod/web']);
   });
 
+  it('does not read the tags of a service with a pre-2021 short ARN, which ECS refuses to tag, and still counts it', async () => {
+    const legacy = aService({ serviceName: 'old', serviceArn: 'arn:aws:ecs:eu-west-1:111122223333:service/old' });
+    const aws = new FakePolicyAws([web, legacy]);
+    aws.addAlarm(anAlarm('busy'), [pointsAt('prod/web')]);
+    aws.serviceTags.set(web.serviceArn, [policyTag('prod/web', 'busy')]);
+    const ports = {
+      ...aws.ports,
+      services: {
+        ...aws.ports.services,
+        serviceTags: async (arn: string) => {
+          if (arn === legacy.serviceArn) throw awsError('InvalidParameterException', 'Long arn format must be used for tagging operations');
+          return aws.ports.services.serviceTags(arn);
+        },
+      },
+    };
+    const listed = await listScalePolicies(ports);
+    expect(listed.servicesExamined).toBe(2);
+    expect(listed.rows.map((row) => (row.location.kind === 'service-tags' ? row.location.service : ''))).toEqual(['prod/web']);
+  });
+
   it('reads alarm tags at most 4 at a time: CloudWatch throttles its tagging API low', async () => {
     const aws = new FakePolicyAws([web]);
     for (let index = 0; index < 10; index += 1) aws.addAlarm(anAlarm(`alarm-${index}`));
