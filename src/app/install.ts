@@ -5,7 +5,7 @@
  * uninstall.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { accountOfArn, functionArn, partitionOf, roleArn, topicArn } from '../core/arn.js';
+import { accountOfArn, functionArn, lastSlashSegment, partitionOf, roleArn, topicArn } from '../core/arn.js';
 import {
   DEFAULT_SOURCES,
   ecrRepositoryNames,
@@ -75,6 +75,8 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     request,
     warnings,
   );
+  // What reading found (two REST APIs of one name, say) is said now, not only in the --json document.
+  for (const warning of warnings) request.progress.warn(warning);
   const installedEnvironment = (worker ?? receiver)?.environment;
 
   // Settings left out keep what the install runs with (the worker's environment holds them, the allow-list
@@ -104,6 +106,14 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     settingChanges.push({ setting: 'notify', ...(worker === undefined ? {} : { from }), to: from === to ? `${to} (a URL changed)` : to });
   }
   const ecs = await discoverPassRoles(request.aws, settings.repositories, settings.clusters);
+  if (ecs.shortArnServices.length > 0) {
+    const message =
+      `${ecs.shortArnServices.length} service(s) running these repositories still have a pre-2021 short ARN ` +
+      `(${ecs.shortArnServices.map(lastSlashSegment).join(', ')}): the worker's policy names each, and ECS tags none of them, ` +
+      'so they cannot carry a scaling policy until migrated (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html)';
+    warnings.push(message);
+    request.progress.warn(message);
+  }
   // Run-before specs given replace the installed ones; left out, the installed ones stay, like the settings above.
   const runBefore = request.runBefore ?? installedRunBefore(installedEnvironment);
   const sources = request.sources ?? installedSources(installedEnvironment) ?? DEFAULT_SOURCES;

@@ -1,5 +1,7 @@
 // Running `install` again keeps every setting it is not given (read back from the functions'
-// environment) and shows each one it changes as old → new, in --dry-run and in the real run.
+// environment) and shows each one it changes as old → new, in --dry-run and in the real run; and says what it
+// found amiss while reading.
+import { APIGatewayClient, CreateRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEndpoint } from '../sandbox/endpoint.js';
@@ -96,5 +98,17 @@ describe('install run again', () => {
     expect(loosened.stdout).toContain('~ policy: semver → any');
     expect(loosened.stdout).not.toMatch(/~ (repositories|strategy|clusters|timeout)/);
     expect(await env('ecs-roll-worker')).toMatchObject({ ECS_ROLL_POLICY: 'any', ECS_ROLL_STRATEGY: 'replace' });
+  });
+
+  it('says on stderr what reading found amiss, as --json carries it: two REST APIs tagged for one install', async () => {
+    expect((await install('--repo', 'acme/web')).code).toBe(0);
+    const apigw = new APIGatewayClient({ endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    await apigw.send(new CreateRestApiCommand({ name: 'ecs-roll', tags: { 'ecs-roll:install': 'ecs-roll' } }));
+    apigw.destroy();
+    const dry = await install('--repo', 'acme/web', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toMatch(/! 2 REST APIs are named ecs-roll and tagged for this install; using \w+/);
+    const json = await install('--repo', 'acme/web', '--dry-run', '--json');
+    expect((JSON.parse(json.stdout) as { warnings: string[] }).warnings).toEqual([expect.stringMatching(/^2 REST APIs are named ecs-roll/)]);
   });
 });

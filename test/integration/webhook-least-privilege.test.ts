@@ -182,6 +182,7 @@ describe('least privilege of the webhook install', () => {
     ecs.destroy();
     const run = await cli('install', '--repo', 'acme/web', '--cluster', 'prod');
     expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('1 service(s) running these repositories still have a pre-2021 short ARN (legacy)');
     const probes = [
       'ecs:UpdateService',
       'ecs:UpdateService of the short-ARN service',
