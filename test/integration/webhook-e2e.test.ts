@@ -4,8 +4,9 @@
 // pushes queue, and the worker rolls the services; everything is checked through the AWS API.
 // (webhook-queues.test.ts covers the queues: following past the Timeout, duplicates, dead letters.)
 // The functions' AWS calls use their execution role's credentials with IAM enforcement on; the
-// sandbox's IAM (moto's) matches actions, and Resource only for SQS calls (the queue's ARN), so a
-// missing action or a send to the wrong queue fails as on AWS, but another too-narrow Resource would not.
+// sandbox's IAM (moto's) matches actions, and Resource for SQS calls (the queue's ARN), ECS writes (the
+// service's, task's or task definition's ARN) and Lambda's log lines (the group's), so a missing action or
+// a call outside those scopes fails as on AWS; another too-narrow Resource would not.
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';

@@ -1,11 +1,12 @@
 // Least privilege of what install makes, proven through the sandbox's IAM enforcement (the functions' calls
 // run with their execution role's keys: test/sandbox/iam_enforcement.py checks actions, and resources where it
-// knows them: queue ARNs, the service and task of an ECS write) and its
+// knows them: queue ARNs, the service, task or task definition of an ECS write) and its
 // SNS topic policies (test/sandbox/sns_policy.py):
 // - the internet-facing receiver runs as its own role, which may only hand a push to the pushes queue and log;
 // - the worker's role sends to the follow queue only and invokes no function (SQS calls are matched by queue ARN);
 // - installed for some clusters, it may update services and stop tasks in those clusters alone (and a service of
 //   theirs with a pre-2021 short ARN, which the cluster pattern misses);
+// - it may run one-off tasks (--run-before) of the families running the repositories alone, and none without it;
 // - an older install's receiver, still on the worker's role, moves to its own on the next install;
 // - the alarm topic admits CloudWatch alone: a publish from anyone else is refused, an alarm's goes through;
 // - the direct alarm-action permission is scoped with SourceArn and SourceAccount.
@@ -79,6 +80,8 @@ function probeCalls(): Record<string, string> {
     'ecs:UpdateService': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: 0 })))`,
     'ecs:UpdateService in staging': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'staging', service: 'web', desiredCount: 0 })))`,
     'ecs:UpdateService of the short-ARN service': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.UpdateServiceCommand({ cluster: 'prod', service: 'legacy', desiredCount: 1 })))`,
+    'ecs:RunTask of web': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.RunTaskCommand({ cluster: 'prod', taskDefinition: 'web' })))`,
+    'ecs:RunTask of other': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.RunTaskCommand({ cluster: 'prod', taskDefinition: 'other' })))`,
     'ecs:StopTask in prod': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.StopTaskCommand({ cluster: 'prod', task: '0123456789abcdef0123456789abcdef' })))`,
     'ecs:StopTask in staging': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.StopTaskCommand({ cluster: 'staging', task: '0123456789abcdef0123456789abcdef' })))`,
     'ecs:ListClusters': `tryCall(${sdk('ecs')}, (m) => new m.ECSClient({}).send(new m.ListClustersCommand({})))`,
@@ -197,6 +200,25 @@ describe('least privilege of the webhook install', () => {
     expect(answers['ecs:StopTask in prod']).not.toBe('denied');
     expect(answers['ecs:UpdateService in staging']).toBe('denied');
     expect(answers['ecs:StopTask in staging']).toBe('denied');
+  });
+
+  it('lets the worker run one-off tasks only with --run-before, and only of the families running the repositories', async () => {
+    const ecs = new ECSClient(config);
+    await ecs.send(new CreateClusterCommand({ clusterName: 'prod' }));
+    await createService(ecs, 'prod', 'web', await registerTaskDefinition(ecs, 'web', [container('app', 'acme/web:1.0')]));
+    await registerTaskDefinition(ecs, 'other', [container('app', 'acme/other:1.0')]);
+    ecs.destroy();
+    const worker = `arn:aws:iam::${ACCOUNT}:role/ecs-roll`;
+    expect((await cli('install', '--repo', 'acme/web')).code).toBe(0);
+    expect(await callsAllowedTo(worker, ['ecs:RunTask of web'])).toEqual({ 'ecs:RunTask of web': 'denied' });
+
+    const run = await cli('install', '--repo', 'acme/web', '--run-before', 'service=web,container=app,command=migrate');
+    expect(run.code, run.stderr).toBe(0);
+    // The sandbox matches RunTask's task definition revision against the statement's family:* resources.
+    expect(await callsAllowedTo(worker, ['ecs:RunTask of web', 'ecs:RunTask of other'])).toEqual({
+      'ecs:RunTask of web': 'allowed',
+      'ecs:RunTask of other': 'denied',
+    });
   });
 
   it('moves an older install’s receiver from the worker’s role to its own, and uninstall removes both roles', async () => {

@@ -65,8 +65,8 @@ def _name(value: Any, default: str | None = None) -> str | None:
 def ecs_resource(headers: Any, body: Any, region: str) -> str:
     """The ARN IAM checks an ECS call against, for the calls that take one and the worker makes.
 
-    UpdateService acts on the service's ARN and StopTask on the task's (both name the cluster), the tagging
-    calls on their resourceArn. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
+    UpdateService acts on the service's ARN and StopTask on the task's (both name the cluster), RunTask on the
+    task definition revision's, the tagging calls on their resourceArn. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
     Other ECS calls keep "*": moto then checks the action alone.
     """
     target = headers.get("X-Amz-Target") or ""
@@ -92,6 +92,13 @@ def ecs_resource(headers: Any, body: Any, region: str) -> str:
         return existing.arn if existing is not None else f"{base}:service/{cluster}/{service}"
     if action == "StopTask" and cluster and (task := _name(args.get("task"))):
         return f"{base}:task/{cluster}/{task}"
+    if action == "RunTask" and isinstance(args.get("taskDefinition"), str):
+        # The revision it runs (a bare family means its latest ACTIVE revision), as IAM sees it.
+        from moto.ecs.models import ecs_backends
+        try:
+            return ecs_backends[DEFAULT_ACCOUNT][region].describe_task_definition(args["taskDefinition"]).arn
+        except Exception:  # no such revision: the call fails on its own
+            return "*"
     if action in ("TagResource", "UntagResource", "ListTagsForResource") and isinstance(args.get("resourceArn"), str):
         return args["resourceArn"]
     return "*"
