@@ -1,5 +1,6 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
+import type { ScalePolicyPorts } from '../../src/app/scale-policy.js';
 import { listScalePolicies } from '../../src/app/scale-policy-list.js';
 import { parsePolicyInput } from '../../src/core/alarm.js';
 import { MissingClusterError } from '../../src/core/errors.js';
@@ -32,6 +33,15 @@ const legacyTags = (service: string): Tag[] => [
 const onService = (service: string, alarm: string) => ({ kind: 'service-tags', service, tagKey: servicePolicyTagKey(arnOf(alarm)) });
 const LEGACY = "an older install kept it in the alarm's tags, which the worker no longer reads; `ecs-roll install` moves it to the service";
 const MISSING = 'no alarm in this region has the ARN this tag names';
+
+/** The fake's ports with some ECS calls answered differently. */
+const withServices = (aws: FakePolicyAws, services: Partial<ScalePolicyPorts['services']>): ScalePolicyPorts => ({
+  ...aws.ports,
+  services: { ...aws.ports.services, ...services },
+});
+/** The service of each listed row whose policy is on a service, in order. */
+const servicesListed = (listed: Awaited<ReturnType<typeof listScalePolicies>>) =>
+  listed.rows.map((row) => (row.location.kind === 'service-tags' ? row.location.service : ''));
 
 const web = aService({ serviceName: 'web' });
 const api = aService({ serviceName: 'api' });
@@ -216,7 +226,7 @@ describe('scale policy list, against in-memory CloudWatch and ECS', () => {
     aws.serviceTags.set(many[11]?.serviceArn ?? '', [policyTag('prod/svc-11', 'busy')]);
     const listed = await listScalePolicies(aws.ports);
     expect(listed.servicesExamined).toBe(13);
-    expect(listed.rows.map((row) => (row.location.kind === 'service-tags' ? row.location.service : ''))).toEqual(['prod/svc-11', 'stage/api']);
+    expect(servicesListed(listed)).toEqual(['prod/svc-11', 'stage/api']);
   });
 
   it('passes over a cluster that is gone by the time its services are listed (DeleteCluster leaves it listed a while)', async () => {
@@ -224,19 +234,16 @@ describe('scale policy list, against in-memory CloudWatch and ECS', () => {
     const aws = new FakePolicyAws([web, staged]);
     aws.addAlarm(anAlarm('busy'), [pointsAt('prod/web')]);
     aws.serviceTags.set(web.serviceArn, [policyTag('prod/web', 'busy')]);
-    const ports = {
-      ...aws.ports,
-      services: {
-        ...aws.ports.services,
+    const listed = await listScalePolicies(
+      withServices(aws, {
         listServiceArns: async (cluster: string) => {
           if (cluster === staged.clusterArn) throw new MissingClusterError('cluster stage does not exist');
           return aws.ports.services.listServiceArns(cluster);
         },
-      },
-    };
-    const listed = await listScalePolicies(ports);
+      }),
+    );
     expect(listed.servicesExamined).toBe(1);
-    expect(listed.rows.map((row) => (row.location.kind === 'service-tags' ? row.location.service : ''))).toEqual(['prod/web']);
+    expect(servicesListed(listed)).toEqual(['prod/web']);
   });
 
   it('does not read the tags of a service with a pre-2021 short ARN, which ECS refuses to tag, and still counts it', async () => {
@@ -244,19 +251,16 @@ describe('scale policy list, against in-memory CloudWatch and ECS', () => {
     const aws = new FakePolicyAws([web, legacy]);
     aws.addAlarm(anAlarm('busy'), [pointsAt('prod/web')]);
     aws.serviceTags.set(web.serviceArn, [policyTag('prod/web', 'busy')]);
-    const ports = {
-      ...aws.ports,
-      services: {
-        ...aws.ports.services,
+    const listed = await listScalePolicies(
+      withServices(aws, {
         serviceTags: async (arn: string) => {
           if (arn === legacy.serviceArn) throw awsError('InvalidParameterException', 'Long arn format must be used for tagging operations');
           return aws.ports.services.serviceTags(arn);
         },
-      },
-    };
-    const listed = await listScalePolicies(ports);
+      }),
+    );
     expect(listed.servicesExamined).toBe(2);
-    expect(listed.rows.map((row) => (row.location.kind === 'service-tags' ? row.location.service : ''))).toEqual(['prod/web']);
+    expect(servicesListed(listed)).toEqual(['prod/web']);
   });
 
   it('reads alarm tags at most 4 at a time: CloudWatch throttles its tagging API low', async () => {
