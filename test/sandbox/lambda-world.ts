@@ -81,13 +81,18 @@ export async function resetWithFunctionRole(): Promise<void> {
   );
   roleArn = role.Role?.Arn ?? '';
   // What AWSLambdaBasicExecutionRole grants: without it Lambda cannot create the log group.
+  await putFunctionLogsPolicy('*');
+}
+
+/** The `fn` role's `logs` policy: creating and writing log groups and streams on `resource` (replacing it). */
+export async function putFunctionLogsPolicy(resource: string): Promise<void> {
   await new IAMClient(config).send(
     new PutRolePolicyCommand({
       RoleName: 'fn',
       PolicyName: 'logs',
       PolicyDocument: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+        Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: resource }],
       }),
     }),
   );

@@ -1,6 +1,5 @@
 // The sandbox's Lambda emulation on its own: small functions written here, run through the AWS
 // SDK and real HTTP, checked through the AWS API (logs, queues, invocation records): the runtime, concurrency, SQS.
-import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateEventSourceMappingCommand,
   InvokeCommand,
@@ -9,7 +8,18 @@ import {
 } from '@aws-sdk/client-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../eventually.js';
-import { ACCOUNT, config, createFunction, ECHO, eventsLogged, invoke, lambda, logLines, resetWithFunctionRole } from './lambda-world.js';
+import {
+  ACCOUNT,
+  config,
+  createFunction,
+  ECHO,
+  eventsLogged,
+  invoke,
+  lambda,
+  logLines,
+  putFunctionLogsPolicy,
+  resetWithFunctionRole,
+} from './lambda-world.js';
 
 beforeEach(resetWithFunctionRole);
 
@@ -51,17 +61,7 @@ describe('Lambda in the sandbox', () => {
 
   it("writes a function's lines only into log groups its role's Resource reaches", async () => {
     // The role may write /aws/lambda/mine alone, as install scopes its roles: another function's lines are lost.
-    const mine = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/mine:*`;
-    await new IAMClient(config).send(
-      new PutRolePolicyCommand({
-        RoleName: 'fn',
-        PolicyName: 'logs',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: mine }],
-        }),
-      }),
-    );
+    await putFunctionLogsPolicy(`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/mine:*`);
     await createFunction('mine', { 'index.js': ECHO }, 'index.handler');
     await createFunction('theirs', { 'index.js': ECHO }, 'index.handler');
     expect((await invoke('theirs', { n: 2 })).status).toBe(200);
