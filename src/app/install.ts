@@ -75,8 +75,6 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
     request,
     warnings,
   );
-  // What reading found (two REST APIs of one name, say) is said now, not only in the --json document.
-  for (const warning of warnings) request.progress.warn(warning);
   const installedEnvironment = (worker ?? receiver)?.environment;
 
   // Settings left out keep what the install runs with (the worker's environment holds them, the allow-list
@@ -112,8 +110,9 @@ async function install(clients: InstallClients, request: InstallRequest): Promis
       `(${ecs.shortArnServices.map(lastSlashSegment).join(', ')}): the worker's policy names each, and ECS tags none of them, ` +
       'so they cannot carry a scaling policy until migrated (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html)';
     warnings.push(message);
-    request.progress.warn(message);
   }
+  // What reading found (two REST APIs of one name, short-ARN services) is said now, not only in the --json document.
+  for (const warning of warnings) request.progress.warn(warning);
   // Run-before specs given replace the installed ones; left out, the installed ones stay, like the settings above.
   const runBefore = request.runBefore ?? installedRunBefore(installedEnvironment);
   const sources = request.sources ?? installedSources(installedEnvironment) ?? DEFAULT_SOURCES;

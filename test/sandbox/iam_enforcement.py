@@ -25,7 +25,7 @@ from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError as RESTError
 
-from shared import DEFAULT_ACCOUNT
+from shared import DEFAULT_ACCOUNT, credential_of
 
 # Signing names whose IAM action prefix differs: CloudWatch signs as "monitoring", SES as "email".
 IAM_PREFIX_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses"}
@@ -42,17 +42,21 @@ CHECKING_FUNCTION = threading.local()
 
 # ---------------------------------------------------------------- IAM enforcement for function keys
 def access_key_of(authorization: str) -> str:
-    marker = "Credential="
-    at = authorization.find(marker)
-    return authorization[at + len(marker):].split("/", 1)[0] if at >= 0 else ""
+    return (credential_of(authorization) or [""])[0]
 
 
 def region_of(authorization: str) -> str:
-    """The region of a SigV4 credential scope: Credential=KEY/DATE/REGION/SERVICE/aws4_request."""
-    marker = "Credential="
-    at = authorization.find(marker)
-    parts = authorization[at + len(marker):].split(",", 1)[0].split("/") if at >= 0 else []
+    parts = credential_of(authorization)
     return parts[2] if len(parts) > 2 else "us-east-1"
+
+
+def _ecs_backend(region: str) -> Any:
+    """moto's ECS state for a region, or None for a region it does not know (the call then fails on its own)."""
+    from moto.ecs.models import ecs_backends
+    try:
+        return ecs_backends[DEFAULT_ACCOUNT][region]
+    except Exception:
+        return None
 
 
 def _name(value: Any, default: str | None = None) -> str | None:
@@ -84,19 +88,16 @@ def ecs_resource(headers: Any, body: Any, region: str) -> str:
     if action == "UpdateService" and cluster and (service := _name(args.get("service"))):
         # The service's own ARN: a service created before 2021 keeps the short form, service/NAME.
         # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html
-        from moto.ecs.models import ecs_backends
-        try:
-            existing = ecs_backends[DEFAULT_ACCOUNT][region].services.get(f"{cluster}:{service}")
-        except Exception:  # an unknown region: the call fails on its own
-            existing = None
+        backend = _ecs_backend(region)
+        existing = None if backend is None else backend.services.get(f"{cluster}:{service}")
         return existing.arn if existing is not None else f"{base}:service/{cluster}/{service}"
     if action == "StopTask" and cluster and (task := _name(args.get("task"))):
         return f"{base}:task/{cluster}/{task}"
     if action == "RunTask" and isinstance(args.get("taskDefinition"), str):
         # The revision it runs (a bare family means its latest ACTIVE revision), as IAM sees it.
-        from moto.ecs.models import ecs_backends
+        backend = _ecs_backend(region)
         try:
-            return ecs_backends[DEFAULT_ACCOUNT][region].describe_task_definition(args["taskDefinition"]).arn
+            return "*" if backend is None else backend.describe_task_definition(args["taskDefinition"]).arn
         except Exception:  # no such revision: the call fails on its own
             return "*"
     if action in ("TagResource", "UntagResource", "ListTagsForResource") and isinstance(args.get("resourceArn"), str):

@@ -32,7 +32,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote
 
 from lambda_runtime import CONCURRENCY, FunctionView, Outcome, denied_action, find_function, invoke_sync, run, tail_header
-from shared import LOCK, Settings, arn_parts
+from shared import LOCK, Settings, arn_parts, credential_of
 
 RETRY_DELAYS_SECONDS = (60, 120)  # before the 1st and the 2nd retry
 DEFAULT_MAX_RETRIES = 2
@@ -184,11 +184,7 @@ def _error(start_response: Callable[..., Any], status: str, error_type: str, mes
 
 
 def region_of(environ: dict[str, Any]) -> str | None:
-    auth = environ.get("HTTP_AUTHORIZATION", "")
-    at = auth.find("Credential=")
-    if at < 0:
-        return None
-    scope = auth[at + len("Credential="):].split(",", 1)[0].split("/")
+    scope = credential_of(environ.get("HTTP_AUTHORIZATION", ""))
     return scope[2] if len(scope) > 2 else None
 
 

@@ -44,6 +44,13 @@ def reset_services() -> None:
             logging.exception("sandbox reset hook failed")
 
 
+def credential_of(authorization: str) -> list[str]:
+    """A SigV4 credential, Credential=KEY/DATE/REGION/SERVICE/aws4_request, in its parts ([] without one)."""
+    marker = "Credential="
+    at = authorization.find(marker)
+    return authorization[at + len(marker):].split(",", 1)[0].split("/") if at >= 0 else []
+
+
 def arn_parts(arn: str) -> dict[str, str]:
     """arn:partition:service:region:account:resource → its parts ('' for a missing one)."""
     parts = arn.split(":", 5)
